@@ -1,0 +1,75 @@
+"""Atomic output writing: a failed run leaves no partial output and keeps an earlier good one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from citycheckup.errors import OutputError
+
+__all__ = ["atomic_dir", "atomic_file", "write_text_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[object]:
+    """Open a temporary file next to ``path``; rename it onto ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        with open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
+            yield fh
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        fh.write(text)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike[str], *, keep: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Yield a fresh temporary directory; on success it replaces ``path`` as a whole.
+
+    The previous ``path`` is kept until the new one is complete, so a failed run
+    leaves the earlier good output untouched. Entries of the old ``path`` named in
+    ``keep`` (e.g. a ``spatial`` sub-folder written by another job) are carried over
+    unless the run wrote its own.
+    """
+    target = Path(path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists() and not target.is_dir():
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"output path {target} exists and is not a directory; choose another --out")
+    old = None
+    if target.exists():
+        # keep files of earlier runs that this run did not produce (e.g. spatial/ next to a run)
+        for item in target.iterdir():
+            if item.name in keep and not (tmp / item.name).exists():
+                dest = tmp / item.name
+                if item.is_dir():
+                    shutil.copytree(item, dest)
+                else:
+                    shutil.copy2(item, dest)
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

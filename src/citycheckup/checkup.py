@@ -1,0 +1,337 @@
+"""The end-to-end check-up: framework + data → indicators → composite scores → diagnosis.
+
+This module is core: it computes results as DataFrames and never renders or stores
+them (that is :mod:`citycheckup.report`, :mod:`citycheckup.store` and the CLI).
+
+Missing-data policy
+-------------------
+1. A data column that fails a check with severity *warning* (e.g. the same value for
+   every city — a national total) is excluded; errors stop the run.
+2. An indicator is *available* when at least one unit-year has a value; the others are
+   reported as "no data" with their reason and never filled in.
+3. A dimension without any available indicator is "no data": its score is missing and
+   it is left out of the index, whose weights are renormalised over the informed
+   dimensions. Coverage figures say which dimensions informed the index.
+4. Within a unit-year, missing indicator values are skipped in the (weighted) mean and
+   the weights renormalised (COINr's default), but only when at least
+   ``min_availability`` of the dimension's available indicators have a value;
+   otherwise the dimension score is missing. The same rule applies to the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from citycheckup.data.checks import CheckReport, check_dataset
+from citycheckup.data.readers import NAME, UNIT, YEAR, Dataset
+from citycheckup.diagnosis import (
+    city_size_class,
+    grade_indicators,
+    score_changes,
+    strengths_weaknesses,
+    target_attainment,
+)
+from citycheckup.errors import DataError, Problem
+from citycheckup.framework.loader import framework_to_coinr_meta
+from citycheckup.framework.models import Framework
+from citycheckup.indicators.derive import derive_indicators
+
+__all__ = ["CheckupOptions", "CheckupResult", "run_checkup"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckupOptions:
+    """Settings of a check-up run.
+
+    Parameters
+    ----------
+    years
+        Years to score (default: every year in the data).
+    normalisation
+        ``"minmax"`` (0–100; 1–100 with geometric aggregation, which needs positive
+        values) or ``"zscore"`` (mean 0, sd 1; arithmetic aggregation only).
+    aggregation
+        ``"arithmetic"`` or ``"geometric"``.
+    weights
+        ``"framework"`` (the framework's weights) or ``"equal"``.
+    global_normalisation
+        Normalise across all years at once, so that scores of different years are
+        comparable (a panel's "global" normalisation). Otherwise each year separately.
+    min_availability
+        Share of a dimension's available indicators a unit-year needs for a score.
+    base_year
+        Earlier year for the change table (default: the first scored year).
+    size_variable
+        Variable with urban resident population in 万人 for the city-size class.
+    uncertainty_n
+        Monte Carlo replicates for rank intervals (0 to skip).
+    seed
+        Seed of the Monte Carlo draws.
+    invalid
+        Impossible values (negative populations, shares above 100 %): ``"raise"`` stops
+        the run listing them all; ``"missing"`` blanks exactly those cells and reports
+        each as a warning.
+    """
+
+    years: list[int] | None = None
+    normalisation: Literal["minmax", "zscore"] = "minmax"
+    aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
+    weights: Literal["framework", "equal"] = "framework"
+    global_normalisation: bool = True
+    min_availability: float = 0.5
+    base_year: int | None = None
+    size_variable: str = "pop_resident"
+    uncertainty_n: int = 0
+    seed: int = 1
+    invalid: Literal["raise", "missing"] = "raise"
+
+    def validate(self) -> None:
+        problems = []
+        if self.normalisation not in ("minmax", "zscore"):
+            problems.append(Problem(f"normalisation must be minmax or zscore, got {self.normalisation!r}", "options"))
+        if self.aggregation not in ("arithmetic", "geometric"):
+            problems.append(Problem(f"aggregation must be arithmetic or geometric, got {self.aggregation!r}", "options"))
+        if self.aggregation == "geometric" and self.normalisation == "zscore":
+            problems.append(Problem("geometric aggregation needs positive values: use --normalisation minmax "
+                                    "(scaled to 1–100) with it", "options"))
+        if self.weights not in ("framework", "equal"):
+            problems.append(Problem(f"weights must be framework or equal, got {self.weights!r}", "options"))
+        if not 0 <= self.min_availability <= 1:
+            problems.append(Problem(f"min_availability must lie in [0, 1], got {self.min_availability}", "options"))
+        if problems:
+            raise DataError("invalid check-up options", problems=problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class CheckupResult:
+    """Everything a check-up computes (tables are pandas DataFrames)."""
+
+    framework: Framework
+    dataset: Dataset
+    options: CheckupOptions
+    checks: CheckReport
+    indicators: pd.DataFrame
+    """Raw indicator values: unit_code, unit_name, year, group columns, indicator codes."""
+    normalised: pd.DataFrame
+    """Normalised indicator values (0–100 or z-scores)."""
+    scores: pd.DataFrame
+    """unit_code, unit_name, year, index, dimensions, rank_index, rank_<dimension>."""
+    coverage: pd.DataFrame
+    """One row per indicator: dimension, status (used / no data), availability, reason."""
+    dimension_coverage: pd.DataFrame
+    grades: pd.DataFrame
+    attainment: pd.DataFrame
+    strengths: pd.DataFrame
+    changes: pd.DataFrame
+    rank_intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def score_codes(self) -> list[str]:
+        return [self.framework.index_code, *self.framework.dimension_codes]
+
+    @property
+    def informed_dimensions(self) -> list[str]:
+        dc = self.dimension_coverage
+        return dc.loc[dc["status"] == "scored", "dimension"].tolist()
+
+
+def _indicator_table(ds: Dataset, fw: Framework, rep: CheckReport) -> pd.DataFrame:
+    data = ds.data.drop(columns=[c for c in rep.excluded if c in ds.data.columns])
+    derived = derive_indicators(data, fw, unit=UNIT, year=YEAR)
+    codes = [c for c in fw.indicator_codes if c in derived.columns]
+    keep = [UNIT, NAME, YEAR, *[g for g in ds.groups if g in derived.columns]]
+    if ds.groups == [] and "province" in derived.columns:
+        keep.append("province")
+    out = derived[keep + codes].copy()
+    for c in codes:
+        out[c] = out[c].astype("float64")
+    return out
+
+
+def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    top = fw.top_dimension_of()
+    rows = []
+    no_data_reason = {f.column: f.message for f in rep.findings if f.rule == "no-data"}
+    sub = ind[ind[YEAR].isin(years)]
+    for i in fw.indicators:
+        if i.code in sub.columns and sub[i.code].notna().any():
+            avail = float(sub[i.code].notna().mean())
+            rows.append({"indicator": i.code, "dimension": top[i.code], "status": "used", "availability": avail,
+                         "reason": ""})
+        else:
+            reason = no_data_reason.get(i.code, "no value in the scored years")
+            rows.append({"indicator": i.code, "dimension": top[i.code], "status": "no data", "availability": 0.0,
+                         "reason": reason})
+    cov = pd.DataFrame(rows)
+    drows = []
+    for d in fw.dimensions:
+        c = cov[cov["dimension"] == d.code]
+        used = int((c["status"] == "used").sum())
+        drows.append({"dimension": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
+                      "n_indicators": len(c), "n_used": used,
+                      "coverage": used / len(c) if len(c) else 0.0,
+                      "mean_availability": float(c.loc[c["status"] == "used", "availability"].mean()) if used else 0.0,
+                      "status": "scored" if used else "no data"})
+    return cov, pd.DataFrame(drows)
+
+
+def _composite(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise and aggregate with the composite engine; return (normalised, scores)."""
+    from citycheckup.composite import Coin, Pipeline, run_pipeline
+
+    meta = framework_to_coinr_meta(fw, indicators=used)
+    if opts.weights == "equal":
+        meta["Weight"] = 1.0
+    data = ind[[UNIT, NAME, YEAR, *used]].rename(columns={UNIT: "uCode", NAME: "uName", YEAR: "Time"})
+    lower = 1.0 if opts.aggregation == "geometric" else 0.0
+    norm: dict[str, Any]
+    if opts.normalisation == "minmax":
+        norm = {"method": "minmax", "lower": lower, "upper": 100.0}
+    else:
+        norm = {"method": "zscore", "mean": 0.0, "sd": 1.0}
+    norm["global"] = bool(opts.global_normalisation)
+    agg: dict[str, Any] = {"method": opts.aggregation, "min_availability": opts.min_availability}
+    pipe = Pipeline.from_steps([{"normalise": norm}, {"aggregate": agg}])
+    res = run_pipeline(Coin(data=data, meta=meta), pipe)
+    normalised = res.datasets["Normalised"].rename(columns={"uCode": UNIT, "Time": YEAR})
+    aggregated = res.datasets["Aggregated"].rename(columns={"uCode": UNIT, "Time": YEAR})
+    return normalised, aggregated
+
+
+def _ranks(scores: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    out = scores.copy()
+    for c in codes:
+        r = out.groupby(YEAR)[c].rank(ascending=False, method="min")
+        out[f"rank_{c}"] = r.astype("Int64")
+    return out
+
+
+def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = None) -> CheckupResult:
+    """Run a check-up of every unit and year of ``ds`` against ``fw``.
+
+    Parameters
+    ----------
+    ds
+        The data: raw variables and/or indicator values per unit and year.
+    fw
+        The framework.
+    options
+        Settings; see :class:`CheckupOptions`.
+
+    Returns
+    -------
+    CheckupResult
+
+    Raises
+    ------
+    DataError
+        When a data check finds errors (all listed), no indicator can be computed, or
+        a requested year is absent.
+    """
+    opts = options or CheckupOptions()
+    opts.validate()
+    rep = check_dataset(ds, fw, invalid=opts.invalid)
+    rep.raise_for_errors(ds.source)
+    if rep.invalid:
+        data = ds.data.copy()
+        for col, rows in rep.invalid.items():
+            data.iloc[rows, data.columns.get_loc(col)] = np.nan
+        ds = Dataset(data=data, source=ds.source, units=ds.units, groups=ds.groups, sha256=ds.sha256)
+    years_avail = ds.years
+    years = sorted(opts.years) if opts.years else years_avail
+    missing_years = sorted(set(years) - set(years_avail))
+    if missing_years:
+        raise DataError(f"{ds.source}: year(s) {', '.join(map(str, missing_years))} are not in the data "
+                        f"(it has {years_avail[0]}–{years_avail[-1]}); choose others with --year")
+    ind = _indicator_table(ds, fw, rep)
+    coverage, dim_cov = _coverage(ind, fw, rep, years)
+    used = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
+    if not used:
+        raise DataError(
+            f"{ds.source}: no indicator of framework {fw.code} can be computed from this data",
+            problems=[Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"][:30],
+        )
+    # Normalise over all years of the data when global (so trends use the same scale), then keep `years`.
+    normalised, aggregated = _composite(ind, fw, used, opts)
+    score_codes = [fw.index_code, *fw.dimension_codes]
+    scores = ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
+                                           on=[UNIT, YEAR], how="left")
+    for c in score_codes:
+        if c not in scores.columns:
+            scores[c] = np.nan  # a dimension with no data
+    scores = scores[[UNIT, NAME, YEAR, *score_codes]]
+    scores = scores[scores[YEAR].isin(years)].reset_index(drop=True)
+    scores = _ranks(scores, score_codes)
+    ind_years = ind[ind[YEAR].isin(years)].reset_index(drop=True)
+    normalised = normalised[normalised[YEAR].isin(years)].reset_index(drop=True)
+
+    # -- diagnosis
+    grades = grade_indicators(ind_years, fw, id_cols=(UNIT, YEAR))
+    attain = target_attainment(ind_years, fw, id_cols=(UNIT, YEAR))
+    groups: dict[str, str] = {}
+    diag = ind_years.copy()
+    if "province" in diag.columns:
+        groups["province"] = "province"
+    size_src = ds.data[[UNIT, YEAR, opts.size_variable]] if opts.size_variable in ds.data.columns else None
+    if size_src is not None:
+        diag = diag.merge(size_src, on=[UNIT, YEAR], how="left", suffixes=("", "_size"))
+        col = opts.size_variable if opts.size_variable in diag.columns else f"{opts.size_variable}_size"
+        diag["size_class"] = city_size_class(diag[col])
+        groups["size_class"] = "size_class"
+    directions = {i.code: i.direction for i in fw.indicators if i.code in used}
+    strengths = strengths_weaknesses(diag, directions, groups=groups, top=5)
+    base = opts.base_year if opts.base_year is not None else years[0]
+    if base not in years_avail:
+        raise DataError(f"base year {base} is not in the data ({years_avail[0]}–{years_avail[-1]})")
+    # the change table needs both years scored
+    if base not in years:
+        extra = _ranks(ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
+                                                   on=[UNIT, YEAR], how="left"), [c for c in score_codes if c in aggregated.columns])
+        change_src = pd.concat([scores, extra[extra[YEAR] == base]], ignore_index=True)
+    else:
+        change_src = scores
+    changes = score_changes(change_src, score_codes, year=years[-1], base_year=base) if years[-1] != base else pd.DataFrame()
+    if "size_class" in diag.columns:
+        ind_years = ind_years.merge(diag[[UNIT, YEAR, "size_class"]], on=[UNIT, YEAR], how="left")
+
+    result = CheckupResult(
+        framework=fw, dataset=ds, options=opts, checks=rep, indicators=ind_years, normalised=normalised,
+        scores=scores, coverage=coverage, dimension_coverage=dim_cov, grades=grades, attainment=attain,
+        strengths=strengths, changes=changes, years=years,
+    )
+    if opts.uncertainty_n > 0:
+        result.rank_intervals = _rank_intervals(ind, fw, used, opts, years)
+    log.info("scored %d units × %d years on %d indicators", scores[UNIT].nunique(), len(years), len(used))
+    return result
+
+
+def _rank_intervals(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions,
+                    years: list[int]) -> pd.DataFrame:
+    """Rank intervals of the index from a Monte Carlo uncertainty analysis (see composite.sensitivity)."""
+    try:
+        from citycheckup.composite.sensitivity import uncertainty_ranks
+    except ImportError:  # pragma: no cover - engine without sensitivity
+        log.warning("rank intervals skipped: the composite engine has no uncertainty_ranks()")
+        return pd.DataFrame()
+    meta = framework_to_coinr_meta(fw, indicators=used)
+    frames = []
+    for y in years:
+        data = ind.loc[ind[YEAR] == y, [UNIT, NAME, *used]].rename(columns={UNIT: "uCode", NAME: "uName"})
+        if data.empty or math.isnan(float(data[used].notna().mean().mean())):
+            continue
+        rs = uncertainty_ranks(data, meta, n=opts.uncertainty_n, seed=opts.seed, target=fw.index_code)
+        rs.insert(1, YEAR, y)
+        frames.append(rs)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,56 @@
+"""The ``citycheckup`` command (thin: every command calls the library).
+
+Sub-command families live in their own modules of this package; each defines
+``register(app: typer.Typer) -> None``. A module that is absent (an optional
+part not installed) is skipped, so ``citycheckup --help`` always works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="citycheckup",
+    help="City health check-up (城市体检): frameworks, data, composite index, diagnosis, reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Order is the order of --help. Each module owns its commands.
+_SUBMODULES = ("checkup", "index", "spatial", "report", "store", "hotline")
+
+
+def _register_all() -> None:
+    for name in _SUBMODULES:
+        try:
+            module = importlib.import_module(f"citycheckup.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"citycheckup.cli.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only show warnings and errors."),
+) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+_register_all()
+
+
+def main() -> None:
+    """Entry point of the ``citycheckup`` console script."""
+    from citycheckup.cli._common import run_app
+
+    run_app(app)

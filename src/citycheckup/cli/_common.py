@@ -1,0 +1,42 @@
+"""Helpers shared by the CLI modules: error display, progress, output checks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from citycheckup.errors import CitycheckupError
+
+T = TypeVar("T")
+
+console = Console(stderr=True)
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run ``app``; print citycheckup errors without a traceback and exit 2."""
+    try:
+        app()
+    except CitycheckupError as exc:
+        console.print(f"[bold red]error:[/bold red] {type(exc).__name__}")
+        console.print(str(exc), markup=False, highlight=False)
+        sys.exit(2)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error message and exit with ``code``."""
+    console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def guarded(func: Callable[[], T]) -> T:
+    """Call ``func``; turn a CitycheckupError into a clean exit (for CliRunner too)."""
+    try:
+        return func()
+    except CitycheckupError as exc:
+        console.print(f"[bold red]error:[/bold red] {type(exc).__name__}")
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from exc

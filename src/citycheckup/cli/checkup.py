@@ -1,0 +1,204 @@
+"""Commands of the check-up itself: ``demo``, ``run``, ``validate``, ``frameworks``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from citycheckup.cli._common import console, guarded
+
+out_console = Console()
+
+frameworks_app = typer.Typer(help="List and show indicator frameworks.", no_args_is_help=True)
+
+EMBEDDED = "city-macro-data"
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                    transient=True, disable=not console.is_terminal)
+
+
+def _load_data(paths: list[str], year: int | None) -> Any:
+    from citycheckup.data import load_city_macro, read_dataset
+    from citycheckup.data.merge import merge_datasets
+
+    sets = [load_city_macro() if p == EMBEDDED else read_dataset(p, year=year) for p in paths]
+    return sets[0] if len(sets) == 1 else merge_datasets(sets)
+
+
+def _run(
+    framework: str, data: list[str], years: list[int] | None, out: Path, lang: str, normalisation: str,
+    aggregation: str, weights: str, base_year: int | None, uncertainty: int, seed: int, min_availability: float,
+    per_year: bool, extra_langs: tuple[str, ...] = (), invalid: str = "raise",
+) -> Path:
+    from citycheckup.checkup import CheckupOptions, run_checkup
+    from citycheckup.framework import load_framework
+    from citycheckup.report.checkup_report import write_checkup_outputs
+
+    t0 = time.perf_counter()
+    with _progress() as prog:
+        task = prog.add_task("loading framework", total=None)
+        fw = load_framework(framework)
+        prog.update(task, description="reading data")
+        ds = _load_data(data, years[0] if years and len(years) == 1 else None)
+        prog.update(task, description="scoring (indicators → composite → diagnosis)")
+        opts = CheckupOptions(years=years, normalisation=normalisation,  # type: ignore[arg-type]
+                              aggregation=aggregation, weights=weights,  # type: ignore[arg-type]
+                              base_year=base_year, uncertainty_n=uncertainty, seed=seed,
+                              min_availability=min_availability, global_normalisation=not per_year,
+                              invalid=invalid)  # type: ignore[arg-type]
+        result = run_checkup(ds, fw, opts)
+        prog.update(task, description="writing outputs")
+        report = write_checkup_outputs(
+            result, out, lang=lang,
+            extra_manifest={"command": " ".join(["citycheckup", *sys.argv[1:]]),
+                            "data_arguments": data},
+            extra_langs=extra_langs,
+        )
+    n_units = result.scores["unit_code"].nunique()
+    console.print(f"scored {n_units} units × {len(result.years)} years on "
+                  f"{int((result.coverage['status'] == 'used').sum())} indicators "
+                  f"({len(result.informed_dimensions)}/7 dimensions with data) in {time.perf_counter() - t0:.1f} s")
+    nodata = [d for d in result.framework.dimension_codes if d not in result.informed_dimensions]
+    if nodata:
+        console.print(f"dimensions with no data (left out of the index): {', '.join(nodata)}")
+    for f in result.checks.findings:
+        if f.severity == "warning":
+            console.print(f"[yellow]{f}[/yellow]", highlight=False)
+    return report
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo``, ``run``, ``validate`` and ``frameworks`` to ``app``."""
+
+    @app.command()
+    def demo(
+        out: Path = typer.Option(Path("out/demo"), "--out", help="Output directory."),
+        lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
+        uncertainty: int = typer.Option(200, "--uncertainty", help="Monte Carlo runs for rank intervals (0: off)."),
+    ) -> None:
+        """Run the check-up of 300 Chinese cities (2000–2024) on the embedded real data."""
+        if lang not in ("zh", "en"):
+            raise typer.BadParameter("--lang must be zh or en")
+        other = tuple(x for x in ("zh", "en") if x != lang)
+        report = guarded(lambda: _run("people-city-2025", [EMBEDDED], None, out, lang, "minmax", "arithmetic",
+                                      "framework", None, uncertainty, 1, 0.5, False, extra_langs=other,
+                                      invalid="missing"))
+        _demo_extras(out)
+        out_console.print(f"report: {report.resolve()}")
+
+    @app.command()
+    def run(
+        framework: str = typer.Option("people-city-2025", "--framework", "-f",
+                                      help="Built-in framework name, framework YAML, or COINr iMeta CSV."),
+        data: list[str] = typer.Option(..., "--data", "-d",
+                                       help=f"Data file (CSV/XLSX/Parquet, long or wide); repeat to merge several; "
+                                            f"'{EMBEDDED}' for the embedded data."),
+        year: list[int] = typer.Option(None, "--year", "-y", help="Year(s) to score (default: all)."),
+        out: Path = typer.Option(..., "--out", "-o", help="Output directory (replaced atomically)."),
+        lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
+        normalisation: str = typer.Option("minmax", "--normalisation", help="minmax or zscore."),
+        aggregation: str = typer.Option("arithmetic", "--aggregation", help="arithmetic or geometric."),
+        weights: str = typer.Option("framework", "--weights", help="framework or equal."),
+        base_year: int = typer.Option(None, "--base-year", help="Earlier year for the change table."),
+        uncertainty: int = typer.Option(0, "--uncertainty", help="Monte Carlo runs for rank intervals (0: off)."),
+        seed: int = typer.Option(1, "--seed", help="Seed of the Monte Carlo runs."),
+        min_availability: float = typer.Option(0.5, "--min-availability",
+                                                help="Share of a dimension's indicators a unit needs for a score."),
+        per_year: bool = typer.Option(False, "--per-year-normalisation",
+                                      help="Normalise each year separately (default: across all years)."),
+        invalid: str = typer.Option("raise", "--invalid",
+                                    help="Impossible values (negative population, share > 100 %): 'raise' stops "
+                                         "and lists them; 'missing' blanks exactly those cells and reports them."),
+    ) -> None:
+        """Run a check-up: framework + data → scores, ranks, diagnosis, report."""
+        if invalid not in ("raise", "missing"):
+            raise typer.BadParameter("--invalid must be raise or missing")
+        if lang not in ("zh", "en"):
+            raise typer.BadParameter("--lang must be zh or en")
+        report = guarded(lambda: _run(framework, data, list(year or []) or None, out, lang, normalisation, aggregation,
+                                      weights, base_year, uncertainty, seed, min_availability, per_year,
+                                      invalid=invalid))
+        out_console.print(f"report: {report.resolve()}")
+
+    @app.command()
+    def validate(
+        framework: str = typer.Option("people-city-2025", "--framework", "-f", help="Framework name or file."),
+        data: list[str] = typer.Option(None, "--data", "-d", help="Data file(s) to check against the framework."),
+        year: int = typer.Option(None, "--year", help="Year for a table without a year column."),
+    ) -> None:
+        """Validate a framework (and data against it), reporting every problem at once."""
+        from citycheckup.data import check_dataset
+        from citycheckup.framework import load_framework
+
+        fw = guarded(lambda: load_framework(framework))
+        out_console.print(f"framework {fw.code} v{fw.version}: {len(fw.indicators)} indicators in "
+                          f"{len(fw.dimensions)} dimensions — valid")
+        if not data:
+            return
+        ds = guarded(lambda: _load_data(list(data), year))
+        rep = check_dataset(ds, fw)
+        for f in rep.findings:
+            style = {"error": "red", "warning": "yellow", "info": "dim"}[f.severity]
+            out_console.print(f"[{style}]{f}[/{style}]", highlight=False)
+        n_err = len(rep.errors)
+        out_console.print(f"{ds.source}: {len(ds.data)} rows, {n_err} error(s), "
+                          f"{sum(f.severity == 'warning' for f in rep.findings)} warning(s)")
+        if n_err:
+            raise typer.Exit(1)
+
+    @frameworks_app.command("list")
+    def frameworks_list() -> None:
+        """List the built-in frameworks."""
+        from citycheckup.framework import builtin_frameworks, load_framework
+
+        table = Table("name", "version", "indicators", "dimensions", "title")
+        for name in builtin_frameworks():
+            fw = load_framework(name)
+            table.add_row(name, fw.version, str(len(fw.indicators)), str(len(fw.dimensions)),
+                          f"{fw.name_zh} / {fw.name_en}")
+        out_console.print(table)
+
+    @frameworks_app.command("show")
+    def frameworks_show(
+        name: str = typer.Argument(..., help="Built-in name or framework file."),
+        lang: str = typer.Option("zh", "--lang", help="zh or en."),
+    ) -> None:
+        """Show a framework's dimensions and indicators."""
+        from citycheckup.framework import load_framework
+
+        fw = guarded(lambda: load_framework(name))
+        out_console.print(f"[bold]{fw.name_zh if lang == 'zh' else fw.name_en}[/bold] ({fw.code} v{fw.version})")
+        for d in fw.dimensions:
+            table = Table(title=f"{d.code}: {d.name_zh if lang == 'zh' else d.name_en}", title_justify="left")
+            for col in ("code", "name", "unit", "dir", "level", "target", "grading source"):
+                table.add_column(col)
+            for i in d.iter_indicators():
+                table.add_row(i.code, i.name_zh if lang == "zh" else i.name_en, i.unit, f"{i.direction:+d}", i.level,
+                              "" if i.target is None else f"{i.target:g}",
+                              i.grading.source if i.grading else "")
+            out_console.print(table)
+
+    app.add_typer(frameworks_app, name="frameworks")
+
+
+def _demo_extras(out: Path) -> None:
+    """Hooks for demo parts owned by other modules (spatial check-up, store …), when present."""
+    import importlib
+
+    for module in ("citycheckup.cli.spatial", "citycheckup.cli.store", "citycheckup.cli.report"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
+        hook = getattr(mod, "demo_hook", None)
+        if hook is not None:
+            guarded(lambda hook=hook: hook(out))

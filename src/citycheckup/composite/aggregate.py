@@ -1,0 +1,321 @@
+"""Aggregation up the hierarchy (COINr ``Aggregate``), vectorised over weight sets.
+
+Level 1 (indicators) → level 2 → … → the index. Each level may use its own method,
+weights, minimum data availability and parameters. All methods are computed for a
+stack of ``R`` weight vectors at once, which the sensitivity analysis uses to
+rebuild an index for hundreds of weight sets in one call.
+
+Registry :data:`AGGREGATORS`: ``arithmetic``, ``geometric``, ``harmonic``,
+``power`` (general power mean) and ``copeland`` (outranking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from citycheckup.composite._coin import Coin
+from citycheckup.composite._state import State, arrays_of
+from citycheckup.errors import ComputationError, PipelineError, Problem
+
+from ._util import Registry
+
+__all__ = [
+    "AGGREGATORS",
+    "NonPositivePolicy",
+    "aggregate",
+    "aggregate_batch",
+    "resolve_weights",
+    "structure_codes",
+]
+
+NonPositivePolicy = Literal["raise", "omit", "shift"]
+
+#: f(C (R,n,c), W (R,c), G (c,p), *, p, nonpositive, where) -> (R,n,p)
+Aggregator = Callable[..., np.ndarray]
+AGGREGATORS: Registry[Aggregator] = Registry("aggregation")
+
+
+def structure_codes(coin: Coin) -> tuple[str, ...]:
+    """Indicator then aggregate codes: the order of full weight vectors."""
+    return coin.indicators + coin.aggregates
+
+
+def _sums(C: np.ndarray, W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    M = ~np.isnan(C)
+    WM = M * W[:, None, :]
+    den = WM @ G
+    return M, WM, den
+
+
+def _policy(C: np.ndarray, bad: np.ndarray, policy: str, what: str, where: str) -> np.ndarray:
+    if not bad.any():
+        return C
+    if policy == "raise":
+        n = int(bad.sum())
+        raise ComputationError(
+            f"{what} needs positive values but {n} value(s) of the input to {where} are <= 0. "
+            "Normalise to a positive range (e.g. minmax with lower: 1), or set "
+            "nonpositive: omit (skip those values) or nonpositive: shift (add 1 - min) in the aggregate step."
+        )
+    if policy == "omit":
+        return np.where(bad, np.nan, C)
+    if policy == "shift":
+        mn = np.nanmin(C)
+        return C - mn + 1.0
+    raise PipelineError(f"unknown nonpositive policy {policy!r}; choose raise, omit or shift")
+
+
+@AGGREGATORS.register("arithmetic")
+def a_amean(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndarray:
+    """Weighted arithmetic mean; missing values and their weights are skipped.
+
+    Notes
+    -----
+    :math:`y = \\sum_{k \\in A} w_k x_k / \\sum_{k \\in A} w_k`, :math:`A` the available children.
+    """
+    M, WM, den = _sums(C, W, G)
+    num = (np.where(M, C, 0.0) * W[:, None, :]) @ G
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+@AGGREGATORS.register("geometric")
+def a_gmean(
+    C: np.ndarray, W: np.ndarray, G: np.ndarray, *, nonpositive: str = "raise", where: str = "", **_: Any
+) -> np.ndarray:
+    """Weighted geometric mean :math:`\\exp(\\sum w \\log x / \\sum w)` over available values."""
+    C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the geometric mean", where)
+    M, WM, den = _sums(C, W, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = (np.where(M, np.log(np.where(M, C, 1.0)), 0.0) * W[:, None, :]) @ G
+        return np.exp(num / den)
+
+
+@AGGREGATORS.register("harmonic")
+def a_hmean(
+    C: np.ndarray, W: np.ndarray, G: np.ndarray, *, nonpositive: str = "raise", where: str = "", **_: Any
+) -> np.ndarray:
+    """Weighted harmonic mean :math:`\\sum w / \\sum (w / x)` over available values."""
+    C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the harmonic mean", where)
+    M, WM, den = _sums(C, W, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = (np.where(M, 1.0 / np.where(M, C, 1.0), 0.0) * W[:, None, :]) @ G
+        return den / inv
+
+
+@AGGREGATORS.register("power")
+def a_genmean(
+    C: np.ndarray,
+    W: np.ndarray,
+    G: np.ndarray,
+    *,
+    p: float | None = None,
+    nonpositive: str = "raise",
+    where: str = "",
+    **_: Any,
+) -> np.ndarray:
+    """General (power) mean :math:`(\\sum w x^p / \\sum w)^{1/p}`; ``p = 0`` is the geometric mean."""
+    if p is None:
+        raise PipelineError("aggregation 'power' needs the exponent p (e.g. p: 2)")
+    p = float(p)
+    if p == 0:
+        return a_gmean(C, W, G, nonpositive=nonpositive, where=where)
+    C = _policy(C, (C <= 0) & ~np.isnan(C) if (p < 0 or p != int(p)) else np.zeros(C.shape, bool),
+                nonpositive, f"the power mean with p = {p}", where)
+    M, WM, den = _sums(C, W, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = (np.where(M, np.where(M, C, 1.0) ** p, 0.0) * W[:, None, :]) @ G
+        return (num / den) ** (1.0 / p)
+
+
+@AGGREGATORS.register("copeland")
+def a_copeland(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndarray:
+    """Copeland scores from the weighted outranking matrix within each group.
+
+    Notes
+    -----
+    With weights normalised to sum 1 in the group,
+    :math:`O_{ij} = \\sum_k w_k [x_{ik} > x_{jk}] + \\tfrac12 \\sum_k w_k [x_{ik} = x_{jk}]`
+    (missing comparisons count 0); the score is
+    :math:`\\sum_{j \\ne i} \\operatorname{sign}(O_{ij} - \\tfrac12)`.
+    """
+    R, n, _c = C.shape
+    out = np.empty((R, n, G.shape[1]))
+    for j in range(G.shape[1]):
+        cols = np.flatnonzero(G[:, j])
+        for r in range(R):
+            X = C[r][:, cols]
+            w = W[r, cols] / W[r, cols].sum()
+            gt = (X[:, None, :] > X[None, :, :]).astype(float)
+            eq = (X[:, None, :] == X[None, :, :]).astype(float)
+            O = gt @ w + 0.5 * (eq @ w)
+            S = np.sign(np.round(O - 0.5, 12))
+            np.fill_diagonal(S, 0.0)
+            out[r, :, j] = S.sum(axis=1)
+    return out
+
+
+def _per_level(value: Any, levels: Sequence[int], name: str, problems: list[Problem]) -> dict[int, Any]:
+    """Expand a scalar, a list (one per aggregation level) or a {level: value} map."""
+    if isinstance(value, Mapping):
+        out = {}
+        for lev in levels:
+            if lev in value:
+                out[lev] = value[lev]
+            elif str(lev) in value:
+                out[lev] = value[str(lev)]
+            else:
+                problems.append(Problem(f"no value for level {lev}; give one for each of {list(levels)}", f"aggregate.{name}"))
+        return out
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(levels):
+            problems.append(
+                Problem(f"give {len(levels)} values (levels {list(levels)}), got {len(value)}", f"aggregate.{name}")
+            )
+            return {}
+        return dict(zip(levels, value, strict=True))
+    return {lev: value for lev in levels}
+
+
+def resolve_weights(coin: Coin, weights: Any = None) -> np.ndarray:
+    """Full weight vector over :func:`structure_codes` from a weights argument.
+
+    Parameters
+    ----------
+    coin
+        The coin.
+    weights
+        ``None`` (iMeta ``Weight``), ``"equal"``, the name of a weight set, or a
+        mapping ``{code: weight}`` overriding iMeta weights.
+    """
+    codes = structure_codes(coin)
+    if weights is None or weights == "Original":
+        w = coin.weights()
+    elif isinstance(weights, str) and weights == "equal":
+        w = {c: 1.0 for c in codes}
+    elif isinstance(weights, str):
+        w = coin.weights(weights)
+    elif isinstance(weights, Mapping):
+        w = coin.weights()
+        unknown = [k for k in weights if k not in w]
+        if unknown:
+            raise PipelineError(
+                "unknown code(s) in aggregate weights",
+                problems=[Problem("not an indicator or aggregate code", f"aggregate.weights.{k}") for k in unknown],
+            )
+        w.update({str(k): float(v) for k, v in weights.items()})
+    else:
+        raise PipelineError(f"weights must be None, 'equal', a weight-set name or a mapping, got {weights!r}")
+    return np.array([w[c] for c in codes], dtype=float)
+
+
+def aggregate_batch(
+    coin: Coin,
+    X: np.ndarray,
+    W: np.ndarray,
+    *,
+    method: Any = "arithmetic",
+    min_availability: Any = None,
+    p: Any = None,
+    nonpositive: NonPositivePolicy = "raise",
+) -> np.ndarray:
+    """Aggregate indicator values ``X`` (n × indicators) for ``R`` weight vectors.
+
+    Parameters
+    ----------
+    coin
+        Supplies the hierarchy.
+    X
+        Normalised indicator values, units × indicators.
+    W
+        Weights, shape ``(R, len(structure_codes(coin)))`` (or 1-D for one set).
+    method, min_availability, p
+        One value, a list with one value per aggregation level (2 … top), or a
+        ``{level: value}`` mapping.
+    nonpositive
+        Policy when a geometric/harmonic/power mean meets values ``<= 0``:
+        ``"raise"`` (default), ``"omit"`` (treat as missing) or ``"shift"``
+        (add ``1 - min`` to the level's input).
+
+    Returns
+    -------
+    numpy.ndarray
+        Aggregate scores, shape ``(R, n, len(coin.aggregates))``.
+    """
+    arr = arrays_of(coin)
+    levels = arr.levels
+    levs = [lv.level for lv in levels]
+    problems: list[Problem] = []
+    methods = _per_level(method, levs, "method", problems)
+    thresh = _per_level(min_availability, levs, "min_availability", problems)
+    ps = _per_level(p, levs, "p", problems)
+    for lev, m in methods.items():
+        if m not in AGGREGATORS:
+            problems.append(
+                Problem(f"unknown aggregation {m!r}; choose one of {', '.join(sorted(AGGREGATORS))}", f"aggregate.method (level {lev})")
+            )
+    if problems:
+        raise PipelineError("invalid aggregate step", problems=problems)
+    W = np.atleast_2d(np.asarray(W, dtype=float))
+    R = W.shape[0]
+    codes = structure_codes(coin)
+    pos = {c: i for i, c in enumerate(codes)}
+    n = X.shape[0]
+    out = np.empty((R, n, len(coin.aggregates)))
+    C = np.broadcast_to(X, (R, *X.shape))
+    agg_pos = {c: i for i, c in enumerate(coin.aggregates)}
+    for lv in levels:
+        widx = np.array([pos[c] for c in lv.children])
+        Wl = W[:, widx]
+        func = AGGREGATORS[methods[lv.level]]
+        Y = func(
+            C, Wl, lv.membership, p=ps[lv.level], nonpositive=nonpositive,
+            where=f"level {lv.level} ({', '.join(lv.parents[:3])}{'…' if len(lv.parents) > 3 else ''})",
+        )
+        th = thresh[lv.level]
+        if th is not None:
+            avail = (~np.isnan(C)).astype(float) @ lv.membership / lv.membership.sum(axis=0)
+            Y = np.where(avail < float(th), np.nan, Y)
+        for j, par in enumerate(lv.parents):
+            out[:, :, agg_pos[par]] = Y[:, :, j]
+        C = Y
+    return out
+
+
+def aggregate(
+    state: State,
+    *,
+    method: Any = "arithmetic",
+    weights: Any = None,
+    min_availability: Any = None,
+    p: Any = None,
+    nonpositive: NonPositivePolicy = "raise",
+) -> State:
+    """Pipeline step ``aggregate``: write data set ``Aggregated`` (indicators + aggregates).
+
+    Parameters
+    ----------
+    state
+        Pipeline state (normally after ``normalise``).
+    method
+        Name in :data:`AGGREGATORS`, or one per level (list or ``{level: name}``).
+    weights
+        ``None`` (iMeta ``Weight``), ``"equal"``, a weight-set name, or ``{code: weight}``.
+        Weights are relative within each parent.
+    min_availability
+        Minimum share of available children (COINr ``dat_thresh``); below it the
+        aggregate is missing. One value, a list or ``{level: value}``.
+    p
+        Exponent of the ``power`` mean.
+    nonpositive
+        Policy for non-positive inputs to geometric/harmonic means: ``"raise"``,
+        ``"omit"`` or ``"shift"``.
+    """
+    W = resolve_weights(state.coin, weights)
+    scores = aggregate_batch(
+        state.coin, state.X, W, method=method, min_availability=min_availability, p=p, nonpositive=nonpositive
+    )[0]
+    return state.with_dataset("Aggregated", state.X, scores=scores)

@@ -1,0 +1,43 @@
+"""Merging several data sets (e.g. yearbook variables + hotline rates + spatial indicators)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from citycheckup.data.readers import NAME, UNIT, YEAR, Dataset
+from citycheckup.errors import DataError, Problem
+
+__all__ = ["merge_datasets"]
+
+
+def merge_datasets(sets: Sequence[Dataset]) -> Dataset:
+    """Outer-join data sets on unit and year; a variable given by two sets is an error."""
+    if not sets:
+        raise DataError("no data set to merge")
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for ds in sets:
+        for v in ds.variables:
+            if v in owner:
+                problems.append(Problem(f"variable {v!r} is in both {owner[v]} and {ds.source}; keep it in one file",
+                                        ds.source))
+            owner[v] = ds.source
+    if problems:
+        raise DataError("data sets overlap", problems=problems)
+    merged = sets[0].data
+    for ds in sets[1:]:
+        right = ds.data.drop(columns=[NAME])
+        groups = [g for g in ds.groups if g in merged.columns]
+        right = right.drop(columns=groups)
+        merged = merged.merge(right, on=[UNIT, YEAR], how="outer", sort=True)
+    names = pd.concat([ds.data[[UNIT, NAME]] for ds in sets]).dropna().drop_duplicates(UNIT).set_index(UNIT)[NAME]
+    merged[NAME] = merged[NAME].fillna(merged[UNIT].map(names))
+    units: dict[str, str] = {}
+    groups_all: list[str] = []
+    for ds in sets:
+        units.update(ds.units)
+        groups_all += [g for g in ds.groups if g not in groups_all]
+    return Dataset(data=merged.reset_index(drop=True), source=" + ".join(ds.source for ds in sets), units=units,
+                   groups=groups_all, sha256=";".join(ds.sha256 or "" for ds in sets))

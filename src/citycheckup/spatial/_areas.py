@@ -1,0 +1,422 @@
+"""Study area, projected CRS, clipping, districts (街区) and homes."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from citycheckup.errors import Problem, SpatialError
+from citycheckup.spatial._facilities import FacilityConfig
+from citycheckup.spatial._osm import WGS84, OSMData
+
+__all__ = [
+    "admin_districts",
+    "clipped_segments",
+    "file_districts",
+    "grid_districts",
+    "homes_from_buildings",
+    "homes_from_population",
+    "read_layer",
+    "require_same_crs",
+    "utm_crs",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def utm_crs(lon: float, lat: float) -> pyproj.CRS:
+    """The WGS-84 / UTM zone CRS containing a point.
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees (WGS-84).
+
+    Returns
+    -------
+    pyproj.CRS
+        EPSG:326zz (north) or EPSG:327zz (south).
+    """
+    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def read_layer(path: str | Path, what: str) -> gpd.GeoDataFrame:
+    """Read a vector layer (GeoPackage, GeoJSON, Shapefile …) or a CSV of points.
+
+    Parameters
+    ----------
+    path
+        The file. A CSV needs ``lon``/``lat`` (or ``longitude``/``latitude``,
+        ``x``/``y``) columns in WGS-84.
+    what
+        What the layer is (``"boundary"``, ``"districts"``, ``"population"``), for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features, with the file's CRS.
+
+    Raises
+    ------
+    SpatialError
+        If the file is missing, unreadable, empty or has no CRS.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SpatialError(f"{what} file not found", problems=[Problem("no such file", str(p))])
+    if p.suffix.lower() in {".csv", ".txt"}:
+        try:
+            df = pd.read_csv(p)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise SpatialError(f"cannot read the {what} CSV", problems=[Problem(str(exc), str(p))]) from exc
+        lower = {c.lower(): c for c in df.columns}
+        for xc, yc in (("lon", "lat"), ("longitude", "latitude"), ("x", "y")):
+            if xc in lower and yc in lower:
+                gdf = gpd.GeoDataFrame(
+                    df, geometry=gpd.points_from_xy(df[lower[xc]], df[lower[yc]]), crs=WGS84
+                )
+                break
+        else:
+            raise SpatialError(
+                f"{what} CSV has no coordinate columns",
+                problems=[Problem(f"expected lon/lat columns (WGS-84), found {list(df.columns)}", str(p))],
+            )
+    else:
+        try:
+            gdf = gpd.read_file(p)
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            raise SpatialError(
+                f"cannot read the {what} file", problems=[Problem(f"{type(exc).__name__}: {exc}", str(p))]
+            ) from exc
+    problems = []
+    if len(gdf) == 0:
+        problems.append(Problem("the layer has no features", str(p)))
+    if gdf.crs is None:
+        problems.append(Problem("the layer has no CRS; set one (e.g. EPSG:4326) and save it again", str(p)))
+    if problems:
+        raise SpatialError(f"unusable {what} layer", problems=problems)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    gdf.attrs["source"] = str(p)
+    return gdf
+
+
+def require_same_crs(layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Raise if the given layers do not all share one CRS.
+
+    Raises
+    ------
+    SpatialError
+        Listing every layer with its CRS; reproject them to one CRS first (for
+        Chinese commercial data, convert GCJ-02/BD-09 to WGS-84 first).
+    """
+    crs = {name: g.crs for name, g in layers.items() if g is not None}
+    if len({c.to_string() if c is not None else None for c in crs.values()}) <= 1:
+        return
+    first = next(iter(crs.values()))
+    if all(c is not None and c.equals(first) for c in crs.values()):
+        return
+    raise SpatialError(
+        "the input layers use different CRSs; reproject them to one CRS",
+        problems=[
+            Problem(f"CRS {c.to_string() if c is not None else 'missing'}", layers[n].attrs.get("source", n))
+            for n, c in crs.items()
+        ],
+    )
+
+
+def clipped_segments(
+    osm: OSMData, segments: pd.DataFrame, area: Polygon, crs: pyproj.CRS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Project segments to ``crs`` and clip them to ``area``.
+
+    Segments entirely inside are kept; segments crossing the boundary are cut at
+    it, with a new node (negative id) at the cut.
+
+    Returns
+    -------
+    nodes : pandas.DataFrame
+        ``id``, ``x``, ``y`` (metres) of the nodes used.
+    segments : pandas.DataFrame
+        The clipped segments with ``u``, ``v`` (node ids), ``length`` (m) and the
+        input's other columns.
+    """
+    cols = [c for c in segments.columns if c not in {"u", "v"}]
+    empty_nodes = pd.DataFrame({"id": np.empty(0, np.int64), "x": [], "y": []})
+    if segments.empty:
+        return empty_nodes, segments.assign(length=np.empty(0))
+    transformer = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    node_ids = osm.nodes.index.to_numpy(np.int64)
+    nx, ny = transformer.transform(osm.nodes.lon.to_numpy(), osm.nodes.lat.to_numpy())
+    pos = pd.Series(np.arange(node_ids.size), index=node_ids)
+    present = segments.u.isin(pos.index) & segments.v.isin(pos.index)
+    seg = segments[present].reset_index(drop=True)
+    iu = pos.loc[seg.u].to_numpy()
+    iv = pos.loc[seg.v].to_numpy()
+    inside = shapely.contains_xy(area, nx, ny) | shapely.intersects_xy(area.boundary, nx, ny)
+    both = inside[iu] & inside[iv]
+    lines = shapely.linestrings(np.stack([np.c_[nx[iu], ny[iu]], np.c_[nx[iv], ny[iv]]], axis=1))
+    # A segment with both ends inside a concave area may still leave it.
+    crossing = ~both & shapely.intersects(lines, area)
+    full_in = both & shapely.within(lines, area)
+    both_partial = both & ~full_in
+    crossing |= both_partial
+    keep = seg[full_in].copy()
+    keep_u, keep_v = seg.u[full_in].to_numpy(), seg.v[full_in].to_numpy()
+    new_rows: list[dict[str, object]] = []
+    new_nodes: dict[tuple[float, float], int] = {}
+    next_id = -1
+    for k in np.flatnonzero(crossing):
+        piece = shapely.intersection(lines[k], area)
+        parts = shapely.get_parts(piece)
+        for part in parts:
+            if part.geom_type != "LineString" or part.length == 0:
+                continue
+            (x0, y0), (x1, y1) = part.coords[0], part.coords[-1]
+            ends = []
+            for (px, py) in ((x0, y0), (x1, y1)):
+                if math.isclose(px, nx[iu[k]], abs_tol=1e-6) and math.isclose(py, ny[iu[k]], abs_tol=1e-6):
+                    ends.append(int(seg.u[k]))
+                elif math.isclose(px, nx[iv[k]], abs_tol=1e-6) and math.isclose(py, ny[iv[k]], abs_tol=1e-6):
+                    ends.append(int(seg.v[k]))
+                else:
+                    key = (round(px, 6), round(py, 6))
+                    if key not in new_nodes:
+                        new_nodes[key] = next_id
+                        next_id -= 1
+                    ends.append(new_nodes[key])
+            row = {c: seg.at[k, c] for c in cols}
+            row.update(u=ends[0], v=ends[1])
+            new_rows.append(row)
+    keep = keep.assign(u=keep_u, v=keep_v)
+    if new_rows:
+        keep = pd.concat([keep, pd.DataFrame(new_rows)], ignore_index=True)
+    ids = np.concatenate([node_ids, np.fromiter(new_nodes.values(), np.int64, len(new_nodes))])
+    xs = np.concatenate([nx, np.fromiter((k[0] for k in new_nodes), float, len(new_nodes))])
+    ys = np.concatenate([ny, np.fromiter((k[1] for k in new_nodes), float, len(new_nodes))])
+    allnodes = pd.DataFrame({"id": ids, "x": xs, "y": ys}).drop_duplicates("id").set_index("id")
+    used = np.unique(np.concatenate([keep.u.to_numpy(np.int64), keep.v.to_numpy(np.int64)]))
+    nodes = allnodes.loc[used].reset_index()
+    p = allnodes.loc[keep.u.to_numpy(np.int64)]
+    q = allnodes.loc[keep.v.to_numpy(np.int64)]
+    keep["length"] = np.hypot(p.x.to_numpy() - q.x.to_numpy(), p.y.to_numpy() - q.y.to_numpy())
+    keep["u"] = keep.u.astype(np.int64)
+    keep["v"] = keep.v.astype(np.int64)
+    return nodes, keep.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# districts
+
+
+def _as_districts(gdf: gpd.GeoDataFrame, ids: pd.Series, area: BaseGeometry) -> gpd.GeoDataFrame:
+    geoms = shapely.intersection(gdf.geometry.to_numpy(), area)
+    out = gpd.GeoDataFrame({"district": ids.astype(str).to_numpy()}, geometry=geoms, crs=gdf.crs)
+    out = out[~out.geometry.is_empty & (out.geometry.area > 0)]
+    return out.dissolve("district", sort=False).reset_index()[["district", "geometry"]]
+
+
+def grid_districts(area: BaseGeometry, size_m: float, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Square grid cells of ``size_m`` covering ``area`` (clipped to it).
+
+    Cells are named ``R<row>C<col>`` from the south-west corner.
+    """
+    if not size_m > 0:
+        raise SpatialError(f"grid size must be positive, got {size_m}")
+    minx, miny, maxx, maxy = area.bounds
+    # Anchored at the area's south-west corner, so only the north and east edges can give slivers.
+    x0, y0 = minx, miny
+    nxc = max(1, math.ceil((maxx - x0) / size_m))
+    nyc = max(1, math.ceil((maxy - y0) / size_m))
+    if nxc * nyc > 200_000:
+        raise SpatialError(
+            f"a {size_m:g} m grid gives {nxc * nyc} cells; choose a larger --grid", problems=[]
+        )
+    cols, rows = np.meshgrid(np.arange(nxc), np.arange(nyc))
+    cols, rows = cols.ravel(), rows.ravel()
+    boxes = shapely.box(x0 + cols * size_m, y0 + rows * size_m, x0 + (cols + 1) * size_m, y0 + (rows + 1) * size_m)
+    ids = pd.Series([f"R{r:03d}C{c:03d}" for r, c in zip(rows, cols, strict=True)])
+    gdf = gpd.GeoDataFrame({"district": ids}, geometry=boxes, crs=crs)
+    return _as_districts(gdf, gdf["district"], area)
+
+
+def file_districts(
+    layer: gpd.GeoDataFrame, area: BaseGeometry, crs: pyproj.CRS, id_column: str | None = None
+) -> gpd.GeoDataFrame:
+    """Districts from a polygon layer, projected and clipped to ``area``.
+
+    The id column is ``id_column`` or the first of ``district``, ``name``, ``code``,
+    ``id`` found; otherwise the row number.
+
+    Raises
+    ------
+    SpatialError
+        If the layer has no polygons, the id column is missing or duplicated, or no
+        district overlaps the study area.
+    """
+    src = layer.attrs.get("source", "districts")
+    g = layer.to_crs(crs)
+    poly = g.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not poly.any():
+        raise SpatialError("districts must be polygons", problems=[Problem("no (multi)polygon features", src)])
+    g = g[poly]
+    if id_column is not None and id_column not in g.columns:
+        raise SpatialError(
+            "district id column not found",
+            problems=[Problem(f"no column {id_column!r}; columns are {list(layer.columns)}", src)],
+        )
+    col = id_column or next((c for c in ("district", "name", "code", "id", "NAME") if c in g.columns), None)
+    ids = g[col].astype(str) if col else pd.Series([f"D{i + 1:03d}" for i in range(len(g))], index=g.index)
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        logger.warning("district ids repeat (%s); their polygons are merged", ", ".join(map(str, dup[:5])))
+    out = _as_districts(g, ids, area)
+    if out.empty:
+        raise SpatialError(
+            "no district overlaps the OSM extract",
+            problems=[Problem("the districts lie outside the extract's area; check the files and their CRS", src)],
+        )
+    lost = sorted(set(ids) - set(out.district))
+    if lost:
+        logger.warning("%d district(s) lie outside the extract and are dropped: %s", len(lost), ", ".join(lost[:10]))
+    return out
+
+
+def admin_districts(osm: OSMData, level: int, area: BaseGeometry, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Districts from OSM ``boundary=administrative`` polygons of ``admin_level=level``.
+
+    Returns an empty frame when the extract has none at that level.
+    """
+    f = osm.features
+    if f.empty:
+        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    tags = f["tags"].tolist()
+    mask = np.array(
+        [t.get("boundary") == "administrative" and str(t.get("admin_level")) == str(level) for t in tags], bool
+    )
+    mask &= f.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    g = f[mask].to_crs(crs)
+    if g.empty:
+        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    names = pd.Series(
+        [t.get("name") or f"osm{int(i)}" for t, i in zip(g["tags"], g["osm_id"], strict=True)], index=g.index
+    )
+    return _as_districts(g, names, area)
+
+
+# --------------------------------------------------------------------------------------------
+# homes
+
+
+def homes_from_population(
+    layer: gpd.GeoDataFrame,
+    area: BaseGeometry,
+    crs: pyproj.CRS,
+    *,
+    column: str | None = None,
+    spacing_m: float = 50.0,
+) -> gpd.GeoDataFrame:
+    """Home points weighted by population.
+
+    Points are used as they are. Polygons (a population grid) are sampled on a
+    regular lattice of ``spacing_m`` inside the polygon ∩ study area; each
+    polygon's population, scaled by the share of its area inside the study area,
+    is split equally among its sample points.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points with a ``weight`` column (persons).
+    """
+    src = layer.attrs.get("source", "population")
+    col = column or next((c for c in layer.columns if c.lower() in {"population", "pop", "pop_total", "人口"}), None)
+    if col is None or col not in layer.columns:
+        raise SpatialError(
+            "population column not found",
+            problems=[Problem(f"expected a 'population' column (or --population-column), found {list(layer.columns)}", src)],
+        )
+    pop = pd.to_numeric(layer[col], errors="coerce")
+    bad = pop.isna() | (pop < 0)
+    if bad.any():
+        logger.warning("%d population value(s) missing or negative in %s; treated as 0", int(bad.sum()), src)
+    g = layer.assign(_pop=pop.fillna(0).clip(lower=0)).to_crs(crs)
+    types = g.geometry.geom_type
+    points = g[types == "Point"]
+    xs: list[np.ndarray] = [points.geometry.x.to_numpy()]
+    ys: list[np.ndarray] = [points.geometry.y.to_numpy()]
+    ws: list[np.ndarray] = [points["_pop"].to_numpy(float)]
+    inside = shapely.contains_xy(area, xs[0], ys[0])
+    xs[0], ys[0], ws[0] = xs[0][inside], ys[0][inside], ws[0][inside]
+    polys = g[types.isin(["Polygon", "MultiPolygon"])]
+    for geom, p in zip(polys.geometry, polys["_pop"], strict=True):
+        part = shapely.intersection(geom, area)
+        if part.is_empty or part.area == 0 or geom.area == 0:
+            continue
+        minx, miny, maxx, maxy = part.bounds
+        gx, gy = np.meshgrid(
+            np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
+        )
+        gx, gy = gx.ravel(), gy.ravel()
+        ok = shapely.contains_xy(part, gx, gy)
+        gx, gy = gx[ok], gy[ok]
+        if gx.size == 0:
+            rp = part.representative_point()
+            gx, gy = np.array([rp.x]), np.array([rp.y])
+        share = part.area / geom.area
+        xs.append(gx)
+        ys.append(gy)
+        ws.append(np.full(gx.size, p * share / gx.size))
+    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    return gpd.GeoDataFrame({"weight": w, "source": "population"}, geometry=gpd.points_from_xy(x, y), crs=crs)
+
+
+def homes_from_buildings(
+    buildings: gpd.GeoDataFrame, residential_land: BaseGeometry | None, config: FacilityConfig
+) -> gpd.GeoDataFrame:
+    """Residential buildings as homes, weighted by footprint area × storeys (floor area, m²).
+
+    ``buildings`` must be projected and carry a ``tags`` column. A building counts
+    when its ``building=*`` value is residential, or when it is ``building=yes``
+    and lies in residential land use.
+    """
+    if buildings.empty:
+        return gpd.GeoDataFrame({"weight": [], "source": []}, geometry=gpd.GeoSeries([], crs=buildings.crs))
+    tags = buildings["tags"].tolist()
+    kind = np.array([t.get("building", "") for t in tags], dtype=object)
+    res = np.isin(kind, list(config.residential_buildings))
+    centroids = buildings.geometry.representative_point()
+    if residential_land is not None and not residential_land.is_empty:
+        generic = kind == "yes"
+        in_res = np.zeros(len(buildings), bool)
+        if generic.any():
+            in_res[generic] = shapely.contains(residential_land, centroids.to_numpy()[generic])
+        res |= in_res
+    levels = np.array([_levels(t, config.default_levels) for t in tags], float)
+    area = buildings.geometry.area.to_numpy()
+    sel = res & (area > 0)
+    return gpd.GeoDataFrame(
+        {"weight": (area * levels)[sel], "source": "building"},
+        geometry=centroids[sel].to_numpy(),
+        crs=buildings.crs,
+    )
+
+
+def _levels(tags: Mapping[str, str], default: float) -> float:
+    raw = tags.get("building:levels")
+    if raw is None:
+        return default
+    try:
+        val = float(str(raw).split(";")[0].replace(",", "."))
+    except ValueError:
+        return default
+    return val if 0 < val < 200 else default

@@ -1,0 +1,406 @@
+"""Walk-network graph core: arrays, de-duplicated CSR, edge snapping, multi-source Dijkstra.
+
+The graph is kept as plain numpy arrays in a projected metric CRS. Every distance
+query is one ``scipy.sparse.csgraph.dijkstra`` run per facility category, never one
+run per home.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from citycheckup.errors import Problem, SpatialError
+
+__all__ = [
+    "Snap",
+    "WalkGraph",
+    "along_network_distances",
+    "nearest_node_distances",
+    "snap_points",
+]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class WalkGraph:
+    """An undirected walk network with one edge per node pair.
+
+    Build it with :meth:`from_edges`, which collapses parallel and reversed edges to
+    the minimum length. Node coordinates are in metres (a projected CRS).
+
+    Attributes
+    ----------
+    x, y
+        Node coordinates in metres.
+    u, v
+        Edge end nodes (``u < v``), positions into ``x``/``y``.
+    length
+        Edge lengths in metres.
+    node_ids
+        Original node identifiers (OSM ids), aligned with ``x``.
+    """
+
+    x: FloatArray
+    y: FloatArray
+    u: IntArray
+    v: IntArray
+    length: FloatArray
+    node_ids: IntArray = field(repr=False)
+
+    @classmethod
+    def from_edges(
+        cls,
+        x: ArrayLike,
+        y: ArrayLike,
+        u: ArrayLike,
+        v: ArrayLike,
+        length: ArrayLike | None = None,
+        *,
+        node_ids: ArrayLike | None = None,
+    ) -> WalkGraph:
+        """Build a graph from (possibly duplicated, directed, parallel) edges.
+
+        Parameters
+        ----------
+        x, y
+            Node coordinates in metres.
+        u, v
+            Edge end nodes as positions into ``x``/``y``; direction and repetition
+            do not matter.
+        length
+            Edge lengths in metres; the straight-line length when omitted.
+        node_ids
+            Identifiers of the nodes (default ``0 … n-1``).
+
+        Returns
+        -------
+        WalkGraph
+            The graph with self-loops dropped and one edge per node pair, at the
+            minimum length among its duplicates.
+
+        Notes
+        -----
+        ``scipy.sparse.coo_matrix(...).tocsr()`` *sums* duplicate entries; a graph
+        with both directions and parallel ways would get edges of twice (or more)
+        their length. Duplicates are therefore collapsed to their minimum here,
+        before any sparse matrix is built.
+        """
+        xa = np.asarray(x, dtype=np.float64)
+        ya = np.asarray(y, dtype=np.float64)
+        ua = np.asarray(u, dtype=np.int64)
+        va = np.asarray(v, dtype=np.int64)
+        n = xa.shape[0]
+        problems = []
+        if ya.shape != xa.shape:
+            problems.append(Problem(f"x has {xa.shape[0]} values but y has {ya.shape[0]}", "nodes"))
+        if ua.shape != va.shape:
+            problems.append(Problem(f"u has {ua.shape[0]} values but v has {va.shape[0]}", "edges"))
+        if ua.size and (min(ua.min(), va.min()) < 0 or max(ua.max(), va.max()) >= n):
+            problems.append(Problem(f"edge end nodes must lie in 0…{n - 1}", "edges"))
+        if length is None:
+            la = np.hypot(xa[ua] - xa[va], ya[ua] - ya[va]) if not problems else np.empty(0)
+        else:
+            la = np.asarray(length, dtype=np.float64)
+            if la.shape != ua.shape:
+                problems.append(Problem(f"length has {la.shape[0]} values for {ua.shape[0]} edges", "edges"))
+            elif la.size and (not np.all(np.isfinite(la)) or la.min() < 0):
+                problems.append(Problem("edge lengths must be finite and non-negative", "edges"))
+        if problems:
+            raise SpatialError("cannot build the walk graph", problems=problems)
+        keep = ua != va
+        a = np.minimum(ua[keep], va[keep])
+        b = np.maximum(ua[keep], va[keep])
+        w = la[keep]
+        if a.size:
+            order = np.lexsort((w, b, a))
+            a, b, w = a[order], b[order], w[order]
+            first = np.ones(a.size, dtype=bool)
+            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+            a, b, w = a[first], b[first], w[first]
+        ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids, dtype=np.int64)
+        return cls(x=xa, y=ya, u=a, v=b, length=w, node_ids=ids)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.x.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return int(self.u.shape[0])
+
+    @cached_property
+    def csr(self) -> sp.csr_array:
+        """Symmetric adjacency matrix (both directions stored explicitly, no duplicates)."""
+        return _symmetric_csr(self.u, self.v, self.length, self.n_nodes)
+
+    @cached_property
+    def component(self) -> IntArray:
+        """Connected-component label of every node (0 is the largest component)."""
+        if self.n_nodes == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, labels = connected_components(self.csr, directed=False)
+        sizes = np.bincount(labels)
+        rank = np.empty_like(sizes)
+        rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.size)
+        return rank[labels].astype(np.int64)
+
+    @cached_property
+    def edge_lines(self) -> NDArray[np.object_]:
+        """Edges as shapely LineStrings (for snapping)."""
+        coords = np.stack(
+            [np.column_stack([self.x[self.u], self.y[self.u]]), np.column_stack([self.x[self.v], self.y[self.v]])],
+            axis=1,
+        )
+        return shapely.linestrings(coords)
+
+    @cached_property
+    def _edge_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.edge_lines)
+
+
+def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_array:
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    data = np.concatenate([w, w])
+    # (u, v) pairs are unique, so no entries are summed; explicit zero lengths stay edges.
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Points snapped to the nearest edge of a :class:`WalkGraph`.
+
+    Attributes
+    ----------
+    edge
+        Edge index per point (-1 where the point was not snapped).
+    t
+        Position along the edge as a fraction 0…1 from ``u`` to ``v``.
+    offset
+        Straight-line distance from the point to the edge, metres (NaN if not snapped).
+    snapped
+        Whether the point lies within ``max_snap_m`` of the network.
+    """
+
+    edge: IntArray
+    t: FloatArray
+    offset: FloatArray
+    snapped: NDArray[np.bool_]
+
+    @property
+    def n_unsnapped(self) -> int:
+        """Number of points farther than the maximum snap distance."""
+        return int((~self.snapped).sum())
+
+
+def snap_points(graph: WalkGraph, x: ArrayLike, y: ArrayLike, *, max_snap_m: float = 100.0) -> Snap:
+    """Snap points to the nearest edge of the graph.
+
+    Parameters
+    ----------
+    graph
+        The walk network.
+    x, y
+        Point coordinates in the graph's CRS (metres).
+    max_snap_m
+        Points farther than this from every edge are not snapped (``snapped`` is
+        False); callers report them instead of using them.
+
+    Returns
+    -------
+    Snap
+        Edge, fractional position and offset of every point.
+
+    Notes
+    -----
+    Snapping to the nearest *edge* (not node) and keeping the offset avoids the
+    spurious zero distances of node snapping (pandana issue #170).
+    """
+    px = np.asarray(x, dtype=np.float64)
+    py = np.asarray(y, dtype=np.float64)
+    n = px.shape[0]
+    edge = np.full(n, -1, dtype=np.int64)
+    t = np.full(n, np.nan)
+    offset = np.full(n, np.nan)
+    if n == 0 or graph.n_edges == 0:
+        return Snap(edge, t, offset, np.zeros(n, dtype=bool))
+    pts = shapely.points(px, py)
+    (src, dst), dist = graph._edge_tree.query_nearest(
+        pts, max_distance=max_snap_m, return_distance=True, all_matches=False
+    )
+    # Ties: keep the first match per point.
+    src, first = np.unique(src, return_index=True)
+    dst, dist = dst[first], dist[first]
+    edge[src] = dst
+    offset[src] = dist
+    lines = graph.edge_lines[dst]
+    seg_len = shapely.length(lines)
+    along = shapely.line_locate_point(lines, pts[src])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(seg_len > 0, along / seg_len, 0.0)
+    t[src] = np.clip(frac, 0.0, 1.0)
+    snapped = edge >= 0
+    return Snap(edge, t, offset, snapped)
+
+
+def nearest_node_distances(
+    graph: WalkGraph,
+    sources: ArrayLike,
+    source_offsets: ArrayLike | None = None,
+    *,
+    limit: float = np.inf,
+) -> FloatArray:
+    """Network distance from every node to its nearest source.
+
+    Parameters
+    ----------
+    graph
+        The walk network.
+    sources
+        Source node positions (repeats allowed).
+    source_offsets
+        Distance already travelled at each source (e.g. a facility's snap offset);
+        all zero when omitted.
+    limit
+        Stop searching beyond this distance; nodes farther away get ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance in metres per node; ``inf`` when unreachable or beyond ``limit``.
+
+    Notes
+    -----
+    With zero offsets this is one multi-source Dijkstra run
+    (``dijkstra(indices=sources, min_only=True, limit=limit)``). With offsets, a
+    virtual super-source joined to each source by an edge of its offset gives the
+    same result in one single-source run.
+    """
+    src = np.asarray(sources, dtype=np.int64).ravel()
+    n = graph.n_nodes
+    if src.size == 0 or n == 0:
+        return np.full(n, np.inf)
+    if source_offsets is None or not np.any(np.asarray(source_offsets) != 0):
+        d = dijkstra(graph.csr, directed=True, indices=np.unique(src), min_only=True, limit=limit)
+        return np.asarray(d, dtype=np.float64)
+    off = np.asarray(source_offsets, dtype=np.float64).ravel()
+    if off.shape != src.shape:
+        raise SpatialError(f"{off.size} source offsets for {src.size} sources")
+    # Minimum offset per source node: the super-source edges must be unique too.
+    frame = pd.DataFrame({"s": src, "o": off}).groupby("s", sort=True)["o"].min()
+    s_nodes = frame.index.to_numpy(np.int64)
+    s_off = frame.to_numpy(np.float64)
+    super_idx = n
+    rows = np.concatenate([np.r_[graph.u, graph.v], np.full(s_nodes.size, super_idx)])
+    cols = np.concatenate([np.r_[graph.v, graph.u], s_nodes])
+    data = np.concatenate([np.r_[graph.length, graph.length], s_off])
+    a = sp.csr_array((data, (rows, cols)), shape=(n + 1, n + 1))
+    d = dijkstra(a, directed=True, indices=super_idx, limit=limit)
+    return np.asarray(d[:n], dtype=np.float64)
+
+
+def _snap_sources(graph: WalkGraph, snap: Snap) -> tuple[IntArray, FloatArray]:
+    ok = snap.snapped
+    e = snap.edge[ok]
+    t = snap.t[ok]
+    off = snap.offset[ok]
+    length = graph.length[e]
+    nodes = np.concatenate([graph.u[e], graph.v[e]])
+    offsets = np.concatenate([off + t * length, off + (1.0 - t) * length])
+    return nodes, offsets
+
+
+def along_network_distances(
+    graph: WalkGraph,
+    origins: Snap,
+    destinations: Snap,
+    *,
+    node_sources: ArrayLike | None = None,
+    node_offsets: ArrayLike | None = None,
+    limit: float = np.inf,
+) -> FloatArray:
+    """Network distance from each snapped origin to its nearest snapped destination.
+
+    Parameters
+    ----------
+    graph
+        The walk network.
+    origins
+        Snapped origins (homes).
+    destinations
+        Snapped destinations (facilities of one category).
+    node_sources, node_offsets
+        Further destinations given as graph nodes with the distance already
+        travelled to reach them (e.g. park entrances).
+    limit
+        Distances above ``limit`` are returned as ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance in metres per origin, including both snap offsets; ``inf`` when
+        no destination is reachable within ``limit``, ``nan`` for origins that were
+        not snapped.
+
+    Notes
+    -----
+    ``d(o) = off_o + min(D[u] + t·L, D[v] + (1 − t)·L)`` where ``D`` is the
+    multi-source distance from all destinations (their offsets and positions
+    along their edges included) and ``(u, v, L, t)`` the origin's edge. When an
+    origin and a destination share an edge, the direct path along the edge,
+    ``off_o + off_d + |t_o − t_d|·L``, is also considered.
+    """
+    n_o = origins.edge.shape[0]
+    out = np.full(n_o, np.nan)
+    ok = origins.snapped
+    if not ok.any():
+        return out
+    out[ok] = np.inf
+    nodes, offsets = _snap_sources(graph, destinations)
+    if node_sources is not None:
+        extra = np.asarray(node_sources, dtype=np.int64).ravel()
+        extra_off = np.zeros(extra.size) if node_offsets is None else np.asarray(node_offsets, np.float64).ravel()
+        nodes = np.concatenate([nodes, extra])
+        offsets = np.concatenate([offsets, extra_off])
+    if nodes.size == 0:
+        return out
+    d = nearest_node_distances(graph, nodes, offsets, limit=limit)
+    e = origins.edge[ok]
+    t = origins.t[ok]
+    off = origins.offset[ok]
+    length = graph.length[e]
+    via = np.minimum(d[graph.u[e]] + t * length, d[graph.v[e]] + (1.0 - t) * length) + off
+    # Same-edge shortcut (the path that never reaches an end node).
+    dest_ok = destinations.snapped
+    de = pd.DataFrame(
+        {"edge": destinations.edge[dest_ok], "t_d": destinations.t[dest_ok], "off_d": destinations.offset[dest_ok]}
+    )
+    oe = pd.DataFrame({"edge": e, "t_o": t, "off_o": off, "i": np.arange(e.size)})
+    both = oe.merge(de, on="edge", how="inner")
+    if len(both):
+        direct = (
+            both["off_o"].to_numpy()
+            + both["off_d"].to_numpy()
+            + np.abs(both["t_o"].to_numpy() - both["t_d"].to_numpy()) * graph.length[both["edge"].to_numpy()]
+        )
+        best = pd.Series(direct).groupby(both["i"].to_numpy()).min()
+        idx = best.index.to_numpy()
+        via[idx] = np.minimum(via[idx], best.to_numpy())
+    via[via > limit] = np.inf
+    out[ok] = via
+    return out

@@ -1,0 +1,325 @@
+"""The built-in framework people-city-2025: structure, content rules, and its COINr table."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import pytest
+
+from citycheckup.framework import (
+    LEVELS,
+    Framework,
+    builtin_frameworks,
+    framework_from_coinr_table,
+    framework_to_coinr_meta,
+    load_framework,
+)
+from citycheckup.indicators.formula import evaluate_formula, parse_formula
+
+NAME = "people-city-2025"
+DIMENSIONS = ["system", "innovation", "livable", "green", "resilient", "civilized", "smart"]
+DIMENSION_NAMES = {
+    "system": ("优化现代化城市体系", "Modern city system"),
+    "innovation": ("富有活力的创新城市", "Innovative city"),
+    "livable": ("舒适便利的宜居城市", "Livable city"),
+    "green": ("绿色低碳的美丽城市", "Beautiful (green, low-carbon) city"),
+    "resilient": ("安全可靠的韧性城市", "Resilient city"),
+    "civilized": ("崇德向善的文明城市", "Civilised city"),
+    "smart": ("便捷高效的智慧城市", "Smart city"),
+}
+
+#: code → (dimension, level) of the indicators other parts of citycheckup rely on
+MANDATORY = {
+    "life_circle_5min_coverage": ("livable", "block"),
+    "life_circle_10min_coverage": ("livable", "block"),
+    "life_circle_15min_coverage": ("livable", "block"),
+    "park_service_coverage_300m": ("green", "block"),
+    "park_service_coverage_500m": ("green", "block"),
+    "transit_stop_coverage_500m": ("livable", "block"),
+    "rail_station_coverage_1000m": ("livable", "block"),
+    "road_network_density": ("livable", "city"),
+    "intersection_density": ("livable", "city"),
+    "park_area_per_capita": ("green", "city"),
+    "building_coverage_ratio": ("livable", "block"),
+    "hotline_response_rate": ("smart", "city"),
+    "hotline_resolution_rate": ("smart", "city"),
+    "hotline_satisfaction_rate": ("smart", "city"),
+    "hotline_ontime_rate": ("smart", "city"),
+}
+
+#: demo indicators: code → (dimension, formula, unit, direction)
+DEMO = {
+    "hukou_resident_gap": ("system", "(pop_resident - pop_hukou) / pop_resident * 100", "%", -1),
+    "resident_population_growth": ("system", "growth(pop_resident)", "%", 1),
+    "gdp_per_capita": ("innovation", "gdp / pop_resident", "元/人", 1),
+    "st_expenditure_share": ("innovation", "exp_science / exp_total * 100", "%", 1),
+    "students_per_10k": ("innovation", "students_higher / pop_resident * 10000", "人/万人", 1),
+    "tertiary_share": ("innovation", "share_tertiary * 100", "%", 1),
+    "trade_openness": ("innovation", "trade_total * 10000 / gdp", "%", 1),
+    "gdp_growth": ("innovation", "growth(gdp)", "%", 1),
+    "education_expenditure_per_capita": ("livable", "exp_education / pop_resident", "元/人", 1),
+    "education_expenditure_share": ("livable", "exp_education / exp_total * 100", "%", 1),
+    "mobile_subscriptions_per_100": ("smart", "mobile_users / pop_resident * 100", "户/百人", 1),
+    "broadband_per_100": ("smart", "broadband_users / pop_resident * 100", "户/百人", 1),
+    "fiscal_self_sufficiency": ("smart", "revenue / exp_total * 100", "%", 1),
+}
+
+VARIABLES = {
+    "gdp": "万元", "pop_resident": "万人", "pop_hukou": "万人", "land_area": "km²", "trade_total": "百万元",
+    "share_tertiary": None, "students_higher": "万人", "exp_total": "万元", "exp_education": "万元",
+    "exp_science": "万元", "revenue": "万元", "mobile_users": "万户", "broadband_users": "万户",
+}
+
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+PREFIX_LEVEL = {"H": "housing", "C": "community", "B": "block"}
+
+
+@pytest.fixture(scope="module")
+def fw() -> Framework:
+    return load_framework(NAME)
+
+
+def test_is_listed_as_builtin() -> None:
+    assert NAME in builtin_frameworks()
+
+
+def test_header(fw: Framework) -> None:
+    assert fw.name_zh == "现代化人民城市体检指标体系 (2025)"
+    assert fw.name_en == "People's City check-up 2025"
+    assert fw.index_code == "index"
+    assert fw.version == "2025.1"
+    for key in ("S1", "S19", "S20", "S27", "S39", "S46", "S46b"):
+        assert key in fw.sources
+
+
+def test_sources_copy_reference_keys(fw: Framework) -> None:
+    numbered = [k for k in fw.sources if re.fullmatch(r"S\d+", k)]
+    assert sorted(numbered, key=lambda k: int(k[1:])) == [f"S{i}" for i in range(1, 47)]
+    assert fw.sources["S27"].startswith("中共中央 国务院《关于进一步加强城市规划建设管理工作的若干意见》")
+    assert "global-indicators" in fw.sources["S39"]
+
+
+def test_seven_dimensions_in_order(fw: Framework) -> None:
+    assert fw.dimension_codes == DIMENSIONS
+    for d in fw.dimensions:
+        assert (d.name_zh, d.name_en) == DIMENSION_NAMES[d.code]
+        assert d.weight == 1
+        assert d.dimensions == [], f"{d.code} must hold indicators directly (no sub-dimensions)"
+    assert all(p in (fw.index_code, *DIMENSIONS) for p in fw.parent_of().values())
+
+
+def test_indicator_counts(fw: Framework) -> None:
+    counts = fw.summary()
+    assert len(fw.indicators) >= 60
+    assert sum(counts.values()) == len(fw.indicators)
+    for dim, n in counts.items():
+        assert n >= 5, f"dimension {dim} has only {n} indicators"
+
+
+def test_codes_ascii_snake_case_and_unique(fw: Framework) -> None:
+    codes = [fw.index_code, *fw.dimension_codes, *fw.indicator_codes]
+    assert len(codes) == len(set(codes))
+    for c in [*codes, *(v.code for v in fw.variables)]:
+        assert c.isascii() and SNAKE.match(c), c
+    assert not set(fw.indicator_codes) & {v.code for v in fw.variables}
+
+
+def test_indicator_fields(fw: Framework) -> None:
+    for ind in fw.indicators:
+        assert ind.weight == 1, ind.code
+        assert ind.level in LEVELS
+        assert ind.unit, ind.code
+        assert ind.source, f"{ind.code} has no source"
+        assert ind.name_zh and ind.name_en
+
+
+def test_every_grading_has_a_source(fw: Framework) -> None:
+    graded = [i for i in fw.indicators if i.grading is not None]
+    assert graded, "some indicators must be graded"
+    for ind in graded:
+        assert ind.grading is not None
+        assert ind.grading.source and len(ind.grading.source) >= 3, ind.code
+        assert ind.grading.note, f"{ind.code}: the grading note must say how the grades were derived"
+
+
+def test_unverified_thresholds_are_marked(fw: Framework) -> None:
+    for ind in fw.indicators:
+        if ind.grading is not None and "[R]" in ind.grading.source:
+            assert "unverified [R]" in (ind.grading.note or ""), ind.code
+
+
+def test_gradings_are_consistent(fw: Framework) -> None:
+    for ind in fw.indicators:
+        g = ind.grading
+        if g is None:
+            continue
+        if g.cutoffs is not None:
+            c = g.cutoffs
+            assert (c[0] > c[1] > c[2]) if ind.direction == 1 else (c[0] < c[1] < c[2]), ind.code
+        bands = g.resolved_bands(ind.direction)
+        # every probe value lies in at most one band
+        for x in [-1e9, 0.0, 0.5, 0.6, 0.7, 1.0, 1.5, 5.5, 8.0, 14.8, 20, 25, 50, 70, 73, 80, 85, 90, 100, 1e9]:
+            assert sum(b.contains(x) for b in bands) <= 1, (ind.code, x)
+
+
+def test_cited_source_keys_exist(fw: Framework) -> None:
+    for ind in fw.indicators:
+        for key in (k.strip() for k in (ind.source or "").split(";")):
+            assert key in fw.sources, f"{ind.code}: source key {key!r} is not under 'sources:'"
+        if ind.grading is not None:
+            for key in re.findall(r"\bS\d+b?\b", ind.grading.source):
+                assert key in fw.sources, f"{ind.code}: grading cites unknown key {key}"
+
+
+def test_levels_follow_reference_ids(fw: Framework) -> None:
+    spatial = {c for c, (_, lev) in MANDATORY.items() if lev == "block"}
+    for ind in fw.indicators:
+        if ind.mohurd_id is None:
+            continue
+        assert re.fullmatch(r"[HCBULXG]-\d\d", ind.mohurd_id), ind.mohurd_id
+        prefix = ind.mohurd_id[0]
+        if prefix in PREFIX_LEVEL:
+            assert ind.level == PREFIX_LEVEL[prefix], ind.code
+        elif ind.code not in spatial:
+            assert ind.level == "city", ind.code
+    ids = [i.mohurd_id for i in fw.indicators if i.mohurd_id]
+    assert len(ids) == len(set(ids)), "a reference ID is used twice"
+
+
+@pytest.mark.parametrize("code", sorted(MANDATORY))
+def test_mandatory_codes(fw: Framework, code: str) -> None:
+    dim, level = MANDATORY[code]
+    ind = fw.indicator(code)
+    assert fw.top_dimension_of()[code] == dim
+    assert ind.level == level
+    if code.startswith("hotline_"):
+        assert (ind.unit, ind.direction) == ("%", 1)
+
+
+def test_mandatory_details(fw: Framework) -> None:
+    assert fw.indicator("park_area_per_capita").mohurd_id == "U-39"
+    assert fw.indicator("park_area_per_capita").unit == "m²/人"
+    assert fw.indicator("road_network_density").unit == "km/km²"
+    assert [fw.indicator(f"hotline_{k}").mohurd_id for k in ("response_rate", "resolution_rate",
+                                                             "satisfaction_rate", "ontime_rate")] == [
+        "G-01", "G-02", "G-03", "G-04"]
+    assert fw.indicator("building_coverage_ratio").grading is None
+    for code in ("transit_stop_coverage_500m", "rail_station_coverage_1000m"):
+        assert "11.2.1" in " ".join(fw.indicator(code).international.sdg)
+    assert "S39" in (fw.indicator("intersection_density").source or "")
+    road = fw.indicator("road_network_density")
+    assert road.grading is not None and "S27" in road.grading.source
+
+
+def test_park_gradings(fw: Framework) -> None:
+    park = fw.indicator("park_area_per_capita").grading
+    assert park is not None and park.cutoffs == [14.8, 8, 5.5]
+    assert "S19" in park.source and "S20" in park.source
+    for code in ("park_service_coverage_300m", "park_service_coverage_500m"):
+        g = fw.indicator(code).grading
+        assert g is not None
+        assert "51346" in g.source and "55014" in g.source
+
+
+def grade(fw: Framework, code: str, x: float) -> str | None:
+    ind = fw.indicator(code)
+    assert ind.grading is not None
+    hits = [b.grade for b in ind.grading.resolved_bands(ind.direction) if b.contains(x)]
+    return hits[0] if hits else None
+
+
+@pytest.mark.parametrize(("code", "value", "expected"), [
+    ("park_area_per_capita", 14.8, "very_good"),
+    ("park_area_per_capita", 8.0, "good"),
+    ("park_area_per_capita", 7.99, "fair"),
+    ("park_area_per_capita", 5.5, "fair"),
+    ("park_area_per_capita", 5.49, "poor"),
+    ("park_service_coverage_500m", 90.0, "good"),
+    ("park_service_coverage_500m", 79.9, "poor"),
+    ("road_network_density", 8.0, "good"),
+    ("road_network_density", 7.9, "poor"),
+    ("builtup_population_density", 0.67, "good"),
+    ("builtup_population_density", 0.8, "very_good"),
+    ("builtup_population_density", 1.6, "poor"),
+])
+def test_grading_examples(fw: Framework, code: str, value: float, expected: str) -> None:
+    assert grade(fw, code, value) == expected
+
+
+def test_variables(fw: Framework) -> None:
+    assert [v.code for v in fw.variables] == list(VARIABLES)
+    for v in fw.variables:
+        assert v.min == 0, v.code
+        if VARIABLES[v.code] is not None:
+            assert v.unit == VARIABLES[v.code], v.code
+    share = fw.variable("share_tertiary")
+    assert share is not None and share.max == 1
+
+
+def test_every_formula_uses_declared_variables(fw: Framework) -> None:
+    declared = {v.code for v in fw.variables}
+    derived = [i for i in fw.indicators if i.formula]
+    assert {i.code for i in derived} == set(DEMO)
+    for ind in derived:
+        assert ind.formula is not None
+        names = parse_formula(ind.formula).names
+        assert names <= declared, (ind.code, names - declared)
+
+
+@pytest.mark.parametrize("code", sorted(DEMO))
+def test_demo_indicators(fw: Framework, code: str) -> None:
+    dim, formula, unit, direction = DEMO[code]
+    ind = fw.indicator(code)
+    assert fw.top_dimension_of()[code] == dim
+    assert ind.formula == formula
+    assert (ind.unit, ind.direction, ind.level) == (unit, direction, "city")
+    assert ind.grading is None
+
+
+def test_demo_formulas_evaluate() -> None:
+    fw = load_framework(NAME)
+    data = pd.DataFrame({
+        "unit_code": ["c", "c"], "year": [2022, 2023],
+        "gdp": [1_000_000.0, 1_100_000.0], "pop_resident": [100.0, 102.0], "pop_hukou": [80.0, 80.0],
+        "land_area": [1000.0, 1000.0], "trade_total": [1000.0, 1000.0], "share_tertiary": [0.5, 0.55],
+        "students_higher": [5.0, 5.1], "exp_total": [200_000.0, 200_000.0], "exp_education": [30_000.0, 32_000.0],
+        "exp_science": [6_000.0, 8_000.0], "revenue": [100_000.0, 120_000.0], "mobile_users": [120.0, 125.0],
+        "broadband_users": [40.0, 45.0],
+    })
+    expected_2022 = {
+        "hukou_resident_gap": 20.0, "gdp_per_capita": 10_000.0, "st_expenditure_share": 3.0,
+        "students_per_10k": 500.0, "tertiary_share": 50.0, "trade_openness": 10.0,
+        "education_expenditure_per_capita": 300.0, "education_expenditure_share": 15.0,
+        "mobile_subscriptions_per_100": 120.0, "broadband_per_100": 40.0, "fiscal_self_sufficiency": 50.0,
+    }
+    for code, want in expected_2022.items():
+        got = evaluate_formula(fw.indicator(code).formula or "", data)
+        assert math.isclose(got.iloc[0], want), (code, got.iloc[0], want)
+    growth = evaluate_formula(fw.indicator("gdp_growth").formula or "", data)
+    assert math.isnan(growth.iloc[0]) and math.isclose(growth.iloc[1], 10.0)
+
+
+def test_coinr_meta_is_consistent(fw: Framework) -> None:
+    meta = framework_to_coinr_meta(fw)
+    ind = meta[meta["Type"] == "Indicator"]
+    agg = meta[meta["Type"] == "Aggregate"]
+    assert len(ind) == len(fw.indicators) and (ind["Level"] == 1).all()
+    assert agg.loc[agg["Level"] == 2, "iCode"].tolist() == DIMENSIONS
+    assert agg.loc[agg["Level"] == 3, "iCode"].tolist() == ["index"]
+    assert meta["iCode"].is_unique
+    level = dict(zip(meta["iCode"], meta["Level"], strict=True))
+    for _, row in meta.iterrows():
+        if pd.notna(row["Parent"]):
+            assert level[row["Parent"]] == row["Level"] + 1, row["iCode"]
+    assert set(ind["Direction"]) <= {1, -1}
+
+
+def test_coinr_round_trip(fw: Framework) -> None:
+    back = framework_from_coinr_table(framework_to_coinr_meta(fw))
+    assert back.index_code == fw.index_code
+    assert back.indicator_codes == fw.indicator_codes
+    assert back.parent_of() == fw.parent_of()
+    for a, b in zip(fw.indicators, back.indicators, strict=True):
+        assert (a.weight, a.direction, a.unit, a.target) == (b.weight, b.direction, b.unit, b.target)
