@@ -42,7 +42,7 @@ from citycheckup.framework.loader import framework_to_coinr_meta
 from citycheckup.framework.models import Framework
 from citycheckup.indicators.derive import derive_indicators
 
-__all__ = ["CheckupOptions", "CheckupResult", "run_checkup"]
+__all__ = ["CheckupOptions", "CheckupResult", "rescore", "run_checkup"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,12 @@ class CheckupOptions:
     base_year
         Earlier year for the change table (default: the first scored year).
     size_variable
-        Variable with urban resident population in 万人 for the city-size class.
+        Variable with urban resident population (城区常住人口) in 万人 for the city-size
+        class of the 2014 standard. When absent, ``size_proxy`` is used instead and the
+        result says so (``CheckupResult.size_basis``).
+    size_proxy
+        Fallback population variable (default: resident population of the whole
+        administrative area, which overstates the urban population of most prefectures).
     uncertainty_n
         Monte Carlo replicates for rank intervals (0 to skip).
     seed
@@ -88,7 +93,8 @@ class CheckupOptions:
     global_normalisation: bool = True
     min_availability: float = 0.5
     base_year: int | None = None
-    size_variable: str = "pop_resident"
+    size_variable: str = "pop_urban"
+    size_proxy: str = "pop_resident"
     uncertainty_n: int = 0
     seed: int = 1
     invalid: Literal["raise", "missing"] = "raise"
@@ -135,7 +141,12 @@ class CheckupResult:
     strengths: pd.DataFrame
     changes: pd.DataFrame
     rank_intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """unit_code, year, nominal, mean, median, q5, q95 of the index rank (Monte Carlo)."""
     years: list[int] = field(default_factory=list)
+    panel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Raw indicator values of every year in the data (the normalisation's reference set)."""
+    size_basis: str | None = None
+    """Population variable used for the city-size class (``pop_urban``, or a proxy)."""
 
     @property
     def score_codes(self) -> list[str]:
@@ -284,11 +295,16 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     diag = ind_years.copy()
     if "province" in diag.columns:
         groups["province"] = "province"
-    size_src = ds.data[[UNIT, YEAR, opts.size_variable]] if opts.size_variable in ds.data.columns else None
-    if size_src is not None:
-        diag = diag.merge(size_src, on=[UNIT, YEAR], how="left", suffixes=("", "_size"))
-        col = opts.size_variable if opts.size_variable in diag.columns else f"{opts.size_variable}_size"
-        diag["size_class"] = city_size_class(diag[col])
+    size_basis = None
+    for var in (opts.size_variable, opts.size_proxy):
+        if var in ds.data.columns and ds.data[var].notna().any():
+            size_basis = var
+            break
+    if size_basis is not None:
+        pop = ds.data[[UNIT, YEAR, size_basis]].rename(columns={size_basis: "_size_pop"})
+        diag = diag.merge(pop, on=[UNIT, YEAR], how="left")
+        diag["size_class"] = city_size_class(diag["_size_pop"])
+        diag = diag.drop(columns="_size_pop")
         groups["size_class"] = "size_class"
     directions = {i.code: i.direction for i in fw.indicators if i.code in used}
     strengths = strengths_weaknesses(diag, directions, groups=groups, top=5)
@@ -309,7 +325,7 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     result = CheckupResult(
         framework=fw, dataset=ds, options=opts, checks=rep, indicators=ind_years, normalised=normalised,
         scores=scores, coverage=coverage, dimension_coverage=dim_cov, grades=grades, attainment=attain,
-        strengths=strengths, changes=changes, years=years,
+        strengths=strengths, changes=changes, years=years, panel=ind, size_basis=size_basis,
     )
     if opts.uncertainty_n > 0:
         result.rank_intervals = _rank_intervals(ind, fw, used, opts, years)
@@ -335,3 +351,36 @@ def _rank_intervals(ind: pd.DataFrame, fw: Framework, used: list[str], opts: Che
         rs.insert(1, YEAR, y)
         frames.append(rs)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def rescore(result: CheckupResult, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Re-run the same composite pipeline on modified indicator values.
+
+    Used for priorities ("which improvement would raise the index most"): change some
+    values in a copy of ``result.indicators`` (or of all years' indicator values) and
+    compare the returned scores with ``result.scores``.
+
+    Parameters
+    ----------
+    result
+        A finished check-up (its framework, used indicators and options are reused).
+    indicators
+        Same layout as ``result.panel``: unit_code, unit_name, year, indicator codes. With
+        global normalisation pass every year (start from a copy of ``result.panel``) so the
+        normalisation bounds are computed on the same reference set as the original run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same layout as ``result.scores`` for the rows of ``indicators``.
+    """
+    fw = result.framework
+    used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
+    _, aggregated = _composite(indicators, fw, used, result.options)
+    score_codes = [fw.index_code, *fw.dimension_codes]
+    scores = indicators[[UNIT, NAME, YEAR]].merge(
+        aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")
+    for c in score_codes:
+        if c not in scores.columns:
+            scores[c] = np.nan
+    return _ranks(scores[[UNIT, NAME, YEAR, *score_codes]], score_codes)

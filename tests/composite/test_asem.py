@@ -115,12 +115,14 @@ def asem(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.read_csv(d / "ASEM_iData.csv"), pd.read_csv(d / "ASEM_iMeta.csv")
 
 
-def _compare(res, ref: dict[str, pd.DataFrame]) -> None:  # noqa: ANN001
+def _compare(res, ref: dict[str, pd.DataFrame]) -> None:
     for name, expected in ref.items():
         got = res.datasets[name].set_index("uCode")
         expected = expected.sort_index()
         got = got.loc[expected.index, list(expected.columns)]
-        np.testing.assert_allclose(got.to_numpy(float), expected.to_numpy(float), rtol=0, atol=TOL, err_msg=name)
+        np.testing.assert_allclose(
+            got.to_numpy(float), expected.to_numpy(float), rtol=0, atol=TOL, err_msg=name
+        )
     agg = ref["Aggregated"]
     aggs = [c for c in agg.columns if c in res.ranks.columns]
     ranks_ref = agg[aggs].rank(ascending=False, method="min").astype(int)
@@ -128,46 +130,74 @@ def _compare(res, ref: dict[str, pd.DataFrame]) -> None:  # noqa: ANN001
     pd.testing.assert_frame_equal(got, ranks_ref, check_dtype=False)
 
 
-PIPE_A = [{"normalise": {"method": "minmax", "lower": 0, "upper": 100}}, {"aggregate": {"method": "arithmetic"}}]
+PIPE_A = [
+    {"normalise": {"method": "minmax", "lower": 0, "upper": 100}},
+    {"aggregate": {"method": "arithmetic"}},
+]
 PIPE_B = [
     {"denominate": {}},
     {"impute": {"method": "mean_group", "group": "EurAsia_group"}},
     {"screen": {"by": "na", "min_availability": 0.9}},
-    {"treat": {"method": "winsorise_log", "winmax": 5, "skew": 2, "kurtosis": 3.5, "log": "log_ct"}},
+    {
+        "treat": {
+            "method": "winsorise_log",
+            "winmax": 5,
+            "skew": 2,
+            "kurtosis": 3.5,
+            "log": "log_ct",
+        }
+    },
     {"normalise": {"method": "minmax", "lower": 0, "upper": 100}},
     {"aggregate": {"method": "arithmetic"}},
 ]
 PIPE_C = [PIPE_B[0], PIPE_B[2], PIPE_B[1], *PIPE_B[3:]]
 
 
-def test_pipeline_a_minimal(asem) -> None:  # noqa: ANN001
+def test_pipeline_a_minimal(asem) -> None:
     data, meta = asem
     res = run_pipeline(Coin(data=data, meta=meta), PIPE_A)
     assert res.datasets["Aggregated"].shape == (51, 1 + 49 + 8 + 2 + 1)
     _compare(res, ref_build(data, meta, ["normalise", "aggregate"]))
 
 
-def test_pipeline_b_full_example(asem) -> None:  # noqa: ANN001
+def test_pipeline_b_full_example(asem) -> None:
     data, meta = asem
     res = run_pipeline(Coin(data=data, meta=meta), PIPE_B)
-    assert list(res.datasets) == ["Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"]
-    _compare(res, ref_build(data, meta, ["denominate", "impute", "screen", "treat", "normalise", "aggregate"]))
+    assert list(res.datasets) == [
+        "Raw",
+        "Denominated",
+        "Imputed",
+        "Screened",
+        "Treated",
+        "Normalised",
+        "Aggregated",
+    ]
+    _compare(
+        res,
+        ref_build(
+            data, meta, ["denominate", "impute", "screen", "treat", "normalise", "aggregate"]
+        ),
+    )
     # group-mean imputation fills everything, so screening keeps all 51 units
     assert len(res.datasets["Screened"]) == 51
     treated = res.treatment[res.treatment["Treatment"] != "none"]
     assert len(treated) > 0 and set(treated["Treatment"]) <= {"winsorise", "log_ct"}
 
 
-def test_pipeline_c_screen_before_impute(asem) -> None:  # noqa: ANN001
+def test_pipeline_c_screen_before_impute(asem) -> None:
     data, meta = asem
     res = run_pipeline(Coin(data=data, meta=meta), PIPE_C)
-    ref = ref_build(data, meta, ["denominate", "screen", "impute", "treat", "normalise", "aggregate"])
+    ref = ref_build(
+        data, meta, ["denominate", "screen", "impute", "treat", "normalise", "aggregate"]
+    )
     _compare(res, ref)
     assert len(res.datasets["Screened"]) < 51  # units with < 90 % data are removed
-    assert set(res.screening.loc[~res.screening["Included"], "uCode"]) == set(data["uCode"]) - set(ref["Screened"].index)
+    assert set(res.screening.loc[~res.screening["Included"], "uCode"]) == set(data["uCode"]) - set(
+        ref["Screened"].index
+    )
 
 
-def test_treatment_records_points(asem) -> None:  # noqa: ANN001
+def test_treatment_records_points(asem) -> None:
     data, meta = asem
     res = run_pipeline(Coin(data=data, meta=meta), PIPE_B)
     pts = res.treated_points
@@ -208,7 +238,9 @@ def test_panel_global_normalisation_and_cagr(shared_data: Path) -> None:
     tr = trends(agg, ["Index"], method="CAGR").set_index("uCode")["CAGR"]
     g = agg[agg["uCode"] == "AUT"].sort_values("Time")
     first, last = g["Index"].iloc[0], g["Index"].iloc[-1]
-    assert tr["AUT"] == pytest.approx((last / first) ** (1 / (g["Time"].iloc[-1] - g["Time"].iloc[0])) - 1, abs=1e-12)
+    assert tr["AUT"] == pytest.approx(
+        (last / first) ** (1 / (g["Time"].iloc[-1] - g["Time"].iloc[0])) - 1, abs=1e-12
+    )
 
 
 def test_panel_latest_imputation_matches_coinr_test(shared_data: Path) -> None:

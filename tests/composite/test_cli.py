@@ -38,17 +38,42 @@ def files(shared_data: Path, tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "pipe.yaml").write_text(PIPE)
     (tmp_path / "sa.yaml").write_text(SPEC)
     d = shared_data / "coinr_asem"
-    return {"meta": d / "ASEM_iMeta.csv", "data": d / "ASEM_iData.csv", "pipe": tmp_path / "pipe.yaml",
-            "spec": tmp_path / "sa.yaml", "tmp": tmp_path}
+    return {
+        "meta": d / "ASEM_iMeta.csv",
+        "data": d / "ASEM_iData.csv",
+        "pipe": tmp_path / "pipe.yaml",
+        "spec": tmp_path / "sa.yaml",
+        "tmp": tmp_path,
+    }
 
 
 def test_index_command(files: dict[str, Path]) -> None:
     out = files["tmp"] / "out"
-    r = runner.invoke(app, ["index", "--framework", str(files["meta"]), "--data", str(files["data"]),
-                            "--pipeline", str(files["pipe"]), "--out", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "index",
+            "--framework",
+            str(files["meta"]),
+            "--data",
+            str(files["data"]),
+            "--pipeline",
+            str(files["pipe"]),
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     names = {p.stem for p in (out / "datasets").glob("*.csv")}
-    assert names == {"Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"}
+    assert names == {
+        "Raw",
+        "Denominated",
+        "Imputed",
+        "Screened",
+        "Treated",
+        "Normalised",
+        "Aggregated",
+    }
     agg = pd.read_csv(out / "datasets" / "Aggregated.csv")
     assert agg.columns[0] == "uCode" and "Index" in agg.columns and len(agg.columns) == 1 + 49 + 11
     ranks = pd.read_csv(out / "ranks.csv")
@@ -60,8 +85,22 @@ def test_index_command(files: dict[str, Path]) -> None:
 
 def test_sensitivity_command(files: dict[str, Path]) -> None:
     out = files["tmp"] / "sa"
-    r = runner.invoke(app, ["sensitivity", "--framework", str(files["meta"]), "--data", str(files["data"]),
-                            "--pipeline", str(files["pipe"]), "--spec", str(files["spec"]), "--out", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "sensitivity",
+            "--framework",
+            str(files["meta"]),
+            "--data",
+            str(files["data"]),
+            "--pipeline",
+            str(files["pipe"]),
+            "--spec",
+            str(files["spec"]),
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     ind = pd.read_csv(out / "sensitivity_indices.csv")
     assert list(ind.columns) == ["factor", "Si", "Si_q5", "Si_q95", "STi", "STi_q5", "STi_q95"]
@@ -73,7 +112,19 @@ def test_bad_pipeline_exits_2_and_names_problems(files: dict[str, Path]) -> None
     bad = files["tmp"] / "bad.yaml"
     bad.write_text("steps:\n  - normalise: {method: minmaxx}\n  - aggregat: {}\n")
     out = files["tmp"] / "never"
-    r = runner.invoke(app, ["index", "--framework", str(files["meta"]), "--data", str(files["data"]),
-                            "--pipeline", str(bad), "--out", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "index",
+            "--framework",
+            str(files["meta"]),
+            "--data",
+            str(files["data"]),
+            "--pipeline",
+            str(bad),
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 2
     assert not out.exists()

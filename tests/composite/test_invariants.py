@@ -67,7 +67,9 @@ def _coin(n_children: int) -> Coin:
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(
-    arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)), elements=st.floats(0.1, 100)),
+    arrays(
+        np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)), elements=st.floats(0.1, 100)
+    ),
     st.floats(0.1, 10),
     st.sampled_from(["arithmetic", "geometric", "harmonic"]),
 )
@@ -81,11 +83,18 @@ def test_means_scale_invariant_in_weights_and_bounded(X: np.ndarray, k: float, m
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)), elements=st.floats(0.1, 100)))
+@given(
+    arrays(
+        np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)), elements=st.floats(0.1, 100)
+    )
+)
 def test_power_mean_inequality(X: np.ndarray) -> None:
     coin = _coin(X.shape[1])
     w = np.ones(X.shape[1] + 1)
-    h, g, a = (aggregate_batch(coin, X, w, method=m)[0][:, 0] for m in ("harmonic", "geometric", "arithmetic"))
+    h, g, a = (
+        aggregate_batch(coin, X, w, method=m)[0][:, 0]
+        for m in ("harmonic", "geometric", "arithmetic")
+    )
     assert (h <= g * (1 + 1e-9)).all() and (g <= a * (1 + 1e-9)).all()
 
 
@@ -99,5 +108,9 @@ def test_results_do_not_depend_on_row_order(perm: list[int]) -> None:
     data.insert(0, "uCode", [f"U{k}" for k in range(8)])
     pipe = [{"treat": {}}, {"normalise": {}}, {"aggregate": {}}]
     a = run_pipeline(Coin(data=data, meta=meta), pipe).ranks.set_index("uCode").sort_index()
-    b = run_pipeline(Coin(data=data.iloc[perm], meta=meta), pipe).ranks.set_index("uCode").sort_index()
+    b = (
+        run_pipeline(Coin(data=data.iloc[perm], meta=meta), pipe)
+        .ranks.set_index("uCode")
+        .sort_index()
+    )
     pd.testing.assert_frame_equal(a, b)

@@ -65,7 +65,13 @@ def test_ranks_ties_min_nan_kept() -> None:
         ("scaled", [0, 50, 100], 1, {"lower": 0, "upper": 200, "scale_factor": 100}, [0, 25, 50]),
         ("goalposts", [0, 5, 10, 15], 1, {"lower": 5, "upper": 10}, [0, 0, 1, 1]),
         ("goalposts", [0, 5, 10, 15], -1, {"lower": 5, "upper": 10}, [1, 1, 0, 0]),
-        ("goalposts", [0, 7.5, 15], 1, {"lower": 5, "upper": 10, "trunc": False, "scale": 100}, [-100, 50, 200]),
+        (
+            "goalposts",
+            [0, 7.5, 15],
+            1,
+            {"lower": 5, "upper": 10, "trunc": False, "scale": 100},
+            [-100, 50, 200],
+        ),
         ("dist2targ", [2, 4, 6], 1, {"target": 4}, [0, 1, 2]),
         ("dist2targ", [2, 4, 6], 1, {"target": 4, "cap": True}, [0, 1, 1]),
         ("dist2targ", [2, 4, 6], -1, {"target": 4}, [2, 1, 0]),
@@ -80,7 +86,7 @@ def test_ranks_ties_min_nan_kept() -> None:
         ("none", [3, 1], -1, {}, [-3, -1]),
     ],
 )
-def test_normalisation_by_hand(method, x, direction, params, expected) -> None:  # noqa: ANN001
+def test_normalisation_by_hand(method, x, direction, params, expected) -> None:
     got = normalise_matrix(col(*x), np.array([direction]), method, **params)[:, 0]
     np.testing.assert_allclose(got, expected, atol=1e-12)
 
@@ -90,11 +96,15 @@ def test_normalisation_constant_policy() -> None:
     with pytest.raises(ComputationError, match="range .* zero for indicator.*constant='nan'"):
         normalise_matrix(X, np.array([1]), "minmax", codes=("c1",))
     assert np.isnan(normalise_matrix(X, np.array([1]), "minmax", constant="nan")).all()
-    np.testing.assert_allclose(normalise_matrix(X, np.array([1]), "minmax", constant="midpoint")[:, 0], 50)
+    np.testing.assert_allclose(
+        normalise_matrix(X, np.array([1]), "minmax", constant="midpoint")[:, 0], 50
+    )
 
 
 def test_unknown_methods_are_named() -> None:
-    with pytest.raises(MethodNotFoundError, match="unknown normalisation method 'minmaxx'; choose one of: borda"):
+    with pytest.raises(
+        MethodNotFoundError, match="unknown normalisation method 'minmaxx'; choose one of: borda"
+    ):
         normalise_matrix(col(1, 2), np.array([1]), "minmaxx")
     with pytest.raises(PipelineError, match="does not take parameter"):
         normalise_matrix(col(1, 2), np.array([1]), "minmax", sd=3)
@@ -373,13 +383,17 @@ def test_cronbach_pca_corr_flags(tiny: Coin) -> None:
     assert cronbach_alpha(df, ["x", "y", "z"]) > 0.9
     pv = pca_variance(df, ["x", "y", "z"])
     assert pv["Variance"].sum() == pytest.approx(1.0) and pv["Variance"].iloc[0] > 0.95
-    data = pd.DataFrame({"uCode": ["U1", "U2", "U3"], "a": [1.0, 2, 3], "b": [1.0, 2, 3.1], "c": [3.0, 2, 1]})
+    data = pd.DataFrame(
+        {"uCode": ["U1", "U2", "U3"], "a": [1.0, 2, 3], "b": [1.0, 2, 3.1], "c": [3.0, 2, 1]}
+    )
     fl = correlation_flags(tiny, data, level=1, group_level=2, threshold=0.9)
     assert fl[["Code1", "Code2"]].values.tolist() == [["a", "b"]]
 
 
 def test_strengths_and_compare() -> None:
-    data = pd.DataFrame({"uCode": ["A", "B", "C"], "x": [3.0, 2, 1], "y": [1.0, 2, 3], "i": [1.0, 2, 3]})
+    data = pd.DataFrame(
+        {"uCode": ["A", "B", "C"], "x": [3.0, 2, 1], "y": [1.0, 2, 3], "i": [1.0, 2, 3]}
+    )
     s, w = strengths_weaknesses(data, ["x", "y"], "A", top=1, bottom=1)
     assert s["iCode"].tolist() == ["x"] and w["iCode"].tolist() == ["y"]
     b = data.assign(i=[3.0, 2, 1])
@@ -388,11 +402,91 @@ def test_strengths_and_compare() -> None:
 
 
 # ---------------------------------------------------------------- pipeline validation
-def test_pipeline_reports_every_problem(tmp_path) -> None:  # noqa: ANN001
+def test_pipeline_reports_every_problem(tmp_path) -> None:
     with pytest.raises(PipelineError) as exc:
         Pipeline.from_steps([{"normalize": {}}, {"treat": 3}, {"aggregate": {"methd": "x"}}])
     msg = str(exc.value)
-    assert "unknown step 'normalize'" in msg and "parameters must be a mapping" in msg and "'methd'" in msg
+    assert (
+        "unknown step 'normalize'" in msg
+        and "parameters must be a mapping" in msg
+        and "'methd'" in msg
+    )
     f = tmp_path / "p.yaml"
     f.write_text("steps:\n  - normalise: {method: minmax, global: true}\n  - aggregate: {}\n")
     assert [s.name for s in Pipeline.from_yaml(f).steps] == ["normalise", "aggregate"]
+
+
+# ---------------------------------------------------------------- metadata, framework files
+def test_use_meta_targets_and_per_time_normalisation(tiny: Coin) -> None:
+    meta = tiny.meta.assign(Target=[3.0, 10.0, 2.0, NAN, NAN, NAN])
+    coin = Coin(data=tiny.data, meta=meta)
+    r = run_pipeline(coin, [{"normalise": {"method": "dist2targ", "use_meta": True}}])
+    n = r.datasets["Normalised"]
+    # a: (x - 1)/(3 - 1); c has direction -1: (max - x)/(max - target) = (3 - x)/(3 - 2)
+    np.testing.assert_allclose(n["a"], [0.5, 0.0, NAN])
+    np.testing.assert_allclose(n["c"], [2.0, 1.0, 0.0])
+
+
+def test_panel_normalisation_per_year() -> None:
+    meta = pd.DataFrame(
+        {
+            "Level": [1, 2],
+            "iCode": ["a", "Index"],
+            "Direction": [1, 1],
+            "Weight": [1, 1],
+            "Parent": ["Index", None],
+            "Type": ["Indicator", "Aggregate"],
+        }
+    )
+    data = pd.DataFrame({"uCode": ["X", "Y"] * 2, "Time": [2020, 2020, 2021, 2021], "a": [0.0, 1, 1, 3]})
+    coin = Coin(data=data, meta=meta)
+    glob = run_pipeline(coin, [{"normalise": {"global": True}}]).datasets["Normalised"]
+    per = run_pipeline(coin, [{"normalise": {"global": False}}]).datasets["Normalised"]
+    np.testing.assert_allclose(glob["a"], [0, 100 / 3, 100 / 3, 100])
+    assert per["a"].tolist() == [0, 100, 0, 100]
+    ranks = run_pipeline(coin, [{"normalise": {}}, {"aggregate": {}}]).ranks
+    assert ranks["Index"].tolist() == [2, 1, 2, 1]
+
+
+def test_coin_reports_every_problem() -> None:
+    from citycheckup.errors import DataError, FrameworkError
+
+    meta = pd.DataFrame(
+        {
+            "Level": [1, 1, 2],
+            "iCode": ["a", "b c", "Index"],
+            "Direction": [1, 2, 1],
+            "Weight": [1, 1, 1],
+            "Parent": ["Index", "Index", None],
+            "Type": ["Indicator", "Indicator", "Aggregate"],
+        }
+    )
+    with pytest.raises(FrameworkError) as exc:
+        Coin(data=pd.DataFrame({"uCode": ["X"]}), meta=meta)
+    assert "must not contain spaces" in str(exc.value) and "Direction must be 1 or -1" in str(exc.value)
+    good = meta.assign(iCode=["a", "b", "Index"], Direction=[1, 1, 1])
+    data = pd.DataFrame({"uCode": ["X", "X"], "a": ["1", "z"], "Index": [1, 2]})
+    with pytest.raises(DataError) as exc2:
+        Coin(data=data, meta=good)
+    msg = str(exc2.value)
+    assert "duplicate row" in msg and "indicator b" in msg and "non-numeric" in msg and "data column Index" in msg
+
+
+def test_framework_yaml_tree(tmp_path) -> None:  # noqa: ANN001
+    from citycheckup.composite import read_framework
+
+    f = tmp_path / "fw.yaml"
+    f.write_text(
+        "framework:\n"
+        "  code: Index\n"
+        "  children:\n"
+        "    - {code: P1, weight: 2, children: [{code: a}, {code: b, direction: -1, denominator: pop}]}\n"
+        "    - {code: P2, children: [{code: c, target: 5}]}\n"
+        "denominators: [pop]\n"
+    )
+    meta = read_framework(f)
+    assert meta.set_index("iCode").loc["b", "Direction"] == -1
+    data = pd.DataFrame({"uCode": ["X", "Y"], "pop": [1.0, 2.0], "a": [1.0, 2], "b": [2.0, 1], "c": [1.0, 3]})
+    coin = Coin(data=data, meta=meta)
+    assert coin.levels[2] == ("P1", "P2") and coin.denominator_columns == ("pop",)
+    assert coin.weights()["P1"] == 2.0

@@ -44,7 +44,12 @@ def test_zero_effect_factor_gets_zero_indices(coin: Coin) -> None:
         "n": 64,
         "seed": 2,
         "factors": [
-            {"name": "dummy", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "arithmetic"]},
+            {
+                "name": "dummy",
+                "step": "aggregate",
+                "parameter": "method",
+                "values": ["arithmetic", "arithmetic"],
+            },
             {"name": "weights", "step": "aggregate", "noise": {1: 0.5}},
             {"name": "norm", "step": "normalise", "parameter": "upper", "values": [100, 100.0]},
         ],
@@ -52,23 +57,48 @@ def test_zero_effect_factor_gets_zero_indices(coin: Coin) -> None:
     res = run_sensitivity(coin, PIPE, spec)
     ind = res.indices.set_index("factor")
     for f in ("dummy", "norm"):
-        assert ind.loc[f, ["Si", "STi", "Si_q5", "Si_q95", "STi_q5", "STi_q95"]].tolist() == [0.0] * 6
+        assert (
+            ind.loc[f, ["Si", "STi", "Si_q5", "Si_q95", "STi_q5", "STi_q95"]].tolist() == [0.0] * 6
+        )
     assert ind.loc["weights", "STi"] > 0
     assert len(res.runs) == 64 * (3 + 2)
 
 
 def test_only_factor_explains_everything(coin: Coin) -> None:
     # a single effective factor: first-order and total indices are 1 (Jansen/Saltelli exact for d = 1)
-    spec = {"n": 128, "seed": 5, "factors": [{"name": "agg", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "geometric"]}]}
+    spec = {
+        "n": 128,
+        "seed": 5,
+        "factors": [
+            {
+                "name": "agg",
+                "step": "aggregate",
+                "parameter": "method",
+                "values": ["arithmetic", "geometric"],
+            }
+        ],
+    }
     ind = run_sensitivity(coin, PIPE, spec).indices.iloc[0]
     assert ind["STi"] == pytest.approx(1.0, abs=0.15) and ind["Si"] == pytest.approx(1.0, abs=0.3)
 
 
 def test_reproducible_and_sobol(coin: Coin) -> None:
-    spec = {"n": 32, "seed": 9, "sampling": "sobol", "factors": [
-        {"name": "w", "step": "treat", "parameter": "winmax", "range": [0, 5], "integer": True},
-        {"name": "n", "step": "normalise", "alternatives": [{"method": "minmax", "lower": 1, "upper": 100}, {"method": "zscore", "mean": 10, "sd": 2}]},
-    ]}
+    spec = {
+        "n": 32,
+        "seed": 9,
+        "sampling": "sobol",
+        "factors": [
+            {"name": "w", "step": "treat", "parameter": "winmax", "range": [0, 5], "integer": True},
+            {
+                "name": "n",
+                "step": "normalise",
+                "alternatives": [
+                    {"method": "minmax", "lower": 1, "upper": 100},
+                    {"method": "zscore", "mean": 10, "sd": 2},
+                ],
+            },
+        ],
+    }
     a = run_sensitivity(coin, PIPE, spec)
     b = run_sensitivity(coin, PIPE, spec)
     pd.testing.assert_frame_equal(a.indices, b.indices)
@@ -79,34 +109,79 @@ def test_reproducible_and_sobol(coin: Coin) -> None:
 
 
 def test_uncertainty_only_and_per_unit(coin: Coin) -> None:
-    ua = run_sensitivity(coin, PIPE, {"n": 20, "sensitivity": False, "factors": [
-        {"name": "weights", "step": "aggregate", "noise": {2: 0.25}}]})
+    ua = run_sensitivity(
+        coin,
+        PIPE,
+        {
+            "n": 20,
+            "sensitivity": False,
+            "factors": [{"name": "weights", "step": "aggregate", "noise": {2: 0.25}}],
+        },
+    )
     assert len(ua.runs) == 20 and ua.indices.empty
     nominal = ua.rank_stats.set_index("uCode")["nominal"]
     assert sorted(nominal.astype(int)) == list(range(1, 26))
-    pu = run_sensitivity(coin, PIPE, {"n": 16, "per_unit": True, "factors": [
-        {"name": "weights", "step": "aggregate", "noise": {2: 0.25}}]})
+    pu = run_sensitivity(
+        coin,
+        PIPE,
+        {
+            "n": 16,
+            "per_unit": True,
+            "factors": [{"name": "weights", "step": "aggregate", "noise": {2: 0.25}}],
+        },
+    )
     assert set(pu.unit_indices.columns) == {"uCode", "factor", "Si", "STi"}
     assert len(pu.unit_indices) == 25
 
 
 def test_failed_runs_are_missing_not_fatal(coin: Coin) -> None:
     # z-scores are partly negative: the geometric mean fails for those runs (as COINr's NA runs)
-    spec = {"n": 16, "seed": 1, "factors": [
-        {"name": "n", "step": "normalise", "alternatives": [{"method": "minmax", "lower": 1, "upper": 100}, {"method": "zscore"}]},
-        {"name": "a", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "geometric"]},
-    ]}
+    spec = {
+        "n": 16,
+        "seed": 1,
+        "factors": [
+            {
+                "name": "n",
+                "step": "normalise",
+                "alternatives": [
+                    {"method": "minmax", "lower": 1, "upper": 100},
+                    {"method": "zscore"},
+                ],
+            },
+            {
+                "name": "a",
+                "step": "aggregate",
+                "parameter": "method",
+                "values": ["arithmetic", "geometric"],
+            },
+        ],
+    }
     res = run_sensitivity(coin, PIPE, spec)
     assert 0 < res.n_failed < len(res.runs)
 
 
 def test_spec_errors_are_collected(coin: Coin) -> None:
     with pytest.raises(PipelineError) as exc:
-        SensitivitySpec.from_dict({"n": 1, "factors": [{"name": "x", "step": "treat", "values": [1]}, {"step": "a"}]})
+        SensitivitySpec.from_dict(
+            {"n": 1, "factors": [{"name": "x", "step": "treat", "values": [1]}, {"step": "a"}]}
+        )
     msg = str(exc.value)
-    assert "n must be an integer >= 2" in msg and "needs 'parameter'" in msg and "exactly one of" in msg
+    assert (
+        "n must be an integer >= 2" in msg
+        and "needs 'parameter'" in msg
+        and "exactly one of" in msg
+    )
     with pytest.raises(PipelineError, match="no 'impute' step"):
-        run_sensitivity(coin, PIPE, {"n": 4, "factors": [{"name": "i", "step": "impute", "parameter": "method", "values": ["mean"]}]})
+        run_sensitivity(
+            coin,
+            PIPE,
+            {
+                "n": 4,
+                "factors": [
+                    {"name": "i", "step": "impute", "parameter": "method", "values": ["mean"]}
+                ],
+            },
+        )
 
 
 def test_sobol_estimators_on_additive_function() -> None:
@@ -115,7 +190,9 @@ def test_sobol_estimators_on_additive_function() -> None:
     N = 20000
     A, B = rng.random((N, 2)), rng.random((N, 2))
     f = lambda X: X[:, 0] + 2 * X[:, 1]  # noqa: E731
-    yAB = np.vstack([f(np.column_stack([B[:, 0], A[:, 1]])), f(np.column_stack([A[:, 0], B[:, 1]]))])
+    yAB = np.vstack(
+        [f(np.column_stack([B[:, 0], A[:, 1]])), f(np.column_stack([A[:, 0], B[:, 1]]))]
+    )
     ind = sobol_indices(f(A), f(B), yAB, n_boot=10)
     np.testing.assert_allclose(ind["Si"], [0.2, 0.8], atol=0.03)
     np.testing.assert_allclose(ind["STi"], [0.2, 0.8], atol=0.03)
@@ -132,16 +209,41 @@ def test_asem_four_factor_analysis(shared_data: Path) -> None:
         {"normalise": {"method": "minmax", "lower": 0, "upper": 100}},
         {"aggregate": {"method": "arithmetic"}},
     ]
-    spec = {"target": "Index", "n": 100, "seed": 1, "factors": [
-        {"name": "winmax", "step": "treat", "parameter": "winmax", "values": [1, 2, 3, 4, 5]},
-        {"name": "normalisation", "step": "normalise", "alternatives": [{"method": "minmax", "lower": 1, "upper": 100}, {"method": "zscore", "mean": 10, "sd": 2}]},
-        {"name": "weights", "step": "aggregate", "noise": {2: 0.25, 3: 0.25}},
-        {"name": "aggregation", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "geometric"]},
-    ]}
+    spec = {
+        "target": "Index",
+        "n": 100,
+        "seed": 1,
+        "factors": [
+            {"name": "winmax", "step": "treat", "parameter": "winmax", "values": [1, 2, 3, 4, 5]},
+            {
+                "name": "normalisation",
+                "step": "normalise",
+                "alternatives": [
+                    {"method": "minmax", "lower": 1, "upper": 100},
+                    {"method": "zscore", "mean": 10, "sd": 2},
+                ],
+            },
+            {"name": "weights", "step": "aggregate", "noise": {2: 0.25, 3: 0.25}},
+            {
+                "name": "aggregation",
+                "step": "aggregate",
+                "parameter": "method",
+                "values": ["arithmetic", "geometric"],
+            },
+        ],
+    }
     res = run_sensitivity(coin, pipe, spec)
     assert len(res.runs) == 600 and res.n_failed == 0
     ind = res.indices.set_index("factor")
-    assert list(res.indices.columns) == ["factor", "Si", "Si_q5", "Si_q95", "STi", "STi_q5", "STi_q95"]
+    assert list(res.indices.columns) == [
+        "factor",
+        "Si",
+        "Si_q5",
+        "Si_q95",
+        "STi",
+        "STi_q5",
+        "STi_q95",
+    ]
     # as in COINr's vignette, aggregation and normalisation dominate winmax in total effect
     assert ind.loc["aggregation", "STi"] > ind.loc["winmax", "STi"]
     assert ind.loc["normalisation", "STi"] > ind.loc["winmax", "STi"]

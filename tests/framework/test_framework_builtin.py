@@ -67,7 +67,7 @@ DEMO = {
 }
 
 VARIABLES = {
-    "gdp": "万元", "pop_resident": "万人", "pop_hukou": "万人", "land_area": "km²", "trade_total": "百万元",
+    "gdp": "万元", "pop_resident": "万人", "pop_hukou": "万人", "pop_urban": "万人", "land_area": "km²", "trade_total": "百万元",
     "share_tertiary": None, "students_higher": "万人", "exp_total": "万元", "exp_education": "万元",
     "exp_science": "万元", "revenue": "万元", "mobile_users": "万户", "broadband_users": "万户",
 }

@@ -5,27 +5,33 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from citycheckup.cli._common import guarded
+
+if TYPE_CHECKING:
+    from citycheckup.composite import Coin
 
 __all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
 
-def _coin(framework: Path, data: Path):  # noqa: ANN202 - library type imported lazily
+def _coin(framework: Path, data: Path) -> Coin:
     from citycheckup.composite import Coin, read_data, read_framework
 
     return Coin(data=read_data(data), meta=read_framework(framework))
 
 
 def index(
-    framework: Path = typer.Option(..., "--framework", help="Framework YAML or COINr-style iMeta CSV."),
-    data: Path = typer.Option(..., "--data", help="Data table or COINr-style iData CSV."),
-    pipeline: Path = typer.Option(..., "--pipeline", help="Pipeline YAML (a 'steps' list)."),
-    out: Path = typer.Option(..., "--out", help="Output directory (replaced atomically)."),
+    framework: Annotated[
+        Path, typer.Option("--framework", help="Framework YAML or COINr-style iMeta CSV.")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="Data table or COINr-style iData CSV.")],
+    pipeline: Annotated[Path, typer.Option("--pipeline", help="Pipeline YAML (a 'steps' list).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
 ) -> None:
     """Build a composite index: write datasets/<Name>.csv, ranks.csv, treatment.csv, stats.csv, manifest.json."""
 
@@ -46,11 +52,15 @@ def index(
 
 
 def sensitivity(
-    framework: Path = typer.Option(..., "--framework", help="Framework YAML or COINr-style iMeta CSV."),
-    data: Path = typer.Option(..., "--data", help="Data table or COINr-style iData CSV."),
-    pipeline: Path = typer.Option(..., "--pipeline", help="Nominal pipeline YAML."),
-    spec: Path = typer.Option(..., "--spec", help="Sensitivity YAML (target, n, seed, factors)."),
-    out: Path = typer.Option(..., "--out", help="Output directory (replaced atomically)."),
+    framework: Annotated[
+        Path, typer.Option("--framework", help="Framework YAML or COINr-style iMeta CSV.")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="Data table or COINr-style iData CSV.")],
+    pipeline: Annotated[Path, typer.Option("--pipeline", help="Nominal pipeline YAML.")],
+    spec: Annotated[
+        Path, typer.Option("--spec", help="Sensitivity YAML (target, n, seed, factors).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
 ) -> None:
     """Uncertainty and sensitivity analysis: write rank_stats.csv and sensitivity_indices.csv."""
 
@@ -80,7 +90,9 @@ def sensitivity(
                 "factors": [f.name for f in sa.factors],
                 "pipeline": pipe.to_list(),
             }
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+            (tmp / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+            )
         log.info("wrote %s (%d runs)", out, len(res.runs))
 
     guarded(work)

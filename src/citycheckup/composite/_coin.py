@@ -145,7 +145,9 @@ class Coin:
                     if pd.isna(row[col]):
                         problems.append(Problem(f"{col} is missing", where))
                 if not pd.isna(row["Direction"]) and row["Direction"] not in (-1, 1):
-                    problems.append(Problem(f"Direction must be 1 or -1, got {row['Direction']}", where))
+                    problems.append(
+                        Problem(f"Direction must be 1 or -1, got {row['Direction']}", where)
+                    )
                 if not pd.isna(row["Weight"]) and row["Weight"] < 0:
                     problems.append(Problem(f"Weight must be >= 0, got {row['Weight']}", where))
                 if row["Type"] == "Indicator" and not pd.isna(row["Level"]) and row["Level"] != 1:
@@ -154,7 +156,9 @@ class Coin:
                     problems.append(Problem("aggregates must be at Level >= 2", where))
         dup = m["iCode"][m["iCode"].duplicated() & m["iCode"].notna()]
         for code in dup.unique():
-            problems.append(Problem("iCode appears more than once; codes must be unique", f"iCode {code}"))
+            problems.append(
+                Problem("iCode appears more than once; codes must be unique", f"iCode {code}")
+            )
         if problems:
             raise FrameworkError("indicator table is invalid", problems=problems)
         return m.reset_index(drop=True)
@@ -169,14 +173,18 @@ class Coin:
         for lev in range(1, max_level + 1):
             levels[lev] = tuple(c for c, lv in zip(codes, levels_raw, strict=True) if lv == lev)
             if not levels[lev]:
-                problems.append(Problem(f"level {lev} has no entries; levels must have no gaps", "meta"))
+                problems.append(
+                    Problem(f"level {lev} has no entries; levels must have no gaps", "meta")
+                )
         parent: dict[str, str] = {}
         level_of = dict(zip(codes, levels_raw, strict=True))
         for code, par, lev in zip(codes, struct["Parent"], levels_raw, strict=True):
             if lev == max_level:
                 if par is not None and not (isinstance(par, float) and np.isnan(par)):
                     problems.append(
-                        Problem(f"the top level has no parent, but Parent is {par!r}", f"iCode {code}")
+                        Problem(
+                            f"the top level has no parent, but Parent is {par!r}", f"iCode {code}"
+                        )
                     )
                 continue
             if par is None or (isinstance(par, float) and np.isnan(par)):
@@ -184,7 +192,9 @@ class Coin:
                 continue
             par = str(par)
             if par not in level_of:
-                problems.append(Problem(f"Parent {par!r} is not an aggregate in the table", f"iCode {code}"))
+                problems.append(
+                    Problem(f"Parent {par!r} is not an aggregate in the table", f"iCode {code}")
+                )
             elif level_of[par] != lev + 1:
                 problems.append(
                     Problem(
@@ -232,7 +242,9 @@ class Coin:
             key = ["uCode"]
         dups = d[d.duplicated(key, keep=False)]
         for _, row in dups.drop_duplicates(key).iterrows():
-            where = f"data uCode {row['uCode']}" + (f", Time {row['Time']}" if "Time" in key else "")
+            where = f"data uCode {row['uCode']}" + (
+                f", Time {row['Time']}" if "Time" in key else ""
+            )
             problems.append(Problem("duplicate row; each unit (and year) must appear once", where))
         for ind in self.indicators:
             if ind not in d.columns:
@@ -266,7 +278,10 @@ class Coin:
             for code, den in zip(self.meta["iCode"], needed, strict=True):
                 if isinstance(den, str) and den and den not in d.columns:
                     problems.append(
-                        Problem(f"denominator column {den!r} is missing from the data", f"indicator {code}")
+                        Problem(
+                            f"denominator column {den!r} is missing from the data",
+                            f"indicator {code}",
+                        )
                     )
         if problems:
             raise DataError("data do not fit the framework", problems=problems)
@@ -276,8 +291,9 @@ class Coin:
         object.__setattr__(self, "group_columns", groups)
         object.__setattr__(self, "denominator_columns", tuple(denoms))
         object.__setattr__(self, "is_panel", bool(is_panel))
-        if "Time" in d.columns:
-            d = d.sort_values(["Time", "uCode"], kind="stable").reset_index(drop=True)
+        if is_panel:
+            # rows grouped by year (input order kept within a year)
+            d = d.sort_values("Time", kind="stable").reset_index(drop=True)
         return d
 
     # ------------------------------------------------------------------ lookups

@@ -28,7 +28,11 @@ class CoinArrays:
         d = coin.data
         self.ucode = d["uCode"].to_numpy(dtype=object)
         self.time = d["Time"].to_numpy() if "Time" in d.columns else None
-        self.X = d[list(coin.indicators)].to_numpy(dtype=float) if coin.indicators else np.empty((len(d), 0))
+        self.X = (
+            d[list(coin.indicators)].to_numpy(dtype=float)
+            if coin.indicators
+            else np.empty((len(d), 0))
+        )
         self.groups = {g: d[g].to_numpy(dtype=object) for g in coin.group_columns}
         self.denoms = {c: d[c].to_numpy(dtype=float) for c in coin.denominator_columns}
         self.directions = coin.directions
@@ -77,7 +81,9 @@ class State:
     coin: Coin
     rows: np.ndarray
     X: np.ndarray
-    datasets: dict[str, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
+    datasets: dict[str, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
     details: dict[str, Any] = field(default_factory=dict)
     scores: np.ndarray | None = None
 

@@ -84,7 +84,13 @@ def a_amean(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndarray
 
 @AGGREGATORS.register("geometric")
 def a_gmean(
-    C: np.ndarray, W: np.ndarray, G: np.ndarray, *, nonpositive: str = "raise", where: str = "", **_: Any
+    C: np.ndarray,
+    W: np.ndarray,
+    G: np.ndarray,
+    *,
+    nonpositive: str = "raise",
+    where: str = "",
+    **_: Any,
 ) -> np.ndarray:
     """Weighted geometric mean :math:`\\exp(\\sum w \\log x / \\sum w)` over available values."""
     C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the geometric mean", where)
@@ -96,7 +102,13 @@ def a_gmean(
 
 @AGGREGATORS.register("harmonic")
 def a_hmean(
-    C: np.ndarray, W: np.ndarray, G: np.ndarray, *, nonpositive: str = "raise", where: str = "", **_: Any
+    C: np.ndarray,
+    W: np.ndarray,
+    G: np.ndarray,
+    *,
+    nonpositive: str = "raise",
+    where: str = "",
+    **_: Any,
 ) -> np.ndarray:
     """Weighted harmonic mean :math:`\\sum w / \\sum (w / x)` over available values."""
     C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the harmonic mean", where)
@@ -123,8 +135,13 @@ def a_genmean(
     p = float(p)
     if p == 0:
         return a_gmean(C, W, G, nonpositive=nonpositive, where=where)
-    C = _policy(C, (C <= 0) & ~np.isnan(C) if (p < 0 or p != int(p)) else np.zeros(C.shape, bool),
-                nonpositive, f"the power mean with p = {p}", where)
+    C = _policy(
+        C,
+        (C <= 0) & ~np.isnan(C) if (p < 0 or p != int(p)) else np.zeros(C.shape, bool),
+        nonpositive,
+        f"the power mean with p = {p}",
+        where,
+    )
     M, WM, den = _sums(C, W, G)
     with np.errstate(invalid="ignore", divide="ignore"):
         num = (np.where(M, np.where(M, C, 1.0) ** p, 0.0) * W[:, None, :]) @ G
@@ -151,14 +168,16 @@ def a_copeland(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndar
             w = W[r, cols] / W[r, cols].sum()
             gt = (X[:, None, :] > X[None, :, :]).astype(float)
             eq = (X[:, None, :] == X[None, :, :]).astype(float)
-            O = gt @ w + 0.5 * (eq @ w)
-            S = np.sign(np.round(O - 0.5, 12))
+            outrank = gt @ w + 0.5 * (eq @ w)
+            S = np.sign(np.round(outrank - 0.5, 12))
             np.fill_diagonal(S, 0.0)
             out[r, :, j] = S.sum(axis=1)
     return out
 
 
-def _per_level(value: Any, levels: Sequence[int], name: str, problems: list[Problem]) -> dict[int, Any]:
+def _per_level(
+    value: Any, levels: Sequence[int], name: str, problems: list[Problem]
+) -> dict[int, Any]:
     """Expand a scalar, a list (one per aggregation level) or a {level: value} map."""
     if isinstance(value, Mapping):
         out = {}
@@ -168,16 +187,24 @@ def _per_level(value: Any, levels: Sequence[int], name: str, problems: list[Prob
             elif str(lev) in value:
                 out[lev] = value[str(lev)]
             else:
-                problems.append(Problem(f"no value for level {lev}; give one for each of {list(levels)}", f"aggregate.{name}"))
+                problems.append(
+                    Problem(
+                        f"no value for level {lev}; give one for each of {list(levels)}",
+                        f"aggregate.{name}",
+                    )
+                )
         return out
     if isinstance(value, (list, tuple)):
         if len(value) != len(levels):
             problems.append(
-                Problem(f"give {len(levels)} values (levels {list(levels)}), got {len(value)}", f"aggregate.{name}")
+                Problem(
+                    f"give {len(levels)} values (levels {list(levels)}), got {len(value)}",
+                    f"aggregate.{name}",
+                )
             )
             return {}
         return dict(zip(levels, value, strict=True))
-    return {lev: value for lev in levels}
+    return dict.fromkeys(levels, value)
 
 
 def resolve_weights(coin: Coin, weights: Any = None) -> np.ndarray:
@@ -195,7 +222,7 @@ def resolve_weights(coin: Coin, weights: Any = None) -> np.ndarray:
     if weights is None or weights == "Original":
         w = coin.weights()
     elif isinstance(weights, str) and weights == "equal":
-        w = {c: 1.0 for c in codes}
+        w = dict.fromkeys(codes, 1.0)
     elif isinstance(weights, str):
         w = coin.weights(weights)
     elif isinstance(weights, Mapping):
@@ -204,11 +231,16 @@ def resolve_weights(coin: Coin, weights: Any = None) -> np.ndarray:
         if unknown:
             raise PipelineError(
                 "unknown code(s) in aggregate weights",
-                problems=[Problem("not an indicator or aggregate code", f"aggregate.weights.{k}") for k in unknown],
+                problems=[
+                    Problem("not an indicator or aggregate code", f"aggregate.weights.{k}")
+                    for k in unknown
+                ],
             )
         w.update({str(k): float(v) for k, v in weights.items()})
     else:
-        raise PipelineError(f"weights must be None, 'equal', a weight-set name or a mapping, got {weights!r}")
+        raise PipelineError(
+            f"weights must be None, 'equal', a weight-set name or a mapping, got {weights!r}"
+        )
     return np.array([w[c] for c in codes], dtype=float)
 
 
@@ -255,7 +287,10 @@ def aggregate_batch(
     for lev, m in methods.items():
         if m not in AGGREGATORS:
             problems.append(
-                Problem(f"unknown aggregation {m!r}; choose one of {', '.join(sorted(AGGREGATORS))}", f"aggregate.method (level {lev})")
+                Problem(
+                    f"unknown aggregation {m!r}; choose one of {', '.join(sorted(AGGREGATORS))}",
+                    f"aggregate.method (level {lev})",
+                )
             )
     if problems:
         raise PipelineError("invalid aggregate step", problems=problems)
@@ -272,7 +307,11 @@ def aggregate_batch(
         Wl = W[:, widx]
         func = AGGREGATORS[methods[lv.level]]
         Y = func(
-            C, Wl, lv.membership, p=ps[lv.level], nonpositive=nonpositive,
+            C,
+            Wl,
+            lv.membership,
+            p=ps[lv.level],
+            nonpositive=nonpositive,
             where=f"level {lv.level} ({', '.join(lv.parents[:3])}{'…' if len(lv.parents) > 3 else ''})",
         )
         th = thresh[lv.level]
@@ -316,6 +355,12 @@ def aggregate(
     """
     W = resolve_weights(state.coin, weights)
     scores = aggregate_batch(
-        state.coin, state.X, W, method=method, min_availability=min_availability, p=p, nonpositive=nonpositive
+        state.coin,
+        state.X,
+        W,
+        method=method,
+        min_availability=min_availability,
+        p=p,
+        nonpositive=nonpositive,
     )[0]
     return state.with_dataset("Aggregated", state.X, scores=scores)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -28,7 +28,11 @@ CorrType = Literal["pearson", "spearman", "kendall"]
 
 
 def correlations(
-    data: pd.DataFrame, codes: Sequence[str], *, method: CorrType = "pearson", pval: float | None = None
+    data: pd.DataFrame,
+    codes: Sequence[str],
+    *,
+    method: CorrType = "pearson",
+    pval: float | None = None,
 ) -> pd.DataFrame:
     """Correlation matrix of ``codes`` (pairwise complete); entries with p-value above
     ``pval`` are set to NaN (COINr ``get_corr(pval=)``)."""
@@ -47,7 +51,7 @@ def correlations(
                 p = float(test(X.loc[ok, a], X.loc[ok, b])[1])
                 P.iloc[i, j] = P.iloc[j, i] = p
     np.fill_diagonal(P.values, 0.0)
-    return R.where(P <= pval)
+    return R.where(pval >= P)
 
 
 def correlation_flags(
@@ -109,13 +113,19 @@ def pca_variance(data: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     vals, vecs = vals[order], vecs[:, order]
     share = vals / vals.sum()
     out = pd.DataFrame(
-        {"PC": [f"PC{i + 1}" for i in range(len(vals))], "Eigenvalue": vals, "Variance": share, "Cumulative": np.cumsum(share)}
+        {
+            "PC": [f"PC{i + 1}" for i in range(len(vals))],
+            "Eigenvalue": vals,
+            "Variance": share,
+            "Cumulative": np.cumsum(share),
+        }
     )
     load = pd.DataFrame(vecs.T, columns=list(codes))
     return pd.concat([out, load], axis=1)
 
 
-TRENDS: Registry = Registry("trend")
+TrendFunction = Callable[[np.ndarray, np.ndarray, float], float]
+TRENDS: Registry[TrendFunction] = Registry("trend")
 
 
 @TRENDS.register("CAGR")

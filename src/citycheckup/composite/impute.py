@@ -150,7 +150,9 @@ def impute_panel_matrix(
         Look-back limit for ``latest``.
     """
     if method not in PANEL_METHODS:
-        raise PipelineError(f"unknown panel imputation {method!r}; choose one of {', '.join(PANEL_METHODS)}")
+        raise PipelineError(
+            f"unknown panel imputation {method!r}; choose one of {', '.join(PANEL_METHODS)}"
+        )
     out = X.copy()
     years = np.sort(np.unique(time))
     for u in pd.unique(units):
@@ -227,9 +229,13 @@ def impute(
             )
         )
     if method.endswith("_group") and group is None:
-        problems.append(Problem(f"method {method!r} needs 'group' (a *_group column)", "impute.group"))
+        problems.append(
+            Problem(f"method {method!r} needs 'group' (a *_group column)", "impute.group")
+        )
     if method in PANEL_METHODS and state.time is None:
-        problems.append(Problem(f"method {method!r} needs panel data with a Time column", "impute.method"))
+        problems.append(
+            Problem(f"method {method!r} needs panel data with a Time column", "impute.method")
+        )
     if method not in PANEL_METHODS and method not in IMPUTERS:
         problems.append(
             Problem(
@@ -241,7 +247,9 @@ def impute(
     if by not in ("column", "row"):
         problems.append(Problem(f"'by' must be 'column' or 'row', got {by!r}", "impute.by"))
     if group_level is not None and not 2 <= int(group_level) <= coin.max_level:
-        problems.append(Problem(f"group_level must be between 2 and {coin.max_level}", "impute.group_level"))
+        problems.append(
+            Problem(f"group_level must be between 2 and {coin.max_level}", "impute.group_level")
+        )
     if problems:
         raise PipelineError("invalid impute step", problems=problems)
 
@@ -266,5 +274,7 @@ def impute(
     n_before = int(np.isnan(state.X).sum())
     n_after = int(np.isnan(Xi).sum())
     return state.with_dataset(
-        "Imputed", Xi, details={"imputation": {"missing_before": n_before, "missing_after": n_after}}
+        "Imputed",
+        Xi,
+        details={"imputation": {"missing_before": n_before, "missing_after": n_after}},
     )

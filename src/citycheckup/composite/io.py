@@ -40,7 +40,12 @@ def tree_to_meta(tree: Mapping[str, Any]) -> pd.DataFrame:
             return
         ch = node.get("children") or []
         if not ch and level != 1:
-            problems.append(Problem(f"indicator at depth {top - level + 1}; all indicators must be at the same depth", f"code {code}"))
+            problems.append(
+                Problem(
+                    f"indicator at depth {top - level + 1}; all indicators must be at the same depth",
+                    f"code {code}",
+                )
+            )
         rows.append(
             {
                 "Level": level,
@@ -83,7 +88,9 @@ def read_framework(path: str | os.PathLike[str]) -> pd.DataFrame:
     if suffix in (".xlsx", ".xls"):
         return pd.read_excel(p)
     if suffix not in (".yaml", ".yml"):
-        raise FrameworkError(f"{p}: unsupported framework format {suffix!r}; use .csv, .xlsx or .yaml")
+        raise FrameworkError(
+            f"{p}: unsupported framework format {suffix!r}; use .csv, .xlsx or .yaml"
+        )
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -124,7 +131,9 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, float_format="%.17g")
 
 
-def write_result(result: Any, out: str | os.PathLike[str], *, extra: Mapping[str, Any] | None = None) -> Path:
+def write_result(
+    result: Any, out: str | os.PathLike[str], *, extra: Mapping[str, Any] | None = None
+) -> Path:
     """Write a :class:`~citycheckup.composite.PipelineResult` to directory ``out`` atomically.
 
     Writes ``datasets/<Name>.csv``, ``ranks.csv``, ``treatment.csv``,
@@ -147,5 +156,7 @@ def write_result(result: Any, out: str | os.PathLike[str], *, extra: Mapping[str
             "files": sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()),
             **(dict(extra) if extra else {}),
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+        )
     return Path(out)

@@ -39,7 +39,11 @@ _DIRECTION_AWARE = frozenset({"goalposts", "dist2targ"})
 META_PARAMETERS: dict[str, dict[str, str]] = {
     "minmax": {"lower": "minmax_lower", "upper": "minmax_upper"},
     "zscore": {"mean": "zscore_mean", "sd": "zscore_sd"},
-    "scaled": {"lower": "scaled_lower", "upper": "scaled_upper", "scale_factor": "scaled_scale_factor"},
+    "scaled": {
+        "lower": "scaled_lower",
+        "upper": "scaled_upper",
+        "scale_factor": "scaled_scale_factor",
+    },
     "dist2targ": {"target": "Target", "cap": "dist2targ_cap_max"},
     "goalposts": {
         "lower": "goalpost_lower",
@@ -57,7 +61,9 @@ def _degenerate(
         if bad.any():
             log.warning("%s is zero for %d indicator(s); policy %r", what, int(bad.sum()), policy)
         return
-    names = [codes[i] for i in np.flatnonzero(bad)] if codes else [str(i) for i in np.flatnonzero(bad)]
+    names = (
+        [codes[i] for i in np.flatnonzero(bad)] if codes else [str(i) for i in np.flatnonzero(bad)]
+    )
     raise ComputationError(
         f"{what} is zero for indicator(s) {', '.join(names)}: the normalised values are undefined. "
         "Drop the constant indicator(s), or set constant='nan' (COINr's behaviour) or "
@@ -83,7 +89,10 @@ def n_minmax(
         _degenerate(bad, "the range (max - min)", constant, codes)
         out = (X - mn) / rng * (np.asarray(upper, float) - np.asarray(lower, float)) + lower
     if constant == "midpoint" and bad.any():
-        mid = (np.broadcast_to(np.asarray(lower, float), mn.shape) + np.broadcast_to(np.asarray(upper, float), mn.shape)) / 2
+        mid = (
+            np.broadcast_to(np.asarray(lower, float), mn.shape)
+            + np.broadcast_to(np.asarray(upper, float), mn.shape)
+        ) / 2
         out[:, bad] = np.where(np.isnan(X[:, bad]), np.nan, mid[bad])
     return out
 
@@ -361,8 +370,5 @@ def normalise(
         return out
 
     t = state.time
-    if global_ or t is None:
-        Xn = run(state.X, np.arange(len(state.rows)))
-    else:
-        Xn = state.per_time(run)
+    Xn = run(state.X, np.arange(len(state.rows))) if global_ or t is None else state.per_time(run)
     return state.with_dataset("Normalised", Xn)

@@ -98,10 +98,14 @@ def _json_default(obj: Any) -> Any:
 def _check_step(index: int, name: str, params: Any, problems: list[Problem]) -> None:
     where = f"steps[{index}] ({name})"
     if name not in STEPS:
-        problems.append(Problem(f"unknown step {name!r}; choose one of {', '.join(sorted(STEPS))}", where))
+        problems.append(
+            Problem(f"unknown step {name!r}; choose one of {', '.join(sorted(STEPS))}", where)
+        )
         return
     if not isinstance(params, Mapping):
-        problems.append(Problem(f"parameters must be a mapping, got {type(params).__name__}", where))
+        problems.append(
+            Problem(f"parameters must be a mapping, got {type(params).__name__}", where)
+        )
         return
     sig = inspect.signature(STEPS[name])
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
@@ -110,7 +114,9 @@ def _check_step(index: int, name: str, params: Any, problems: list[Problem]) -> 
     for k in params:
         if _KEY_ALIASES.get(k, k) not in accepted:
             shown = sorted(a.rstrip("_") for a in accepted)
-            problems.append(Problem(f"unknown parameter {k!r}; {name} takes: {', '.join(shown)}", where))
+            problems.append(
+                Problem(f"unknown parameter {k!r}; {name} takes: {', '.join(shown)}", where)
+            )
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,9 @@ class Pipeline:
         problems: list[Problem] = []
         out: list[Step] = []
         if isinstance(steps, Mapping) or not isinstance(steps, Sequence):
-            raise PipelineError("a pipeline is a list of steps, e.g. [{normalise: {method: minmax}}]")
+            raise PipelineError(
+                "a pipeline is a list of steps, e.g. [{normalise: {method: minmax}}]"
+            )
         for i, s in enumerate(steps):
             if isinstance(s, Step):
                 name, params = s.name, s.params
@@ -142,7 +150,12 @@ class Pipeline:
                 name, params = next(iter(s.items()))
                 params = {} if params is None else params
             else:
-                problems.append(Problem("each step must be a mapping with exactly one key (the step name)", f"steps[{i}]"))
+                problems.append(
+                    Problem(
+                        "each step must be a mapping with exactly one key (the step name)",
+                        f"steps[{i}]",
+                    )
+                )
                 continue
             _check_step(i, str(name), params, problems)
             out.append(Step(str(name), dict(params) if isinstance(params, Mapping) else {}))
@@ -245,7 +258,9 @@ def run_states(coin: Coin, pipeline: Pipeline) -> State:
         try:
             state = step.apply(state)
         except PipelineError as exc:
-            raise PipelineError(f"step {i} ({step.name}) failed: {exc.headline}", problems=exc.problems) from exc
+            raise PipelineError(
+                f"step {i} ({step.name}) failed: {exc.headline}", problems=exc.problems
+            ) from exc
     return state
 
 

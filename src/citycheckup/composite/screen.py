@@ -68,7 +68,9 @@ def screen(
     problems: list[Problem] = []
     rule = SCREEN_RULES.get(str(by))
     if rule is None:
-        problems.append(Problem(f"unknown rule {by!r}; choose one of na, zeros, na_and_zeros", "screen.by"))
+        problems.append(
+            Problem(f"unknown rule {by!r}; choose one of na, zeros, na_and_zeros", "screen.by")
+        )
     for name, v in (("min_availability", min_availability), ("min_nonzero", min_nonzero)):
         if not 0 <= float(v) <= 1:
             problems.append(Problem(f"must be between 0 and 1, got {v}", f"screen.{name}"))

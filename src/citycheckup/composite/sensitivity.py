@@ -118,10 +118,21 @@ class Factor:
 
 def _factor_from(d: Mapping[str, Any], i: int, problems: list[Problem]) -> Factor | None:
     where = f"factors[{i}]"
+    before = len(problems)
     if not isinstance(d, Mapping):
         problems.append(Problem("each factor must be a mapping", where))
         return None
-    known = {"name", "step", "parameter", "values", "alternatives", "range", "integer", "noise", "n_sets"}
+    known = {
+        "name",
+        "step",
+        "parameter",
+        "values",
+        "alternatives",
+        "range",
+        "integer",
+        "noise",
+        "n_sets",
+    }
     for k in d:
         if k not in known:
             problems.append(Problem(f"unknown key {k!r}; known: {', '.join(sorted(known))}", where))
@@ -145,9 +156,10 @@ def _factor_from(d: Mapping[str, Any], i: int, problems: list[Problem]) -> Facto
         r = d["range"]
         if not (isinstance(r, Sequence) and len(r) == 2 and float(r[0]) <= float(r[1])):
             problems.append(Problem("range must be [low, high] with low <= high", where))
-    if kind == "noise":
-        if not isinstance(d["noise"], Mapping):
-            problems.append(Problem("noise must map level -> fraction, e.g. {2: 0.25}", where))
+    if kind == "noise" and not isinstance(d["noise"], Mapping):
+        problems.append(Problem("noise must map level -> fraction, e.g. {2: 0.25}", where))
+    if len(problems) > before:
+        return None
     return Factor(
         name=name,
         step=d["step"],
@@ -202,10 +214,22 @@ class SensitivitySpec:
     def from_dict(cls, doc: Mapping[str, Any]) -> SensitivitySpec:
         """Build from a mapping (the YAML layout); all problems are reported at once."""
         problems: list[Problem] = []
-        known = {"target", "n", "seed", "factors", "sampling", "sensitivity", "n_boot", "per_unit", "time"}
+        known = {
+            "target",
+            "n",
+            "seed",
+            "factors",
+            "sampling",
+            "sensitivity",
+            "n_boot",
+            "per_unit",
+            "time",
+        }
         for k in doc:
             if k not in known:
-                problems.append(Problem(f"unknown key {k!r}; known: {', '.join(sorted(known))}", "spec"))
+                problems.append(
+                    Problem(f"unknown key {k!r}; known: {', '.join(sorted(known))}", "spec")
+                )
         raw = doc.get("factors") or []
         if not raw:
             problems.append(Problem("list at least one factor under 'factors'", "spec"))
@@ -215,7 +239,9 @@ class SensitivitySpec:
             problems.append(Problem("factor names must be unique", f"factor {nm}"))
         sampling = doc.get("sampling", "random")
         if sampling not in ("random", "sobol"):
-            problems.append(Problem(f"sampling must be 'random' or 'sobol', got {sampling!r}", "spec.sampling"))
+            problems.append(
+                Problem(f"sampling must be 'random' or 'sobol', got {sampling!r}", "spec.sampling")
+            )
         n = doc.get("n", 100)
         if not isinstance(n, int) or n < 2:
             problems.append(Problem(f"n must be an integer >= 2, got {n!r}", "spec.n"))
@@ -246,7 +272,9 @@ class SensitivitySpec:
         try:
             return cls.from_dict(doc)
         except PipelineError as exc:
-            raise PipelineError(f"{p}: invalid sensitivity specification", problems=exc.problems) from exc
+            raise PipelineError(
+                f"{p}: invalid sensitivity specification", problems=exc.problems
+            ) from exc
 
 
 @dataclass
@@ -329,7 +357,11 @@ def sobol_indices(
     for k in range(n_boot):
         idx = rng.integers(0, N, N) if N else np.arange(0)
         boots_s[k], boots_t[k] = est(idx)
-    q = (lambda a, p: np.quantile(a, p, axis=0)) if n_boot else (lambda a, p: np.full(si.size, np.nan))
+    q = (
+        (lambda a, p: np.quantile(a, p, axis=0))
+        if n_boot
+        else (lambda a, p: np.full(si.size, np.nan))
+    )
     return pd.DataFrame(
         {
             "Si": si,
@@ -373,12 +405,16 @@ def _sample(spec: SensitivitySpec) -> tuple[np.ndarray, list[str]]:
 def _step_index(pipe: Pipeline, step: str | int) -> int:
     if isinstance(step, int):
         if not 0 <= step < len(pipe.steps):
-            raise PipelineError(f"factor step index {step} is out of range (0..{len(pipe.steps) - 1})")
+            raise PipelineError(
+                f"factor step index {step} is out of range (0..{len(pipe.steps) - 1})"
+            )
         return step
     return pipe.index_of(step)
 
 
-def _noisy_sets(coin: Coin, base: np.ndarray, noise: Mapping[int, float], n_sets: int, rng: np.random.Generator) -> np.ndarray:
+def _noisy_sets(
+    coin: Coin, base: np.ndarray, noise: Mapping[int, float], n_sets: int, rng: np.random.Generator
+) -> np.ndarray:
     codes = structure_codes(coin)
     lev_of = {c: lev for lev, cs in coin.levels.items() for c in cs}
     sets = np.tile(base, (n_sets, 1))
@@ -391,7 +427,9 @@ def _noisy_sets(coin: Coin, base: np.ndarray, noise: Mapping[int, float], n_sets
 
 
 def run_sensitivity(
-    coin: Coin, pipeline: Pipeline | Sequence[Mapping[str, Any]], spec: SensitivitySpec | Mapping[str, Any]
+    coin: Coin,
+    pipeline: Pipeline | Sequence[Mapping[str, Any]],
+    spec: SensitivitySpec | Mapping[str, Any],
 ) -> SensitivityResult:
     """Run the uncertainty and (optionally) sensitivity analysis.
 
@@ -418,11 +456,18 @@ def run_sensitivity(
     target = spec.target or coin.index_code
     problems: list[Problem] = []
     if target not in coin.aggregates:
-        problems.append(Problem(f"target {target!r} is not an aggregate; choose one of {', '.join(coin.aggregates)}", "spec.target"))
+        problems.append(
+            Problem(
+                f"target {target!r} is not an aggregate; choose one of {', '.join(coin.aggregates)}",
+                "spec.target",
+            )
+        )
     try:
         agg_i = pipe.index_of("aggregate")
     except PipelineError as exc:
-        raise PipelineError("sensitivity analysis needs an 'aggregate' step in the pipeline") from exc
+        raise PipelineError(
+            "sensitivity analysis needs an 'aggregate' step in the pipeline"
+        ) from exc
     step_idx: list[int] = []
     for f in spec.factors:
         try:
@@ -432,14 +477,20 @@ def run_sensitivity(
             continue
         step_idx.append(si)
         if f.kind == "noise" and pipe.steps[si].name != "aggregate":
-            problems.append(Problem("noise applies to the weights of an 'aggregate' step", f"factor {f.name}"))
+            problems.append(
+                Problem("noise applies to the weights of an 'aggregate' step", f"factor {f.name}")
+            )
     if problems:
-        raise PipelineError("sensitivity specification does not fit the pipeline", problems=problems)
+        raise PipelineError(
+            "sensitivity specification does not fit the pipeline", problems=problems
+        )
 
     rng_w = np.random.default_rng(None if spec.seed is None else spec.seed + 7919)
     base_w = resolve_weights(coin, pipe.steps[agg_i].params.get("weights"))
     noise_sets = {
-        f.name: _noisy_sets(coin, base_w, f.noise, f.n_sets, rng_w) for f in spec.factors if f.kind == "noise"
+        f.name: _noisy_sets(coin, base_w, f.noise or {}, f.n_sets, rng_w)
+        for f in spec.factors
+        if f.kind == "noise"
     }
     U, design = _sample(spec)
     levels = [[f.level(float(u)) for f, u in zip(spec.factors, row, strict=True)] for row in U]
@@ -499,7 +550,9 @@ def run_sensitivity(
         st = prefix_state(steps)
         agg_params = {k: v for k, v in steps[agg_i].params.items() if k != "weights"}
         pkey = "|".join(s.key() for s in steps[:agg_i])
-        groups.setdefault((pkey, json.dumps(agg_params, sort_keys=True, default=str)), []).append((ci, W, st))
+        groups.setdefault((pkey, json.dumps(agg_params, sort_keys=True, default=str)), []).append(
+            (ci, W, st)
+        )
 
     arr_units = coin.data["uCode"].to_numpy(dtype=object)
     t_all = coin.data["Time"].to_numpy() if coin.is_panel else None
@@ -507,7 +560,9 @@ def run_sensitivity(
         tsel = spec.time if spec.time is not None else t_all.max()
         unit_rows = np.flatnonzero(t_all == tsel)
         if unit_rows.size == 0:
-            raise PipelineError(f"no data for time {tsel!r}; choose one of {sorted(set(t_all.tolist()))}")
+            raise PipelineError(
+                f"no data for time {tsel!r}; choose one of {sorted(set(t_all.tolist()))}"
+            )
     else:
         unit_rows = np.arange(len(arr_units))
     row_to_col = np.full(len(arr_units), -1)
@@ -542,7 +597,9 @@ def run_sensitivity(
     if errors:
         log.warning(
             "%d of %d distinct configurations failed to rebuild (their runs are missing); first error: %s",
-            len(n_failed_cfg), len(all_keys), errors[0],
+            len(n_failed_cfg),
+            len(all_keys),
+            errors[0],
         )
     ranks_cfg = rank_desc(scores, axis=1)
     nominal = ranks_cfg[0]
@@ -600,7 +657,14 @@ def run_sensitivity(
                 ru = run_ranks[:, u]
                 iu = sobol_indices(ru[:N], ru[N : 2 * N], ru[2 * N :].reshape(d, N), n_boot=0)
                 for j, f in enumerate(spec.factors):
-                    rows.append({"uCode": ucodes[u], "factor": f.name, "Si": iu["Si"][j], "STi": iu["STi"][j]})
+                    rows.append(
+                        {
+                            "uCode": ucodes[u],
+                            "factor": f.name,
+                            "Si": iu["Si"][j],
+                            "STi": iu["STi"][j],
+                        }
+                    )
             unit_indices = pd.DataFrame(rows)
     return SensitivityResult(
         rank_stats=rank_stats,

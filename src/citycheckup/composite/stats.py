@@ -127,12 +127,17 @@ def denominator_correlations(
     """
     base = coin.data.set_index(["uCode", "Time"] if "Time" in data.columns else ["uCode"])
     key = ["uCode", "Time"] if "Time" in data.columns else ["uCode"]
-    dens = base.loc[pd.MultiIndex.from_frame(data[key]) if len(key) > 1 else data["uCode"], list(coin.denominator_columns)]
+    dens = base.loc[
+        pd.MultiIndex.from_frame(data[key]) if len(key) > 1 else data["uCode"],
+        list(coin.denominator_columns),
+    ]
     rows = []
     for code in coin.indicators:
         x = pd.Series(data[code].to_numpy(dtype=float))
         for den in coin.denominator_columns:
             d = pd.Series(dens[den].to_numpy(dtype=float))
             r = x.corr(d, method=method)
-            rows.append({"iCode": code, "Denominator": den, "r": r, "Flag": bool(abs(r) > threshold)})
+            rows.append(
+                {"iCode": code, "Denominator": den, "r": r, "Flag": bool(abs(r) > threshold)}
+            )
     return pd.DataFrame(rows)

@@ -234,7 +234,9 @@ _METHODS = {
 }
 
 
-def _spec_from(params: Mapping[str, Any], base: TreatSpec, where: str, problems: list[Problem]) -> TreatSpec:
+def _spec_from(
+    params: Mapping[str, Any], base: TreatSpec, where: str, problems: list[Problem]
+) -> TreatSpec:
     p = dict(params)
     method = p.pop("method", None)
     kw: dict[str, Any] = {}
@@ -270,14 +272,19 @@ def _spec_from(params: Mapping[str, Any], base: TreatSpec, where: str, problems:
     for k, v in p.items():
         if k not in mapping:
             problems.append(
-                Problem(f"unknown treat parameter {k!r}; known: {', '.join(sorted(mapping))}", where)
+                Problem(
+                    f"unknown treat parameter {k!r}; known: {', '.join(sorted(mapping))}", where
+                )
             )
             continue
         kw[mapping[k]] = v
     for f in ("f1", "f2"):
         if f in kw and kw[f] not in TRANSFORMS:
             problems.append(
-                Problem(f"unknown transform {kw[f]!r}; choose one of {', '.join(sorted(TRANSFORMS))}", where)
+                Problem(
+                    f"unknown transform {kw[f]!r}; choose one of {', '.join(sorted(TRANSFORMS))}",
+                    where,
+                )
             )
     if "winmax" in kw and kw["winmax"] is not None:
         kw["winmax"] = int(round(float(kw["winmax"])))
@@ -316,7 +323,9 @@ def treat(
         j = codes.index(code)
         if isinstance(sp, str):
             if sp != "none":
-                problems.append(Problem("give a mapping of parameters or 'none'", f"treat.individual.{code}"))
+                problems.append(
+                    Problem("give a mapping of parameters or 'none'", f"treat.individual.{code}")
+                )
             specs[j] = TreatSpec(skip=True)
         else:
             specs[j] = _spec_from(sp, base, f"treat.individual.{code}", problems)
@@ -324,7 +333,9 @@ def treat(
         raise PipelineError("invalid treat step", problems=problems)
     if base.skip and not individual:
         return state.with_dataset(
-            "Treated", state.X, details={"treatment": pd.DataFrame(), "treated_points": pd.DataFrame()}
+            "Treated",
+            state.X,
+            details={"treatment": pd.DataFrame(), "treated_points": pd.DataFrame()},
         )
 
     rows_detail: list[dict[str, Any]] = []

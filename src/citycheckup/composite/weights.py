@@ -37,7 +37,7 @@ WEIGHTERS: Registry[Weighter] = Registry("weighting")
 
 def equal_weights(coin: Coin) -> dict[str, float]:
     """Weight 1 for every indicator and aggregate."""
-    return {c: 1.0 for c in coin.indicators + coin.aggregates}
+    return dict.fromkeys(coin.indicators + coin.aggregates, 1.0)
 
 
 def effective_weights(coin: Coin, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -101,7 +101,9 @@ def entropy_weights(X: pd.DataFrame) -> dict[str, float]:
     """
     A = X.to_numpy(dtype=float)
     if np.nanmin(A) < 0:
-        raise ComputationError("entropy weights need non-negative values; normalise with minmax first")
+        raise ComputationError(
+            "entropy weights need non-negative values; normalise with minmax first"
+        )
     n = np.sum(~np.isnan(A), axis=0)
     P = A / np.nansum(A, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -126,10 +128,28 @@ def critic_weights(X: pd.DataFrame) -> dict[str, float]:
 
 
 #: Saaty's random consistency indices for n = 1..15.
-_RANDOM_INDEX = [0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59]
+_RANDOM_INDEX = [
+    0.0,
+    0.0,
+    0.58,
+    0.90,
+    1.12,
+    1.24,
+    1.32,
+    1.41,
+    1.45,
+    1.49,
+    1.51,
+    1.48,
+    1.56,
+    1.57,
+    1.59,
+]
 
 
-def ahp_weights(matrix: pd.DataFrame | np.ndarray, codes: Sequence[str] | None = None) -> tuple[dict[str, float], float]:
+def ahp_weights(
+    matrix: pd.DataFrame | np.ndarray, codes: Sequence[str] | None = None
+) -> tuple[dict[str, float], float]:
     """AHP weights from a reciprocal pairwise-comparison matrix (Saaty).
 
     Parameters
@@ -152,7 +172,11 @@ def ahp_weights(matrix: pd.DataFrame | np.ndarray, codes: Sequence[str] | None =
         raise PipelineError("the AHP matrix must be reciprocal: a_ji = 1 / a_ij and a_ii = 1")
     n = A.shape[0]
     if codes is None:
-        codes = [str(c) for c in matrix.index] if isinstance(matrix, pd.DataFrame) else [str(i) for i in range(n)]
+        codes = (
+            [str(c) for c in matrix.index]
+            if isinstance(matrix, pd.DataFrame)
+            else [str(i) for i in range(n)]
+        )
     vals, vecs = np.linalg.eig(A)
     k = int(np.argmax(vals.real))
     w = np.abs(vecs[:, k].real)
@@ -232,7 +256,11 @@ def optimise_weights(
     from citycheckup.composite.aggregate import aggregate_batch, resolve_weights, structure_codes
 
     codes = list(coin.levels[level])
-    t = np.full(len(codes), 1 / len(codes)) if targets == "equal" else np.asarray(targets, float) / np.sum(targets)
+    t = (
+        np.full(len(codes), 1 / len(codes))
+        if targets == "equal"
+        else np.asarray(targets, float) / np.sum(targets)
+    )
     params = dict(aggregate or {})
     base = resolve_weights(coin, params.pop("weights", None))
     allc = structure_codes(coin)
@@ -254,7 +282,12 @@ def optimise_weights(
     def obj(w: np.ndarray) -> float:
         return float(np.log(np.mean((corr_share(w) - t) ** 2) + 1e-300))
 
-    res = optimize.minimize(obj, base[pos], method="Nelder-Mead", options={"xatol": tol, "fatol": tol, "maxiter": maxiter})
+    res = optimize.minimize(
+        obj,
+        base[pos],
+        method="Nelder-Mead",
+        options={"xatol": tol, "fatol": tol, "maxiter": maxiter},
+    )
     w = np.abs(res.x)
     w = w / w.sum() * len(w)
     out = {**coin.weights(), **dict(zip(codes, w.tolist(), strict=True))}

@@ -17,6 +17,7 @@ import math
 import secrets
 import threading
 import time
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -356,7 +357,8 @@ class HotlineStore:
         dispatched = route["queue"] != "human"
         state = "dispatched" if dispatched else "received"
         department = route["department"] if dispatched else self.catalogue.human_queue_department
-        notice = (f"已受理，承办单位：{department}，办理时限：{expected:%Y-%m-%d %H:%M} UTC"
+        local_due = expected.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(tz))
+        notice = (f"已受理，承办单位：{department}，办理时限：{local_due:%Y-%m-%d %H:%M}"
                   if dispatched else "已受理，等待人工派单")
         token = secrets.token_urlsafe(12)
         values = dict(
@@ -463,8 +465,6 @@ class HotlineStore:
                                         f"got {satisfaction!r}"))
             if solved is None:
                 problems.append(Problem("solved (true/false) is required when rating"))
-        if action == "merge" and duplicate_of is None:
-            problems.append(Problem("merge needs duplicate_of (the id of the original request)"))
         if note is not None and len(note) > 4000:
             problems.append(Problem(f"note is {len(note)} characters; at most 4000"))
         if comment is not None and len(comment) > 4000:

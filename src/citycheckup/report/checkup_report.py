@@ -71,7 +71,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     ind = result.indicators[result.indicators["year"] == year].set_index("unit_code")
     province = ind["province"] if "province" in ind.columns else pd.Series(dtype=str)
     size = ind["size_class"] if "size_class" in ind.columns else pd.Series(dtype=str)
-    size_label = {c: (zh if lang == "zh" else en) for c, zh, en, _ in SIZE_CLASSES}
+    proxy_mark = "*" if result.size_basis not in (None, result.options.size_variable) else ""
+    size_label = {c: (zh if lang == "zh" else en) + proxy_mark for c, zh, en, _ in SIZE_CLASSES}
     intervals = {}
     ri = result.rank_intervals
     if not ri.empty and "year" in ri.columns:
@@ -127,7 +128,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
             series.append((f"{prov} {mean_word}", prov_means[prov]))
         series.append(("全国均值" if lang == "zh" else "all-city mean", nat))
         radar = radar_chart([d["label"] for d in dims], series, vmax=scale or max(
-            [abs(v) for s_ in series for v in s_[1] if v is not None] or [1.0]), title=r["name"])
+            [abs(v) for s_ in series for v in s_[1] if v is not None] or [1.0]), title=r["name"],
+            missing_label=T["no_data"])
         c_row = ch.get(code)
         dim_rows = [{"label": T["index"], "score": _fmt(row[fw.index_code]),
                      "rank": "" if pd.isna(row["rank_index"]) else int(row["rank_index"]),
@@ -196,6 +198,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         n_indicators=len(fw.indicators), informed=informed, summary_text=summary, ranking=ranking,
         has_intervals=bool(intervals), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
         checks=checks, method_text=method_text, grades_text=grades_text, version=_version(),
+        size_note=t("size_proxy_note", lang) if proxy_mark else "",
     )
 
 

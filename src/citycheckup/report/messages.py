@@ -72,10 +72,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agg_geometric": {"zh": "几何平均", "en": "geometric"},
     "peers_text": {
         "zh": "优势与短板按城市在同省城市及同规模等级城市中的组内排名确定（城市规模等级依据《国务院关于调整城市规模划分标准的通知》"
-              "（国发〔2014〕51号），以常住人口近似城区常住人口）。",
+              "（国发〔2014〕51号），按城区常住人口划分）。",
         "en": "Strengths and weak points are ranks among cities of the same province and of the same city-size "
-              "class (State Council notice 国发〔2014〕51号; resident population used as a proxy for urban "
-              "resident population).",
+              "class (State Council notice 国发〔2014〕51号, by urban resident population).",
+    },
+    "size_proxy_note": {
+        "zh": "* 数据中没有城区常住人口，城市规模等级按全市常住人口近似划分，会高估多数地级市的规模等级。",
+        "en": "* The data has no urban resident population; size classes use the resident population of the "
+              "whole prefecture instead, which overstates the class of most prefectures.",
     },
     "grades_note": {
         "zh": "有国家标准或文件阈值的指标按“很好/较好/一般/不足”分级；本数据集中的指标均无权威阈值，故未分级。",

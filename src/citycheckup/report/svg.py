@@ -19,8 +19,11 @@ def radar_chart(
     size: int = 320,
     vmax: float = 100.0,
     title: str | None = None,
+    missing_label: str = "",
 ) -> str:
-    """A radar chart as an SVG string; ``None`` values are drawn as gaps at the centre.
+    """A radar chart as an SVG string; ``None`` values are drawn at the centre.
+
+    An axis where every series is missing gets a grey label followed by ``missing_label``.
 
     Parameters
     ----------
@@ -47,13 +50,17 @@ def radar_chart(
     for ring in (0.25, 0.5, 0.75, 1.0):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(i, ring) for i in range(n)))
         parts.append(f'<polygon points="{pts}" fill="none" stroke="#ccc" stroke-width="0.8"/>')
+    missing_axis = [all(v is None or (isinstance(v, float) and math.isnan(v)) for v in (sv[i] for _, sv in series))
+                    for i in range(n)]
     for i, lab in enumerate(labels):
         x, y = pt(i, 1.0)
         parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#ccc" stroke-width="0.8"/>')
         lx, ly = pt(i, 1.22)
         anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
-        parts.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="12" text-anchor="{anchor}" fill="#333">'
-                     f'{escape(lab)}</text>')
+        color = "#aaa" if missing_axis[i] else "#333"
+        label = f"{lab} ({missing_label})" if missing_axis[i] and missing_label else lab
+        parts.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="12" text-anchor="{anchor}" fill="{color}">'
+                     f'{escape(label)}</text>')
     for k, (name, vals) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         pts = []

@@ -1,0 +1,88 @@
+"""End-to-end: the ``citycheckup spatial`` command, maps and a Dask batch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from citycheckup.cli import app
+
+
+def test_cli_single_city_with_maps(make_town: Callable[..., Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["spatial", "--osm", str(make_town()), "--out", str(out), "--grid", "250", "--year", "2024"])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "indicators.csv")
+    assert table.columns[:2].tolist() == ["district", "year"]
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    codes = [c for c in table.columns if c not in {"district", "year"}]
+    for code in codes:
+        assert (out / "maps" / f"{code}.png").stat().st_size > 10_000
+        page = (out / "maps" / f"{code}.html").read_text("utf-8")
+        assert "© OpenStreetMap contributors, ODbL" in page
+        assert "<script src" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+        assert "https://" not in page
+    assert f"maps/{codes[0]}.png" in manifest["files"]
+
+
+def test_cli_bad_input_exits_cleanly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"")
+    r = CliRunner().invoke(app, ["spatial", "--osm", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_requires_osm_or_batch(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["spatial", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+
+
+@pytest.mark.shared
+def test_batch_on_local_dask_cluster(shared_data: Path, make_town: Callable[..., Path], tmp_path: Path) -> None:
+    town = make_town()
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><node", encoding="utf-8")
+    lst = tmp_path / "cities.csv"
+    pd.DataFrame(
+        {
+            "city": ["town", "ninghua", "broken"],
+            "osm": [str(town), str(shared_data / "osm/china/sanming_ninghua.osm"), str(bad)],
+            "grid": ["250", "500", ""],
+            "year": ["2025", "2025", ""],
+        }
+    ).to_csv(lst, index=False)
+    out = tmp_path / "batch"
+    r = CliRunner().invoke(app, ["spatial", "--batch", str(lst), "--out", str(out), "--no-maps", "--workers", "2"])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "indicators.csv")
+    assert table.columns[:3].tolist() == ["city", "district", "year"]
+    assert set(table.city) == {"town", "ninghua"}
+    assert (table.district == "ALL").sum() == 2
+    errors = pd.read_csv(out / "errors.csv")
+    assert errors.city.tolist() == ["broken"]
+    assert (out / "town" / "indicators.csv").is_file()
+
+
+def test_spatial_core_does_not_import_outer_layers() -> None:
+    code = (
+        "import sys, citycheckup.spatial; "
+        "bad=[m for m in sys.modules if m.split('.')[:2] in (['citycheckup','cli'],['citycheckup','report'],"
+        "['citycheckup','store'],['citycheckup','api'])]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_public_api_is_sorted() -> None:
+    import citycheckup.spatial as sp
+
+    assert list(sp.__all__) == sorted(sp.__all__)
+    assert all(hasattr(sp, n) for n in sp.__all__)
