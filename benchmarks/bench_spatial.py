@@ -46,7 +46,9 @@ def street_grid(side: int, *, spacing: float = 80.0, seed: int = SEED) -> dict[s
     # drop 5 % of the street segments so the grid is not perfectly regular
     keep = rng.random(u.size) > 0.05
     u, v = u[keep], v[keep]
-    cats = np.stack([rng.choice(side * side, size=max(1, side * side // 200), replace=False) for _ in range(8)])
+    cats = np.stack(
+        [rng.choice(side * side, size=max(1, side * side // 200), replace=False) for _ in range(8)]
+    )
     return {"x": x, "y": y, "u": u, "v": v, "cats": cats}
 
 
@@ -62,6 +64,7 @@ def _rss_mib() -> float:
 def run_ours(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> dict[str, Any]:
     from citycheckup.spatial import WalkGraph, nearest_node_distances
 
+    rss_imports = _rss_mib()
     t0 = time.perf_counter()
     graph = WalkGraph.from_edges(g["x"], g["y"], g["u"], g["v"])
     _ = graph.csr
@@ -70,11 +73,21 @@ def run_ours(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> dict
     out = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = np.stack([nearest_node_distances(graph, c, limit=np.inf if limit is None else limit) for c in g["cats"]])
+        out = np.stack(
+            [
+                nearest_node_distances(graph, c, limit=np.inf if limit is None else limit)
+                for c in g["cats"]
+            ]
+        )
         times.append(time.perf_counter() - t0)
     assert out is not None
     np.save(_ours_file(g), out)
-    return {"build_s": build, "times_s": times, "max_rss_mib": _rss_mib()}
+    return {
+        "build_s": build,
+        "times_s": times,
+        "max_rss_mib": _rss_mib(),
+        "rss_after_imports_mib": rss_imports,
+    }
 
 
 def run_networkx(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> dict[str, Any]:
@@ -91,7 +104,9 @@ def run_networkx(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> 
     for _ in range(repeat):
         t0 = time.perf_counter()
         for k, c in enumerate(g["cats"]):
-            d = nx.multi_source_dijkstra_path_length(G, set(c.tolist()), cutoff=limit, weight="weight")
+            d = nx.multi_source_dijkstra_path_length(
+                G, set(c.tolist()), cutoff=limit, weight="weight"
+            )
             out[k, list(d.keys())] = list(d.values())
         times.append(time.perf_counter() - t0)
     ours = np.load(_ours_file(g))
@@ -135,7 +150,9 @@ def run_pandana(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> d
 ENGINES = {"ours": run_ours, "networkx": run_networkx, "pandana": run_pandana}
 
 
-def _child(engine: str, side: int, repeat: int, limit: float | None, timeout: float) -> dict[str, Any] | None:
+def _child(
+    engine: str, side: int, repeat: int, limit: float | None, timeout: float
+) -> dict[str, Any] | None:
     fd, result = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     cmd = [sys.executable, __file__, "--worker", engine, "--side", str(side), "--repeat", str(repeat),
@@ -158,11 +175,15 @@ def _child(engine: str, side: int, repeat: int, limit: float | None, timeout: fl
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--side", type=int, default=708, help="grid side (708 → 501,264 nodes)")
     ap.add_argument("--repeat", type=int, default=5, help="runs of ours (median reported)")
     ap.add_argument("--baseline-repeat", type=int, default=3, help="runs of networkx/pandana")
-    ap.add_argument("--limit", type=float, default=None, help="search limit in metres (default: none)")
+    ap.add_argument(
+        "--limit", type=float, default=None, help="search limit in metres (default: none)"
+    )
     ap.add_argument("--pandana-side", type=int, default=150,
                     help="grid side for pandana: its CH build on a 500k grid takes > 8 min (reference notes)")  # fmt: skip
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per engine")
@@ -183,7 +204,15 @@ def main() -> None:
     if ours is None:
         raise SystemExit("our engine failed")
     t_ours = statistics.median(ours["times_s"])
-    rows.append(("ours (scipy, 8 multi-source runs)", args.side, t_ours, ours["max_rss_mib"], "build %.2f s" % ours["build_s"]))
+    rows.append(
+        (
+            "ours (scipy, 8 multi-source runs)",
+            args.side,
+            t_ours,
+            ours["max_rss_mib"],
+            f"build {ours['build_s']:.2f} s; RSS after imports {ours['rss_after_imports_mib']:.0f} MiB",
+        )
+    )
     nx_res = _child("networkx", args.side, args.baseline_repeat, args.limit, args.timeout)
     if nx_res is not None:
         t_nx = statistics.median(nx_res["times_s"])
@@ -198,7 +227,9 @@ def main() -> None:
         logger.info("pandana not installed: skipped")
     if has_pandana:
         small = _child("ours", args.pandana_side, args.repeat, args.limit, args.timeout)
-        pd_res = _child("pandana", args.pandana_side, args.baseline_repeat, args.limit, args.timeout)
+        pd_res = _child(
+            "pandana", args.pandana_side, args.baseline_repeat, args.limit, args.timeout
+        )
         if small is not None:
             rows.append(("ours (scipy) on the pandana grid", args.pandana_side, statistics.median(small["times_s"]),
                          small["max_rss_mib"], ""))  # fmt: skip
@@ -212,7 +243,11 @@ def main() -> None:
         logger.info("%-38s %6d %10.3f %8.0f MiB  %s", name, side, t, rss, note)
     logger.info("")
     if nx_res is not None:
-        logger.info("speed-up vs networkx at %d nodes: %.1f×", g["x"].size, statistics.median(nx_res["times_s"]) / t_ours)
+        logger.info(
+            "speed-up vs networkx at %d nodes: %.1f×",
+            g["x"].size,
+            statistics.median(nx_res["times_s"]) / t_ours,
+        )
     if has_pandana and small is not None and pd_res is not None:
         t_small = statistics.median(small["times_s"])
         t_pd = statistics.median(pd_res["times_s"])

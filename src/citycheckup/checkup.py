@@ -21,14 +21,13 @@ Missing-data policy
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from citycheckup.data.checks import CheckReport, check_dataset
+from citycheckup.data.checks import CheckReport, check_dataset, check_derived
 from citycheckup.data.readers import NAME, UNIT, YEAR, Dataset
 from citycheckup.diagnosis import (
     city_size_class,
@@ -42,7 +41,7 @@ from citycheckup.framework.loader import framework_to_coinr_meta
 from citycheckup.framework.models import Framework
 from citycheckup.indicators.derive import derive_indicators
 
-__all__ = ["CheckupOptions", "CheckupResult", "rescore", "run_checkup"]
+__all__ = ["CheckupOptions", "CheckupResult", "build_pipeline", "rescore", "run_checkup", "uncertainty_spec"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,12 @@ class CheckupOptions:
     ----------
     years
         Years to score (default: every year in the data).
+    treatment
+        Outlier treatment before normalisation, COINr's default ``"winsorise_log"``
+        (per year: an indicator with |skew| ≥ 2 and kurtosis ≥ 3.5 is winsorised up to
+        ``winmax`` points, then log-transformed if it still fails) or ``"none"``.
+    winmax
+        Maximum number of winsorised points per indicator and year.
     normalisation
         ``"minmax"`` (0–100; 1–100 with geometric aggregation, which needs positive
         values) or ``"zscore"`` (mean 0, sd 1; arithmetic aggregation only).
@@ -67,6 +72,9 @@ class CheckupOptions:
         comparable (a panel's "global" normalisation). Otherwise each year separately.
     min_availability
         Share of a dimension's available indicators a unit-year needs for a score.
+    min_unit_availability
+        Share of all used indicators a unit-year needs to be scored at all (COINr's unit
+        screening); units below it are listed in ``CheckupResult.flags`` with the reason.
     base_year
         Earlier year for the change table (default: the first scored year).
     size_variable
@@ -77,7 +85,11 @@ class CheckupOptions:
         Fallback population variable (default: resident population of the whole
         administrative area, which overstates the urban population of most prefectures).
     uncertainty_n
-        Monte Carlo replicates for rank intervals (0 to skip).
+        Monte Carlo replicates for rank intervals (0 to skip). Uncertain factors: the
+        weights (uniform ±25 % at every level), the aggregation (arithmetic or geometric
+        mean) and, with treatment, ``winmax`` (3–7).
+    uncertainty_years
+        Rank intervals for the last scored year only (default) or for every year.
     seed
         Seed of the Monte Carlo draws.
     invalid
@@ -87,15 +99,19 @@ class CheckupOptions:
     """
 
     years: list[int] | None = None
+    treatment: Literal["winsorise_log", "none"] = "winsorise_log"
+    winmax: int = 5
     normalisation: Literal["minmax", "zscore"] = "minmax"
     aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
     weights: Literal["framework", "equal"] = "framework"
     global_normalisation: bool = True
     min_availability: float = 0.5
+    min_unit_availability: float = 2 / 3
     base_year: int | None = None
     size_variable: str = "pop_urban"
     size_proxy: str = "pop_resident"
     uncertainty_n: int = 0
+    uncertainty_years: Literal["last", "all"] = "last"
     seed: int = 1
     invalid: Literal["raise", "missing"] = "raise"
 
@@ -110,8 +126,15 @@ class CheckupOptions:
                                     "(scaled to 1–100) with it", "options"))
         if self.weights not in ("framework", "equal"):
             problems.append(Problem(f"weights must be framework or equal, got {self.weights!r}", "options"))
-        if not 0 <= self.min_availability <= 1:
-            problems.append(Problem(f"min_availability must lie in [0, 1], got {self.min_availability}", "options"))
+        for name in ("min_availability", "min_unit_availability"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                problems.append(Problem(f"{name} must lie in [0, 1], got {v}", "options"))
+        if self.treatment not in ("winsorise_log", "none"):
+            problems.append(Problem(f"treatment must be winsorise_log or none, got {self.treatment!r}", "options"))
+        if self.uncertainty_n < 0 or (0 < self.uncertainty_n < 10):
+            problems.append(Problem(f"uncertainty_n must be 0 (off) or at least 10, got {self.uncertainty_n}",
+                                    "options"))
         if problems:
             raise DataError("invalid check-up options", problems=problems)
 
@@ -147,6 +170,10 @@ class CheckupResult:
     """Raw indicator values of every year in the data (the normalisation's reference set)."""
     size_basis: str | None = None
     """Population variable used for the city-size class (``pop_urban``, or a proxy)."""
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """unit_code, year, flag (``insufficient_data`` | ``extreme_values``), detail."""
+    pipeline: list[dict[str, Any]] = field(default_factory=list)
+    """The composite pipeline that produced the scores, as data."""
 
     @property
     def score_codes(self) -> list[str]:
@@ -198,24 +225,39 @@ def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[in
     return cov, pd.DataFrame(drows)
 
 
-def _composite(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Normalise and aggregate with the composite engine; return (normalised, scores)."""
-    from citycheckup.composite import Coin, Pipeline, run_pipeline
+def build_pipeline(opts: CheckupOptions) -> list[dict[str, Any]]:
+    """The check-up's composite pipeline as data (COINr-style steps)."""
+    steps: list[dict[str, Any]] = [{"screen": {"by": "na", "min_availability": opts.min_unit_availability}}]
+    if opts.treatment != "none":
+        steps.append({"treat": {"method": opts.treatment, "winmax": opts.winmax, "skew": 2, "kurtosis": 3.5,
+                                "log": "log_ct"}})
+    lower = 1.0 if opts.aggregation == "geometric" else 0.0
+    norm: dict[str, Any] = ({"method": "minmax", "lower": lower, "upper": 100.0} if opts.normalisation == "minmax"
+                            else {"method": "zscore", "mean": 0.0, "sd": 1.0})
+    norm["global"] = bool(opts.global_normalisation)
+    steps.append({"normalise": norm})
+    steps.append({"aggregate": {"method": opts.aggregation, "min_availability": opts.min_availability}})
+    return steps
+
+
+def _coin(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions) -> Any:
+    from citycheckup.composite import Coin
 
     meta = framework_to_coinr_meta(fw, indicators=used)
     if opts.weights == "equal":
         meta["Weight"] = 1.0
     data = ind[[UNIT, NAME, YEAR, *used]].rename(columns={UNIT: "uCode", NAME: "uName", YEAR: "Time"})
-    lower = 1.0 if opts.aggregation == "geometric" else 0.0
-    norm: dict[str, Any]
-    if opts.normalisation == "minmax":
-        norm = {"method": "minmax", "lower": lower, "upper": 100.0}
-    else:
-        norm = {"method": "zscore", "mean": 0.0, "sd": 1.0}
-    norm["global"] = bool(opts.global_normalisation)
-    agg: dict[str, Any] = {"method": opts.aggregation, "min_availability": opts.min_availability}
-    pipe = Pipeline.from_steps([{"normalise": norm}, {"aggregate": agg}])
-    res = run_pipeline(Coin(data=data, meta=meta), pipe)
+    return Coin(data=data, meta=meta)
+
+
+def _composite(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions) -> Any:
+    """Run the check-up pipeline with the composite engine; return its PipelineResult."""
+    from citycheckup.composite import Pipeline, run_pipeline
+
+    return run_pipeline(_coin(ind, fw, used, opts), Pipeline.from_steps(build_pipeline(opts)))
+
+
+def _frames(res: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     normalised = res.datasets["Normalised"].rename(columns={"uCode": UNIT, "Time": YEAR})
     aggregated = res.datasets["Aggregated"].rename(columns={"uCode": UNIT, "Time": YEAR})
     return normalised, aggregated
@@ -255,9 +297,9 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     opts.validate()
     rep = check_dataset(ds, fw, invalid=opts.invalid)
     rep.raise_for_errors(ds.source)
-    if rep.invalid:
+    if rep.invalid or rep.fills:
         data = ds.data.copy()
-        for col, rows in rep.invalid.items():
+        for col, rows in [*rep.invalid.items(), *rep.fills.items()]:
             data.iloc[rows, data.columns.get_loc(col)] = np.nan
         ds = Dataset(data=data, source=ds.source, units=ds.units, groups=ds.groups, sha256=ds.sha256)
     years_avail = ds.years
@@ -266,7 +308,8 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     if missing_years:
         raise DataError(f"{ds.source}: year(s) {', '.join(map(str, missing_years))} are not in the data "
                         f"(it has {years_avail[0]}–{years_avail[-1]}); choose others with --year")
-    ind = _indicator_table(ds, fw, rep)
+    ind = check_derived(_indicator_table(ds, fw, rep), fw, rep, invalid=opts.invalid)
+    rep.raise_for_errors(ds.source)
     coverage, dim_cov = _coverage(ind, fw, rep, years)
     used = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
     if not used:
@@ -275,7 +318,8 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
             problems=[Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"][:30],
         )
     # Normalise over all years of the data when global (so trends use the same scale), then keep `years`.
-    normalised, aggregated = _composite(ind, fw, used, opts)
+    comp = _composite(ind, fw, used, opts)
+    normalised, aggregated = _frames(comp)
     score_codes = [fw.index_code, *fw.dimension_codes]
     scores = ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
                                            on=[UNIT, YEAR], how="left")
@@ -322,35 +366,86 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     if "size_class" in diag.columns:
         ind_years = ind_years.merge(diag[[UNIT, YEAR, "size_class"]], on=[UNIT, YEAR], how="left")
 
+    flags = _flags(ind_years, used, opts, comp)
     result = CheckupResult(
         framework=fw, dataset=ds, options=opts, checks=rep, indicators=ind_years, normalised=normalised,
         scores=scores, coverage=coverage, dimension_coverage=dim_cov, grades=grades, attainment=attain,
-        strengths=strengths, changes=changes, years=years, panel=ind, size_basis=size_basis,
+        strengths=strengths, changes=changes, years=years, panel=ind, size_basis=size_basis, flags=flags,
+        pipeline=build_pipeline(opts),
     )
     if opts.uncertainty_n > 0:
-        result.rank_intervals = _rank_intervals(ind, fw, used, opts, years)
+        result.rank_intervals = _rank_intervals(ind, fw, used, opts, years, scores)
     log.info("scored %d units × %d years on %d indicators", scores[UNIT].nunique(), len(years), len(used))
     return result
 
 
+def _flags(ind_years: pd.DataFrame, used: list[str], opts: CheckupOptions, comp: Any) -> pd.DataFrame:
+    """Unit-years screened out for lack of data, and unit-years with treated (extreme) values."""
+    rows: list[dict[str, Any]] = []
+    avail = ind_years[used].notna().sum(axis=1)
+    need = opts.min_unit_availability * len(used)
+    for i in np.flatnonzero((avail < need - 1e-9).to_numpy()):
+        r = ind_years.iloc[i]
+        rows.append({UNIT: r[UNIT], YEAR: int(r[YEAR]), "flag": "insufficient_data",
+                     "detail": f"{int(avail.iloc[i])} of {len(used)} indicators have a value; at least "
+                               f"{100 * opts.min_unit_availability:.0f} % are needed to be scored"})
+    pts = comp.treated_points
+    if pts is not None and not pts.empty:
+        pts = pts.rename(columns={"uCode": UNIT, "Time": YEAR})
+        years = set(ind_years[YEAR].unique())
+        pts = pts[pts[YEAR].isin(years)] if YEAR in pts.columns else pts
+        # winsorised points are the unit's own extreme values (a log transform touches every unit)
+        pts = pts[pts["Treatment"].astype(str).str.contains("win")]
+        for (u, y), g in pts.groupby([UNIT, YEAR], sort=True):
+            rows.append({UNIT: u, YEAR: int(y), "flag": "extreme_values",
+                         "detail": "winsorised: " + ", ".join(g["iCode"].astype(str))})
+    return pd.DataFrame(rows, columns=[UNIT, YEAR, "flag", "detail"])
+
+
+def uncertainty_spec(opts: CheckupOptions, *, year: int, levels: int) -> dict[str, Any]:
+    """The uncertain factors of the check-up's rank intervals, as a sensitivity spec."""
+    factors: list[dict[str, Any]] = [
+        {"name": "weights", "step": "aggregate", "noise": dict.fromkeys(range(1, levels), 0.25)},
+        {"name": "aggregation", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "geometric"]},
+    ]
+    if opts.treatment != "none":
+        factors.append({"name": "winmax", "step": "treat", "parameter": "winmax", "values": [3, 4, 5, 6, 7]})
+    return {"target": None, "n": opts.uncertainty_n, "seed": opts.seed, "sensitivity": False, "time": year,
+            "factors": factors}
+
+
 def _rank_intervals(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions,
-                    years: list[int]) -> pd.DataFrame:
-    """Rank intervals of the index from a Monte Carlo uncertainty analysis (see composite.sensitivity)."""
-    try:
-        from citycheckup.composite.sensitivity import uncertainty_ranks
-    except ImportError:  # pragma: no cover - engine without sensitivity
-        log.warning("rank intervals skipped: the composite engine has no uncertainty_ranks()")
-        return pd.DataFrame()
-    meta = framework_to_coinr_meta(fw, indicators=used)
+                    years: list[int], scores: pd.DataFrame) -> pd.DataFrame:
+    """Rank intervals of the index: Monte Carlo over weights, aggregation and treatment.
+
+    Every replicate re-runs the whole pipeline on the whole panel (so global
+    normalisation is the same as in the nominal run); ranks are read in ``year``.
+    A geometric mean needs positive values, so replicates use min-max on [1, 100].
+    """
+    from citycheckup.composite import Pipeline
+    from citycheckup.composite.sensitivity import run_sensitivity
+
+    coin = _coin(ind, fw, used, opts)
+    steps = build_pipeline(opts)
+    for st in steps:
+        if "normalise" in st and st["normalise"]["method"] == "minmax":
+            st["normalise"]["lower"] = 1.0
+        if "aggregate" in st:
+            st["aggregate"]["nonpositive"] = "omit"
+    pipe = Pipeline.from_steps(steps)
     frames = []
-    for y in years:
-        data = ind.loc[ind[YEAR] == y, [UNIT, NAME, *used]].rename(columns={UNIT: "uCode", NAME: "uName"})
-        if data.empty or math.isnan(float(data[used].notna().mean().mean())):
-            continue
-        rs = uncertainty_ranks(data, meta, n=opts.uncertainty_n, seed=opts.seed, target=fw.index_code)
+    for y in (years if opts.uncertainty_years == "all" else years[-1:]):
+        spec = uncertainty_spec(opts, year=y, levels=coin.max_level)
+        spec["target"] = fw.index_code
+        res = run_sensitivity(coin, pipe, spec)
+        rs = res.rank_stats.rename(columns={"uCode": UNIT}).drop(columns=["nominal"])
+        nominal = scores.loc[scores[YEAR] == y, [UNIT, "rank_index"]].rename(columns={"rank_index": "nominal"})
+        rs = nominal.merge(rs, on=UNIT, how="inner")
+        rs = rs[rs["nominal"].notna()]
         rs.insert(1, YEAR, y)
         frames.append(rs)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out[[UNIT, YEAR, "nominal", "mean", "median", "q5", "q95"]] if not out.empty else out
 
 
 def rescore(result: CheckupResult, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -376,7 +471,7 @@ def rescore(result: CheckupResult, indicators: pd.DataFrame) -> pd.DataFrame:
     """
     fw = result.framework
     used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
-    _, aggregated = _composite(indicators, fw, used, result.options)
+    _, aggregated = _frames(_composite(indicators, fw, used, result.options))
     score_codes = [fw.index_code, *fw.dimension_codes]
     scores = indicators[[UNIT, NAME, YEAR]].merge(
         aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")

@@ -255,3 +255,16 @@ def test_panel_latest_imputation_matches_coinr_test(shared_data: Path) -> None:
     got = imp.loc[(imp["uCode"] == unit) & (imp["Time"] == 2022), "LPI"].item()
     want = data.loc[(data["uCode"] == unit) & (data["Time"] == 2021), "LPI"].item()
     assert got == want
+
+
+def test_named_weight_set_follows_structure(asem) -> None:
+    # as COINr's tests/testthat/test-aggregate.R ("agg_coin"): random weights in a named set
+    data, meta = asem
+    rng = np.random.default_rng(42)
+    struct = meta["Type"].isin(["Indicator", "Aggregate"])
+    alt = dict(zip(meta.loc[struct, "iCode"], rng.random(int(struct.sum())), strict=True))
+    coin = Coin(data=data, meta=meta, weight_sets={"Alt": alt})
+    res = run_pipeline(coin, [PIPE_A[0], {"aggregate": {"weights": "Alt"}}])
+    meta_alt = meta.copy()
+    meta_alt.loc[struct, "Weight"] = [alt[c] for c in meta.loc[struct, "iCode"]]
+    _compare(res, ref_build(data, meta_alt, ["normalise", "aggregate"]))

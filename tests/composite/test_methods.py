@@ -438,7 +438,9 @@ def test_panel_normalisation_per_year() -> None:
             "Type": ["Indicator", "Aggregate"],
         }
     )
-    data = pd.DataFrame({"uCode": ["X", "Y"] * 2, "Time": [2020, 2020, 2021, 2021], "a": [0.0, 1, 1, 3]})
+    data = pd.DataFrame(
+        {"uCode": ["X", "Y"] * 2, "Time": [2020, 2020, 2021, 2021], "a": [0.0, 1, 1, 3]}
+    )
     coin = Coin(data=data, meta=meta)
     glob = run_pipeline(coin, [{"normalise": {"global": True}}]).datasets["Normalised"]
     per = run_pipeline(coin, [{"normalise": {"global": False}}]).datasets["Normalised"]
@@ -463,16 +465,23 @@ def test_coin_reports_every_problem() -> None:
     )
     with pytest.raises(FrameworkError) as exc:
         Coin(data=pd.DataFrame({"uCode": ["X"]}), meta=meta)
-    assert "must not contain spaces" in str(exc.value) and "Direction must be 1 or -1" in str(exc.value)
+    assert "must not contain spaces" in str(exc.value) and "Direction must be 1 or -1" in str(
+        exc.value
+    )
     good = meta.assign(iCode=["a", "b", "Index"], Direction=[1, 1, 1])
     data = pd.DataFrame({"uCode": ["X", "X"], "a": ["1", "z"], "Index": [1, 2]})
     with pytest.raises(DataError) as exc2:
         Coin(data=data, meta=good)
     msg = str(exc2.value)
-    assert "duplicate row" in msg and "indicator b" in msg and "non-numeric" in msg and "data column Index" in msg
+    assert (
+        "duplicate row" in msg
+        and "indicator b" in msg
+        and "non-numeric" in msg
+        and "data column Index" in msg
+    )
 
 
-def test_framework_yaml_tree(tmp_path) -> None:  # noqa: ANN001
+def test_framework_yaml_tree(tmp_path) -> None:
     from citycheckup.composite import read_framework
 
     f = tmp_path / "fw.yaml"
@@ -486,7 +495,32 @@ def test_framework_yaml_tree(tmp_path) -> None:  # noqa: ANN001
     )
     meta = read_framework(f)
     assert meta.set_index("iCode").loc["b", "Direction"] == -1
-    data = pd.DataFrame({"uCode": ["X", "Y"], "pop": [1.0, 2.0], "a": [1.0, 2], "b": [2.0, 1], "c": [1.0, 3]})
+    data = pd.DataFrame(
+        {"uCode": ["X", "Y"], "pop": [1.0, 2.0], "a": [1.0, 2], "b": [2.0, 1], "c": [1.0, 3]}
+    )
     coin = Coin(data=data, meta=meta)
     assert coin.levels[2] == ("P1", "P2") and coin.denominator_columns == ("pop",)
     assert coin.weights()["P1"] == 2.0
+
+
+def test_coinr_own_treatment_tests() -> None:
+    """The cases of COINr's tests/testthat/test-treat.R (bluefoxr/COINr), replayed."""
+    x = np.array([*range(1, 11), 100.0])
+    assert not check_skew_kurt(x)[0]
+    y, _, _ = treat_vector(x, TreatSpec(winmax=5, f2="none"))
+    assert y[-1] == 10 and (y[:10] == x[:10]).all() and check_skew_kurt(y)[0]
+    x = np.array([*range(1, 21), 100.0, 200.0])
+    y, _, _ = treat_vector(x, TreatSpec(winmax=1, f2="none"))
+    assert not check_skew_kurt(y)[0]
+    y, _, _ = treat_vector(x, TreatSpec(winmax=1, f2="log"))
+    np.testing.assert_allclose(y, np.log(x))
+    _, labels, _ = winsorise(x, winmax=3, force_win=True)
+    assert (labels != "").sum() == 3
+
+
+def test_public_api_is_sorted_and_importable() -> None:
+    import citycheckup.composite as comp
+
+    assert comp.__all__ == sorted(comp.__all__)
+    for name in comp.__all__:
+        assert hasattr(comp, name)

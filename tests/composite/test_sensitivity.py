@@ -247,3 +247,49 @@ def test_asem_four_factor_analysis(shared_data: Path) -> None:
     # as in COINr's vignette, aggregation and normalisation dominate winmax in total effect
     assert ind.loc["aggregation", "STi"] > ind.loc["winmax", "STi"]
     assert ind.loc["normalisation", "STi"] > ind.loc["winmax", "STi"]
+
+
+def test_weights_as_discrete_factor(coin: Coin) -> None:
+    # alternative weight sets through the aggregate step's 'weights' parameter
+    heavy = {"A": 10.0}
+    spec = {
+        "n": 16,
+        "seed": 4,
+        "sensitivity": False,
+        "factors": [
+            {"name": "w", "step": "aggregate", "parameter": "weights", "values": [None, heavy]}
+        ],
+    }
+    res = run_sensitivity(coin, PIPE, spec)
+    from citycheckup.composite import run_pipeline
+
+    ref = run_pipeline(coin, [*PIPE[:-1], {"aggregate": {"weights": heavy}}]).datasets["Aggregated"]
+    heavy_runs = res.runs.index[res.runs["w"].apply(lambda v: v == heavy)]
+    assert len(heavy_runs) > 0
+    np.testing.assert_allclose(res.scores.iloc[heavy_runs[0]].to_numpy(), ref["Index"].to_numpy())
+
+
+def test_default_pipeline_and_spec(shared_data: Path) -> None:
+    from citycheckup.composite import Pipeline
+
+    d = shared_data / "coinr_asem"
+    coin = Coin(data=pd.read_csv(d / "ASEM_iData.csv"), meta=pd.read_csv(d / "ASEM_iMeta.csv"))
+    pipe = Pipeline.default(group="EurAsia_group", min_availability=0.9)
+    spec = SensitivitySpec.default(pipe, n=20, seed=3)
+    assert [f.name for f in spec.factors] == ["winmax", "normalisation", "weights", "aggregation"]
+    res = run_sensitivity(coin, pipe, spec)
+    rs = res.rank_stats
+    assert sorted(rs["nominal"].astype(int)) == list(range(1, 52))
+    assert (rs["q5"] <= rs["median"]).all() and (rs["median"] <= rs["q95"]).all()
+
+
+def test_uncertainty_ranks_for_the_checkup(coin: Coin) -> None:
+    from citycheckup.composite.sensitivity import uncertainty_ranks
+
+    data = coin.data.copy()
+    data["i5"] = np.nan  # an indicator without any value this year: no warning, no failure
+    rs = uncertainty_ranks(data, coin.meta, n=30, seed=1, target="Index")
+    assert list(rs.columns) == ["uCode", "nominal", "mean", "median", "q5", "q95"]
+    assert sorted(rs["nominal"].astype(int)) == list(range(1, 26))
+    again = uncertainty_ranks(data, coin.meta, n=30, seed=1, target="Index")
+    pd.testing.assert_frame_equal(rs, again)

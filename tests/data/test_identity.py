@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from citycheckup.data.identity import Gazetteer, City, city_core_name, default_gazetteer, province_short_name
+from citycheckup.data.identity import (
+    City,
+    Gazetteer,
+    city_core_name,
+    default_gazetteer,
+    province_short_name,
+)
 from citycheckup.errors import UnitMatchError
 
 

@@ -35,12 +35,15 @@ def town_xml(*, walkable: bool = True, facilities: bool = True) -> str:
     wid = 1000
     street = "residential" if walkable else "motorway"
     for r in range(5):
-        parts.append(_way(wid, [grid[r, c] for c in range(5)], {"highway": street, "name": f"Row {r}"}))
+        parts.append(
+            _way(wid, [grid[r, c] for c in range(5)], {"highway": street, "name": f"Row {r}"})
+        )
         wid += 1
     for c in range(5):
         tags = {"highway": "footway"} if walkable else {"highway": "motorway", "oneway": "yes"}
         parts.append(_way(wid, [grid[r, c] for r in range(5)], tags))
         wid += 1
+
     # square polygons: (row, col) centre offsets in units of 100 m, half-size in m
     def square(cx: float, cy: float, half: float, tags: dict[str, str]) -> None:
         nonlocal nid, wid

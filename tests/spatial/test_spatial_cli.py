@@ -17,7 +17,20 @@ from citycheckup.cli import app
 
 def test_cli_single_city_with_maps(make_town: Callable[..., Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["spatial", "--osm", str(make_town()), "--out", str(out), "--grid", "250", "--year", "2024"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "spatial",
+            "--osm",
+            str(make_town()),
+            "--out",
+            str(out),
+            "--grid",
+            "250",
+            "--year",
+            "2024",
+        ],
+    )
     assert r.exit_code == 0, r.output
     table = pd.read_csv(out / "indicators.csv")
     assert table.columns[:2].tolist() == ["district", "year"]
@@ -27,7 +40,9 @@ def test_cli_single_city_with_maps(make_town: Callable[..., Path], tmp_path: Pat
         assert (out / "maps" / f"{code}.png").stat().st_size > 10_000
         page = (out / "maps" / f"{code}.html").read_text("utf-8")
         assert "© OpenStreetMap contributors, ODbL" in page
-        assert "<script src" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+        assert "<script src" not in page and "http://" not in page.replace(
+            "http://www.w3.org/2000/svg", ""
+        )
         assert "https://" not in page
     assert f"maps/{codes[0]}.png" in manifest["files"]
 
@@ -46,7 +61,9 @@ def test_cli_requires_osm_or_batch(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared
-def test_batch_on_local_dask_cluster(shared_data: Path, make_town: Callable[..., Path], tmp_path: Path) -> None:
+def test_batch_on_local_dask_cluster(
+    shared_data: Path, make_town: Callable[..., Path], tmp_path: Path
+) -> None:
     town = make_town()
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node", encoding="utf-8")
@@ -60,7 +77,9 @@ def test_batch_on_local_dask_cluster(shared_data: Path, make_town: Callable[...,
         }
     ).to_csv(lst, index=False)
     out = tmp_path / "batch"
-    r = CliRunner().invoke(app, ["spatial", "--batch", str(lst), "--out", str(out), "--no-maps", "--workers", "2"])
+    r = CliRunner().invoke(
+        app, ["spatial", "--batch", str(lst), "--out", str(out), "--no-maps", "--workers", "2"]
+    )
     assert r.exit_code == 0, r.output
     table = pd.read_csv(out / "indicators.csv")
     assert table.columns[:3].tolist() == ["city", "district", "year"]
@@ -86,3 +105,73 @@ def test_public_api_is_sorted() -> None:
 
     assert list(sp.__all__) == sorted(sp.__all__)
     assert all(hasattr(sp, n) for n in sp.__all__)
+
+
+def test_maps_with_chinese_district_names(make_town: Callable[..., Path], tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+    from spatial_town import DLAT, DLON, LAT0, LON0
+
+    from citycheckup.spatial import run_spatial
+
+    half = LON0 + 2 * DLON
+    d = gpd.GeoDataFrame(
+        {"name": ["西区", "东区"]},
+        geometry=[
+            box(LON0 - DLON, LAT0 - DLAT, half, LAT0 + 5 * DLAT),
+            box(half, LAT0 - DLAT, LON0 + 5 * DLON, LAT0 + 5 * DLAT),
+        ],
+        crs="EPSG:4326",
+    )
+    out = tmp_path / "cn"
+    res = run_spatial(make_town(), out, districts=d)
+    assert res.indicators["district"].tolist() == ["西区", "东区", "ALL"]
+    assert "西区" in (out / "maps" / "road_network_density.html").read_text("utf-8")
+    assert (out / "maps" / "road_network_density.png").stat().st_size > 10_000
+
+
+def test_batch_on_an_existing_scheduler(make_town: Callable[..., Path], tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    lst = tmp_path / "one.csv"
+    pd.DataFrame({"city": ["town"], "osm": [str(make_town())], "grid": ["500"]}).to_csv(
+        lst, index=False
+    )
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        r = CliRunner().invoke(
+            app,
+            ["spatial", "--batch", str(lst), "--out", str(tmp_path / "b"), "--no-maps",
+             "--scheduler", cluster.scheduler_address],
+        )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(tmp_path / "b" / "indicators.csv")
+    assert table.city.unique().tolist() == ["town"]
+
+
+def test_batch_list_errors_are_collected(tmp_path: Path) -> None:
+    from citycheckup.errors import SpatialError
+    from citycheckup.spatial import read_batch
+
+    lst = tmp_path / "bad.csv"
+    pd.DataFrame(
+        {"city": ["a", "a"], "osm": ["missing.osm", ""], "grid": ["x", "100"], "colour": ["", ""]}
+    ).to_csv(lst, index=False)
+    with pytest.raises(SpatialError) as err:
+        read_batch(lst)
+    assert "unknown columns ['colour']" in str(err.value)
+    lst.write_text("city,osm,grid\na,missing.osm,x\na,,100\n", encoding="utf-8")
+    with pytest.raises(SpatialError) as err:
+        read_batch(lst)
+    msg = str(err.value)
+    assert (
+        "city names repeat" in msg
+        and "'missing.osm' not found" in msg
+        and "grid must be a number" in msg
+    )

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citycheckup.errors import SpatialError
-from citycheckup.spatial import WalkGraph, along_network_distances, nearest_node_distances, snap_points
+from citycheckup.spatial import (
+    WalkGraph,
+    along_network_distances,
+    nearest_node_distances,
+    snap_points,
+)
 
 
 def line_graph() -> WalkGraph:
@@ -19,9 +24,14 @@ def line_graph() -> WalkGraph:
 
 def test_duplicates_collapse_to_minimum_not_sum() -> None:
     # both directions, a parallel longer edge and a self-loop: scipy's COO→CSR would sum these
-    g = WalkGraph.from_edges([0, 1, 2], [0, 0, 0], [0, 1, 0, 1, 2], [1, 0, 1, 2, 2], [5.0, 5.0, 3.0, 4.0, 1.0])
+    g = WalkGraph.from_edges(
+        [0, 1, 2], [0, 0, 0], [0, 1, 0, 1, 2], [1, 0, 1, 2, 2], [5.0, 5.0, 3.0, 4.0, 1.0]
+    )
     assert g.n_edges == 2
-    assert sorted(zip(g.u.tolist(), g.v.tolist(), g.length.tolist(), strict=True)) == [(0, 1, 3.0), (1, 2, 4.0)]
+    assert sorted(zip(g.u.tolist(), g.v.tolist(), g.length.tolist(), strict=True)) == [
+        (0, 1, 3.0),
+        (1, 2, 4.0),
+    ]
     d = nearest_node_distances(g, [0])
     np.testing.assert_allclose(d, [0.0, 3.0, 7.0])
 
@@ -89,7 +99,9 @@ def test_bad_edges_raise_with_all_problems() -> None:
     assert "y has 1" in msg and "u has 2" in msg
 
 
-def _nx_reference(g: WalkGraph, sources: list[int], offsets: list[float] | None = None) -> np.ndarray:
+def _nx_reference(
+    g: WalkGraph, sources: list[int], offsets: list[float] | None = None
+) -> np.ndarray:
     ref = nx.MultiGraph()
     ref.add_nodes_from(range(g.n_nodes))
     for a, b, w in zip(g.u.tolist(), g.v.tolist(), g.length.tolist(), strict=True):
@@ -125,7 +137,10 @@ def test_random_graphs_match_networkx(seed: int, n: int) -> None:
     np.testing.assert_allclose(nearest_node_distances(g, sources), expected, atol=1e-6, rtol=0)
     offsets = rng.uniform(0, 50, len(sources)).tolist()
     np.testing.assert_allclose(
-        nearest_node_distances(g, sources, offsets), _nx_reference(g, sources, offsets), atol=1e-6, rtol=0
+        nearest_node_distances(g, sources, offsets),
+        _nx_reference(g, sources, offsets),
+        atol=1e-6,
+        rtol=0,
     )
 
 

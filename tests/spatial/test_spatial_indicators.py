@@ -24,7 +24,11 @@ CRS = "EPSG:32650"
 
 
 def two_districts() -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
-    d = gpd.GeoDataFrame({"district": ["A", "B"]}, geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=CRS)
+    d = gpd.GeoDataFrame(
+        {"district": ["A", "B"]},
+        geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)],
+        crs=CRS,
+    )
     return d, box(0, 0, 2000, 1000)
 
 
@@ -49,19 +53,27 @@ def test_life_circle_needs_every_category() -> None:
 
 def test_dual_carriageway_counts_once() -> None:
     lines = gpd.GeoSeries(
-        [LineString([(0, 0), (100, 0)]), LineString([(100, 20), (0, 20)]), LineString([(0, 300), (100, 300)])],
+        [
+            LineString([(0, 0), (100, 0)]),
+            LineString([(100, 20), (0, 20)]),
+            LineString([(0, 300), (100, 300)]),
+        ],
         crs=CRS,
     )
     w = carriageway_weights(lines, ["primary"] * 3, ["yes", "yes", "no"], [1, 2, 3])
     assert w.tolist() == [0.5, 0.5, 1.0]
     # same direction (two parallel one-way streets going the same way) is not a divided road
-    w2 = carriageway_weights(lines.iloc[[0, 0]].reset_index(drop=True), ["primary"] * 2, ["yes"] * 2, [1, 2])
+    w2 = carriageway_weights(
+        lines.iloc[[0, 0]].reset_index(drop=True), ["primary"] * 2, ["yes"] * 2, [1, 2]
+    )
     assert w2.tolist() == [1.0, 1.0]
 
 
 def test_road_network_density_km_per_km2() -> None:
     d, area = two_districts()
-    lines = gpd.GeoSeries([LineString([(0, 500), (2000, 500)]), LineString([(500, 0), (500, 1000)])], crs=CRS)
+    lines = gpd.GeoSeries(
+        [LineString([(0, 500), (2000, 500)]), LineString([(500, 0), (500, 1000)])], crs=CRS
+    )
     s = road_network_density(lines, [1.0, 1.0], d, area)
     assert s["A"] == pytest.approx(2.0)  # 1 km + 1 km in 1 km²
     assert s["B"] == pytest.approx(1.0)

@@ -38,7 +38,9 @@ def test_motorways_are_not_walkable(make_town: Callable[..., Path]) -> None:
         ("data.shp", b"xx", "unknown OSM format"),
     ],
 )
-def test_bad_extracts_give_clear_errors(tmp_path: Path, name: str, content: bytes, match: str) -> None:
+def test_bad_extracts_give_clear_errors(
+    tmp_path: Path, name: str, content: bytes, match: str
+) -> None:
     p = tmp_path / name
     p.write_bytes(content)
     with pytest.raises(SpatialError, match=match) as err:

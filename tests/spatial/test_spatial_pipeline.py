@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
+from spatial_town import DLAT, DLON, LAT0, LON0
 
 from citycheckup.errors import SpatialError
 from citycheckup.spatial import compute_spatial, run_spatial
-from spatial_town import DLAT, DLON, LAT0, LON0
 
 Town = Callable[..., Path]
 
@@ -41,7 +41,9 @@ def test_town_indicators_and_outputs(make_town: Town, tmp_path: Path) -> None:
     assert np.isnan(allrow["facility_elderly_care_coverage_1000m"])
     assert np.isnan(allrow["life_circle_15min_coverage"])
     m = res.missing
-    reasons = m[(m.indicator == "life_circle_15min_coverage") & (m.district == "ALL")].reason.iloc[0]
+    reasons = m[(m.indicator == "life_circle_15min_coverage") & (m.district == "ALL")].reason.iloc[
+        0
+    ]
     assert "no elderly_care facility" in reasons
     # everything is within 1 km in a 400 m town
     assert allrow["facility_school_coverage_1000m"] == pytest.approx(100.0)
@@ -49,7 +51,9 @@ def test_town_indicators_and_outputs(make_town: Town, tmp_path: Path) -> None:
     # road density: 5 rows × 400 m of residential street over the bounds (500 m × 500 m)
     assert allrow["road_network_density"] == pytest.approx(5 * 0.4 / 0.25, rel=0.02)
     homes = gpd.read_file(out / "homes.gpkg")
-    assert {"district", "weight", "snapped", "net_kindergarten_m", "euc_kindergarten_m"} <= set(homes.columns)
+    assert {"district", "weight", "snapped", "net_kindergarten_m", "euc_kindergarten_m"} <= set(
+        homes.columns
+    )
     # network distance is never shorter than the straight line
     for cat in ("kindergarten", "convenience", "school", "park_300m"):
         net, euc = homes[f"net_{cat}_m"], homes[f"euc_{cat}_m"]
@@ -97,13 +101,19 @@ def test_boundary_outside_the_extract(make_town: Town) -> None:
 
 def test_crs_mismatch_is_an_error(make_town: Town, tmp_path: Path) -> None:
     d = gpd.GeoDataFrame(
-        {"name": ["a"]}, geometry=[box(LON0, LAT0, LON0 + 2 * DLON, LAT0 + 2 * DLAT)], crs="EPSG:4326"
+        {"name": ["a"]},
+        geometry=[box(LON0, LAT0, LON0 + 2 * DLON, LAT0 + 2 * DLAT)],
+        crs="EPSG:4326",
     )
-    pop = gpd.GeoDataFrame({"population": [100]}, geometry=d.geometry, crs="EPSG:4326").to_crs("EPSG:3857")
+    pop = gpd.GeoDataFrame({"population": [100]}, geometry=d.geometry, crs="EPSG:4326").to_crs(
+        "EPSG:3857"
+    )
     d.to_file(tmp_path / "d.geojson")
     pop.to_file(tmp_path / "p.gpkg")
     with pytest.raises(SpatialError, match="different CRSs") as err:
-        compute_spatial(make_town(), districts=tmp_path / "d.geojson", population=tmp_path / "p.gpkg")
+        compute_spatial(
+            make_town(), districts=tmp_path / "d.geojson", population=tmp_path / "p.gpkg"
+        )
     assert "EPSG:3857" in str(err.value) and "p.gpkg" in str(err.value)
 
 
@@ -117,11 +127,15 @@ def test_districts_population_and_reserved_names(make_town: Town) -> None:
     half = LON0 + 2 * DLON
     d = gpd.GeoDataFrame(
         {"name": ["west", "east"]},
-        geometry=[box(LON0 - DLON, LAT0 - DLAT, half, LAT0 + 5 * DLAT), box(half, LAT0 - DLAT, LON0 + 5 * DLON, LAT0 + 5 * DLAT)],
+        geometry=[
+            box(LON0 - DLON, LAT0 - DLAT, half, LAT0 + 5 * DLAT),
+            box(half, LAT0 - DLAT, LON0 + 5 * DLON, LAT0 + 5 * DLAT),
+        ],
         crs="EPSG:4326",
     )
     pop = gpd.GeoDataFrame(
-        {"population": [1000.0, 3000.0]}, geometry=gpd.points_from_xy([LON0 + DLON, LON0 + 3 * DLON], [LAT0 + DLAT, LAT0 + DLAT]),
+        {"population": [1000.0, 3000.0]},
+        geometry=gpd.points_from_xy([LON0 + DLON, LON0 + 3 * DLON], [LAT0 + DLAT, LAT0 + DLAT]),
         crs="EPSG:4326",
     )
     res = compute_spatial(make_town(), districts=d, population=pop)

@@ -10,12 +10,23 @@ import pandas as pd
 import pytest
 import shapely
 
-from citycheckup.spatial import SpatialResult, WalkGraph, compute_spatial, nearest_node_distances, read_osm, utm_crs
+from citycheckup.spatial import (
+    SpatialResult,
+    WalkGraph,
+    compute_spatial,
+    nearest_node_distances,
+    read_osm,
+    utm_crs,
+)
 from citycheckup.spatial._areas import clipped_segments
 
 pytestmark = pytest.mark.shared
 
-COVERAGE_PAIRS = ("transit_stop_coverage_500m", "park_service_coverage_500m", "facility_school_coverage_1000m")
+COVERAGE_PAIRS = (
+    "transit_stop_coverage_500m",
+    "park_service_coverage_500m",
+    "facility_school_coverage_1000m",
+)
 
 
 def _graph_and_raw(path: Path) -> tuple[WalkGraph, pd.DataFrame]:
@@ -34,7 +45,12 @@ def _graph_and_raw(path: Path) -> tuple[WalkGraph, pd.DataFrame]:
 
 
 @pytest.mark.parametrize(
-    "rel", ["helsinki/Helsinki.osm.pbf", "china/beijing_haidian_cau.osm", "china/shanghai_baoshan_shu.osm"]
+    "rel",
+    [
+        "helsinki/Helsinki.osm.pbf",
+        "china/beijing_haidian_cau.osm",
+        "china/shanghai_baoshan_shu.osm",
+    ],
 )
 def test_network_distances_match_networkx(shared_data: Path, rel: str) -> None:
     g, raw = _graph_and_raw(shared_data / "osm" / rel)
@@ -49,7 +65,9 @@ def test_network_distances_match_networkx(shared_data: Path, rel: str) -> None:
     exp = np.array([expected.get(i, np.inf) for i in range(g.n_nodes)])
     np.testing.assert_allclose(nearest_node_distances(g, sources), exp, atol=1e-6, rtol=0)
     ref.add_node("S")
-    ref.add_weighted_edges_from([("S", int(s), float(o)) for s, o in zip(sources, offsets, strict=True)])
+    ref.add_weighted_edges_from(
+        [("S", int(s), float(o)) for s, o in zip(sources, offsets, strict=True)]
+    )
     d = nx.single_source_dijkstra_path_length(ref, "S")
     exp2 = np.array([d.get(i, np.inf) for i in range(g.n_nodes)])
     np.testing.assert_allclose(nearest_node_distances(g, sources, offsets), exp2, atol=1e-6, rtol=0)
@@ -90,8 +108,14 @@ def test_helsinki_indicators(helsinki: SpatialResult) -> None:
     t = helsinki.indicators.set_index("district")
     a = t.loc["ALL"]
     # coverage grows with the distance
-    assert a["facility_sports_coverage_300m"] <= a["facility_sports_coverage_500m"] <= a["facility_sports_coverage_1000m"]
-    assert a["life_circle_10min_coverage"] <= a["life_circle_15min_coverage"] or np.isnan(a["life_circle_10min_coverage"])
+    assert (
+        a["facility_sports_coverage_300m"]
+        <= a["facility_sports_coverage_500m"]
+        <= a["facility_sports_coverage_1000m"]
+    )
+    assert a["life_circle_10min_coverage"] <= a["life_circle_15min_coverage"] or np.isnan(
+        a["life_circle_10min_coverage"]
+    )
     for code in COVERAGE_PAIRS:
         assert a[code] <= a[code + "_euclidean"] + 1e-9
     assert 5 < a["road_network_density"] < 30
@@ -111,7 +135,12 @@ def test_beijing_clipped_to_bounds(shared_data: Path) -> None:
     assert net is not None
     minx, miny, maxx, maxy = res.study_area.bounds
     bx = net.total_bounds
-    assert bx[0] >= minx - 1e-6 and bx[1] >= miny - 1e-6 and bx[2] <= maxx + 1e-6 and bx[3] <= maxy + 1e-6
+    assert (
+        bx[0] >= minx - 1e-6
+        and bx[1] >= miny - 1e-6
+        and bx[2] <= maxx + 1e-6
+        and bx[3] <= maxy + 1e-6
+    )
     a = res.indicators.set_index("district").loc["ALL"]
     assert 3 < a["road_network_density"] < 25
     assert res.manifest["crs"] == "EPSG:32650"
@@ -120,7 +149,9 @@ def test_beijing_clipped_to_bounds(shared_data: Path) -> None:
 
 
 def test_shanghai_dual_carriageways_merged(shared_data: Path) -> None:
-    res = compute_spatial(shared_data / "osm/china/shanghai_jingan_huangpu_drive_osmnx.osm", grid=1000)
+    res = compute_spatial(
+        shared_data / "osm/china/shanghai_jingan_huangpu_drive_osmnx.osm", grid=1000
+    )
     roads = res.manifest["facilities"]["roads"]
     assert roads["centreline_km"] < 0.9 * roads["carriageway_km"]
     a = res.indicators.set_index("district").loc["ALL"]
@@ -143,12 +174,17 @@ def test_shanghai_baoshan(shared_data: Path) -> None:
 def test_sao_paulo_gtfs_network_below_euclidean(shared_data: Path) -> None:
     spo = shared_data / "osm/sao_paulo"
     res = compute_spatial(
-        spo / "spo_osm.pbf", gtfs=spo / "spo_gtfs.zip", population=spo / "spo_hexgrid.csv", grid=2000
+        spo / "spo_osm.pbf",
+        gtfs=spo / "spo_gtfs.zip",
+        population=spo / "spo_hexgrid.csv",
+        grid=2000,
     )
     _check_invariants(res)
     a = res.indicators.set_index("district").loc["ALL"]
     assert res.manifest["transit_stops_from"] == "GTFS spo_gtfs.zip"
-    assert res.manifest["facilities"]["bus_stop"]["facilities"] > 100  # GTFS stops inside the extract
+    assert (
+        res.manifest["facilities"]["bus_stop"]["facilities"] > 100
+    )  # GTFS stops inside the extract
     # straight-line buffers overstate access (pitfall 5 of the reference notes)
     assert a["transit_stop_coverage_500m"] < 0.8 * a["transit_stop_coverage_500m_euclidean"]
     assert a["rail_station_coverage_1000m"] < a["rail_station_coverage_1000m_euclidean"]

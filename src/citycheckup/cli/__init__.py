@@ -44,6 +44,9 @@ def _root(
 ) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # third-party libraries log their progress at INFO; keep them quiet unless --verbose
+    for noisy in ("weasyprint", "fontTools", "matplotlib", "PIL", "distributed", "pyogrio", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 _register_all()

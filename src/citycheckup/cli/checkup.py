@@ -37,7 +37,7 @@ def _load_data(paths: list[str], year: int | None) -> Any:
 def _run(
     framework: str, data: list[str], years: list[int] | None, out: Path, lang: str, normalisation: str,
     aggregation: str, weights: str, base_year: int | None, uncertainty: int, seed: int, min_availability: float,
-    per_year: bool, extra_langs: tuple[str, ...] = (), invalid: str = "raise",
+    per_year: bool, extra_langs: tuple[str, ...] = (), invalid: str = "raise", treatment: str = "winsorise_log",
 ) -> Path:
     from citycheckup.checkup import CheckupOptions, run_checkup
     from citycheckup.framework import load_framework
@@ -54,7 +54,7 @@ def _run(
                               aggregation=aggregation, weights=weights,  # type: ignore[arg-type]
                               base_year=base_year, uncertainty_n=uncertainty, seed=seed,
                               min_availability=min_availability, global_normalisation=not per_year,
-                              invalid=invalid)  # type: ignore[arg-type]
+                              invalid=invalid, treatment=treatment)  # type: ignore[arg-type]
         result = run_checkup(ds, fw, opts)
         prog.update(task, description="writing outputs")
         report = write_checkup_outputs(
@@ -70,9 +70,11 @@ def _run(
     nodata = [d for d in result.framework.dimension_codes if d not in result.informed_dimensions]
     if nodata:
         console.print(f"dimensions with no data (left out of the index): {', '.join(nodata)}")
-    for f in result.checks.findings:
-        if f.severity == "warning":
-            console.print(f"[yellow]{f}[/yellow]", highlight=False)
+    lines = result.checks.summary_lines(("warning",))
+    for line in lines[:12]:
+        console.print(line, style="yellow", highlight=False, markup=False)
+    if len(lines) > 12:
+        console.print(f"… {len(lines) - 12} more warning groups: see checks.csv and the report", style="yellow")
     return report
 
 
@@ -115,6 +117,8 @@ def register(app: typer.Typer) -> None:
                                                 help="Share of a dimension's indicators a unit needs for a score."),
         per_year: bool = typer.Option(False, "--per-year-normalisation",
                                       help="Normalise each year separately (default: across all years)."),
+        treatment: str = typer.Option("winsorise_log", "--treatment",
+                                      help="Outlier treatment: winsorise_log (COINr default) or none."),
         invalid: str = typer.Option("raise", "--invalid",
                                     help="Impossible values (negative population, share > 100 %): 'raise' stops "
                                          "and lists them; 'missing' blanks exactly those cells and reports them."),
@@ -122,11 +126,13 @@ def register(app: typer.Typer) -> None:
         """Run a check-up: framework + data → scores, ranks, diagnosis, report."""
         if invalid not in ("raise", "missing"):
             raise typer.BadParameter("--invalid must be raise or missing")
+        if treatment not in ("winsorise_log", "none"):
+            raise typer.BadParameter("--treatment must be winsorise_log or none")
         if lang not in ("zh", "en"):
             raise typer.BadParameter("--lang must be zh or en")
         report = guarded(lambda: _run(framework, data, list(year or []) or None, out, lang, normalisation, aggregation,
                                       weights, base_year, uncertainty, seed, min_availability, per_year,
-                                      invalid=invalid))
+                                      invalid=invalid, treatment=treatment))
         out_console.print(f"report: {report.resolve()}")
 
     @app.command()

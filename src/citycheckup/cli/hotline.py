@@ -44,16 +44,30 @@ def serve(
     database: str = typer.Option(None, "--database", help=_DB_HELP),
     catalogue: Path = typer.Option(None, help="Dispatch catalogue YAML (default: built-in)."),
     model: Path = typer.Option(None, help="Classifier from `hotline train` (for auto-dispatch)."),
-    rate_limit: int = typer.Option(60_000, help="Default requests per minute per API key."),
+    rate_limit: int = typer.Option(60_000, help="Default requests per minute per API key "
+                                                "(per worker process)."),
+    workers: int = typer.Option(1, help="Worker processes (SQLite in WAL mode and PostgreSQL "
+                                        "both allow several)."),
 ) -> None:
     """Run the Open311 GeoReport v2 server (endpoints under /open311/v2/)."""
     import uvicorn
 
     from citycheckup.hotline.server import create_app
 
-    st = guarded(lambda: _store(database, catalogue, model))
-    api = create_app(store=st, rate_limit_per_minute=rate_limit)
+    st = guarded(lambda: _store(database, catalogue, model))  # validates and migrates once
     logger.info("serving Open311 on http://%s:%d/open311/v2/discovery.json", host, port)
+    if workers > 1:
+        st.close()
+        os.environ.update({
+            "CITYCHECKUP_HOTLINE_DB": _db(database),
+            "CITYCHECKUP_HOTLINE_CATALOGUE": str(catalogue or ""),
+            "CITYCHECKUP_HOTLINE_MODEL": str(model or ""),
+            "CITYCHECKUP_HOTLINE_RATE_LIMIT": str(rate_limit),
+        })
+        uvicorn.run("citycheckup.hotline.server:app_from_env", factory=True, host=host,
+                    port=port, workers=workers, log_level="warning", access_log=False)
+        return
+    api = create_app(store=st, rate_limit_per_minute=rate_limit)
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -210,6 +224,7 @@ def replay(
     from citycheckup.hotline.replay import replay as do_replay
     from citycheckup.hotline.server import BackgroundServer, create_app
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if baltimore is None and nyc is None:
         raise typer.BadParameter("give --baltimore and/or --nyc")
     items = []

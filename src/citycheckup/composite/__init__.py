@@ -29,20 +29,30 @@ from citycheckup.composite.impute import IMPUTERS
 from citycheckup.composite.io import read_data, read_framework, write_result
 from citycheckup.composite.normalise import NORMALISERS
 from citycheckup.composite.pipeline import STEPS, Pipeline, PipelineResult, Step, run_pipeline
+from citycheckup.composite.sensitivity import (
+    Factor,
+    SensitivityResult,
+    SensitivitySpec,
+    run_sensitivity,
+)
 from citycheckup.composite.treat import TRANSFORMS
 
 __all__ = [
     "AGGREGATORS",
+    "Coin",
+    "Factor",
     "IMPUTERS",
     "NORMALISERS",
-    "STEPS",
-    "TRANSFORMS",
-    "Coin",
     "Pipeline",
     "PipelineResult",
+    "STEPS",
+    "SensitivityResult",
+    "SensitivitySpec",
     "Step",
+    "TRANSFORMS",
     "read_data",
     "read_framework",
     "run_pipeline",
+    "run_sensitivity",
     "write_result",
 ]

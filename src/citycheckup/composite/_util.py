@@ -9,7 +9,7 @@ import numpy as np
 
 from citycheckup.errors import MethodNotFoundError
 
-__all__ = ["Registry", "kurt", "rank_desc", "rank_min", "skew"]
+__all__ = ["Registry", "kurt", "rank_desc", "rank_min", "skew", "skew_kurt"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +83,25 @@ def kurt(x: np.ndarray) -> float:
         return float("nan")
     r = n * float(np.sum(d**4)) / s2**2
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def skew_kurt(x: np.ndarray) -> tuple[float, float]:
+    """:func:`skew` and :func:`kurt` together (one pass over the deviations)."""
+    v = x[~np.isnan(x)]
+    n = v.size
+    if n < 4:
+        return (skew(x), float("nan"))
+    d = v - v.mean()
+    d2 = d * d
+    s2 = float(d2.sum())
+    if s2 == 0:
+        return float("nan"), float("nan")
+    s3 = float(np.dot(d2, d))
+    s4 = float(np.dot(d2, d2))
+    sk = np.sqrt(n) * s3 / s2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    r = n * s4 / s2**2
+    kt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float(sk), float(kt)
 
 
 def rank_min(x: np.ndarray, axis: int = -1) -> np.ndarray:

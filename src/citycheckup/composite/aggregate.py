@@ -43,29 +43,63 @@ def structure_codes(coin: Coin) -> tuple[str, ...]:
     return coin.indicators + coin.aggregates
 
 
-def _sums(C: np.ndarray, W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    M = ~np.isnan(C)
-    WM = M * W[:, None, :]
-    den = WM @ G
-    return M, WM, den
+def _map(C: np.ndarray, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Apply ``f`` once when ``C`` is one matrix broadcast over the weight sets."""
+    if C.strides[0] == 0:
+        r = f(C[0])
+        return np.broadcast_to(r, (C.shape[0], *r.shape))
+    return f(C)
 
 
-def _policy(C: np.ndarray, bad: np.ndarray, policy: str, what: str, where: str) -> np.ndarray:
+def _wsum(V: np.ndarray, W: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """Weighted sums per group: ``out[r, i, p] = sum_c V[r, i, c] W[r, c] G[c, p]``."""
+    WG = W[:, :, None] * G[None, :, :]
+    if V.strides[0] == 0:
+        return np.matmul(V[0], WG)
+    return np.matmul(V, WG)
+
+
+def _avail(C: np.ndarray) -> np.ndarray:
+    return _map(C, lambda c: (~np.isnan(c)).astype(float))
+
+
+def _filled(C: np.ndarray, f: Callable[[np.ndarray], np.ndarray], fill: float = 0.0) -> np.ndarray:
+    """``f`` of the available values, ``fill`` where missing."""
+
+    def g(c: np.ndarray) -> np.ndarray:
+        ok = ~np.isnan(c)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(ok, f(np.where(ok, c, 1.0)), fill)
+
+    return _map(C, g)
+
+
+def _nonpositive(c: np.ndarray) -> np.ndarray:
+    return (c <= 0) & ~np.isnan(c)
+
+
+def _policy(
+    C: np.ndarray, bad_of: Callable[[np.ndarray], np.ndarray], policy: str, what: str, where: str
+) -> np.ndarray:
+    """Apply the ``nonpositive`` policy to the values flagged by ``bad_of``."""
+    shared = C.strides[0] == 0
+    base = C[0] if shared else C
+    bad = bad_of(base)
     if not bad.any():
         return C
     if policy == "raise":
-        n = int(bad.sum())
         raise ComputationError(
-            f"{what} needs positive values but {n} value(s) of the input to {where} are <= 0. "
+            f"{what} needs positive values but {int(bad.sum())} value(s) of the input to {where} are <= 0. "
             "Normalise to a positive range (e.g. minmax with lower: 1), or set "
             "nonpositive: omit (skip those values) or nonpositive: shift (add 1 - min) in the aggregate step."
         )
     if policy == "omit":
-        return np.where(bad, np.nan, C)
-    if policy == "shift":
-        mn = np.nanmin(C)
-        return C - mn + 1.0
-    raise PipelineError(f"unknown nonpositive policy {policy!r}; choose raise, omit or shift")
+        out = np.where(bad, np.nan, base)
+    elif policy == "shift":
+        out = base - np.nanmin(base) + 1.0
+    else:
+        raise PipelineError(f"unknown nonpositive policy {policy!r}; choose raise, omit or shift")
+    return np.broadcast_to(out, C.shape) if shared else out
 
 
 @AGGREGATORS.register("arithmetic")
@@ -76,8 +110,8 @@ def a_amean(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndarray
     -----
     :math:`y = \\sum_{k \\in A} w_k x_k / \\sum_{k \\in A} w_k`, :math:`A` the available children.
     """
-    M, WM, den = _sums(C, W, G)
-    num = (np.where(M, C, 0.0) * W[:, None, :]) @ G
+    den = _wsum(_avail(C), W, G)
+    num = _wsum(_filled(C, lambda c: c), W, G)
     with np.errstate(invalid="ignore", divide="ignore"):
         return num / den
 
@@ -93,10 +127,10 @@ def a_gmean(
     **_: Any,
 ) -> np.ndarray:
     """Weighted geometric mean :math:`\\exp(\\sum w \\log x / \\sum w)` over available values."""
-    C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the geometric mean", where)
-    M, WM, den = _sums(C, W, G)
+    C = _policy(C, _nonpositive, nonpositive, "the geometric mean", where)
+    den = _wsum(_avail(C), W, G)
+    num = _wsum(_filled(C, np.log), W, G)
     with np.errstate(invalid="ignore", divide="ignore"):
-        num = (np.where(M, np.log(np.where(M, C, 1.0)), 0.0) * W[:, None, :]) @ G
         return np.exp(num / den)
 
 
@@ -111,10 +145,10 @@ def a_hmean(
     **_: Any,
 ) -> np.ndarray:
     """Weighted harmonic mean :math:`\\sum w / \\sum (w / x)` over available values."""
-    C = _policy(C, (C <= 0) & ~np.isnan(C), nonpositive, "the harmonic mean", where)
-    M, WM, den = _sums(C, W, G)
+    C = _policy(C, _nonpositive, nonpositive, "the harmonic mean", where)
+    den = _wsum(_avail(C), W, G)
+    inv = _wsum(_filled(C, lambda c: 1.0 / c), W, G)
     with np.errstate(invalid="ignore", divide="ignore"):
-        inv = (np.where(M, 1.0 / np.where(M, C, 1.0), 0.0) * W[:, None, :]) @ G
         return den / inv
 
 
@@ -137,14 +171,15 @@ def a_genmean(
         return a_gmean(C, W, G, nonpositive=nonpositive, where=where)
     C = _policy(
         C,
-        (C <= 0) & ~np.isnan(C) if (p < 0 or p != int(p)) else np.zeros(C.shape, bool),
+        _nonpositive if (p < 0 or p != int(p)) else (lambda c: np.zeros(c.shape, bool)),
         nonpositive,
         f"the power mean with p = {p}",
         where,
     )
-    M, WM, den = _sums(C, W, G)
+    den = _wsum(_avail(C), W, G)
+    exponent = p
+    num = _wsum(_filled(C, lambda c: c**exponent), W, G)
     with np.errstate(invalid="ignore", divide="ignore"):
-        num = (np.where(M, np.where(M, C, 1.0) ** p, 0.0) * W[:, None, :]) @ G
         return (num / den) ** (1.0 / p)
 
 

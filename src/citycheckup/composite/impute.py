@@ -10,6 +10,7 @@ years.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -187,6 +188,38 @@ def impute_panel_matrix(
     return out
 
 
+def _impute_values(
+    state: State,
+    method: str,
+    group: str | None,
+    by: str,
+    group_level: int | None,
+    normalise_first: bool | None,
+    max_time: int | None,
+) -> np.ndarray:
+    coin = state.coin
+    if method in PANEL_METHODS:
+        t = state.time
+        if t is None:  # checked by impute()
+            raise PipelineError(f"method {method!r} needs panel data with a Time column")
+        Xi = impute_panel_matrix(state.X, state.ucode, t, method, max_time)
+    elif by == "row":
+        lin = coin.lineage()
+        if group_level is None:
+            col_groups = [np.arange(len(coin.indicators))]
+        else:
+            labels = lin[f"Level_{int(group_level)}"].to_numpy()
+            col_groups = [np.flatnonzero(labels == g) for g in pd.unique(labels)]
+        nf = True if normalise_first is None else bool(normalise_first)
+        dirs = state.arrays.directions
+        Xi = state.per_time(lambda X, pos: _rowwise(X, method, dirs, nf, col_groups))
+    else:
+        func = IMPUTERS.get_method(method)
+        grp = state.group(group) if group is not None else None
+        Xi = state.per_time(lambda X, pos: func(X, groups=None if grp is None else grp[pos]))
+    return Xi
+
+
 def impute(
     state: State,
     *,
@@ -253,24 +286,10 @@ def impute(
     if problems:
         raise PipelineError("invalid impute step", problems=problems)
 
-    if method in PANEL_METHODS:
-        t = state.time
-        assert t is not None  # checked above
-        Xi = impute_panel_matrix(state.X, state.ucode, t, method, max_time)
-    elif by == "row":
-        lin = coin.lineage()
-        if group_level is None:
-            col_groups = [np.arange(len(coin.indicators))]
-        else:
-            labels = lin[f"Level_{int(group_level)}"].to_numpy()
-            col_groups = [np.flatnonzero(labels == g) for g in pd.unique(labels)]
-        nf = True if normalise_first is None else bool(normalise_first)
-        dirs = state.arrays.directions
-        Xi = state.per_time(lambda X, pos: _rowwise(X, method, dirs, nf, col_groups))
-    else:
-        func = IMPUTERS.get_method(method)
-        grp = state.group(group) if group is not None else None
-        Xi = state.per_time(lambda X, pos: func(X, groups=None if grp is None else grp[pos]))
+    with warnings.catch_warnings():
+        # all-missing columns stay missing; numpy warns "Mean of empty slice"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        Xi = _impute_values(state, method, group, by, group_level, normalise_first, max_time)
     n_before = int(np.isnan(state.X).sum())
     n_after = int(np.isnan(Xi).sum())
     return state.with_dataset(

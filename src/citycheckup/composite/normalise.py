@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -270,8 +271,12 @@ def normalise_matrix(
         kwargs["codes"] = codes
     if method in _DIRECTION_AWARE:
         kwargs["directions"] = directions
+    else:
+        X = X * directions
+    with warnings.catch_warnings():
+        # an indicator with no value (e.g. in one year) stays missing; numpy warns "All-NaN slice"
+        warnings.simplefilter("ignore", RuntimeWarning)
         return func(X, **kwargs)
-    return func(X * directions, **kwargs)
 
 
 def normalise(

@@ -164,6 +164,39 @@ class Pipeline:
         return cls(tuple(out))
 
     @classmethod
+    def default(cls, *, group: str | None = None, min_availability: float = 2 / 3) -> Pipeline:
+        """COINr's documented full build: denominate → impute → screen → treat → minmax 0–100 → arithmetic.
+
+        Parameters
+        ----------
+        group
+            ``*_group`` column for group-mean imputation (plain mean imputation if ``None``).
+        min_availability
+            Screening threshold on the share of available indicator values.
+        """
+        imp: dict[str, Any] = (
+            {"method": "mean_group", "group": group} if group else {"method": "mean"}
+        )
+        return cls.from_steps(
+            [
+                {"denominate": {}},
+                {"impute": imp},
+                {"screen": {"by": "na", "min_availability": min_availability}},
+                {
+                    "treat": {
+                        "method": "winsorise_log",
+                        "winmax": 5,
+                        "skew": 2,
+                        "kurtosis": 3.5,
+                        "log": "log_ct",
+                    }
+                },
+                {"normalise": {"method": "minmax", "lower": 0, "upper": 100}},
+                {"aggregate": {"method": "arithmetic"}},
+            ]
+        )
+
+    @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> Pipeline:
         """Read a pipeline file: a mapping with key ``steps`` (or a bare list of steps)."""
         p = Path(path)

@@ -47,7 +47,14 @@ from citycheckup.composite.aggregate import aggregate_batch, resolve_weights, st
 from citycheckup.composite.pipeline import Pipeline, Step
 from citycheckup.errors import CitycheckupError, PipelineError, Problem
 
-__all__ = ["Factor", "SensitivityResult", "SensitivitySpec", "run_sensitivity", "sobol_indices"]
+__all__ = [
+    "Factor",
+    "SensitivityResult",
+    "SensitivitySpec",
+    "run_sensitivity",
+    "sobol_indices",
+    "uncertainty_ranks",
+]
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +87,8 @@ class Factor:
     noise
         ``{level: fraction}``: multiply the weights of the codes at that level by
         ``1 + U(-fraction, fraction)``; ``n_sets`` noisy weight sets are drawn once
-        (seeded) and chosen with equal probability (COINr ``get_noisy_weights``).
+        (seeded) around the nominal weights and chosen with equal probability (COINr
+        ``get_noisy_weights``). A noise factor overrides weights set by other factors.
     n_sets
         Number of noisy weight sets.
     """
@@ -257,6 +265,65 @@ class SensitivitySpec:
             n_boot=int(doc.get("n_boot", 100)),
             per_unit=bool(doc.get("per_unit", False)),
             time=doc.get("time"),
+        )
+
+    @classmethod
+    def default(
+        cls,
+        pipeline: Pipeline | Sequence[Mapping[str, Any]],
+        *,
+        n: int = 100,
+        seed: int | None = 1,
+        target: str | None = None,
+        sensitivity: bool = True,
+    ) -> SensitivitySpec:
+        """COINr's vignette factors, for the steps ``pipeline`` has.
+
+        winmax 1–5 (``treat``); min-max [1, 100] vs z-score (mean 10, sd 2)
+        (``normalise``); noisy weights ±25 % at levels 2 and 3 and arithmetic vs
+        geometric mean (``aggregate``).
+
+        Examples
+        --------
+        >>> pipe = [{"normalise": {}}, {"aggregate": {}}]
+        >>> [f.name for f in SensitivitySpec.default(pipe).factors]
+        ['normalisation', 'weights', 'aggregation']
+        """
+        pipe = pipeline if isinstance(pipeline, Pipeline) else Pipeline.from_steps(pipeline)
+        names = {s.name for s in pipe.steps}
+        factors: list[dict[str, Any]] = []
+        if "treat" in names:
+            factors.append(
+                {
+                    "name": "winmax",
+                    "step": "treat",
+                    "parameter": "winmax",
+                    "values": [1, 2, 3, 4, 5],
+                }
+            )
+        if "normalise" in names:
+            factors.append(
+                {
+                    "name": "normalisation",
+                    "step": "normalise",
+                    "alternatives": [
+                        {"method": "minmax", "lower": 1, "upper": 100},
+                        {"method": "zscore", "mean": 10, "sd": 2},
+                    ],
+                }
+            )
+        if "aggregate" in names:
+            factors.append({"name": "weights", "step": "aggregate", "noise": {2: 0.25, 3: 0.25}})
+            factors.append(
+                {
+                    "name": "aggregation",
+                    "step": "aggregate",
+                    "parameter": "method",
+                    "values": ["arithmetic", "geometric"],
+                }
+            )
+        return cls.from_dict(
+            {"factors": factors, "n": n, "seed": seed, "target": target, "sensitivity": sensitivity}
         )
 
     @classmethod
@@ -502,9 +569,12 @@ def run_sensitivity(
         run_cfg[r] = configs.setdefault(tuple(lv), len(configs))
     nominal_key = ("nominal",)
 
+    weight_cache: dict[str, np.ndarray] = {}
+
     def build(lv: Sequence[Any] | None) -> tuple[list[Step], np.ndarray]:
         steps = list(pipe.steps)
         W = base_w
+        noisy = False
         if lv is not None:
             for f, si, v in zip(spec.factors, step_idx, lv, strict=True):
                 params = dict(steps[si].params)
@@ -519,7 +589,15 @@ def run_sensitivity(
                     params = dict(f.alternatives[v])
                 else:
                     W = noise_sets[f.name][v]
+                    noisy = True
                 steps[si] = Step(steps[si].name, params)
+        if not noisy:
+            # weights chosen by a factor (values / alternatives of the aggregate step)
+            wspec = steps[agg_i].params.get("weights")
+            key = json.dumps(wspec, sort_keys=True, default=str)
+            if key not in weight_cache:
+                weight_cache[key] = resolve_weights(coin, wspec)
+            W = weight_cache[key]
         return steps, W
 
     # ---- evaluate: cached prefixes, batched aggregation
@@ -676,3 +754,72 @@ def run_sensitivity(
         n_failed=int(failed.sum()),
         spec=spec,
     )
+
+
+def uncertainty_ranks(
+    data: pd.DataFrame,
+    meta: pd.DataFrame,
+    *,
+    n: int = 100,
+    seed: int | None = 1,
+    target: str | None = None,
+    pipeline: Pipeline | Sequence[Mapping[str, Any]] | None = None,
+    spec: SensitivitySpec | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Rank intervals of every unit from a Monte Carlo uncertainty analysis.
+
+    Parameters
+    ----------
+    data, meta
+        As for :class:`~citycheckup.composite.Coin` (one time point).
+    n
+        Number of Monte Carlo runs.
+    seed
+        Seed of all random draws.
+    target
+        Aggregate to rank (default: the index).
+    pipeline
+        Nominal pipeline; default min-max [1, 100] then arithmetic mean (non-positive
+        values skipped by a geometric mean).
+    spec
+        Uncertain factors; default :meth:`SensitivitySpec.default` without the
+        sensitivity design (min-max vs z-score, weights ±25 % at every level below the
+        index, arithmetic vs geometric mean).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``uCode, nominal, mean, median, q5, q95`` (ranks, 1 = best).
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"Level": [1, 1, 2], "iCode": ["a", "b", "Index"],
+    ...                      "Direction": [1, 1, 1], "Weight": [1, 1, 1],
+    ...                      "Parent": ["Index", "Index", None],
+    ...                      "Type": ["Indicator", "Indicator", "Aggregate"]})
+    >>> data = pd.DataFrame({"uCode": ["X", "Y", "Z"], "a": [1.0, 2, 3], "b": [3.0, 1, 2]})
+    >>> uncertainty_ranks(data, meta, n=20).columns.tolist()
+    ['uCode', 'nominal', 'mean', 'median', 'q5', 'q95']
+    """
+    coin = Coin(data=data, meta=meta)
+    pipe = (
+        Pipeline.from_steps(
+            [
+                {"normalise": {"method": "minmax", "lower": 1, "upper": 100}},
+                {"aggregate": {"method": "arithmetic", "nonpositive": "omit"}},
+            ]
+        )
+        if pipeline is None
+        else pipeline
+    )
+    if spec is None:
+        levels = list(range(1, coin.max_level))  # every weight below the index
+        spec = SensitivitySpec.default(pipe, n=n, seed=seed, target=target, sensitivity=False)
+        factors = tuple(
+            Factor(name=f.name, step=f.step, noise=dict.fromkeys(levels, 0.25), n_sets=f.n_sets)
+            if f.kind == "noise"
+            else f
+            for f in spec.factors
+        )
+        spec = SensitivitySpec(factors=factors, target=target, n=n, seed=seed, sensitivity=False)
+    return run_sensitivity(coin, pipe, spec).rank_stats

@@ -41,7 +41,7 @@ def indicator_stats(
     -------
     pandas.DataFrame
         ``iCode, Min, Max, Mean, Median, Std, Skew, Kurt, N.Avail, N.NonZero, N.Unique,
-        N.Same, Frc.Avail, Frc.NonZero, Frc.Unique, Frc.Same, Flag.Avail, Flag.NonZero,
+        N.Same, Frc.Avail, Frc.NonZero, Frc.Zero, Frc.Unique, Frc.Same, Flag.Avail, Flag.NonZero,
         Flag.Unique, Flag.SkewKurt``. Skew and kurtosis are the bias-corrected "type 2"
         kind (Excel ``SKEW``/``KURT``); shares of non-zero, unique and same values are
         of the available values.
@@ -78,6 +78,7 @@ def indicator_stats(
                 "N.Same": nsame,
                 "Frc.Avail": frc_avail,
                 "Frc.NonZero": frc_nz,
+                "Frc.Zero": 1 - frc_nz if na else np.nan,
                 "Frc.Unique": frc_unq,
                 "Frc.Same": nsame / na if na else np.nan,
                 "Flag.Avail": "LOW" if frc_avail < t_avail else "ok",

@@ -14,7 +14,7 @@ COINr's default, per indicator:
    with ``combine=True``); its result is kept even if it still fails.
 
 Registry :data:`TRANSFORMS` holds ``winsorise``, ``log_ct``, ``log_ct_plus``,
-``log_ct_orig``, ``log_gii``, ``boxcox`` and ``none``.
+``log_ct_orig``, ``log_gii``, ``log``, ``boxcox`` and ``none``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from citycheckup.composite._state import State
-from citycheckup.composite._util import Registry, kurt, skew
+from citycheckup.composite._util import Registry, skew, skew_kurt
 from citycheckup.errors import PipelineError, Problem
 
 __all__ = ["TRANSFORMS", "TreatSpec", "check_skew_kurt", "treat", "treat_vector", "winsorise"]
@@ -47,7 +47,7 @@ def check_skew_kurt(
         ``(passes, skew, kurtosis)``; a vector whose skew is undefined (constant,
         fewer than 4 values) passes.
     """
-    sk, kt = skew(x), kurt(x)
+    sk, kt = skew_kurt(x)
     if np.isnan(sk) or np.isnan(kt):
         return True, sk, kt
     return bool(abs(sk) < skew_thresh or kt < kurt_thresh), sk, kt
@@ -72,7 +72,7 @@ def winsorise(
         ``info = {"nwin": count}``.
     """
     x = np.array(x, dtype=float)
-    passing = check_skew_kurt(x, skew_thresh, kurt_thresh)[0]
+    passing, sk, _kt = check_skew_kurt(x, skew_thresh, kurt_thresh)
     nwin = 0
     imax = np.empty(0, dtype=int)
     imin = np.empty(0, dtype=int)
@@ -82,7 +82,6 @@ def winsorise(
             ok = ~np.isnan(x)
             if ok.sum() < 2:
                 break
-            sk = skew(x)
             if np.isnan(sk) or sk >= 0:
                 mx = np.nanmax(x)
                 imax = np.flatnonzero(x == mx)
@@ -99,7 +98,7 @@ def winsorise(
                 x[imin] = np.nanmin(rest)
             nwin = int(imax.size + imin.size)
             below = winmax is None or nwin < winmax
-            passing = check_skew_kurt(x, skew_thresh, kurt_thresh)[0]
+            passing, sk, _kt = check_skew_kurt(x, skew_thresh, kurt_thresh)
     labels = np.full(x.shape, "", dtype=object)
     labels[imax] = "winhi"
     labels[imin] = "winlo"
@@ -140,6 +139,14 @@ def log_gii(x: np.ndarray, **_: Any) -> tuple[np.ndarray, np.ndarray, dict[str, 
     with np.errstate(all="ignore"):
         y = np.log((mx - 1) * (x - mn) / (mx - mn) + 1)
     return y, np.full(x.shape, "log_gii", dtype=object), {}
+
+
+@TRANSFORMS.register("log")
+def log_plain(x: np.ndarray, **_: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Natural logarithm without shift (needs positive values)."""
+    with np.errstate(all="ignore"):
+        y = np.log(x)
+    return y, np.full(x.shape, "log", dtype=object), {}
 
 
 @TRANSFORMS.register("boxcox")

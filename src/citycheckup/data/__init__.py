@@ -2,7 +2,13 @@
 
 from citycheckup.data.checks import CheckReport, Finding, check_dataset, normalise_unit
 from citycheckup.data.embedded import load_city_macro
-from citycheckup.data.identity import City, Gazetteer, city_core_name, default_gazetteer, province_short_name
+from citycheckup.data.identity import (
+    City,
+    Gazetteer,
+    city_core_name,
+    default_gazetteer,
+    province_short_name,
+)
 from citycheckup.data.readers import Dataset, file_sha256, read_dataset, read_table, tidy_dataset
 
 __all__ = [

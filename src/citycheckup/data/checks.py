@@ -20,10 +20,11 @@ from citycheckup.errors import DataError, Problem
 from citycheckup.framework.models import Framework
 from citycheckup.indicators.formula import parse_formula
 
-__all__ = ["CheckReport", "Finding", "check_dataset", "normalise_unit"]
+__all__ = ["CheckReport", "Finding", "check_dataset", "check_derived", "normalise_unit"]
 
 Severity = Literal["error", "warning", "info"]
-MAX_PER_RULE = 20
+MAX_PER_RULE = 200
+_STOCK_UNITS = {"km²", "m²", "公顷", "ha", "hectare"}  # areas may legitimately stay constant
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class CheckReport:
     excluded: dict[str, str] = field(default_factory=dict)
     invalid: dict[str, list[int]] = field(default_factory=dict)
     """Column → row positions of impossible values to treat as missing (policy ``"missing"``)."""
+    fills: dict[str, list[int]] = field(default_factory=dict)
+    """Column → row positions of per-unit fills (constant over time) to treat as missing."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -70,6 +73,20 @@ class CheckReport:
                 f"{source}: {len(self.errors)} data error(s); fix them and run again",
                 problems=[Problem(f"{f.rule}: {f.message}", _where(f)) for f in self.errors],
             )
+
+    def summary_lines(self, severities: tuple[str, ...] = ("error", "warning")) -> list[str]:
+        """One line per severity, rule, column and unit, with the years collapsed into a range."""
+        groups: dict[tuple[str, str, str, str], list[Finding]] = {}
+        for f in self.findings:
+            if f.severity in severities:
+                groups.setdefault((f.severity, f.rule, f.column or "", f.unit or ""), []).append(f)
+        out = []
+        for (sev, rule, col, unit), fs in groups.items():
+            years = sorted(f.year for f in fs if f.year is not None)
+            span = f"; {len(fs)}× in {years[0]}–{years[-1]}" if len(years) > 1 else (f"; {years[0]}" if years else "")
+            where = ", ".join(x for x in (col, unit) if x)
+            out.append(f"[{sev}] {rule}: {fs[0].message} ({where}{span})")
+        return out
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(f) for f in self.findings],
@@ -134,6 +151,10 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
         city statistic (warning; the column is excluded).
     ``all-missing``
         a column has no value at all (warning; excluded).
+    ``constant-over-time``
+        one unit has the same value of a flow variable (anything not measured in km²/m²)
+        in every one of at least 10 years: a fill, not a statistic (warning; those cells
+        are treated as missing for that unit).
     ``non-finite``
         infinite values (error).
     """
@@ -189,6 +210,21 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
                 f"(e.g. {data.loc[data[YEAR] == const_years[-1], col].iloc[0]:g} in {const_years[-1]}): it looks like "
                 "a national total or a fill, not a city statistic; it is excluded", column=col))
             rep.excluded[col] = "same value for every unit in a year (a national total or a fill)"
+        # one unit, same value every year: a fill (e.g. 331732.0001 for 25 years)
+        if normalise_unit(fw_unit) not in _STOCK_UNITS and data[YEAR].nunique() >= 10:
+            g = data.groupby(UNIT)[col].agg(["min", "max", "median", "count"])
+            # equal up to a relative 1e-6: fills are sometimes jittered (331732.0001 vs 331732.0)
+            spread = (g["max"] - g["min"]) <= 1e-6 * g["median"].abs().clip(lower=1.0)
+            fills = g[(g["count"] >= 10) & spread].index.tolist()
+            if fills and len(fills) < 0.5 * data[UNIT].nunique():
+                for u in fills[:MAX_PER_RULE]:
+                    v = data.loc[data[UNIT] == u, col].dropna().iloc[0]
+                    rep.findings.append(Finding(
+                        "warning", "constant-over-time",
+                        f"{col} = {v:g} (±1e-6) in all {int(g.loc[u, 'count'])} years: a fill, not a statistic; "
+                        "treated as missing for this unit", column=col, unit=str(u)))
+                rows = np.flatnonzero(data[UNIT].isin(fills).to_numpy() & data[col].notna().to_numpy())
+                rep.fills.setdefault(col, []).extend(int(i) for i in rows)
     # coverage: which indicators can be computed
     present = set(known) - set(rep.excluded)
     for ind in fw.indicators:
@@ -205,3 +241,43 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
         else:
             rep.findings.append(Finding("info", "no-data", f"{ind.code} is not in the data", column=ind.code))
     return rep
+
+
+def check_derived(
+    table: pd.DataFrame, fw: Framework, rep: CheckReport, *, invalid: Literal["raise", "missing"] = "raise"
+) -> pd.DataFrame:
+    """Check derived indicator values against the indicators' ``min``/``max`` bounds.
+
+    A ratio can be impossible although each input looks fine (e.g. more university
+    students than residents). Findings are added to ``rep`` (rule
+    ``impossible-derived-value``); with ``invalid="missing"`` the returned copy has those
+    cells blanked, with ``"raise"`` they are errors.
+    """
+    out = table
+    severity: Severity = "error" if invalid == "raise" else "warning"
+    for ind in fw.indicators:
+        if not ind.formula or ind.code not in table.columns or (ind.min is None and ind.max is None):
+            continue
+        v = table[ind.code].to_numpy(dtype="float64")
+        bad = np.zeros(len(v), dtype=bool)
+        if ind.min is not None:
+            bad |= v < ind.min
+        if ind.max is not None:
+            bad |= v > ind.max
+        idx = np.flatnonzero(bad & ~np.isnan(v))
+        for i in idx[:MAX_PER_RULE]:
+            bound = f"[{'' if ind.min is None else f'{ind.min:g}'}, {'' if ind.max is None else f'{ind.max:g}'}]"
+            rep.findings.append(Finding(
+                severity, "impossible-derived-value",
+                f"{ind.code} = {ind.formula} = {v[i]:g} {ind.unit} lies outside its plausible range {bound}"
+                + ("; treated as missing" if invalid == "missing" else "; check the input variables"),
+                column=ind.code, unit=f"{table[UNIT].iloc[i]} {table[NAME].iloc[i]}", year=int(table[YEAR].iloc[i])))
+        if len(idx) > MAX_PER_RULE:
+            rep.findings.append(Finding(severity, "impossible-derived-value",
+                                        f"… and {len(idx) - MAX_PER_RULE} more values outside the range",
+                                        column=ind.code))
+        if len(idx) and invalid == "missing":
+            if out is table:
+                out = table.copy()
+            out.iloc[idx, out.columns.get_loc(ind.code)] = np.nan
+    return out

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from citycheckup.errors import DataError, Problem
 from citycheckup.data.identity import ADCODE_RE, Gazetteer, default_gazetteer
+from citycheckup.errors import DataError, Problem
 
 __all__ = ["Dataset", "file_sha256", "read_dataset", "read_table", "tidy_dataset"]
 

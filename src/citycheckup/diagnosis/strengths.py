@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
-__all__ = ["peer_ranks", "strengths_weaknesses"]
+__all__ = ["peer_ranks", "strengths_weaknesses", "weak_points_by_target"]
 
 
 def peer_ranks(
     values: pd.DataFrame,
-    directions: dict[str, int],
+    directions: Mapping[str, int],
     *,
     group: str,
     unit: str = "unit_code",
@@ -40,7 +42,7 @@ def peer_ranks(
 
 def strengths_weaknesses(
     values: pd.DataFrame,
-    directions: dict[str, int],
+    directions: Mapping[str, int],
     *,
     groups: dict[str, str],
     top: int = 5,
@@ -99,3 +101,25 @@ def strengths_weaknesses(
     return res.sort_values([unit, year, "peer_type", "kind", "position"]).reset_index(drop=True)
 
 
+
+
+def weak_points_by_target(gaps: pd.DataFrame, *, top: int = 5, unit: str = "unit_code",
+                          year: str = "year") -> pd.DataFrame:
+    """The ``top`` indicators of each unit-year farthest from their targets (短板 by distance to target).
+
+    Parameters
+    ----------
+    gaps
+        Output of :func:`citycheckup.diagnosis.target_gaps`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``gaps`` that miss their target, largest ``shortfall_pct`` first, with
+        ``position`` (1 = farthest).
+    """
+    miss = gaps[~gaps["attained"].astype(bool)]
+    miss = miss.sort_values([unit, year, "shortfall_pct"], ascending=[True, True, False], kind="stable")
+    out = miss.groupby([unit, year], sort=False).head(top).copy()
+    out["position"] = out.groupby([unit, year], sort=False).cumcount() + 1
+    return out.reset_index(drop=True)

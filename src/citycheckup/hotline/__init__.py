@@ -22,7 +22,12 @@ from citycheckup.hotline.classifier import (
 )
 from citycheckup.hotline.deadlines import deadline_after, is_workday
 from citycheckup.hotline.hotspots import emerging_hotspots, haversine_m, spatial_hotspots
-from citycheckup.hotline.metrics import INDICATOR_CODES, indicator_table, rates, write_indicator_table
+from citycheckup.hotline.metrics import (
+    INDICATOR_CODES,
+    indicator_table,
+    rates,
+    write_indicator_table,
+)
 from citycheckup.hotline.store import SATISFACTION, HotlineStore, KeyInfo, NewRequest
 from citycheckup.hotline.workflow import (
     STATES,
@@ -33,19 +38,19 @@ from citycheckup.hotline.workflow import (
 )
 
 __all__ = [
-    "INDICATOR_CODES",
-    "SATISFACTION",
-    "STATES",
-    "TRANSITIONS",
     "Catalogue",
     "Deadline",
     "Evaluation",
     "HotlineClassifier",
     "HotlineStore",
+    "INDICATOR_CODES",
     "KeyInfo",
     "NewRequest",
     "Prediction",
+    "SATISFACTION",
+    "STATES",
     "Service",
+    "TRANSITIONS",
     "allowed_actions",
     "builtin_catalogue_path",
     "catalogue_from_mapping",

@@ -290,7 +290,7 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
         import zoneinfo
 
         zoneinfo.ZoneInfo(tz)
-    except Exception:  # noqa: BLE001 - any lookup failure is reported the same way
+    except Exception:
         problems.append(Problem(f"unknown timezone {tz!r} (use an IANA name such as Asia/Shanghai)",
                                 source))
     if problems:

@@ -232,11 +232,11 @@ class HotlineClassifier:
         """
         try:
             raw = Path(path).read_bytes()
-            obj = pickle.loads(raw)  # noqa: S301 - models are local, trusted files
+            obj = pickle.loads(raw)
         except OSError as exc:
             raise HotlineError(f"cannot read classifier model {path}: {exc.strerror}; "
                                "train one with `citycheckup hotline train`") from exc
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not a model"
+        except Exception as exc:
             raise HotlineError(f"{path} is not a hotline classifier model ({exc})") from exc
         if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
             raise HotlineError(f"{path} is not a {_FORMAT} model; retrain it")

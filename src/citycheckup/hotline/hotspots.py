@@ -191,7 +191,7 @@ def emerging_hotspots(
         if j not in counts.columns:
             counts[j] = 0
     latest = counts[0]
-    base = counts[[j for j in range(1, baseline_windows + 1)]].mean(axis=1)
+    base = counts[list(range(1, baseline_windows + 1))].mean(axis=1)
     lam = np.maximum(base.to_numpy(float), 0.5)
     p = poisson.sf(latest.to_numpy() - 1, lam)
     out = pd.DataFrame({"count": latest.to_numpy(), "baseline": base.to_numpy(float),

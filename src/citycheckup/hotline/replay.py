@@ -27,7 +27,6 @@ Neither source has citizen ratings, so satisfaction cannot be computed from a re
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import zoneinfo

@@ -123,10 +123,11 @@ def _v1(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> None:
-    # overdue scans and duplicate look-ups
-    sa.Index("ix_hotline_requests_expected_at", requests.c.expected_at).create(conn, checkfirst=True)
-    sa.Index("ix_hotline_requests_cat_time", requests.c.category, requests.c.requested_at).create(
-        conn, checkfirst=True)
+    # overdue scans and duplicate look-ups (IF NOT EXISTS: SQLite and PostgreSQL ≥ 9.5)
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_hotline_requests_expected_at "
+                         "ON hotline_requests (expected_at)"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_hotline_requests_cat_time "
+                         "ON hotline_requests (category, requested_at)"))
 
 
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (

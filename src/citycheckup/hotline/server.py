@@ -14,9 +14,9 @@ import threading
 import time
 import zoneinfo
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -70,6 +70,34 @@ class RateLimiter:
                 return False
             self._buckets[key.id] = (tokens - 1.0, now)
             return True
+
+
+def _param(name: str, where: str = "query", description: str = "", *,
+           enum: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {"name": name, "in": where, "required": where == "path", "schema": schema,
+            "description": description}
+
+
+_FMT = _param("fmt", "path", "response format", enum=["json", "xml"])
+_JUR = _param("jurisdiction_id", description="ignored by this single-jurisdiction server "
+              "unless it differs from the catalogue's")
+
+
+def _doc(*params: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"parameters": list(params)}
+    if body is not None:
+        out.update(body)
+    return out
+
+
+def _fmt(request: Request) -> str:
+    fmt = request.path_params.get("fmt")
+    if fmt not in ("json", "xml"):
+        raise Open311Error(404, [(404, "unknown format; use .json or .xml")])
+    return fmt  # type: ignore[no-any-return]
 
 
 def _fmt_of(path: str) -> str:
@@ -223,9 +251,11 @@ def create_app(
         404: {"description": "not found"}}
 
     # ------------------------------------------------------- discovery
-    @app.get(prefix + "/discovery.{fmt}", responses=err_doc, tags=["open311"])
-    async def discovery(request: Request, fmt: Annotated[Fmt, Path()]) -> Response:
+    @app.get(prefix + "/discovery.{fmt}", responses=err_doc, tags=["open311"],
+             openapi_extra=_doc(_FMT))
+    async def discovery(request: Request) -> Response:
         """Service discovery (both formats are required by the spec)."""
+        fmt = _fmt(request)
         base = base_url or str(request.base_url).rstrip("/") + prefix
         doc = {
             "changeset": cat.version,
@@ -241,12 +271,12 @@ def create_app(
         }
         return _answer(doc, fmt, "discovery")
 
-    @app.get(prefix + "/services.{fmt}", responses=err_doc, tags=["open311"])
-    async def services(
-        fmt: Annotated[Fmt, Path()], jurisdiction_id: Annotated[str | None, Query()] = None
-    ) -> Response:
+    @app.get(prefix + "/services.{fmt}", responses=err_doc, tags=["open311"],
+             openapi_extra=_doc(_FMT, _JUR))
+    async def services(request: Request) -> Response:
         """The list of service types."""
-        _check_jurisdiction(jurisdiction_id)
+        fmt, q = _fmt(request), request.query_params
+        _check_jurisdiction(q.get("jurisdiction_id"))
         out = [{
             "service_code": s.service_code, "service_name": s.service_name,
             "description": s.description, "metadata": s.metadata, "type": s.type,
@@ -254,13 +284,13 @@ def create_app(
         } for s in cat.services.values()]
         return _answer(out, fmt, "services")
 
-    @app.get(prefix + "/services/{service_code}.{fmt}", responses=err_doc, tags=["open311"])
-    async def service_definition(
-        service_code: str, fmt: Annotated[Fmt, Path()],
-        jurisdiction_id: Annotated[str | None, Query()] = None,
-    ) -> Response:
+    @app.get(prefix + "/services/{service_code}.{fmt}", responses=err_doc, tags=["open311"],
+             openapi_extra=_doc(_param("service_code", "path"), _FMT, _JUR))
+    async def service_definition(request: Request) -> Response:
         """The definition (attributes) of one service."""
-        _check_jurisdiction(jurisdiction_id)
+        fmt, q = _fmt(request), request.query_params
+        service_code = request.path_params["service_code"]
+        _check_jurisdiction(q.get("jurisdiction_id"))
         s = cat.services.get(service_code)
         if s is None:
             raise Open311Error(404, [(404, f"service_code {service_code[:64]!r} not found")])
@@ -275,9 +305,10 @@ def create_app(
 
     # -------------------------------------------------------- requests
     @app.post(prefix + "/requests.{fmt}", responses=err_doc, tags=["open311"],
-              openapi_extra=form_doc)
-    async def post_request(request: Request, fmt: Annotated[Fmt, Path()]) -> Response:
+              openapi_extra=_doc(_FMT, body=form_doc))
+    async def post_request(request: Request) -> Response:
         """Create a service request (``api_key`` in the form body)."""
+        fmt = _fmt(request)
         pairs = await _form(request)
         header_key = request.headers.get("x-api-key")
         try:
@@ -314,24 +345,27 @@ def create_app(
             item["account_id"] = created.account_id
         return _answer([item], fmt, "service_requests", status=200)
 
-    @app.get(prefix + "/requests.{fmt}", responses=err_doc, tags=["open311"])
-    async def get_requests(
-        request: Request,
-        fmt: Annotated[Fmt, Path()],
-        jurisdiction_id: Annotated[str | None, Query()] = None,
-        service_request_id: Annotated[str | None, Query()] = None,
-        service_code: Annotated[str | None, Query()] = None,
-        start_date: Annotated[str | None, Query()] = None,
-        end_date: Annotated[str | None, Query()] = None,
-        status: Annotated[str | None, Query()] = None,
-        extensions: Annotated[str | None, Query(description="extension: true adds notes, attributes, extended_attributes")] = None,
-        page: Annotated[str | None, Query(description="extension: page number (1-based)")] = None,
-        page_size: Annotated[str | None, Query(description="extension: results per page (≤ 1000)")] = None,
-        department: Annotated[str | None, Query(description="extension: agency_responsible")] = None,
-    ) -> Response:
+    @app.get(prefix + "/requests.{fmt}", responses=err_doc, tags=["open311"], openapi_extra=_doc(
+        _FMT, _JUR,
+        _param("service_request_id", description="comma-separated ids; overrides every other filter"),
+        _param("service_code", description="comma-separated service codes"),
+        _param("start_date", description="W3C datetime; requested on or after"),
+        _param("end_date", description="W3C datetime; requested on or before"),
+        _param("status", description="open and/or closed, comma-separated"),
+        _param("extensions", description="extension: true adds notes, attributes, extended_attributes"),
+        _param("page", description="extension: page number (1-based)"),
+        _param("page_size", description="extension: results per page (at most 1000)"),
+        _param("department", description="extension: filter on agency_responsible"),
+    ))
+    async def get_requests(request: Request) -> Response:
         """Query requests: by id list (overrides every other filter), service codes,
         date range (≤ 90 days; default the last 90 days) and status; at most 1000."""
-        _check_jurisdiction(jurisdiction_id)
+        fmt, q = _fmt(request), request.query_params
+        _check_jurisdiction(q.get("jurisdiction_id"))
+        service_request_id, status = q.get("service_request_id"), q.get("status")
+        start_date, end_date = q.get("start_date"), q.get("end_date")
+        page, page_size, department = q.get("page"), q.get("page_size"), q.get("department")
+        extensions, service_code = q.get("extensions"), q.get("service_code")
         ext = _truthy(extensions)
         ids = _split(service_request_id)
         if ids:
@@ -367,17 +401,16 @@ def create_app(
                for r in rows]
         return _answer(out, fmt, "service_requests")
 
-    @app.get(prefix + "/requests/{service_request_id}.{fmt}", responses=err_doc, tags=["open311"])
-    async def get_request(
-        service_request_id: str,
-        fmt: Annotated[Fmt, Path()],
-        jurisdiction_id: Annotated[str | None, Query()] = None,
-        extensions: Annotated[str | None, Query()] = None,
-    ) -> Response:
+    _RID = _param("service_request_id", "path")
+
+    @app.get(prefix + "/requests/{service_request_id}.{fmt}", responses=err_doc, tags=["open311"],
+             openapi_extra=_doc(_RID, _FMT, _JUR, _param("extensions", description="extension")))
+    async def get_request(request: Request) -> Response:
         """One request (still a one-element list)."""
-        _check_jurisdiction(jurisdiction_id)
-        ext = _truthy(extensions)
-        rid = _lookup(service_request_id)
+        fmt, q = _fmt(request), request.query_params
+        _check_jurisdiction(q.get("jurisdiction_id"))
+        ext = _truthy(q.get("extensions"))
+        rid = _lookup(request.path_params["service_request_id"])
         rows = st.get_requests([rid], with_attributes=ext)
         if not rows:
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")])
@@ -385,13 +418,12 @@ def create_app(
         return _answer([request_record(rows[0], cat, tz, extensions=ext, notes=notes.get(rid, ()))],
                        fmt, "service_requests")
 
-    @app.get(prefix + "/tokens/{token}.{fmt}", responses=err_doc, tags=["open311"])
-    async def get_token(
-        token: str, fmt: Annotated[Fmt, Path()],
-        jurisdiction_id: Annotated[str | None, Query()] = None,
-    ) -> Response:
+    @app.get(prefix + "/tokens/{token}.{fmt}", responses=err_doc, tags=["open311"],
+             openapi_extra=_doc(_param("token", "path"), _FMT, _JUR))
+    async def get_token(request: Request) -> Response:
         """Turn a token (batch services) into a service_request_id."""
-        _check_jurisdiction(jurisdiction_id)
+        fmt, token = _fmt(request), request.path_params["token"]
+        _check_jurisdiction(request.query_params.get("jurisdiction_id"))
         if len(token) > 40:
             raise Open311Error(404, [(404, "token not found")])
         try:
@@ -454,10 +486,10 @@ def create_app(
                                ) from None
 
     @app.post(prefix + "/requests/{service_request_id}/transitions.{fmt}", responses=err_doc,
-              tags=["extensions"], openapi_extra=transition_doc)
-    async def post_transition(request: Request, service_request_id: str,
-                              fmt: Annotated[Fmt, Path()]) -> Response:
+              tags=["extensions"], openapi_extra=_doc(_RID, _FMT, body=transition_doc))
+    async def post_transition(request: Request) -> Response:
         """Extension: apply a workflow action (operate key; ``datetime`` needs admin)."""
+        fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         p = _one(await _form(request))
         key = _key(p.get("api_key") or request.headers.get("x-api-key"), "operate")
         rid = _lookup(service_request_id)
@@ -484,10 +516,10 @@ def create_app(
     }
 
     @app.post(prefix + "/requests/{service_request_id}/rating.{fmt}", responses=err_doc,
-              tags=["extensions"], openapi_extra=rating_doc)
-    async def post_rating(request: Request, service_request_id: str,
-                          fmt: Annotated[Fmt, Path()]) -> Response:
+              tags=["extensions"], openapi_extra=_doc(_RID, _FMT, body=rating_doc))
+    async def post_rating(request: Request) -> Response:
         """Extension: the citizen's follow-up rating after closure (回访: solved? satisfied?)."""
+        fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         p = _one(await _form(request))
         key = _key(p.get("api_key") or request.headers.get("x-api-key"), "submit")
         rid = _lookup(service_request_id)
@@ -495,21 +527,23 @@ def create_app(
         return _answer([request_record(row, cat, tz, extensions=True)], fmt, "service_requests")
 
     @app.get(prefix + "/requests/{service_request_id}/history.{fmt}", responses=err_doc,
-             tags=["extensions"])
-    async def get_history(service_request_id: str, fmt: Annotated[Fmt, Path()]) -> Response:
+             tags=["extensions"], openapi_extra=_doc(_RID, _FMT))
+    async def get_history(request: Request) -> Response:
         """Extension: the update history (every transition, without actors)."""
+        fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         rid = _lookup(service_request_id)
         if not st.get_requests([rid]):
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")])
         return _answer([note_record(e, tz) for e in st.history([rid])[rid]], fmt, "notes")
 
+    _KEYQ = _param("api_key", description="operate key (or the X-API-Key header)")
+
     @app.get(prefix + "/requests/{service_request_id}/duplicates.{fmt}", responses=err_doc,
-             tags=["extensions"])
-    async def get_duplicates(
-        request: Request, service_request_id: str, fmt: Annotated[Fmt, Path()],
-        api_key: Annotated[str | None, Query()] = None,
-    ) -> Response:
+             tags=["extensions"], openapi_extra=_doc(_RID, _FMT, _KEYQ))
+    async def get_duplicates(request: Request) -> Response:
         """Extension: duplicate suggestions (same category, ≤ 50 m, ≤ 7 days, similar text)."""
+        fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
+        api_key = request.query_params.get("api_key")
         _key(api_key or request.headers.get("x-api-key"), "operate")
         rid = _lookup(service_request_id)
         try:
@@ -522,13 +556,12 @@ def create_app(
             d.pop("requested_at")
         return _answer(out, fmt, "duplicates")
 
-    @app.get(prefix + "/queue.{fmt}", responses=err_doc, tags=["extensions"])
-    async def get_queue(
-        request: Request, fmt: Annotated[Fmt, Path()],
-        api_key: Annotated[str | None, Query()] = None,
-        page_size: Annotated[str | None, Query()] = None,
-    ) -> Response:
+    @app.get(prefix + "/queue.{fmt}", responses=err_doc, tags=["extensions"],
+             openapi_extra=_doc(_FMT, _KEYQ, _param("page_size", description="at most 1000")))
+    async def get_queue(request: Request) -> Response:
         """Extension: the human dispatch queue (人工派单: low-confidence or unclassified)."""
+        fmt = _fmt(request)
+        api_key, page_size = request.query_params.get("api_key"), request.query_params.get("page_size")
         _key(api_key or request.headers.get("x-api-key"), "operate")
         size = _int_param(page_size, "page_size", 1, MAX_PAGE_SIZE, 100)
         rows = st.query_requests(states=["received"], queue="human", limit=size, order="oldest",
@@ -605,3 +638,27 @@ class BackgroundServer:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
+
+
+def app_from_env() -> FastAPI:
+    """App factory for multi-process serving (``uvicorn --factory``), configured from the
+    environment: ``CITYCHECKUP_HOTLINE_DB``, ``CITYCHECKUP_HOTLINE_CATALOGUE``,
+    ``CITYCHECKUP_HOTLINE_MODEL`` and ``CITYCHECKUP_HOTLINE_RATE_LIMIT``.
+
+    Each worker process has its own rate-limit buckets and key cache.
+    """
+    import os
+
+    from citycheckup.hotline.catalogue import load_catalogue
+    from citycheckup.hotline.classifier import HotlineClassifier
+
+    cat_path = os.environ.get("CITYCHECKUP_HOTLINE_CATALOGUE") or None
+    model = os.environ.get("CITYCHECKUP_HOTLINE_MODEL") or None
+    st = HotlineStore(
+        os.environ.get("CITYCHECKUP_HOTLINE_DB", "sqlite:///hotline.db"),
+        catalogue=load_catalogue(cat_path),
+        classifier=HotlineClassifier.load(model) if model else None,
+    )
+    return create_app(store=st,
+                      rate_limit_per_minute=int(os.environ.get("CITYCHECKUP_HOTLINE_RATE_LIMIT",
+                                                               "60000")))

@@ -90,9 +90,12 @@ def create_engine(database_url: str, *, sqlite_synchronous: str = "NORMAL", echo
     drop the last transactions. Use ``sqlite_synchronous="FULL"`` to survive that too.
     """
     if database_url.startswith("sqlite"):
+        memory = database_url in ("sqlite://", "sqlite:///:memory:")
+        pool: dict[str, Any] = ({"poolclass": sa.pool.StaticPool} if memory
+                                else {"pool_size": 8, "max_overflow": 8})
         engine = sa.create_engine(
-            database_url, echo=echo, pool_size=8, max_overflow=8,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            database_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            **pool,
         )
 
         @event.listens_for(engine, "connect")
@@ -109,8 +112,9 @@ def create_engine(database_url: str, *, sqlite_synchronous: str = "NORMAL", echo
         def _on_begin(conn: Any) -> None:
             # a deferred transaction that reads and then writes can fail with SQLITE_BUSY
             # without waiting; IMMEDIATE takes the write lock up front and waits for it
-            write = conn.get_execution_options().get("hotline_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # reads run in autocommit: in WAL mode each statement sees a consistent snapshot
+            if conn.get_execution_options().get("hotline_write", False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(database_url, echo=echo, pool_size=10, max_overflow=10,
@@ -361,34 +365,34 @@ class HotlineStore:
         notice = (f"已受理，承办单位：{department}，办理时限：{local_due:%Y-%m-%d %H:%M}"
                   if dispatched else "已受理，等待人工派单")
         token = secrets.token_urlsafe(12)
-        values = dict(
-            token=token, service_code=service.service_code, category=category,
-            predicted_category=route["predicted_category"], confidence=route["confidence"],
-            queue=route["queue"], department=department, district=req.district,
-            channel=req.channel, state=state, status_notes=None, service_notice=notice,
-            description=req.description, lat=req.lat, long=req.long,
-            address_string=req.address_string, address_id=req.address_id, zipcode=req.zipcode,
-            media_url=req.media_url,
-            attributes=json.dumps(req.attributes, ensure_ascii=False) if req.attributes else None,
-            requested_at=requested, updated_at=requested, expected_at=expected,
-            response_due_at=response_due, dispatched_at=requested if dispatched else None,
-            reopen_count=0, escalated=False, submitted_by=key.id or None,
-            idempotency_key=req.idempotency_key,
-        )
+        values = {
+            "token": token, "service_code": service.service_code, "category": category,
+            "predicted_category": route["predicted_category"], "confidence": route["confidence"],
+            "queue": route["queue"], "department": department, "district": req.district,
+            "channel": req.channel, "state": state, "status_notes": None, "service_notice": notice,
+            "description": req.description, "lat": req.lat, "long": req.long,
+            "address_string": req.address_string, "address_id": req.address_id, "zipcode": req.zipcode,
+            "media_url": req.media_url,
+            "attributes": json.dumps(req.attributes, ensure_ascii=False) if req.attributes else None,
+            "requested_at": requested, "updated_at": requested, "expected_at": expected,
+            "response_due_at": response_due, "dispatched_at": requested if dispatched else None,
+            "reopen_count": 0, "escalated": False, "submitted_by": key.id or None,
+            "idempotency_key": req.idempotency_key,
+        }
         try:
             with self._writer.begin() as conn:
                 rid = int(conn.execute(S.requests.insert().values(**values)).inserted_primary_key[0])
-                evs = [dict(request_id=rid, at=requested, action="receive", from_state=None,
-                            to_state="received", actor=key.actor, actor_role=key.role,
-                            department=None, note=f"channel={req.channel}")]
+                evs = [{"request_id": rid, "at": requested, "action": "receive", "from_state": None,
+                            "to_state": "received", "actor": key.actor, "actor_role": key.role,
+                            "department": None, "note": f"channel={req.channel}"}]
                 if dispatched:
-                    evs.append(dict(request_id=rid, at=requested, action="dispatch",
-                                    from_state="received", to_state="dispatched",
-                                    actor="system:router", actor_role="admin",
-                                    department=department,
-                                    note=f"queue={route['queue']}" + (
+                    evs.append({"request_id": rid, "at": requested, "action": "dispatch",
+                                    "from_state": "received", "to_state": "dispatched",
+                                    "actor": "system:router", "actor_role": "admin",
+                                    "department": department,
+                                    "note": f"queue={route['queue']}" + (
                                         f", confidence={route['confidence']:.3f}"
-                                        if route["confidence"] is not None else "")))
+                                        if route["confidence"] is not None else "")})
                 conn.execute(S.events.insert(), evs)
                 if req.contact:
                     conn.execute(S.contacts.insert().values(request_id=rid, **req.contact))
@@ -547,10 +551,19 @@ class HotlineStore:
     _PUBLIC = [c for c in S.requests.c if c.name not in (
         "token", "submitted_by", "idempotency_key", "attributes", "rating_comment")]
 
+    _ONE = sa.select(*_PUBLIC).where(S.requests.c.id == sa.bindparam("rid"))
+    _ONE_ATTR = sa.select(*_PUBLIC, S.requests.c.attributes).where(
+        S.requests.c.id == sa.bindparam("rid"))
+
     def get_requests(self, ids: Sequence[int], *, with_attributes: bool = False) -> list[dict[str, Any]]:
         """Public fields of the requests ``ids`` (in id order; unknown ids are skipped)."""
         if not ids:
             return []
+        if len(ids) == 1:  # the hot path of GET /requests/{id}: a prepared statement
+            with self.engine.connect() as conn:
+                rows = conn.execute(self._ONE_ATTR if with_attributes else self._ONE,
+                                    {"rid": int(ids[0])}).mappings().all()
+            return [self._public(r) for r in rows]
         cols = list(self._PUBLIC) + ([S.requests.c.attributes] if with_attributes else [])
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(*cols).where(S.requests.c.id.in_(list(ids)))

@@ -154,6 +154,8 @@ class _Context:
 
     def eval(self, node: ast.AST) -> pd.Series | float:
         if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float):  # parse_formula rejects these already
+                raise FormulaError(f"constant {node.value!r} is not a number")
             return float(node.value)
         if isinstance(node, ast.Name):
             return pd.to_numeric(self.data[node.id], errors="coerce").astype("float64")

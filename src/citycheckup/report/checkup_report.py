@@ -167,10 +167,20 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
                 "reason": T["used"] if r["status"] == "used" else f"{T['no_data']}: {r['reason']}",
                 "nodata": r["status"] != "used"}
                for r in result.coverage.sort_values(["status", "dimension"], ascending=[False, True]).to_dict("records")]
-    checks = [str(f) for f in result.checks.findings if f.severity != "info"]
+    checks = result.checks.summary_lines()
+    names = dict(zip(result.scores["unit_code"], result.scores["unit_name"], strict=False))
+    fl = result.flags
+    unscored = [f"{names.get(x['unit_code'], x['unit_code'])} ({x['unit_code']}): {x['detail']}"
+                for x in fl[(fl["year"] == year) & (fl["flag"] == "insufficient_data")].to_dict("records")] \
+        if not fl.empty else []
+    extreme = [f"{names.get(x['unit_code'], x['unit_code'])}: {x['detail']}"
+               for x in fl[(fl["year"] == year) & (fl["flag"] == "extreme_values")].to_dict("records")] \
+        if not fl.empty else []
     informed = result.informed_dimensions
     opts = result.options
-    method_text = t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
+    method_text = (t("treatment_text", lang, winmax=opts.winmax) + " " if opts.treatment != "none" else "") + \
+        t("screen_text", lang, share=f"{100 * opts.min_unit_availability:.0f} %") + " " + \
+        t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
                     scope=T["scope_global" if opts.global_normalisation else "scope_year"],
                     agg=T[f"agg_{opts.aggregation}"], avail=f"{100 * opts.min_availability:.0f} %")
     top3 = [r["name"] for r in ranking[:3]]
@@ -199,6 +209,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         has_intervals=bool(intervals), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
         checks=checks, method_text=method_text, grades_text=grades_text, version=_version(),
         size_note=t("size_proxy_note", lang) if proxy_mark else "",
+        unscored=unscored, extreme=extreme,
     )
 
 
@@ -216,11 +227,8 @@ def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, 
         "data": [{"source": ds.source, "sha256": ds.sha256, "rows": len(ds.data),
                   "units": int(ds.data["unit_code"].nunique()), "years": [result.years[0], result.years[-1]]}],
         "parameters": result.options.as_dict(),
-        "pipeline": [
-            {"normalise": {"method": result.options.normalisation, "global": result.options.global_normalisation}},
-            {"aggregate": {"method": result.options.aggregation, "min_availability": result.options.min_availability,
-                           "weights": result.options.weights}},
-        ],
+        "pipeline": result.pipeline,
+        "weights": result.options.weights,
         "dimensions": result.dimension_coverage[["dimension", "status", "n_indicators", "n_used"]].to_dict("records"),
         "excluded_columns": result.checks.excluded,
         **(extra or {}),
@@ -253,6 +261,7 @@ def write_checkup_outputs(
         r.strengths.to_csv(tmp / "strengths.csv", index=False)
         r.changes.to_csv(tmp / "changes.csv", index=False)
         r.checks.table().to_csv(tmp / "checks.csv", index=False)
+        r.flags.to_csv(tmp / "flags.csv", index=False)
         if not r.rank_intervals.empty:
             r.rank_intervals.to_csv(tmp / "rank_intervals.csv", index=False)
         if xlsx:
@@ -266,6 +275,7 @@ def write_checkup_outputs(
             if not r.rank_intervals.empty:
                 sheets["rank_intervals"] = r.rank_intervals
             sheets["checks"] = r.checks.table()
+            sheets["flags"] = r.flags
             write_xlsx(tmp / "results.xlsx", sheets)
         (tmp / "report.html").write_text(render_checkup_html(r, lang=lang), encoding="utf-8")
         for other in extra_langs:

@@ -48,8 +48,8 @@ def radar_chart(
         return cx + r * frac * math.cos(a), cy + r * frac * math.sin(a)
 
     for ring in (0.25, 0.5, 0.75, 1.0):
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(i, ring) for i in range(n)))
-        parts.append(f'<polygon points="{pts}" fill="none" stroke="#ccc" stroke-width="0.8"/>')
+        ring_pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(i, ring) for i in range(n)))
+        parts.append(f'<polygon points="{ring_pts}" fill="none" stroke="#ccc" stroke-width="0.8"/>')
     missing_axis = [all(v is None or (isinstance(v, float) and math.isnan(v)) for v in (sv[i] for _, sv in series))
                     for i in range(n)]
     for i, lab in enumerate(labels):
@@ -63,11 +63,11 @@ def radar_chart(
                      f'{escape(label)}</text>')
     for k, (name, vals) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
-        pts = []
+        pts: list[tuple[float, float]] = []
         for i, v in enumerate(vals):
             frac = 0.0 if v is None or (isinstance(v, float) and math.isnan(v)) else max(0.0, min(1.0, v / vmax))
             pts.append(pt(i, frac))
-        poly = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+        poly = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
         opacity = "0.25" if k == 0 else "0.08"
         dash = "" if k == 0 else ' stroke-dasharray="4 3"'
         parts.append(f'<polygon points="{poly}" fill="{color}" fill-opacity="{opacity}" stroke="{color}" '

@@ -79,7 +79,9 @@ def read_layer(path: str | Path, what: str) -> gpd.GeoDataFrame:
         try:
             df = pd.read_csv(p)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise SpatialError(f"cannot read the {what} CSV", problems=[Problem(str(exc), str(p))]) from exc
+            raise SpatialError(
+                f"cannot read the {what} CSV", problems=[Problem(str(exc), str(p))]
+            ) from exc
         lower = {c.lower(): c for c in df.columns}
         for xc, yc in (("lon", "lat"), ("longitude", "latitude"), ("x", "y")):
             if xc in lower and yc in lower:
@@ -90,20 +92,25 @@ def read_layer(path: str | Path, what: str) -> gpd.GeoDataFrame:
         else:
             raise SpatialError(
                 f"{what} CSV has no coordinate columns",
-                problems=[Problem(f"expected lon/lat columns (WGS-84), found {list(df.columns)}", str(p))],
+                problems=[
+                    Problem(f"expected lon/lat columns (WGS-84), found {list(df.columns)}", str(p))
+                ],
             )
     else:
         try:
             gdf = gpd.read_file(p)
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise SpatialError(
-                f"cannot read the {what} file", problems=[Problem(f"{type(exc).__name__}: {exc}", str(p))]
+                f"cannot read the {what} file",
+                problems=[Problem(f"{type(exc).__name__}: {exc}", str(p))],
             ) from exc
     problems = []
     if len(gdf) == 0:
         problems.append(Problem("the layer has no features", str(p)))
     if gdf.crs is None:
-        problems.append(Problem("the layer has no CRS; set one (e.g. EPSG:4326) and save it again", str(p)))
+        problems.append(
+            Problem("the layer has no CRS; set one (e.g. EPSG:4326) and save it again", str(p))
+        )
     if problems:
         raise SpatialError(f"unusable {what} layer", problems=problems)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
@@ -129,7 +136,10 @@ def require_same_crs(layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     raise SpatialError(
         "the input layers use different CRSs; reproject them to one CRS",
         problems=[
-            Problem(f"CRS {c.to_string() if c is not None else 'missing'}", layers[n].attrs.get("source", n))
+            Problem(
+                f"CRS {c.to_string() if c is not None else 'missing'}",
+                layers[n].attrs.get("source", n),
+            )
             for n, c in crs.items()
         ],
     )
@@ -184,10 +194,14 @@ def clipped_segments(
                 continue
             (x0, y0), (x1, y1) = part.coords[0], part.coords[-1]
             ends = []
-            for (px, py) in ((x0, y0), (x1, y1)):
-                if math.isclose(px, nx[iu[k]], abs_tol=1e-6) and math.isclose(py, ny[iu[k]], abs_tol=1e-6):
+            for px, py in ((x0, y0), (x1, y1)):
+                if math.isclose(px, nx[iu[k]], abs_tol=1e-6) and math.isclose(
+                    py, ny[iu[k]], abs_tol=1e-6
+                ):
                     ends.append(int(seg.u[k]))
-                elif math.isclose(px, nx[iv[k]], abs_tol=1e-6) and math.isclose(py, ny[iv[k]], abs_tol=1e-6):
+                elif math.isclose(px, nx[iv[k]], abs_tol=1e-6) and math.isclose(
+                    py, ny[iv[k]], abs_tol=1e-6
+                ):
                     ends.append(int(seg.v[k]))
                 else:
                     key = (round(px, 6), round(py, 6))
@@ -226,10 +240,13 @@ def _as_districts(gdf: gpd.GeoDataFrame, ids: pd.Series, area: BaseGeometry) -> 
     return out.dissolve("district", sort=False).reset_index()[["district", "geometry"]]
 
 
-def grid_districts(area: BaseGeometry, size_m: float, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def grid_districts(
+    area: BaseGeometry, size_m: float, crs: pyproj.CRS, *, sliver_share: float = 0.25
+) -> gpd.GeoDataFrame:
     """Square grid cells of ``size_m`` covering ``area`` (clipped to it).
 
-    Cells are named ``R<row>C<col>`` from the south-west corner.
+    Cells are named ``R<row>C<col>`` from the south-west corner. Edge pieces
+    smaller than ``sliver_share`` of a full cell are merged into a neighbour.
     """
     if not size_m > 0:
         raise SpatialError(f"grid size must be positive, got {size_m}")
@@ -242,12 +259,44 @@ def grid_districts(area: BaseGeometry, size_m: float, crs: pyproj.CRS) -> gpd.Ge
         raise SpatialError(
             f"a {size_m:g} m grid gives {nxc * nyc} cells; choose a larger --grid", problems=[]
         )
-    cols, rows = np.meshgrid(np.arange(nxc), np.arange(nyc))
-    cols, rows = cols.ravel(), rows.ravel()
-    boxes = shapely.box(x0 + cols * size_m, y0 + rows * size_m, x0 + (cols + 1) * size_m, y0 + (rows + 1) * size_m)
+    col_grid, row_grid = np.meshgrid(np.arange(nxc), np.arange(nyc))
+    cols, rows = col_grid.ravel(), row_grid.ravel()
+    boxes = shapely.box(
+        x0 + cols * size_m, y0 + rows * size_m, x0 + (cols + 1) * size_m, y0 + (rows + 1) * size_m
+    )
     ids = pd.Series([f"R{r:03d}C{c:03d}" for r, c in zip(rows, cols, strict=True)])
     gdf = gpd.GeoDataFrame({"district": ids}, geometry=boxes, crs=crs)
-    return _as_districts(gdf, gdf["district"], area)
+    cells = _as_districts(gdf, gdf["district"], area)
+    return _merge_slivers(cells, min_area=sliver_share * size_m * size_m)
+
+
+def _merge_slivers(cells: gpd.GeoDataFrame, *, min_area: float) -> gpd.GeoDataFrame:
+    """Merge edge cells smaller than ``min_area`` into the neighbour they share most border with.
+
+    Thin strips along the study area's edge would otherwise get extreme densities
+    from a tiny denominator.
+    """
+    geoms = list(cells.geometry)
+    names = list(cells["district"])
+    areas = np.array([g.area for g in geoms])
+    if len(geoms) < 2 or (areas >= min_area).sum() == 0:
+        return cells
+    big = np.flatnonzero(areas >= min_area)
+    tree = shapely.STRtree([geoms[i] for i in big])
+    for i in np.flatnonzero(areas < min_area):
+        near = big[tree.query(geoms[i], predicate="intersects")]
+        if near.size == 0:
+            continue
+        shared = [shapely.intersection(geoms[i].boundary, geoms[j].boundary).length for j in near]
+        j = int(near[int(np.argmax(shared))])
+        if max(shared) <= 0:
+            continue
+        geoms[j] = shapely.union(geoms[j], geoms[i])
+        geoms[i] = None
+    keep = [k for k, g in enumerate(geoms) if g is not None]
+    return gpd.GeoDataFrame(
+        {"district": [names[k] for k in keep]}, geometry=[geoms[k] for k in keep], crs=cells.crs
+    )
 
 
 def file_districts(
@@ -268,31 +317,52 @@ def file_districts(
     g = layer.to_crs(crs)
     poly = g.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     if not poly.any():
-        raise SpatialError("districts must be polygons", problems=[Problem("no (multi)polygon features", src)])
+        raise SpatialError(
+            "districts must be polygons", problems=[Problem("no (multi)polygon features", src)]
+        )
     g = g[poly]
     if id_column is not None and id_column not in g.columns:
         raise SpatialError(
             "district id column not found",
             problems=[Problem(f"no column {id_column!r}; columns are {list(layer.columns)}", src)],
         )
-    col = id_column or next((c for c in ("district", "name", "code", "id", "NAME") if c in g.columns), None)
-    ids = g[col].astype(str) if col else pd.Series([f"D{i + 1:03d}" for i in range(len(g))], index=g.index)
+    col = id_column or next(
+        (c for c in ("district", "name", "code", "id", "NAME") if c in g.columns), None
+    )
+    ids = (
+        g[col].astype(str)
+        if col
+        else pd.Series([f"D{i + 1:03d}" for i in range(len(g))], index=g.index)
+    )
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
-        logger.warning("district ids repeat (%s); their polygons are merged", ", ".join(map(str, dup[:5])))
+        logger.warning(
+            "district ids repeat (%s); their polygons are merged", ", ".join(map(str, dup[:5]))
+        )
     out = _as_districts(g, ids, area)
     if out.empty:
         raise SpatialError(
             "no district overlaps the OSM extract",
-            problems=[Problem("the districts lie outside the extract's area; check the files and their CRS", src)],
+            problems=[
+                Problem(
+                    "the districts lie outside the extract's area; check the files and their CRS",
+                    src,
+                )
+            ],
         )
     lost = sorted(set(ids) - set(out.district))
     if lost:
-        logger.warning("%d district(s) lie outside the extract and are dropped: %s", len(lost), ", ".join(lost[:10]))
+        logger.warning(
+            "%d district(s) lie outside the extract and are dropped: %s",
+            len(lost),
+            ", ".join(lost[:10]),
+        )
     return out
 
 
-def admin_districts(osm: OSMData, level: int, area: BaseGeometry, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def admin_districts(
+    osm: OSMData, level: int, area: BaseGeometry, crs: pyproj.CRS
+) -> gpd.GeoDataFrame:
     """Districts from OSM ``boundary=administrative`` polygons of ``admin_level=level``.
 
     Returns an empty frame when the extract has none at that level.
@@ -302,14 +372,19 @@ def admin_districts(osm: OSMData, level: int, area: BaseGeometry, crs: pyproj.CR
         return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     tags = f["tags"].tolist()
     mask = np.array(
-        [t.get("boundary") == "administrative" and str(t.get("admin_level")) == str(level) for t in tags], bool
+        [
+            t.get("boundary") == "administrative" and str(t.get("admin_level")) == str(level)
+            for t in tags
+        ],
+        bool,
     )
     mask &= f.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     g = f[mask].to_crs(crs)
     if g.empty:
         return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     names = pd.Series(
-        [t.get("name") or f"osm{int(i)}" for t, i in zip(g["tags"], g["osm_id"], strict=True)], index=g.index
+        [t.get("name") or f"osm{int(i)}" for t, i in zip(g["tags"], g["osm_id"], strict=True)],
+        index=g.index,
     )
     return _as_districts(g, names, area)
 
@@ -339,16 +414,25 @@ def homes_from_population(
         Points with a ``weight`` column (persons).
     """
     src = layer.attrs.get("source", "population")
-    col = column or next((c for c in layer.columns if c.lower() in {"population", "pop", "pop_total", "人口"}), None)
+    col = column or next(
+        (c for c in layer.columns if c.lower() in {"population", "pop", "pop_total", "人口"}), None
+    )
     if col is None or col not in layer.columns:
         raise SpatialError(
             "population column not found",
-            problems=[Problem(f"expected a 'population' column (or --population-column), found {list(layer.columns)}", src)],
+            problems=[
+                Problem(
+                    f"expected a 'population' column (or --population-column), found {list(layer.columns)}",
+                    src,
+                )
+            ],
         )
     pop = pd.to_numeric(layer[col], errors="coerce")
     bad = pop.isna() | (pop < 0)
     if bad.any():
-        logger.warning("%d population value(s) missing or negative in %s; treated as 0", int(bad.sum()), src)
+        logger.warning(
+            "%d population value(s) missing or negative in %s; treated as 0", int(bad.sum()), src
+        )
     g = layer.assign(_pop=pop.fillna(0).clip(lower=0)).to_crs(crs)
     types = g.geometry.geom_type
     points = g[types == "Point"]
@@ -363,10 +447,11 @@ def homes_from_population(
         if part.is_empty or part.area == 0 or geom.area == 0:
             continue
         minx, miny, maxx, maxy = part.bounds
-        gx, gy = np.meshgrid(
-            np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
+        mgx, mgy = np.meshgrid(
+            np.arange(minx + spacing_m / 2, maxx, spacing_m),
+            np.arange(miny + spacing_m / 2, maxy, spacing_m),
         )
-        gx, gy = gx.ravel(), gy.ravel()
+        gx, gy = mgx.ravel(), mgy.ravel()
         ok = shapely.contains_xy(part, gx, gy)
         gx, gy = gx[ok], gy[ok]
         if gx.size == 0:
@@ -377,7 +462,9 @@ def homes_from_population(
         ys.append(gy)
         ws.append(np.full(gx.size, p * share / gx.size))
     x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
-    return gpd.GeoDataFrame({"weight": w, "source": "population"}, geometry=gpd.points_from_xy(x, y), crs=crs)
+    return gpd.GeoDataFrame(
+        {"weight": w, "source": "population"}, geometry=gpd.points_from_xy(x, y), crs=crs
+    )
 
 
 def homes_from_buildings(
@@ -390,7 +477,9 @@ def homes_from_buildings(
     and lies in residential land use.
     """
     if buildings.empty:
-        return gpd.GeoDataFrame({"weight": [], "source": []}, geometry=gpd.GeoSeries([], crs=buildings.crs))
+        return gpd.GeoDataFrame(
+            {"weight": [], "source": []}, geometry=gpd.GeoSeries([], crs=buildings.crs)
+        )
     tags = buildings["tags"].tolist()
     kind = np.array([t.get("building", "") for t in tags], dtype=object)
     res = np.isin(kind, list(config.residential_buildings))

@@ -47,7 +47,9 @@ def read_batch(path: str | Path) -> pd.DataFrame:
     if problems:
         raise SpatialError("invalid batch list", problems=problems)
     if table.empty:
-        raise SpatialError("the batch list has no rows", problems=[Problem("add one row per city", str(p))])
+        raise SpatialError(
+            "the batch list has no rows", problems=[Problem("add one row per city", str(p))]
+        )
     dup = table.city[table.city.duplicated()].tolist()
     if dup:
         problems.append(Problem(f"city names repeat: {dup}", str(p)))
@@ -88,7 +90,9 @@ def _kwargs(row: dict[str, str]) -> dict[str, Any]:
     return kw
 
 
-def run_city(row: dict[str, str], out: str, maps: bool = True) -> tuple[str, pd.DataFrame | None, str | None]:
+def run_city(
+    row: dict[str, str], out: str, maps: bool = True
+) -> tuple[str, pd.DataFrame | None, str | None]:
     """Run one city of a batch (a Dask task).
 
     Returns
@@ -194,9 +198,13 @@ def run_batch(
             if cluster is not None:
                 cluster.close()
         if not results:
-            raise SpatialError("every city of the batch failed", problems=[Problem(e, c) for c, e in errors])
+            raise SpatialError(
+                "every city of the batch failed", problems=[Problem(e, c) for c, e in errors]
+            )
         order = {r["city"]: i for i, r in enumerate(rows)}
-        gathered = pd.concat(sorted(results, key=lambda t: order[t["city"].iloc[0]]), ignore_index=True)
+        gathered = pd.concat(
+            sorted(results, key=lambda t: order[t["city"].iloc[0]]), ignore_index=True
+        )
         gathered.to_csv(tmp / "indicators.csv", index=False, float_format="%.6g")
         pd.DataFrame(errors, columns=["city", "error"]).to_csv(tmp / "errors.csv", index=False)
     return gathered

@@ -123,46 +123,73 @@ def load_facility_config(path: str | Path | None = None) -> FacilityConfig:
         Listing every problem in the file.
     """
     if path is None:
-        text = importlib.resources.files("citycheckup.spatial").joinpath("facilities.yaml").read_text("utf-8")
+        text = (
+            importlib.resources.files("citycheckup.spatial")
+            .joinpath("facilities.yaml")
+            .read_text("utf-8")
+        )
         where = "facilities.yaml (builtin)"
     else:
         p = Path(path)
         if not p.is_file():
-            raise SpatialError("facility mapping not found", problems=[Problem("no such file", str(p))])
+            raise SpatialError(
+                "facility mapping not found", problems=[Problem("no such file", str(p))]
+            )
         text = p.read_text("utf-8")
         where = str(p)
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpatialError("facility mapping is not valid YAML", problems=[Problem(str(exc), where)]) from exc
+        raise SpatialError(
+            "facility mapping is not valid YAML", problems=[Problem(str(exc), where)]
+        ) from exc
     return _parse(raw, where)
 
 
 def _parse(raw: Any, where: str) -> FacilityConfig:
     problems: list[Problem] = []
     if not isinstance(raw, dict):
-        raise SpatialError("facility mapping must be a YAML mapping", problems=[Problem("top level", where)])
+        raise SpatialError(
+            "facility mapping must be a YAML mapping", problems=[Problem("top level", where)]
+        )
     cats_raw = raw.get("categories")
     categories: dict[str, list[Rule]] = {}
     polygon: set[str] = set()
     labels: dict[str, str] = {}
     if not isinstance(cats_raw, dict) or not cats_raw:
-        problems.append(Problem("'categories' must map names to {match: [...]}", f"{where}: categories"))
+        problems.append(
+            Problem("'categories' must map names to {match: [...]}", f"{where}: categories")
+        )
         cats_raw = {}
     for name, spec in cats_raw.items():
         loc = f"{where}: categories.{name}"
         if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
             problems.append(Problem("category names must be ASCII identifiers", loc))
             continue
-        if not isinstance(spec, dict) or not isinstance(spec.get("match"), list) or not spec["match"]:
-            problems.append(Problem("needs a non-empty 'match' list of {key: [values] | true}", loc))
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("match"), list)
+            or not spec["match"]
+        ):
+            problems.append(
+                Problem("needs a non-empty 'match' list of {key: [values] | true}", loc)
+            )
             continue
         rules: list[Rule] = []
         for i, rule in enumerate(spec["match"]):
-            if not isinstance(rule, dict) or not rule or not all(
-                v is True or (isinstance(v, list) and all(isinstance(x, str) for x in v)) for v in rule.values()
+            if (
+                not isinstance(rule, dict)
+                or not rule
+                or not all(
+                    v is True or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                    for v in rule.values()
+                )
             ):
-                problems.append(Problem("a rule maps tag keys to a list of strings or true", f"{loc}.match[{i}]"))
+                problems.append(
+                    Problem(
+                        "a rule maps tag keys to a list of strings or true", f"{loc}.match[{i}]"
+                    )
+                )
                 continue
             rules.append({str(k): (v if v is True else list(v)) for k, v in rule.items()})
         categories[name] = rules
@@ -185,13 +212,20 @@ def _parse(raw: Any, where: str) -> FacilityConfig:
             continue
         unknown = [c for c in cats if c not in categories]
         if unknown:
-            problems.append(Problem(f"unknown categories {unknown}; define them under 'categories'", loc))
+            problems.append(
+                Problem(f"unknown categories {unknown}; define them under 'categories'", loc)
+            )
             continue
         if not (str(name).isascii() and str(name).replace("_", "").isalnum()):
-            problems.append(Problem("life circle names must be ASCII letters/digits such as 15min", loc))
+            problems.append(
+                Problem("life circle names must be ASCII letters/digits such as 15min", loc)
+            )
         circles.append(LifeCircle(str(name), float(d), tuple(cats)))
     parks = raw.get("parks") or {}
-    service = {int(k): float((v or {}).get("min_area_m2", 0)) for k, v in (parks.get("service") or {}).items()}
+    service = {
+        int(k): float((v or {}).get("min_area_m2", 0))
+        for k, v in (parks.get("service") or {}).items()
+    }
     transit = raw.get("transit") or {}
     res = raw.get("residential") or {}
     if problems:
@@ -204,7 +238,9 @@ def _parse(raw: Any, where: str) -> FacilityConfig:
         park_access_buffer_m=float(parks.get("access_buffer_m", 30)),
         bus_stop_m=float(transit.get("bus_stop_m", 500)),
         rail_station_m=float(transit.get("rail_station_m", 1000)),
-        residential_buildings=frozenset(res.get("building", ["residential", "apartments", "house"])),
+        residential_buildings=frozenset(
+            res.get("building", ["residential", "apartments", "house"])
+        ),
         generic_building_landuse=frozenset(res.get("generic_building_in", ["residential"])),
         default_levels=float(res.get("default_levels", 1)),
         labels=labels,

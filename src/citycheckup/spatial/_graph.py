@@ -115,7 +115,9 @@ class WalkGraph:
         else:
             la = np.asarray(length, dtype=np.float64)
             if la.shape != ua.shape:
-                problems.append(Problem(f"length has {la.shape[0]} values for {ua.shape[0]} edges", "edges"))
+                problems.append(
+                    Problem(f"length has {la.shape[0]} values for {ua.shape[0]} edges", "edges")
+                )
             elif la.size and (not np.all(np.isfinite(la)) or la.min() < 0):
                 problems.append(Problem("edge lengths must be finite and non-negative", "edges"))
         if problems:
@@ -130,7 +132,11 @@ class WalkGraph:
             first = np.ones(a.size, dtype=bool)
             first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
             a, b, w = a[first], b[first], w[first]
-        ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids, dtype=np.int64)
+        ids = (
+            np.arange(n, dtype=np.int64)
+            if node_ids is None
+            else np.asarray(node_ids, dtype=np.int64)
+        )
         return cls(x=xa, y=ya, u=a, v=b, length=w, node_ids=ids)
 
     @property
@@ -163,7 +169,10 @@ class WalkGraph:
     def edge_lines(self) -> NDArray[np.object_]:
         """Edges as shapely LineStrings (for snapping)."""
         coords = np.stack(
-            [np.column_stack([self.x[self.u], self.y[self.u]]), np.column_stack([self.x[self.v], self.y[self.v]])],
+            [
+                np.column_stack([self.x[self.u], self.y[self.u]]),
+                np.column_stack([self.x[self.v], self.y[self.v]]),
+            ],
             axis=1,
         )
         return shapely.linestrings(coords)
@@ -374,7 +383,11 @@ def along_network_distances(
     nodes, offsets = _snap_sources(graph, destinations)
     if node_sources is not None:
         extra = np.asarray(node_sources, dtype=np.int64).ravel()
-        extra_off = np.zeros(extra.size) if node_offsets is None else np.asarray(node_offsets, np.float64).ravel()
+        extra_off = (
+            np.zeros(extra.size)
+            if node_offsets is None
+            else np.asarray(node_offsets, np.float64).ravel()
+        )
         nodes = np.concatenate([nodes, extra])
         offsets = np.concatenate([offsets, extra_off])
     if nodes.size == 0:
@@ -388,7 +401,11 @@ def along_network_distances(
     # Same-edge shortcut (the path that never reaches an end node).
     dest_ok = destinations.snapped
     de = pd.DataFrame(
-        {"edge": destinations.edge[dest_ok], "t_d": destinations.t[dest_ok], "off_d": destinations.offset[dest_ok]}
+        {
+            "edge": destinations.edge[dest_ok],
+            "t_d": destinations.t[dest_ok],
+            "off_d": destinations.offset[dest_ok],
+        }
     )
     oe = pd.DataFrame({"edge": e, "t_o": t, "off_o": off, "i": np.arange(e.size)})
     both = oe.merge(de, on="edge", how="inner")
@@ -396,7 +413,8 @@ def along_network_distances(
         direct = (
             both["off_o"].to_numpy()
             + both["off_d"].to_numpy()
-            + np.abs(both["t_o"].to_numpy() - both["t_d"].to_numpy()) * graph.length[both["edge"].to_numpy()]
+            + np.abs(both["t_o"].to_numpy() - both["t_d"].to_numpy())
+            * graph.length[both["edge"].to_numpy()]
         )
         best = pd.Series(direct).groupby(both["i"].to_numpy()).min()
         idx = best.index.to_numpy()

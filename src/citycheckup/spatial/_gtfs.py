@@ -20,9 +20,19 @@ _HIGH = {1, 2, 4, 7, 12}
 
 
 def _mode(route_type: int) -> str | None:
-    if route_type in _LOW or 700 <= route_type < 800 or 900 <= route_type < 1000 or 800 <= route_type < 900:
+    if (
+        route_type in _LOW
+        or 700 <= route_type < 800
+        or 900 <= route_type < 1000
+        or 800 <= route_type < 900
+    ):
         return "bus_stop"
-    if route_type in _HIGH or 100 <= route_type < 200 or 400 <= route_type < 500 or 1000 <= route_type < 1300:
+    if (
+        route_type in _HIGH
+        or 100 <= route_type < 200
+        or 400 <= route_type < 500
+        or 1000 <= route_type < 1300
+    ):
         return "rail_station"
     return None
 
@@ -64,7 +74,9 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
                 if not readers[name].is_file():
                     problems.append(Problem(f"missing {name}", str(p)))
                     continue
-                tables[name] = pd.read_csv(readers[name], dtype=str, usecols=lambda c: c.strip() in cols)
+                tables[name] = pd.read_csv(
+                    readers[name], dtype=str, usecols=lambda c, cols=cols: c.strip() in cols
+                )
         else:
             with zipfile.ZipFile(p) as zf:
                 names = {Path(n).name: n for n in zf.namelist()}
@@ -78,8 +90,16 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
                             dtype=str,
                             usecols=lambda c, cols=cols: c.strip() in cols,
                         )
-    except (zipfile.BadZipFile, FileNotFoundError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise SpatialError("cannot read the GTFS feed", problems=[Problem(str(exc), str(p))]) from exc
+    except (
+        zipfile.BadZipFile,
+        FileNotFoundError,
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as exc:
+        raise SpatialError(
+            "cannot read the GTFS feed", problems=[Problem(str(exc), str(p))]
+        ) from exc
     for name, cols in need.items():
         if name in tables:
             t = tables[name]
@@ -97,10 +117,14 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
     st = tables["stop_times.txt"][["trip_id", "stop_id"]].drop_duplicates()
     served = st.merge(trips[["trip_id", "category"]], on="trip_id").dropna(subset=["category"])
     served = served[["stop_id", "category"]].drop_duplicates()
-    stops = tables["stops.txt"].assign(
-        stop_lat=lambda s: pd.to_numeric(s.stop_lat, errors="coerce"),
-        stop_lon=lambda s: pd.to_numeric(s.stop_lon, errors="coerce"),
-    ).dropna(subset=["stop_lat", "stop_lon"])
+    stops = (
+        tables["stops.txt"]
+        .assign(
+            stop_lat=lambda s: pd.to_numeric(s.stop_lat, errors="coerce"),
+            stop_lon=lambda s: pd.to_numeric(s.stop_lon, errors="coerce"),
+        )
+        .dropna(subset=["stop_lat", "stop_lon"])
+    )
     out = served.merge(stops[["stop_id", "stop_lat", "stop_lon"]], on="stop_id", how="inner")
     return gpd.GeoDataFrame(
         out[["stop_id", "category"]].reset_index(drop=True),

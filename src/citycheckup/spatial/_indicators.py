@@ -147,7 +147,9 @@ def building_coverage_ratio(
     land = pd.Series(districts.geometry.area.to_numpy(), index=districts["district"].tolist())
     out = 100.0 * fp / land
     union = shapely.union_all(shapely.make_valid(buildings.to_numpy())) if len(buildings) else None
-    out[ALL] = 100.0 * (shapely.intersection(union, area).area if union is not None else 0.0) / area.area
+    out[ALL] = (
+        100.0 * (shapely.intersection(union, area).area if union is not None else 0.0) / area.area
+    )
     return out
 
 
@@ -212,7 +214,9 @@ def carriageway_weights(
     norm = np.hypot(vec[:, 0], vec[:, 1])
     norm[norm == 0] = 1
     unit = vec / norm[:, None]
-    cls = np.array([str(h).removesuffix("_link") for h in np.asarray(highway, dtype=object)], dtype=object)
+    cls = np.array(
+        [str(h).removesuffix("_link") for h in np.asarray(highway, dtype=object)], dtype=object
+    )
     ways = np.asarray(way_id)
     idx = np.flatnonzero(ow)
     tree = cKDTree(mid[idx])
@@ -253,7 +257,9 @@ def road_network_density(
         for name, poly in zip(names, polys, strict=True):
             hit = tree.query(poly, predicate="intersects")
             if hit.size:
-                length[name] = float((shapely.length(shapely.intersection(geoms[hit], poly)) * w[hit]).sum())
+                length[name] = float(
+                    (shapely.length(shapely.intersection(geoms[hit], poly)) * w[hit]).sum()
+                )
     land_km2 = pd.Series(shapely.area(polys) / 1e6, index=names)
     out = (length / 1000.0) / land_km2
     out[ALL] = float((shapely.length(geoms) * w).sum()) / 1000.0 / (area.area / 1e6)
@@ -294,7 +300,11 @@ def consolidated_intersections(
     pts = np.c_[xa[nodes], ya[nodes]]
     close = cKDTree(pts).query_pairs(tolerance_m, output_type="ndarray")
     m = nodes.size
-    adj = coo_array((np.ones(len(close)), (close[:, 0], close[:, 1])), shape=(m, m)) if len(close) else coo_array((m, m))
+    adj = (
+        coo_array((np.ones(len(close)), (close[:, 0], close[:, 1])), shape=(m, m))
+        if len(close)
+        else coo_array((m, m))
+    )
     _, labels = connected_components(adj, directed=False)
     cx = np.bincount(labels, weights=pts[:, 0]) / np.bincount(labels)
     cy = np.bincount(labels, weights=pts[:, 1]) / np.bincount(labels)

@@ -5,19 +5,23 @@ from __future__ import annotations
 import html
 import json
 import logging
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
+import matplotlib.colors as mcolors
+import matplotlib.patheffects as patheffects
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 
 if TYPE_CHECKING:
     from citycheckup.spatial._pipeline import SpatialResult
@@ -61,14 +65,32 @@ def indicator_maps(result: SpatialResult, folder: Path) -> list[str]:
     codes = [c for c in table.columns if c != "year"]
     reasons = result.missing.groupby(["district", "indicator"])["reason"].first().to_dict()
     written: list[str] = []
-    canvas = _Canvas(result)
-    for code in codes:
-        unit = result.units.get(code, "")
-        canvas.draw(code, unit, folder / f"{code}.png")
-        (folder / f"{code}.html").write_text(_html(result, code, unit, reasons), encoding="utf-8")
-        written += [f"{folder.name}/{code}.png", f"{folder.name}/{code}.html"]
-    canvas.close()
+    with matplotlib.rc_context({"font.family": _font_families()}), warnings.catch_warnings():
+        # District names in a script no installed font covers render as boxes; the
+        # values and codes (ASCII) stay readable, so the missing-glyph warning is not an error.
+        warnings.filterwarnings(
+            "ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning
+        )
+        canvas = _Canvas(result)
+        for code in codes:
+            unit = result.units.get(code, "")
+            canvas.draw(code, unit, folder / f"{code}.png")
+            (folder / f"{code}.html").write_text(
+                _html(result, code, unit, reasons), encoding="utf-8"
+            )
+            written += [f"{folder.name}/{code}.png", f"{folder.name}/{code}.html"]
+        canvas.close()
     return written
+
+
+def _font_families() -> list[str]:
+    """DejaVu Sans with a CJK fallback when one is installed (Chinese district names)."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [n for n in ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+                       "SimHei", "Microsoft YaHei") if n in names]  # fmt: skip
+    return ["DejaVu Sans", *cjk[:1]]
 
 
 class _Canvas:
@@ -77,7 +99,9 @@ class _Canvas:
     def __init__(self, result: SpatialResult) -> None:
         self.result = result
         d = result.districts
-        self.fig, self.ax = plt.subplots(figsize=(7.5, 7.5), dpi=110)
+        # A bare Figure (no pyplot): no global backend switch, no figure registry to leak into.
+        self.fig = Figure(figsize=(7.5, 7.5), dpi=110)
+        self.ax = self.fig.add_subplot()
         ax = self.ax
         paths = []
         for geom in d.geometry:
@@ -88,8 +112,16 @@ class _Canvas:
                 for ring in [poly.exterior, *poly.interiors]:
                     c = np.asarray(ring.coords)
                     verts.append(c)
-                    codes.append(np.r_[MplPath.MOVETO, np.full(len(c) - 2, MplPath.LINETO), MplPath.CLOSEPOLY])
-            paths.append(MplPath(np.concatenate(verts), np.concatenate(codes)) if verts else MplPath(np.zeros((1, 2))))
+                    codes.append(
+                        np.r_[
+                            MplPath.MOVETO, np.full(len(c) - 2, MplPath.LINETO), MplPath.CLOSEPOLY
+                        ]
+                    )
+            paths.append(
+                MplPath(np.concatenate(verts), np.concatenate(codes))
+                if verts
+                else MplPath(np.zeros((1, 2)))
+            )
         self.polys = PathCollection(paths, edgecolor="white", linewidth=0.8)
         ax.add_collection(self.polys)
         if result.network is not None and len(result.network):
@@ -105,7 +137,7 @@ class _Canvas:
         ax.set_aspect("equal")
         ax.set_axis_off()
         _scalebar(ax)
-        self.labels = []
+        self.labels: list[tuple[str, Text] | None] = []
         big = d.geometry.area.max() if len(d) else 0
         for name, geom in zip(d["district"], d.geometry, strict=True):
             if geom.area < 0.2 * big:
@@ -116,7 +148,7 @@ class _Canvas:
                 p.x, p.y, name, ha="center", va="center", fontsize=6.5, color="black",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
             )))  # fmt: skip
-        self.sm = plt.cm.ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=plt.get_cmap(_CMAP))
+        self.sm = ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=matplotlib.colormaps[_CMAP])
         self.cb = self.fig.colorbar(self.sm, ax=ax, fraction=0.04, pad=0.02, shrink=0.8)
         self.fig.text(0.99, 0.01, ATTRIBUTION, ha="right", va="bottom", fontsize=7, color="#333333")
         self.legend = ax.legend(
@@ -128,9 +160,9 @@ class _Canvas:
         d = self.result.districts
         values = d[code].to_numpy(float)
         norm = _norm(values, unit)
-        cmap = plt.get_cmap(_CMAP)
+        cmap = matplotlib.colormaps[_CMAP]
         colors = [cmap(norm(v)) if np.isfinite(v) else mcolors.to_rgba(_MISSING) for v in values]
-        self.polys.set_facecolors(colors)
+        self.polys.set_facecolor(colors)
         for item, val in zip(self.labels, values, strict=True):
             if item is not None:
                 item[1].set_text(f"{item[0]}\n{_fmt(val, unit)}")
@@ -143,7 +175,7 @@ class _Canvas:
         self.fig.savefig(path, bbox_inches="tight")
 
     def close(self) -> None:
-        plt.close(self.fig)
+        self.fig.clear()
 
 
 def _outline(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +190,7 @@ def _outline(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(xs), np.asarray(ys)
 
 
-def _scalebar(ax: plt.Axes) -> None:
+def _scalebar(ax: Axes) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     span = x1 - x0
@@ -168,12 +200,16 @@ def _scalebar(ax: plt.Axes) -> None:
             length *= m
             break
     bx, by = x0 + 0.04 * span, y0 + 0.04 * (y1 - y0)
-    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2)
+    halo = [patheffects.withStroke(linewidth=4, foreground="white")]
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2, path_effects=halo)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx + length / 2, by + 0.01 * (y1 - y0), label, ha="center", va="bottom", fontsize=7)
+    ax.text(bx + length / 2, by + 0.01 * (y1 - y0), label, ha="center", va="bottom", fontsize=7,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
 
 
-def _svg_path(geom: shapely.Geometry, tx: callable, ty: callable) -> str:  # type: ignore[valid-type]
+def _svg_path(
+    geom: shapely.Geometry, tx: Callable[[float], float], ty: Callable[[float], float]
+) -> str:
     parts = []
     for poly in shapely.get_parts(geom):
         if poly.geom_type != "Polygon":
@@ -200,7 +236,7 @@ def _html(result: SpatialResult, code: str, unit: str, reasons: dict[tuple[str, 
 
     values = d[code].to_numpy(float)
     norm = _norm(values, unit)
-    cmap = plt.get_cmap(_CMAP)
+    cmap = matplotlib.colormaps[_CMAP]
     shapes = []
     for name, geom, val in zip(d["district"], d.geometry, values, strict=True):
         fill = mcolors.to_hex(cmap(norm(val))) if np.isfinite(val) else _MISSING
@@ -215,10 +251,13 @@ def _html(result: SpatialResult, code: str, unit: str, reasons: dict[tuple[str, 
     if result.network is not None and len(result.network):
         c = shapely.get_coordinates(result.network.to_numpy())
         segs = c.reshape(-1, 2, 2)
-        net = " ".join(f"M{tx(a[0]):.0f},{ty(a[1]):.0f}L{tx(b[0]):.0f},{ty(b[1]):.0f}" for a, b in segs)
+        net = " ".join(
+            f"M{tx(a[0]):.0f},{ty(a[1]):.0f}L{tx(b[0]):.0f},{ty(b[1]):.0f}" for a, b in segs
+        )
     all_val = float(result.indicators.set_index("district").loc["ALL", code])
     stops = "".join(
-        f'<stop offset="{k / 10:.1f}" stop-color="{mcolors.to_hex(cmap(k / 10))}"/>' for k in range(11)
+        f'<stop offset="{k / 10:.1f}" stop-color="{mcolors.to_hex(cmap(k / 10))}"/>'
+        for k in range(11)
     )
     legend = json.dumps([f"{norm.vmin:g}", f"{norm.vmax:g}"])
     title = html.escape(code)
@@ -232,12 +271,12 @@ body{{font-family:sans-serif;margin:12px;color:#222}} #map{{border:1px solid #cc
 <h3>{title} <small>({html.escape(unit)}) — whole area: {html.escape(_fmt(all_val, unit))}</small></h3>
 <div id="info">Hover a district; scroll to zoom, drag to pan.</div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.1f} {height:.1f}">
-<g>{''.join(shapes)}</g>
+<g>{"".join(shapes)}</g>
 <path d="{net}" fill="none" stroke="#000" stroke-opacity="0.35" stroke-width="0.4" pointer-events="none" vector-effect="non-scaling-stroke"/>
 </svg>
-<svg width="320" height="40" xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g">{stops}</linearGradient></defs>
+<div><svg width="320" height="40" xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g">{stops}</linearGradient></defs>
 <rect x="10" y="5" width="300" height="12" fill="url(#g)"/><text x="10" y="32" font-size="11" id="lo"></text>
-<text x="310" y="32" font-size="11" text-anchor="end" id="hi"></text></svg>
+<text x="310" y="32" font-size="11" text-anchor="end" id="hi"></text></svg></div>
 <div><span style="display:inline-block;width:14px;height:10px;background:{_MISSING}"></span> <small>missing value (reason in the tooltip and in missing.csv)</small></div>
 <p><small>{html.escape(ATTRIBUTION)}. Map made with citycheckup; no external resources.</small></p>
 <script>

@@ -8,6 +8,7 @@ their full tag dictionaries, all in WGS-84.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import json
 import logging
@@ -83,7 +84,9 @@ class OSMData:
         """Bounding box of the nodes used by walk and road segments."""
         if self.nodes.empty:
             return None
-        return box(self.nodes.lon.min(), self.nodes.lat.min(), self.nodes.lon.max(), self.nodes.lat.max())
+        return box(
+            self.nodes.lon.min(), self.nodes.lat.min(), self.nodes.lon.max(), self.nodes.lat.max()
+        )
 
 
 def read_osm(path: str | Path) -> OSMData:
@@ -106,9 +109,13 @@ def read_osm(path: str | Path) -> OSMData:
     """
     p = Path(path)
     if not p.is_file():
-        raise SpatialError("OSM extract not found", problems=[Problem("no such file; check --osm", str(p))])
+        raise SpatialError(
+            "OSM extract not found", problems=[Problem("no such file; check --osm", str(p))]
+        )
     if p.stat().st_size == 0:
-        raise SpatialError("OSM extract is empty", problems=[Problem("the file has 0 bytes", str(p))])
+        raise SpatialError(
+            "OSM extract is empty", problems=[Problem("the file has 0 bytes", str(p))]
+        )
     name = p.name.lower()
     if name.endswith(".pbf"):
         return _read_pbf(p)
@@ -133,9 +140,8 @@ def is_walkable(tags: Mapping[str, str]) -> bool:
         return False
     if tags.get("foot") in _NO_ACCESS:
         return False
-    if tags.get("access") in _NO_ACCESS and tags.get("foot") not in {"yes", "designated", "permissive"}:
-        return False
-    return True
+    allowed = {"yes", "designated", "permissive"}
+    return not (tags.get("access") in _NO_ACCESS and tags.get("foot") not in allowed)
 
 
 def is_road(tags: Mapping[str, str]) -> bool:
@@ -148,12 +154,20 @@ def _segments(
 ) -> pd.DataFrame:
     lens = np.array([max(len(r) - 1, 0) for r in refs], dtype=np.int64)
     if lens.sum() == 0:
-        cols = {"u": np.empty(0, np.int64), "v": np.empty(0, np.int64), "way_id": np.empty(0, np.int64)}
+        cols = {
+            "u": np.empty(0, np.int64),
+            "v": np.empty(0, np.int64),
+            "way_id": np.empty(0, np.int64),
+        }
         cols.update({k: np.empty(0, object) for k in extra})
         return pd.DataFrame(cols)
     u = np.concatenate([np.asarray(r[:-1], np.int64) for r in refs if len(r) > 1])
     v = np.concatenate([np.asarray(r[1:], np.int64) for r in refs if len(r) > 1])
-    data: dict[str, Any] = {"u": u, "v": v, "way_id": np.repeat(np.asarray(way_ids, np.int64), lens)}
+    data: dict[str, Any] = {
+        "u": u,
+        "v": v,
+        "way_id": np.repeat(np.asarray(way_ids, np.int64), lens),
+    }
     for k, vals in extra.items():
         data[k] = np.repeat(np.asarray(vals, dtype=object), lens)
     return pd.DataFrame(data)
@@ -162,7 +176,9 @@ def _segments(
 def _features_frame(rows: list[tuple[str, int, dict[str, str], Any]]) -> gpd.GeoDataFrame:
     if not rows:
         return gpd.GeoDataFrame(
-            {"osm_type": [], "osm_id": [], "tags": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84
+            {"osm_type": [], "osm_id": [], "tags": []},
+            geometry=gpd.GeoSeries([], crs=WGS84),
+            crs=WGS84,
         )
     t, i, tags, geom = zip(*rows, strict=True)
     return gpd.GeoDataFrame(
@@ -181,7 +197,7 @@ def _open(p: Path) -> IO[bytes]:
     if name.endswith(".bz2"):
         return bz2.open(p, "rb")
     if name.endswith(".gz"):
-        return gzip.open(p, "rb")
+        return gzip.open(p, "rb")  # type: ignore[return-value]
     return open(p, "rb")
 
 
@@ -213,7 +229,10 @@ def _read_xml(p: Path) -> OSMData:
                     ways.append((int(el.get("id")), refs, tags))  # type: ignore[arg-type]
                     el.clear()
                 elif tag == "relation":
-                    members = [(m.get("type"), int(m.get("ref")), m.get("role") or "") for m in el.iter("member")]
+                    members = [
+                        (m.get("type"), int(m.get("ref")), m.get("role") or "")
+                        for m in el.iter("member")
+                    ]
                     tags = {t.get("k"): t.get("v") for t in el.iter("tag")}
                     relations.append((int(el.get("id")), members, tags))  # type: ignore[arg-type]
                     el.clear()
@@ -229,7 +248,9 @@ def _read_xml(p: Path) -> OSMData:
             problems=[Problem(f"the file is corrupt or not OSM XML ({exc})", str(p))],
         ) from exc
     if not saw_osm:
-        raise SpatialError("not an OSM XML file", problems=[Problem("no <osm> root element", str(p))])
+        raise SpatialError(
+            "not an OSM XML file", problems=[Problem("no <osm> root element", str(p))]
+        )
 
     nodes = pd.DataFrame(
         {"lon": np.fromiter(node_lon.values(), float, len(node_lon)),
@@ -238,34 +259,48 @@ def _read_xml(p: Path) -> OSMData:
     )  # fmt: skip
     known = set(node_lon)
 
-    def complete(refs: list[int]) -> list[int]:
-        # API exports can miss nodes of ways; keep the longest runs of known nodes only.
-        return [r for r in refs if r in known]
+    def runs(refs: list[int]) -> list[list[int]]:
+        # Extracts can miss nodes of ways: split at the gaps rather than bridge them.
+        out: list[list[int]] = [[]]
+        for r in refs:
+            if r in known:
+                out[-1].append(r)
+            elif out[-1]:
+                out.append([])
+        return [run for run in out if len(run) >= 2]
 
     w_ids, w_refs, w_hw = [], [], []
     r_ids, r_refs, r_hw, r_ow, r_name = [], [], [], [], []
     feature_rows: list[tuple[str, int, dict[str, str], Any]] = []
     way_lines: dict[int, list[int]] = {}
-    for wid, refs, tags in ways:
-        refs = complete(refs)
-        way_lines[wid] = refs
-        if len(refs) < 2:
+    for wid, all_refs, tags in ways:
+        pieces = runs(all_refs)
+        if not pieces:
             continue
-        if is_walkable(tags):
-            w_ids.append(wid)
-            w_refs.append(refs)
-            w_hw.append(tags.get("highway"))
-        if is_road(tags):
-            r_ids.append(wid)
-            r_refs.append(refs)
-            r_hw.append(tags.get("highway"))
-            r_ow.append(tags.get("oneway", ""))
-            r_name.append(tags.get("name", ""))
+        refs = max(pieces, key=len)
+        way_lines[wid] = refs if len(pieces) == 1 else []
+        for piece in pieces:
+            if is_walkable(tags):
+                w_ids.append(wid)
+                w_refs.append(piece)
+                w_hw.append(tags.get("highway"))
+            if is_road(tags):
+                r_ids.append(wid)
+                r_refs.append(piece)
+                r_hw.append(tags.get("highway"))
+                r_ow.append(tags.get("oneway", ""))
+                r_name.append(tags.get("name", ""))
+        if len(pieces) > 1:
+            continue  # an incomplete way is no usable feature geometry
         if any(k in tags for k in FEATURE_KEYS) and not _is_plain_street(tags):
             coords = [(node_lon[r], node_lat[r]) for r in refs]
             closed = refs[0] == refs[-1] and len(refs) >= 4
             geom: Any
-            if closed and tags.get("area") != "no" and not (tags.get("highway") and tags.get("area") != "yes"):
+            if (
+                closed
+                and tags.get("area") != "no"
+                and not (tags.get("highway") and tags.get("area") != "yes")
+            ):
                 geom = Polygon(coords)
                 if not geom.is_valid:
                     geom = shapely.make_valid(geom)
@@ -276,7 +311,9 @@ def _read_xml(p: Path) -> OSMData:
         if any(k in tags for k in FEATURE_KEYS):
             feature_rows.append(("node", nid, tags, shapely.Point(node_lon[nid], node_lat[nid])))
     for rid, members, tags in relations:
-        if tags.get("type") not in {"multipolygon", "boundary"} or not any(k in tags for k in FEATURE_KEYS):
+        if tags.get("type") not in {"multipolygon", "boundary"} or not any(
+            k in tags for k in FEATURE_KEYS
+        ):
             continue
         lines = []
         for mtype, ref, role in members:
@@ -303,8 +340,10 @@ def _read_xml(p: Path) -> OSMData:
 
 def _is_plain_street(tags: Mapping[str, str]) -> bool:
     # A highway way with no other feature key is a street, not a feature.
-    return "highway" in tags and tags.get("highway") not in {"bus_stop", "platform", "pedestrian"} and not any(
-        k in tags for k in FEATURE_KEYS if k != "highway"
+    return (
+        "highway" in tags
+        and tags.get("highway") not in {"bus_stop", "platform", "pedestrian"}
+        and not any(k in tags for k in FEATURE_KEYS if k != "highway")
     )
 
 
@@ -320,12 +359,14 @@ def _pyrosm_tags(frame: pd.DataFrame) -> list[dict[str, str]]:
     values = frame[cols].to_numpy(dtype=object) if cols else np.empty((len(frame), 0), dtype=object)
     extra = frame["tags"].tolist() if "tags" in frame.columns else [None] * len(frame)
     for row, ex in zip(values, extra, strict=True):
-        d = {c: str(val) for c, val in zip(cols, row, strict=True) if isinstance(val, str) or _present(val)}
+        d = {
+            c: str(val)
+            for c, val in zip(cols, row, strict=True)
+            if isinstance(val, str) or _present(val)
+        }
         if isinstance(ex, str) and ex:
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 d.update({k: str(v) for k, v in json.loads(ex).items()})
-            except json.JSONDecodeError:
-                pass
         elif isinstance(ex, dict):
             d.update({k: str(v) for k, v in ex.items()})
         out.append(d)
@@ -344,7 +385,9 @@ def _read_pbf(p: Path) -> OSMData:
     try:
         import pyrosm
     except ModuleNotFoundError as exc:  # pragma: no cover - optional extra
-        raise SpatialError("reading .osm.pbf needs pyrosm: pip install 'citycheckup[spatial]'") from exc
+        raise SpatialError(
+            "reading .osm.pbf needs pyrosm: pip install 'citycheckup[spatial]'"
+        ) from exc
     try:
         with warnings.catch_warnings():
             # pyrosm warns (UserWarning) when a layer is absent and then returns None; handled below.
@@ -354,7 +397,9 @@ def _read_pbf(p: Path) -> OSMData:
             osm = pyrosm.OSM(str(p))
             wn = osm.get_network("walking", nodes=True)
             rn = osm.get_network("driving", nodes=True)
-            keys = {k: True for k in FEATURE_KEYS if k not in {"building", "boundary", "highway"}}
+            keys: dict[str, bool | list[str]] = {
+                k: True for k in FEATURE_KEYS if k not in {"building", "boundary", "highway"}
+            }
             keys["highway"] = ["bus_stop", "platform", "pedestrian"]
             pois = osm.get_data_by_custom_criteria(custom_filter=keys, filter_type="keep",
                                                    keep_nodes=True, keep_ways=True, keep_relations=True)  # fmt: skip
@@ -366,7 +411,11 @@ def _read_pbf(p: Path) -> OSMData:
     except Exception as exc:  # pyrosm raises bare Exceptions/ValueErrors on corrupt input
         raise SpatialError(
             "cannot read the OSM PBF extract",
-            problems=[Problem(f"the file is corrupt or not an OSM PBF ({type(exc).__name__}: {exc})", str(p))],
+            problems=[
+                Problem(
+                    f"the file is corrupt or not an OSM PBF ({type(exc).__name__}: {exc})", str(p)
+                )
+            ],
         ) from exc
 
     node_frames = []
@@ -378,7 +427,11 @@ def _read_pbf(p: Path) -> OSMData:
     if wn is not None and wn[0] is not None and len(wn[1]):
         nodes_w, edges_w = wn
         node_frames.append(nodes_w[["id", "lon", "lat"]])
-        mask = edges_w["highway"].map(lambda h: isinstance(h, str) and h not in _NOT_WALKABLE).to_numpy(bool)
+        mask = (
+            edges_w["highway"]
+            .map(lambda h: isinstance(h, str) and h not in _NOT_WALKABLE)
+            .to_numpy(bool)
+        )
         ew = edges_w[mask]
         walk = pd.DataFrame({"u": ew.u.to_numpy(np.int64), "v": ew.v.to_numpy(np.int64),
                              "way_id": ew.id.to_numpy(np.int64), "highway": ew.highway.to_numpy(object)})  # fmt: skip

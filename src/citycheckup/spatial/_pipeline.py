@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from citycheckup import __version__
@@ -40,14 +39,20 @@ from citycheckup.spatial._graph import Snap, WalkGraph, along_network_distances,
 from citycheckup.spatial._gtfs import gtfs_stops
 from citycheckup.spatial._osm import WGS84, OSMData, read_osm
 
-__all__ = ["ATTRIBUTION", "SpatialResult", "compute_spatial", "run_spatial", "write_spatial_outputs"]
+__all__ = [
+    "ATTRIBUTION",
+    "SpatialResult",
+    "compute_spatial",
+    "run_spatial",
+    "write_spatial_outputs",
+]
 
 logger = logging.getLogger(__name__)
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 EUCLIDEAN = "_euclidean"
 
-LayerInput = str | Path | gpd.GeoDataFrame | None
+LayerInput: TypeAlias = str | Path | gpd.GeoDataFrame | None
 
 
 @dataclass
@@ -96,7 +101,9 @@ class _Missing:
         self.rows.append((district, code, reason))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["district", "indicator", "reason"]).drop_duplicates()
+        return pd.DataFrame(
+            self.rows, columns=["district", "indicator", "reason"]
+        ).drop_duplicates()
 
 
 @contextmanager
@@ -137,7 +144,9 @@ def _study_area(osm: OSMData, boundary: gpd.GeoDataFrame | None) -> tuple[BaseGe
     if extent is None:
         raise SpatialError(
             "the OSM extract has no bounds and no walkable or road ways",
-            problems=[Problem("nothing to analyse; check that it covers a built-up area", str(osm.source))],
+            problems=[
+                Problem("nothing to analyse; check that it covers a built-up area", str(osm.source))
+            ],
         )
     return extent, "extract bounds" if osm.bounds is not None else "extent of the extract's ways"
 
@@ -156,12 +165,11 @@ def _input_record(value: LayerInput | str | Path) -> dict[str, Any] | None:
     if isinstance(value, gpd.GeoDataFrame):
         return {"kind": "GeoDataFrame", "features": len(value)}
     p = Path(value)
-    return {"path": str(p), "bytes": p.stat().st_size, "sha256": _file_sha256(p)} if p.is_file() else {"path": str(p)}
-
-
-def _feature_points(g: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    pts = g.geometry.representative_point() if len(g) else g.geometry
-    return (pts.x.to_numpy(), pts.y.to_numpy()) if len(g) else (np.empty(0), np.empty(0))
+    return (
+        {"path": str(p), "bytes": p.stat().st_size, "sha256": _file_sha256(p)}
+        if p.is_file()
+        else {"path": str(p)}
+    )
 
 
 def compute_spatial(
@@ -236,7 +244,9 @@ def compute_spatial(
     timings: dict[str, float] = {}
     notes: list[str] = []
     missing = _Missing()
-    config = facilities if isinstance(facilities, FacilityConfig) else load_facility_config(facilities)
+    config = (
+        facilities if isinstance(facilities, FacilityConfig) else load_facility_config(facilities)
+    )
     thresholds = [lc.distance_m for lc in config.life_circles] + list(config.park_service)
     thresholds += [config.bus_stop_m, config.rail_station_m]
     if thresholds and max(thresholds) > max_distance_m:
@@ -267,19 +277,30 @@ def compute_spatial(
         )  # fmt: skip
     has_walk = graph.n_edges > 0
     if not has_walk:
-        logger.warning("no walkable ways in %s within the study area: network indicators are missing", data.source)
+        logger.warning(
+            "no walkable ways in %s within the study area: network indicators are missing",
+            data.source,
+        )
         notes.append("no walkable ways in the study area: every network indicator is missing")
 
     with _timed(timings, "features"):
-        feats = data.features.to_crs(crs) if len(data.features) else data.features.set_crs(WGS84).to_crs(crs)
+        feats = (
+            data.features.to_crs(crs)
+            if len(data.features)
+            else data.features.set_crs(WGS84).to_crs(crs)
+        )
         if len(feats):
             geoms = feats.geometry.to_numpy()
             bad = ~shapely.is_valid(geoms)
             if bad.any():
                 geoms = geoms.copy()
-                geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+                geoms[bad] = shapely.make_valid(
+                    geoms[bad], method="structure", keep_collapsed=False
+                )
                 feats = feats.set_geometry(geoms)
-            feats = feats[shapely.intersects(feats.geometry.to_numpy(), area)].reset_index(drop=True)
+            feats = feats[shapely.intersects(feats.geometry.to_numpy(), area)].reset_index(
+                drop=True
+            )
         tags = feats["tags"].tolist() if len(feats) else []
         cat_feats: dict[str, gpd.GeoDataFrame] = {}
         for cat in config.categories:
@@ -293,7 +314,9 @@ def compute_spatial(
         stop_source = "OpenStreetMap"
         if gtfs is not None:
             stops = gtfs_stops(gtfs).to_crs(crs)
-            stops = stops[shapely.contains_xy(area, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())]
+            stops = stops[
+                shapely.contains_xy(area, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
+            ]
             for cat in ("bus_stop", "rail_station"):
                 if cat in config.categories:
                     cat_feats[cat] = stops[stops.category == cat].reset_index(drop=True)
@@ -301,7 +324,9 @@ def compute_spatial(
         bmask = np.array(["building" in t and t.get("building") != "no" for t in tags], bool)
         buildings = feats[bmask] if len(feats) else feats
         buildings = buildings[buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-        buildings = buildings.set_geometry(shapely.intersection(buildings.geometry.to_numpy(), area))
+        buildings = buildings.set_geometry(
+            shapely.intersection(buildings.geometry.to_numpy(), area)
+        )
         lu = np.array([t.get("landuse") in config.generic_building_landuse for t in tags], bool)
         res_land = feats[lu] if len(feats) else feats
         res_land_geom = (
@@ -330,7 +355,9 @@ def compute_spatial(
             district_source = f"grid {size:g} m"
         names = dist["district"].astype(str).tolist()
         if ind.ALL in names:
-            raise SpatialError(f"a district is named {ind.ALL!r}, which is reserved for the whole area; rename it")
+            raise SpatialError(
+                f"a district is named {ind.ALL!r}, which is reserved for the whole area; rename it"
+            )
 
     with _timed(timings, "homes"):
         if user["population"] is not None:
@@ -344,8 +371,12 @@ def compute_spatial(
                     {"weight": np.ones(graph.n_nodes), "source": "walk node"},
                     geometry=gpd.points_from_xy(graph.x, graph.y), crs=crs,
                 )  # fmt: skip
-                weight_kind = "walk-network nodes, equal weights (no population, no residential buildings)"
-                notes.append("no population layer and no residential buildings: homes are the walk-network nodes")
+                weight_kind = (
+                    "walk-network nodes, equal weights (no population, no residential buildings)"
+                )
+                notes.append(
+                    "no population layer and no residential buildings: homes are the walk-network nodes"
+                )
         homes = homes.reset_index(drop=True)
         hx, hy = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
         tree = shapely.STRtree(dist.geometry.to_numpy())
@@ -378,22 +409,25 @@ def compute_spatial(
         return None
 
     with _timed(timings, "distances"):
+        home_pts = homes.geometry.to_numpy()
         point_cats = [c for c in config.categories if c not in config.polygon_categories]
         for cat in point_cats:
             g = cat_feats[cat]
-            fx, fy = _feature_points(g)
-            fsnap = snap_points(graph, fx, fy, max_snap_m=max_snap_m)
-            counts[cat] = {"facilities": len(g), "unsnapped": fsnap.n_unsnapped}
-            if fsnap.n_unsnapped:
-                logger.warning("%d %s facilities lie farther than %g m from the walk network; not used for "
-                               "network distances", fsnap.n_unsnapped, cat, max_snap_m)  # fmt: skip
             if len(g) == 0:
-                absent[cat] = f"no {cat} facility in the study area ({'GTFS' if gtfs and cat in ('bus_stop', 'rail_station') else 'OSM'})"
+                src = "GTFS" if gtfs and cat in ("bus_stop", "rail_station") else "OSM"
+                absent[cat] = f"no {cat} facility in the study area ({src})"
                 net[cat] = np.full(len(homes), np.nan)
                 euc[cat] = np.full(len(homes), np.nan)
+                counts[cat] = {"facilities": 0, "unsnapped": 0}
                 continue
-            net[cat] = along_network_distances(graph, hsnap, fsnap, limit=max_distance_m)
-            euc[cat] = cKDTree(np.c_[fx, fy]).query(np.c_[hx, hy], k=1)[0] if len(homes) else np.empty(0)
+            net[cat], euc[cat], lost = _facility_distances(
+                graph, hsnap, home_pts, g.geometry.to_numpy(),
+                access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
+            )  # fmt: skip
+            counts[cat] = {"facilities": len(g), "unsnapped": lost}
+            if lost:
+                logger.warning("%d %s facilities lie farther than %g m from the walk network; not used "
+                               "for network distances", lost, cat, max_snap_m)  # fmt: skip
         parks = cat_feats.get("park")
         if parks is not None:
             for radius, min_area in sorted(config.park_service.items()):
@@ -405,14 +439,11 @@ def compute_spatial(
                     net[key] = np.full(len(homes), np.nan)
                     euc[key] = np.full(len(homes), np.nan)
                     continue
-                net[key], unreachable = _park_network_distances(graph, hsnap, eligible, config, max_snap_m, max_distance_m)
-                counts[key]["unreachable_parks"] = unreachable
-                if len(homes):
-                    ptree = shapely.STRtree(eligible.geometry.to_numpy())
-                    (_, _), dd = ptree.query_nearest(homes.geometry.to_numpy(), return_distance=True, all_matches=False)
-                    euc[key] = dd
-                else:
-                    euc[key] = np.empty(0)
+                net[key], euc[key], lost = _facility_distances(
+                    graph, hsnap, home_pts, eligible.geometry.to_numpy(),
+                    access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
+                )  # fmt: skip
+                counts[key]["unreachable_parks"] = lost
 
     with _timed(timings, "indicators"):
         hd = homes["district"].to_numpy()
@@ -429,7 +460,9 @@ def compute_spatial(
                     for n in [*names, ind.ALL]:
                         missing.add(n, full, "; ".join(reasons) or "no categories configured")
                     continue
-                s = ind.life_circle_coverage([table[k] for k in keys], w, hd, names, threshold_m=radius)
+                s = ind.life_circle_coverage(
+                    [table[k] for k in keys], w, hd, names, threshold_m=radius
+                )
                 cols[full] = s
                 for n in s.index[s.isna()]:
                     missing.add(n, full, _empty_reason(homes, n, variant == ""))
@@ -443,9 +476,19 @@ def compute_spatial(
             if "park" in config.categories:
                 coverage(f"park_service_coverage_{radius}m", [f"park_{radius}m"], radius, "park")
         if "bus_stop" in config.categories:
-            coverage(f"transit_stop_coverage_{int(config.bus_stop_m)}m", ["bus_stop"], config.bus_stop_m, "bus")
+            coverage(
+                f"transit_stop_coverage_{int(config.bus_stop_m)}m",
+                ["bus_stop"],
+                config.bus_stop_m,
+                "bus",
+            )
         if "rail_station" in config.categories:
-            coverage(f"rail_station_coverage_{int(config.rail_station_m)}m", ["rail_station"], config.rail_station_m, "rail")
+            coverage(
+                f"rail_station_coverage_{int(config.rail_station_m)}m",
+                ["rail_station"],
+                config.rail_station_m,
+                "rail",
+            )
 
         # road network
         rnodes, rseg = clipped_segments(data, data.roads, area, crs)
@@ -454,11 +497,18 @@ def compute_spatial(
             ru, rv = rpos.loc[rseg.u].to_numpy(), rpos.loc[rseg.v].to_numpy()
             rx, ry = rnodes.x.to_numpy(), rnodes.y.to_numpy()
             lines = gpd.GeoSeries(
-                shapely.linestrings(np.stack([np.c_[rx[ru], ry[ru]], np.c_[rx[rv], ry[rv]]], axis=1)), crs=crs
+                shapely.linestrings(
+                    np.stack([np.c_[rx[ru], ry[ru]], np.c_[rx[rv], ry[rv]]], axis=1)
+                ),
+                crs=crs,
             )
-            cw = ind.carriageway_weights(lines, rseg.highway, rseg.oneway, rseg.way_id, merge_m=carriageway_merge_m)
+            cw = ind.carriageway_weights(
+                lines, rseg.highway, rseg.oneway, rseg.way_id, merge_m=carriageway_merge_m
+            )
             cols["road_network_density"] = ind.road_network_density(lines, cw, dist, area)
-            xpts = ind.consolidated_intersections(rx, ry, ru, rv, tolerance_m=intersection_tolerance_m)
+            xpts = ind.consolidated_intersections(
+                rx, ry, ru, rv, tolerance_m=intersection_tolerance_m
+            )
             cols["intersection_density"] = ind.intersection_density(xpts, dist, area)
             counts["roads"] = {
                 "segments": len(rseg),
@@ -524,19 +574,37 @@ def compute_spatial(
         },
         "crs": crs.to_string(),
         "crs_name": crs.name,
-        "study_area": {"source": area_source, "km2": round(area.area / 1e6, 4), "bounds_wgs84": list(area_wgs.bounds)},
+        "study_area": {
+            "source": area_source,
+            "km2": round(area.area / 1e6, 4),
+            "bounds_wgs84": list(area_wgs.bounds),
+        },
         "districts": {"source": district_source, "count": len(names)},
         "parameters": {
-            "max_snap_m": max_snap_m, "max_distance_m": max_distance_m, "carriageway_merge_m": carriageway_merge_m,
-            "intersection_tolerance_m": intersection_tolerance_m, "admin_level": admin_level, "grid_m": grid,
-            "year": year, "life_circles": {lc.name: {"distance_m": lc.distance_m, "categories": list(lc.categories)}
-                                           for lc in config.life_circles},
+            "max_snap_m": max_snap_m,
+            "max_distance_m": max_distance_m,
+            "carriageway_merge_m": carriageway_merge_m,
+            "intersection_tolerance_m": intersection_tolerance_m,
+            "admin_level": admin_level,
+            "grid_m": grid,
+            "year": year,
+            "life_circles": {
+                lc.name: {"distance_m": lc.distance_m, "categories": list(lc.categories)}
+                for lc in config.life_circles
+            },
             "park_service_min_area_m2": config.park_service,
         },  # fmt: skip
-        "walk_graph": {"nodes": graph.n_nodes, "edges": graph.n_edges,
-                       "km": round(float(graph.length.sum()) / 1000, 3)},  # fmt: skip
-        "homes": {"count": len(homes), "weight": weight_kind, "unsnapped": hsnap.n_unsnapped,
-                  "outside_districts": int((home_district == "").sum())},  # fmt: skip
+        "walk_graph": {
+            "nodes": graph.n_nodes,
+            "edges": graph.n_edges,
+            "km": round(float(graph.length.sum()) / 1000, 3),
+        },  # fmt: skip
+        "homes": {
+            "count": len(homes),
+            "weight": weight_kind,
+            "unsnapped": hsnap.n_unsnapped,
+            "outside_districts": int((home_district == "").sum()),
+        },  # fmt: skip
         "transit_stops_from": stop_source,
         "facilities": counts,
         "units": units,
@@ -556,7 +624,11 @@ def compute_spatial(
 
 
 def _empty_reason(homes: gpd.GeoDataFrame, district: str, network: bool) -> str:
-    sel = homes["district"].to_numpy() == district if district != ind.ALL else np.ones(len(homes), bool)
+    sel = (
+        homes["district"].to_numpy() == district
+        if district != ind.ALL
+        else np.ones(len(homes), bool)
+    )
     if not sel.any():
         return "no homes in the district"
     if network and not homes["snapped"].to_numpy()[sel].any():
@@ -564,28 +636,52 @@ def _empty_reason(homes: gpd.GeoDataFrame, district: str, network: bool) -> str:
     return "homes have zero weight"
 
 
-def _park_network_distances(
+def _facility_distances(
     graph: WalkGraph,
     homes: Snap,
-    parks: gpd.GeoDataFrame,
-    config: FacilityConfig,
+    home_pts: np.ndarray,
+    geoms: np.ndarray,
+    *,
+    access_m: float,
     max_snap_m: float,
     limit: float,
-) -> tuple[np.ndarray, int]:
-    """Distances from homes to the nearest park, entering parks at nearby network nodes."""
-    polys = parks.geometry.to_numpy()
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Network and straight-line distances from every home to the nearest facility.
+
+    Point facilities are snapped to the nearest edge. Area facilities (parks,
+    school campuses) are entered at every network node within ``access_m`` of
+    the area, the node's distance to the area added; an area with no such node
+    is snapped at a point on its surface. Straight-line distances go to the
+    point or to the area's edge (0 inside).
+
+    Returns
+    -------
+    tuple
+        Network distances (``inf`` beyond ``limit``, NaN for unsnapped homes),
+        straight-line distances, and the number of facilities that could not be
+        attached to the network.
+    """
+    is_area = np.isin(shapely.get_type_id(geoms), [3, 6])  # Polygon, MultiPolygon
+    points = shapely.point_on_surface(geoms[~is_area])
+    areas = geoms[is_area]
     nodes = shapely.points(graph.x, graph.y)
-    tree = shapely.STRtree(polys)
-    ni, pi = tree.query(nodes, predicate="dwithin", distance=config.park_access_buffer_m)
-    offsets = shapely.distance(nodes[ni], polys[pi]) if ni.size else np.empty(0)
-    no_access = np.setdiff1d(np.arange(len(polys)), pi)
-    if no_access.size:
-        rp = shapely.point_on_surface(polys[no_access])
-        extra = snap_points(graph, shapely.get_x(rp), shapely.get_y(rp), max_snap_m=max_snap_m)
+    if areas.size and graph.n_nodes:
+        ni, ai = shapely.STRtree(areas).query(nodes, predicate="dwithin", distance=access_m)
+        offsets = shapely.distance(nodes[ni], areas[ai])
+        unreached = np.setdiff1d(np.arange(areas.size), ai)
+        points = np.concatenate([points, shapely.point_on_surface(areas[unreached])])
     else:
-        extra = snap_points(graph, np.empty(0), np.empty(0))
-    d = along_network_distances(graph, homes, extra, node_sources=ni, node_offsets=offsets, limit=limit)
-    return d, int(extra.n_unsnapped)
+        ni, offsets = np.empty(0, np.int64), np.empty(0)
+        points = np.concatenate([points, shapely.point_on_surface(areas)])
+    snap = snap_points(graph, shapely.get_x(points), shapely.get_y(points), max_snap_m=max_snap_m)
+    net = along_network_distances(
+        graph, homes, snap, node_sources=ni, node_offsets=offsets, limit=limit
+    )
+    euc = np.full(home_pts.size, np.nan)
+    if home_pts.size:
+        (hi, _), dd = shapely.STRtree(geoms).query_nearest(home_pts, return_distance=True, all_matches=False)
+        euc[hi] = dd
+    return net, euc, snap.n_unsnapped
 
 
 def write_spatial_outputs(result: SpatialResult, out: str | Path, *, maps: bool = True) -> Path:
@@ -615,9 +711,12 @@ def write_spatial_outputs(result: SpatialResult, out: str | Path, *, maps: bool 
             files += indicator_maps(result, tmp / "maps")
         manifest = dict(result.manifest)
         manifest["files"] = sorted(files) + ["manifest.json"]
-        manifest["timings_s"] = dict(manifest["timings_s"], write=round(time.perf_counter() - t0, 3))
+        manifest["timings_s"] = dict(
+            manifest["timings_s"], write=round(time.perf_counter() - t0, 3)
+        )
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default),
+            encoding="utf-8",
         )
     result.out = target.resolve()
     result.manifest = manifest
@@ -634,7 +733,9 @@ def _json_default(obj: object) -> object:
     return str(obj)
 
 
-def run_spatial(osm: str | Path, out: str | Path | None = None, *, maps: bool = True, **kwargs: Any) -> SpatialResult:
+def run_spatial(
+    osm: str | Path, out: str | Path | None = None, *, maps: bool = True, **kwargs: Any
+) -> SpatialResult:
     """Compute the spatial indicators and, if ``out`` is given, write them.
 
     Parameters

@@ -1,0 +1,444 @@
+"""Read models of the API: plain dicts computed from the store (JSON-ready, NaN → None)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from citycheckup.store import RunNotFoundError, Store
+
+NO_DATA = "no data"
+
+
+class NotFound(LookupError):
+    """A unit, indicator, year or table does not exist in a run."""
+
+
+def clean(v: Any) -> Any:
+    """A JSON-safe copy of ``v`` (NaN/NA → None, numpy scalars → Python)."""
+    if isinstance(v, dict):
+        return {str(k): clean(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [clean(x) for x in v]
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-safe dicts."""
+    cols = list(df.columns)
+    return [clean(dict(zip(cols, row, strict=True))) for row in df.itertuples(index=False, name=None)]
+
+
+# -- frameworks ---------------------------------------------------------------------------
+@functools.cache
+def frameworks() -> dict[str, Any]:
+    """Built-in frameworks by name and by code."""
+    from citycheckup.framework import builtin_frameworks, load_framework
+
+    out: dict[str, Any] = {}
+    for name in builtin_frameworks():
+        fw = load_framework(name)
+        out[name] = fw
+        out.setdefault(fw.code, fw)
+    return out
+
+
+def framework_names() -> list[str]:
+    from citycheckup.framework import builtin_frameworks
+
+    return list(builtin_frameworks())
+
+
+def framework_summary(name: str, fw: Any) -> dict[str, Any]:
+    return {"name": name, "code": fw.code, "version": fw.version, "name_zh": fw.name_zh, "name_en": fw.name_en,
+            "index_code": fw.index_code, "n_indicators": len(fw.indicators),
+            "dimensions": [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "weight": d.weight,
+                            "n_indicators": sum(1 for _ in d.iter_indicators())} for d in fw.dimensions]}
+
+
+def indicator_info(fw: Any, ind: Any, dimension: str) -> dict[str, Any]:
+    bands = None
+    if ind.grading is not None:
+        bands = [b.model_dump() for b in ind.grading.resolved_bands(ind.direction)]
+    return clean({
+        "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "direction": ind.direction, "weight": ind.weight, "level": ind.level, "dimension": dimension,
+        "target": ind.target, "formula": ind.formula, "definition_zh": ind.definition_zh,
+        "definition_en": ind.definition_en, "source": ind.source, "mohurd_id": ind.mohurd_id,
+        "grading": None if ind.grading is None else {"source": ind.grading.source, "note": ind.grading.note,
+                                                     "cutoffs": ind.grading.cutoffs, "bands": bands},
+        "international": ind.international.model_dump(),
+    })
+
+
+def framework_indicators(fw: Any) -> list[dict[str, Any]]:
+    return [indicator_info(fw, i, d.code) for d in fw.dimensions for i in d.iter_indicators()]
+
+
+def run_framework(run: dict[str, Any]) -> Any | None:
+    code = run.get("framework_code")
+    return frameworks().get(code) if code else None
+
+
+# -- runs -----------------------------------------------------------------------------------
+def run_info(st: Store, run_id: str) -> dict[str, Any]:
+    try:
+        return st.run(run_id)
+    except RunNotFoundError:
+        raise
+
+
+def dimensions(st: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Score codes of a run with names and status (``scored`` or ``no data``)."""
+    dc = st.query("SELECT dimension, name_zh, name_en, status, n_indicators, n_used FROM dimension_coverage "
+                  "WHERE run_id = ?", [run["run_id"]])
+    by = {r["dimension"]: r for r in records(dc)}
+    have = {r[0] for r in st.rows("SELECT DISTINCT score FROM scores WHERE run_id = ? AND value IS NOT NULL",
+                                  [run["run_id"]])}
+    out = []
+    for code in run["score_codes"] or []:
+        r = by.get(code, {})
+        status = r.get("status") or ("scored" if code in have else NO_DATA)
+        if code not in have:
+            status = NO_DATA
+        out.append({"code": code, "name_zh": r.get("name_zh") or ("综合指数" if code in ("index", "Index") else code),
+                    "name_en": r.get("name_en") or ("Index" if code in ("index", "Index") else code),
+                    "status": status, "n_indicators": r.get("n_indicators"), "n_used": r.get("n_used")})
+    return out
+
+
+def years(st: Store, run_id: str) -> list[int]:
+    rows = st.rows("SELECT DISTINCT year FROM scores WHERE run_id = ? AND year IS NOT NULL ORDER BY year", [run_id])
+    if not rows:
+        rows = st.rows("SELECT DISTINCT year FROM indicator_values WHERE run_id = ? AND year IS NOT NULL "
+                       "ORDER BY year", [run_id])
+    return [int(r[0]) for r in rows]
+
+
+def pick_year(st: Store, run: dict[str, Any], year: int | None) -> int | None:
+    ys = years(st, run["run_id"])
+    if year is None:
+        return ys[-1] if ys else None
+    if year not in ys:
+        raise NotFound(f"run {run['run_id']} has no year {year}; its years: "
+                       f"{', '.join(map(str, ys)) or 'none (a result without years)'}")
+    return year
+
+
+def _year_cond(year: int | None, col: str = "year") -> tuple[str, list[Any]]:
+    return (f"{col} IS NULL", []) if year is None else (f"{col} = ?", [year])
+
+
+def check_score(run: dict[str, Any], score: str) -> None:
+    if score not in (run["score_codes"] or []):
+        raise NotFound(f"run {run['run_id']} has no score {score!r}; choose one of: "
+                       f"{', '.join(run['score_codes'] or []) or 'none'}")
+
+
+def ranking(st: Store, run: dict[str, Any], *, year: int | None, score: str) -> list[dict[str, Any]]:
+    """Every unit of a run in ``year`` with all its scores and ranks, and rank intervals of ``score``."""
+    rid = run["run_id"]
+    yc, yp = _year_cond(year, "s.year")
+    df = st.query(
+        f"SELECT s.unit_code, s.score, s.value, s.rank FROM scores s WHERE s.run_id = ? AND {yc}", [rid, *yp])
+    units = st.query("SELECT unit_code, unit_name, province, size_class FROM units WHERE run_id = ?", [rid])
+    yc2, yp2 = _year_cond(year)
+    ri = st.query(f"SELECT unit_code, q5, q95, median FROM rank_intervals WHERE run_id = ? AND score = ? AND {yc2}",
+                  [rid, score, *yp2])
+    ri_by = {r[0]: (r[1], r[2], r[3]) for r in ri.itertuples(index=False, name=None)}
+    values = df.pivot_table(index="unit_code", columns="score", values="value", aggfunc="first", dropna=False)
+    ranks = df.pivot_table(index="unit_code", columns="score", values="rank", aggfunc="first", dropna=False)
+    codes = list(run["score_codes"] or [])
+    out = []
+    for u in units.itertuples(index=False):
+        code = u.unit_code
+        if code not in values.index:
+            continue
+        vrow, rrow = values.loc[code], ranks.loc[code]
+        iv = ri_by.get(code)
+        out.append(clean({
+            "unit_code": code, "unit_name": u.unit_name, "province": u.province, "size_class": u.size_class,
+            "value": vrow.get(score), "rank": rrow.get(score),
+            "q5": iv[0] if iv else None, "q95": iv[1] if iv else None,
+            "scores": {c: vrow.get(c) for c in codes}, "ranks": {c: rrow.get(c) for c in codes},
+        }))
+    return out
+
+
+RANK_SORTS = ("rank", "-rank", "value", "-value", "name", "-name", "code", "-code")
+
+
+def sort_ranking(items: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    key = sort.lstrip("-")
+    desc = sort.startswith("-")
+    field = {"rank": "rank", "value": "value", "name": "unit_name", "code": "unit_code"}[key]
+    have = [x for x in items if x[field] is not None]
+    none = [x for x in items if x[field] is None]
+    have.sort(key=lambda x: (x[field], x["unit_code"]), reverse=desc)
+    return have + none
+
+
+def filter_units(items: list[dict[str, Any]], q: str | None, province: str | None) -> list[dict[str, Any]]:
+    if q:
+        ql = q.lower()
+        items = [x for x in items if ql in str(x["unit_name"]).lower() or ql in str(x["unit_code"]).lower()]
+    if province:
+        items = [x for x in items if x.get("province") == province]
+    return items
+
+
+def unit_row(st: Store, run_id: str, unit_code: str) -> dict[str, Any]:
+    df = st.query("SELECT unit_code, unit_name, province, province_code, size_class FROM units "
+                  "WHERE run_id = ? AND unit_code = ?", [run_id, unit_code])
+    if df.empty:
+        raise NotFound(f"run {run_id} has no unit {unit_code!r}; list them at /api/v1/runs/{run_id}/units")
+    return records(df)[0]
+
+
+def _indicator_meta(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    fw = run_framework(run)
+    return {x["code"]: x for x in framework_indicators(fw)} if fw is not None else {}
+
+
+def profile(st: Store, run: dict[str, Any], unit_code: str, *, year: int | None) -> dict[str, Any]:
+    """A unit's profile: scores with ranks, intervals and peer means; trends; grades; strengths,
+    weak points and priorities; report downloads."""
+    rid = run["run_id"]
+    unit = unit_row(st, rid, unit_code)
+    year = pick_year(st, run, year)
+    dims = dimensions(st, run)
+    yc, yp = _year_cond(year, "s.year")
+    peer = st.query(
+        f"""SELECT s.score, avg(s.value) AS national_mean,
+                   avg(s.value) FILTER (WHERE u.province = ?) AS province_mean,
+                   avg(s.value) FILTER (WHERE u.size_class = ?) AS size_class_mean,
+                   count(s.value) AS n
+            FROM scores s JOIN units u ON u.run_id = s.run_id AND u.unit_code = s.unit_code
+            WHERE s.run_id = ? AND {yc} GROUP BY s.score""",
+        [unit["province"], unit["size_class"], rid, *yp])
+    peer_by = {r["score"]: r for r in records(peer)}
+    mine = st.query(f"SELECT s.score, s.value, s.rank FROM scores s WHERE s.run_id = ? AND s.unit_code = ? AND {yc}",
+                    [rid, unit_code, *yp])
+    mine_by = {r["score"]: r for r in records(mine)}
+    yc2, yp2 = _year_cond(year)
+    ri = {r["score"]: r for r in records(st.query(
+        f"SELECT score, nominal, median, q5, q95 FROM rank_intervals WHERE run_id = ? AND unit_code = ? AND {yc2}",
+        [rid, unit_code, *yp2]))}
+    scores = []
+    for d in dims:
+        m = mine_by.get(d["code"], {})
+        p = peer_by.get(d["code"], {})
+        iv = ri.get(d["code"], {})
+        status = d["status"] if m.get("value") is not None or d["status"] == NO_DATA else "missing"
+        scores.append({**d, "value": m.get("value"), "rank": m.get("rank"), "n": p.get("n"),
+                       "status": status, "national_mean": p.get("national_mean"),
+                       "province_mean": p.get("province_mean"), "size_class_mean": p.get("size_class_mean"),
+                       "q5": iv.get("q5"), "q95": iv.get("q95"), "median_rank": iv.get("median")})
+    trend_df = st.query("SELECT score, year, value, rank FROM scores WHERE run_id = ? AND unit_code = ? "
+                        "AND year IS NOT NULL ORDER BY year", [rid, unit_code])
+    trends: dict[str, list[dict[str, Any]]] = {}
+    for r in records(trend_df):
+        trends.setdefault(r["score"], []).append({"year": r["year"], "value": r["value"], "rank": r["rank"]})
+    changes = {}
+    for code, pts in trends.items():
+        pts_v = [p for p in pts if p["value"] is not None]
+        if len(pts_v) >= 2:
+            a, b = pts_v[0], pts_v[-1]
+            changes[code] = clean({"base_year": a["year"], "year": b["year"], "change": b["value"] - a["value"],
+                                   "rank_change": None if a["rank"] is None or b["rank"] is None
+                                   else a["rank"] - b["rank"]})
+    meta = _indicator_meta(run)
+    sw = st.query(f"SELECT peer_type, peer_group, kind, position, indicator, value, peer_rank, peer_n FROM strengths "
+                  f"WHERE run_id = ? AND unit_code = ? AND {yc2} ORDER BY kind, peer_type, position",
+                  [rid, unit_code, *yp2])
+    strengths, weaknesses = [], []
+    for r in records(sw):
+        m = meta.get(r["indicator"], {})
+        r.update({"name_zh": m.get("name_zh", r["indicator"]), "name_en": m.get("name_en", r["indicator"]),
+                  "unit": m.get("unit"), "dimension": m.get("dimension")})
+        (strengths if r["kind"] == "strength" else weaknesses).append(r)
+    grades = records(st.query(f"SELECT indicator, value, grade, threshold_source FROM grades "
+                              f"WHERE run_id = ? AND unit_code = ? AND {yc2}", [rid, unit_code, *yp2]))
+    return {"run_id": rid, "unit": unit, "year": year, "years": years(st, rid), "scores": clean(scores),
+            "trends": trends, "changes": changes, "strengths": strengths, "weaknesses": weaknesses,
+            "priorities": priorities(weaknesses, grades, meta), "grades": grades,
+            "reports": [{"name": f["name"], "url": f"/api/v1/runs/{rid}/files/{f['name']}"}
+                        for f in run["files"] if f["name"].endswith(".html") and f["name"].startswith("report")]}
+
+
+def priorities(weaknesses: list[dict[str, Any]], grades: list[dict[str, Any]],
+               meta: dict[str, dict[str, Any]], n: int = 5) -> list[dict[str, Any]]:
+    """Indicators to work on first: weak points against peers and poorly graded indicators.
+
+    Score = how far down the peer ranking the unit is (peer_rank / peer_n, worst of the
+    peer groups), plus 1 for a ``poor`` grade and 0.5 for ``fair``, times the indicator's
+    weight. Highest first.
+    """
+    by: dict[str, dict[str, Any]] = {}
+    for w in weaknesses:
+        if w["peer_rank"] is None or not w["peer_n"]:
+            continue
+        share = float(w["peer_rank"]) / float(w["peer_n"])
+        cur = by.setdefault(w["indicator"], {"indicator": w["indicator"], "peer_position": 0.0, "grade": None,
+                                             "peers": []})
+        cur["peer_position"] = max(cur["peer_position"], share)
+        cur["peers"].append(f"{w['peer_type']}:{w['peer_group']} {int(w['peer_rank'])}/{int(w['peer_n'])}")
+    for g in grades:
+        if g["grade"] in ("poor", "fair"):
+            cur = by.setdefault(g["indicator"], {"indicator": g["indicator"], "peer_position": 0.0, "grade": None,
+                                                 "peers": []})
+            cur["grade"] = g["grade"]
+    out = []
+    for code, x in by.items():
+        m = meta.get(code, {})
+        bonus = {"poor": 1.0, "fair": 0.5}.get(x["grade"] or "", 0.0)
+        x.update({"name_zh": m.get("name_zh", code), "name_en": m.get("name_en", code),
+                  "dimension": m.get("dimension"), "score": round((x["peer_position"] + bonus)
+                                                                  * float(m.get("weight") or 1.0), 4)})
+        out.append(x)
+    out.sort(key=lambda x: (-x["score"], x["indicator"]))
+    return out[:n]
+
+
+def unit_indicators(st: Store, run: dict[str, Any], unit_code: str, *, year: int | None) -> dict[str, Any]:
+    """Indicator table of a unit: raw and normalised values, grade, thresholds, target, peer position."""
+    rid = run["run_id"]
+    unit = unit_row(st, rid, unit_code)
+    year = pick_year(st, run, year)
+    yc, yp = _year_cond(year)
+    vals = st.query(f"SELECT stage, indicator, value FROM indicator_values WHERE run_id = ? AND unit_code = ? "
+                    f"AND {yc}", [rid, unit_code, *yp])
+    grades = {r["indicator"]: r for r in records(st.query(
+        f"SELECT indicator, grade, threshold_source FROM grades WHERE run_id = ? AND unit_code = ? AND {yc}",
+        [rid, unit_code, *yp]))}
+    cov = {r["indicator"]: r for r in records(st.query(
+        "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?", [rid]))}
+    meta = _indicator_meta(run)
+    stages: dict[str, dict[str, Any]] = {}
+    for r in records(vals):
+        stages.setdefault(r["indicator"], {})[r["stage"]] = r["value"]
+    codes = list(meta) if meta else sorted(stages)
+    items = []
+    for code in codes:
+        if code not in stages and code not in cov:
+            continue
+        m = meta.get(code, {})
+        c = cov.get(code, {})
+        g = grades.get(code, {})
+        st_vals = stages.get(code, {})
+        items.append({"indicator": code, "name_zh": m.get("name_zh", code), "name_en": m.get("name_en", code),
+                      "dimension": m.get("dimension") or c.get("dimension"), "unit": m.get("unit"),
+                      "direction": m.get("direction"), "level": m.get("level"), "target": m.get("target"),
+                      "status": c.get("status") or ("used" if st_vals else NO_DATA), "reason": c.get("reason"),
+                      "value": st_vals.get("raw", st_vals.get(next(iter(st_vals), ""), None)),
+                      "normalised": st_vals.get("normalised"), "stages": st_vals,
+                      "grade": g.get("grade"), "threshold_source": g.get("threshold_source"),
+                      "grading": m.get("grading")})
+    return {"run_id": rid, "unit": unit, "year": year, "items": clean(items)}
+
+
+def indicator_distribution(st: Store, run: dict[str, Any], indicator: str, *, year: int | None,
+                           stage: str | None, n_top: int = 10, bins: int = 20) -> dict[str, Any]:
+    """Distribution of one indicator across units: statistics, histogram, top/bottom units, values."""
+    rid = run["run_id"]
+    stages = [r[0] for r in st.rows("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ? AND indicator = ?",
+                                    [rid, indicator])]
+    if not stages:
+        raise NotFound(f"run {rid} has no values of indicator {indicator!r}; see /api/v1/runs/{rid}/indicators")
+    stage = stage or ("raw" if "raw" in stages else stages[0])
+    if stage not in stages:
+        raise NotFound(f"indicator {indicator!r} has no stage {stage!r} in run {rid}; stages: {', '.join(stages)}")
+    year = pick_year(st, run, year)
+    yc, yp = _year_cond(year, "v.year")
+    df = st.query(f"""SELECT v.unit_code, u.unit_name, u.province, v.value FROM indicator_values v
+                      LEFT JOIN units u ON u.run_id = v.run_id AND u.unit_code = v.unit_code
+                      WHERE v.run_id = ? AND v.indicator = ? AND v.stage = ? AND {yc}""",
+                  [rid, indicator, stage, *yp])
+    meta = _indicator_meta(run).get(indicator, {"code": indicator, "name_zh": indicator, "name_en": indicator,
+                                                "direction": 1})
+    have = df.dropna(subset=["value"])
+    x = have["value"].to_numpy(dtype=float)
+    stats: dict[str, Any] = {"n": int(len(x)), "n_missing": int(len(df) - len(x))}
+    hist: dict[str, Any] = {"edges": [], "counts": []}
+    if len(x):
+        q = np.quantile(x, [0, 0.25, 0.5, 0.75, 1])
+        stats.update({"min": q[0], "q1": q[1], "median": q[2], "q3": q[3], "max": q[4], "mean": float(x.mean()),
+                      "sd": float(x.std(ddof=1)) if len(x) > 1 else None})
+        counts, edges = np.histogram(x, bins=bins if q[4] > q[0] else 1)
+        hist = {"edges": edges.tolist(), "counts": counts.tolist()}
+    direction = meta.get("direction") or 1
+    ordered = have.sort_values(["value", "unit_code"], ascending=[direction < 0, True])
+    return clean({"run_id": rid, "indicator": meta, "stage": stage, "stages": stages, "year": year,
+                  "stats": stats, "histogram": hist, "top": records(ordered.head(n_top)),
+                  "bottom": records(ordered.tail(n_top).iloc[::-1]), "values": records(df)})
+
+
+def run_indicators(st: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Indicators with values in a run, with metadata and coverage status."""
+    rid = run["run_id"]
+    have = st.query("SELECT indicator, list(DISTINCT stage ORDER BY stage) AS stages, count(value) AS n_values "
+                    "FROM indicator_values WHERE run_id = ? GROUP BY indicator", [rid])
+    cov = {r["indicator"]: r for r in records(st.query(
+        "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?", [rid]))}
+    meta = _indicator_meta(run)
+    out = []
+    for r in have.itertuples(index=False):
+        m = meta.get(r.indicator)
+        if meta and m is None:
+            continue  # id and group columns of the indicator table (province code …)
+        c = cov.get(r.indicator, {})
+        out.append(clean({"code": r.indicator, "name_zh": (m or {}).get("name_zh", r.indicator),
+                          "name_en": (m or {}).get("name_en", r.indicator), "unit": (m or {}).get("unit"),
+                          "dimension": (m or {}).get("dimension") or c.get("dimension"),
+                          "direction": (m or {}).get("direction"), "status": c.get("status") or "used",
+                          "availability": c.get("availability"), "stages": list(r.stages),
+                          "n_values": r.n_values}))
+    return out
+
+
+def timeseries(st: Store, run: dict[str, Any], units: list[str], score: str) -> dict[str, Any]:
+    rid = run["run_id"]
+    check_score(run, score)
+    for u in units:
+        unit_row(st, rid, u)
+    df = st.query("SELECT s.unit_code, u.unit_name, s.year, s.value, s.rank FROM scores s "
+                  "JOIN units u ON u.run_id = s.run_id AND u.unit_code = s.unit_code "
+                  "WHERE s.run_id = ? AND s.score = ? AND list_contains(?, s.unit_code) AND s.year IS NOT NULL "
+                  "ORDER BY s.unit_code, s.year", [rid, score, units])
+    series: dict[str, dict[str, Any]] = {}
+    for r in records(df):
+        s = series.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
+                                               "points": []})
+        s["points"].append({"year": r["year"], "value": r["value"], "rank": r["rank"]})
+    return {"run_id": rid, "score": score, "years": years(st, rid), "series": [series[u] for u in units
+                                                                                if u in series]}
+
+
+def compare_units(st: Store, run: dict[str, Any], units: list[str], *, year: int | None) -> dict[str, Any]:
+    rid = run["run_id"]
+    year = pick_year(st, run, year)
+    items = []
+    for u in units:
+        unit = unit_row(st, rid, u)
+        yc, yp = _year_cond(year)
+        sc = st.query(f"SELECT score, value, rank FROM scores WHERE run_id = ? AND unit_code = ? AND {yc}",
+                      [rid, u, *yp])
+        items.append({"unit": unit, "scores": {r["score"]: {"value": r["value"], "rank": r["rank"]}
+                                               for r in records(sc)}})
+    return {"run_id": rid, "year": year, "dimensions": dimensions(st, run), "units": items}
+
+
+def paginate(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}

@@ -1,0 +1,130 @@
+"""Commands ``report`` (check-up reports of a run, HTML/PDF) and ``template`` (data-collection workbook)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from citycheckup.cli._common import console, guarded
+
+__all__ = ["DEMO_CITIES", "demo_hook", "register"]
+
+out_console = Console()
+
+#: Cities whose reports the demo writes (Beijing, Hangzhou, Baoding).
+DEMO_CITIES = ("110000", "330100", "130600")
+
+
+def _previous_values(path: str, unit: str, year: int) -> dict[str, float]:
+    """Indicator values of ``unit`` in ``year`` from a run directory or a data file."""
+    import pandas as pd
+
+    p = Path(path)
+    if p.is_dir():
+        from citycheckup.report.run import load_run
+
+        ind = load_run(p).indicators
+    else:
+        from citycheckup.data import read_dataset
+
+        ind = read_dataset(p).data
+    row = ind[(ind["unit_code"].astype(str) == unit) & (ind["year"] == year)]
+    if row.empty:
+        return {}
+    rec = row.iloc[0]
+    return {str(k): float(v) for k, v in rec.items() if isinstance(v, int | float) and not pd.isna(v)
+            and k not in ("year",)}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` and ``template`` to ``app``."""
+
+    @app.command()
+    def report(
+        run: Path = typer.Option(..., "--run", "-r", help="Run directory written by `citycheckup run` or `demo`."),
+        unit: list[str] = typer.Option(None, "--unit", "-u", help="City code(s) for city reports (repeatable)."),
+        all_units: bool = typer.Option(False, "--all", help="City reports of every unit, plus the overview."),
+        lang: list[str] = typer.Option(["zh"], "--lang", help="zh or en (repeat for both)."),
+        fmt: list[str] = typer.Option(["html"], "--format", help="html or pdf (repeat for both)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: <run>/reports)."),
+        year: int = typer.Option(None, "--year", help="Year of the report (default: the last scored year)."),
+        problems: Path = typer.Option(None, "--problems",
+                                      help="Problem table (CSV/XLSX: indicator, district, location, count …) "
+                                           "for the problem list of --unit."),
+        remediation: Path = typer.Option(None, "--remediation",
+                                         help="YAML with changes to the problem → remediation mapping."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes for city reports (0: CPU count)."),
+        framework: str = typer.Option(None, "--framework", "-f",
+                                      help="Framework file, when the run's framework is not built in."),
+    ) -> None:
+        """Write check-up reports of a run: the overview (no --unit), cities (--unit), or all (--all)."""
+        for x in lang:
+            if x not in ("zh", "en"):
+                raise typer.BadParameter("--lang must be zh or en")
+        for x in fmt:
+            if x not in ("html", "pdf"):
+                raise typer.BadParameter("--format must be html or pdf")
+        if unit and all_units:
+            raise typer.BadParameter("give --unit or --all, not both")
+
+        def go() -> list[Path]:
+            from citycheckup.report.city_report import build_context, render_reports
+            from citycheckup.report.run import load_run
+
+            t0 = time.perf_counter()
+            rd = load_run(run, framework=framework)
+            codes = (sorted(rd.scores["unit_code"].astype(str).unique()) if all_units
+                     else [str(u) for u in unit or []])
+            ctx = build_context(rd, year=year, units=codes or None, problems=problems,
+                                problem_unit=codes[0] if len(codes) == 1 else None, remediation=remediation)
+            files = render_reports(rd, out or run / "reports", units=codes, overview=all_units or not codes,
+                                   langs=lang, formats=fmt, jobs=jobs or None, context=ctx)  # type: ignore[arg-type]
+            console.print(f"{len(files)} report file(s) in {time.perf_counter() - t0:.1f} s")
+            return files
+
+        files = guarded(go)
+        for f in files[:20]:
+            out_console.print(str(f.resolve()))
+        if len(files) > 20:
+            out_console.print(f"… and {len(files) - 20} more")
+
+    @app.command()
+    def template(
+        framework: str = typer.Option("people-city-2025", "--framework", "-f", help="Framework name or file."),
+        unit: str = typer.Option(..., "--unit", "-u", help="Unit (city) code the workbook is for."),
+        year: int = typer.Option(..., "--year", "-y", help="Year the values refer to."),
+        out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
+        name: str = typer.Option("", "--name", help="Unit name shown in the workbook."),
+        previous: str = typer.Option(None, "--previous",
+                                     help="Run directory or data file with last year's values."),
+        lang: str = typer.Option("zh", "--lang", help="Label language: zh or en."),
+    ) -> None:
+        """Write the data-collection workbook departments fill in (a sheet per dimension, validated cells)."""
+        if lang not in ("zh", "en"):
+            raise typer.BadParameter("--lang must be zh or en")
+        if out.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("--out must end in .xlsx")
+
+        def go() -> Path:
+            from citycheckup.framework import load_framework
+            from citycheckup.report.template import write_template
+
+            fw = load_framework(framework)
+            last = _previous_values(previous, unit, year - 1) if previous else {}
+            return write_template(fw, unit, year, out, unit_name=name, last_values=last, lang=lang)
+
+        path = guarded(go)
+        out_console.print(f"template: {path.resolve()}")
+
+
+def demo_hook(out: Path) -> None:
+    """Write the demo's reports into ``out/reports``: overview and three cities, zh and en, HTML and PDF."""
+    from citycheckup.report.city_report import render_reports
+
+    t0 = time.perf_counter()
+    files = render_reports(out, Path(out) / "reports", units=list(DEMO_CITIES), overview=True,
+                           langs=("zh", "en"), formats=("html", "pdf"))
+    console.print(f"reports: {len(files)} files in {Path(out) / 'reports'} ({time.perf_counter() - t0:.1f} s)")

