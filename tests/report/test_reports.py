@@ -61,7 +61,6 @@ def test_city_html_content(ctx) -> None:  # noqa: ANN001
     for key in ("r.s_scores", "r.s_indicators", "r.s_trends", "r.s_weak", "r.s_problems", "r.s_appendix"):
         assert MESSAGES[key]["zh"] in html
     assert "杭州市城市体检报告" in html
-    assert "http://" not in html.split("<body>")[1].split("附录")[0] or True
     assert "<script src" not in html and "<link " not in html  # self-contained
     assert html.count('src="data:image/svg+xml;base64,') >= 2  # radar + trend chart inline
     assert "限时解决" in html and "伍家岗区危旧房屋鉴定与加固改造" in html  # problem and project lists
@@ -92,8 +91,9 @@ def test_city_pdf_zh_en(ctx, tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     zh, en = tmp_path / "city_330100_zh.pdf", tmp_path / "city_330100_en.pdf"
     assert 3 <= _pdf_pages(zh) <= 12 and 3 <= _pdf_pages(en) <= 12
     text = _pdf_text(zh)
-    for s in ("杭州市城市体检报告", "主要发现", "综合得分与排名", "问题清单", "限时解决", "第 1 页", "城市体系"):
+    for s in ("杭州市城市体检报告", "主要发现", "综合得分与排名", "问题清单", "限时解决", "城市体系"):
         assert s in text, s
+    assert re.search(r"第\s*1\s*页", text)  # the page footer
     assert "创新" in text and "宜居" in text  # radar labels are text inside the chart, not outlines
     assert "City health check-up report" in _pdf_text(en)
     fonts = _pdf_fonts(zh)
@@ -132,5 +132,5 @@ def test_parallel_city_reports(small_run: Path, tmp_path: Path) -> None:
     files = render_reports(small_run, tmp_path, units=["330100", "330200", "130600"], overview=False,
                            langs=("en",), formats=("html",), jobs=2)
     assert sorted(f.name for f in files) == ["city_130600_en.html", "city_330100_en.html", "city_330200_en.html"]
-    assert "Baoding" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8") or True
+    assert "保定市" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8")
     assert pd.Series([f.stat().st_size for f in files]).min() > 10_000
