@@ -187,6 +187,9 @@ def main() -> None:
     ap.add_argument("--pandana-side", type=int, default=150,
                     help="grid side for pandana: its CH build on a 500k grid takes > 8 min (reference notes)")  # fmt: skip
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per engine")
+    ap.add_argument(
+        "--engines", default="ours,networkx,pandana", help="comma-separated subset to run"
+    )
     ap.add_argument("--worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -213,7 +216,12 @@ def main() -> None:
             f"build {ours['build_s']:.2f} s; RSS after imports {ours['rss_after_imports_mib']:.0f} MiB",
         )
     )
-    nx_res = _child("networkx", args.side, args.baseline_repeat, args.limit, args.timeout)
+    engines = set(args.engines.split(","))
+    nx_res = (
+        _child("networkx", args.side, args.baseline_repeat, args.limit, args.timeout)
+        if "networkx" in engines
+        else None
+    )
     if nx_res is not None:
         t_nx = statistics.median(nx_res["times_s"])
         rows.append(("networkx multi_source_dijkstra", args.side, t_nx, nx_res["max_rss_mib"],
@@ -221,7 +229,7 @@ def main() -> None:
     try:
         import pandana  # noqa: F401
 
-        has_pandana = True
+        has_pandana = "pandana" in engines
     except ImportError:
         has_pandana = False
         logger.info("pandana not installed: skipped")

@@ -35,30 +35,76 @@ DATA = Path(__file__).parents[1] / "report" / "data"
 
 def _fw2() -> Framework:
     """Two dimensions; grading by cutoffs (+1, −1) and bands; weights 1 and 3."""
-    return Framework.model_validate({
-        "code": "t2", "name_zh": "测试", "name_en": "test",
-        "dimensions": [
-            {"code": "a", "name_zh": "甲", "name_en": "A", "indicators": [
-                {"code": "x", "name_zh": "x", "name_en": "x", "unit": "%", "direction": 1, "level": "city",
-                 "target": 90.0, "grading": {"cutoffs": [90, 80, 70], "source": "test cutoffs"}},
-                {"code": "y", "name_zh": "y", "name_en": "y", "unit": "个", "direction": -1, "level": "block",
-                 "weight": 3.0, "target": 0.0, "grading": {"cutoffs": [0, 5, 10], "source": "test cutoffs"}},
-            ]},
-            {"code": "b", "name_zh": "乙", "name_en": "B", "indicators": [
-                {"code": "z", "name_zh": "z", "name_en": "z", "unit": "km", "direction": 1, "level": "city"},
-            ]},
-        ],
-    })
+    return Framework.model_validate(
+        {
+            "code": "t2",
+            "name_zh": "测试",
+            "name_en": "test",
+            "dimensions": [
+                {
+                    "code": "a",
+                    "name_zh": "甲",
+                    "name_en": "A",
+                    "indicators": [
+                        {
+                            "code": "x",
+                            "name_zh": "x",
+                            "name_en": "x",
+                            "unit": "%",
+                            "direction": 1,
+                            "level": "city",
+                            "target": 90.0,
+                            "grading": {"cutoffs": [90, 80, 70], "source": "test cutoffs"},
+                        },
+                        {
+                            "code": "y",
+                            "name_zh": "y",
+                            "name_en": "y",
+                            "unit": "个",
+                            "direction": -1,
+                            "level": "block",
+                            "weight": 3.0,
+                            "target": 0.0,
+                            "grading": {"cutoffs": [0, 5, 10], "source": "test cutoffs"},
+                        },
+                    ],
+                },
+                {
+                    "code": "b",
+                    "name_zh": "乙",
+                    "name_en": "B",
+                    "indicators": [
+                        {
+                            "code": "z",
+                            "name_zh": "z",
+                            "name_en": "z",
+                            "unit": "km",
+                            "direction": 1,
+                            "level": "city",
+                        },
+                    ],
+                },
+            ],
+        }
+    )
 
 
 # -- aspect (dimension) grades ------------------------------------------------------------------
-@pytest.mark.parametrize(("points", "n_poor", "n", "grade"), [
-    (4.0, 0, 2, "excellent"), (3.5, 0, 2, "excellent"), (3.49, 0, 2, "good"), (2.5, 0, 2, "good"),
-    (2.49, 0, 2, "medium"), (1.5, 0, 2, "medium"), (1.49, 0, 2, "poor"),
-    (3.75, 1, 4, "good"),   # one 不足 caps the aspect at 良
-    (2.0, 2, 3, "poor"),    # more than half 不足 → 差
-    (2.5, 1, 2, "good"),    # exactly half 不足 is not "more than half"
-])
+@pytest.mark.parametrize(
+    ("points", "n_poor", "n", "grade"),
+    [
+        (4.0, 0, 2, "excellent"),
+        (3.5, 0, 2, "excellent"),
+        (3.49, 0, 2, "good"),
+        (2.5, 0, 2, "good"),
+        (2.49, 0, 2, "medium"),
+        (1.5, 0, 2, "medium"),
+        (1.49, 0, 2, "poor"),
+        (3.75, 1, 4, "good"),  # one 不足 caps the aspect at 良
+        (2.0, 2, 3, "poor"),  # more than half 不足 → 差
+        (2.5, 1, 2, "good"),  # exactly half 不足 is not "more than half"
+    ],
+)
 def test_aspect_grade_rule(points: float, n_poor: int, n: int, grade: str) -> None:
     assert aspect_grade(points, n_poor, n) == grade
 
@@ -69,8 +115,15 @@ def test_aspect_grade_missing() -> None:
 
 def test_dimension_grades_weighted_mean() -> None:
     fw = _fw2()
-    v = pd.DataFrame({"unit_code": ["u1", "u2", "u3"], "year": 2025,
-                      "x": [95.0, 75.0, np.nan], "y": [0.0, 12.0, 3.0], "z": [1.0, 2.0, 3.0]})
+    v = pd.DataFrame(
+        {
+            "unit_code": ["u1", "u2", "u3"],
+            "year": 2025,
+            "x": [95.0, 75.0, np.nan],
+            "y": [0.0, 12.0, 3.0],
+            "z": [1.0, 2.0, 3.0],
+        }
+    )
     g = grade_indicators(v, fw)
     d = dimension_grades(g, fw).set_index("unit_code")
     # u1: x very_good (4, w1), y very_good (4, w3) → 4.0 → 优
@@ -98,12 +151,17 @@ def test_yichang_values_graded_with_the_builtin_framework() -> None:
     assert bool(gaps.loc["cultural_facility_area_per_capita", "attained"])
     assert gaps.loc["dwellings_structural_hazard", "shortfall"] == 42.0
     weak = weak_points_by_target(gaps.reset_index(), top=2)
-    assert weak["indicator"].tolist() == ["compounds_without_property_management", "dwellings_structural_hazard"]
+    assert weak["indicator"].tolist() == [
+        "compounds_without_property_management",
+        "dwellings_structural_hazard",
+    ]
 
 
 def test_target_gaps_direction_and_percent() -> None:
     fw = _fw2()
-    v = pd.DataFrame({"unit_code": ["u1", "u2"], "year": 2025, "x": [81.0, 95.0], "y": [4.0, 0.0], "z": [1, 1]})
+    v = pd.DataFrame(
+        {"unit_code": ["u1", "u2"], "year": 2025, "x": [81.0, 95.0], "y": [4.0, 0.0], "z": [1, 1]}
+    )
     g = target_gaps(v, fw).set_index(["unit_code", "indicator"])
     assert g.loc[("u1", "x"), "shortfall"] == pytest.approx(9.0)
     assert g.loc[("u1", "x"), "shortfall_pct"] == pytest.approx(10.0)
@@ -113,15 +171,24 @@ def test_target_gaps_direction_and_percent() -> None:
 
 # -- peer groups ----------------------------------------------------------------------------------
 def test_peer_groups_province_size_and_list() -> None:
-    v = pd.DataFrame({"unit_code": ["a", "b", "c", "d"], "year": 2024, "province": ["P", "P", "P", "Q"],
-                      "size_class": ["megacity", "large_1", "large_1", None], "x": [1.0, 2.0, 9.0, 4.0]})
+    v = pd.DataFrame(
+        {
+            "unit_code": ["a", "b", "c", "d"],
+            "year": 2024,
+            "province": ["P", "P", "P", "Q"],
+            "size_class": ["megacity", "large_1", "large_1", None],
+            "x": [1.0, 2.0, 9.0, 4.0],
+        }
+    )
     assert peer_group(v, "province").tolist() == ["P", "P", "P", "Q"]
     sc = peer_group(v, "size_class")
     assert sc.tolist()[:3] == ["megacity", "large_1", "large_1"] and pd.isna(sc.iloc[3])
     custom = peer_group(v, ["a", "d"])
     assert custom.tolist() == ["custom", None, None, "custom"]
     med = peer_medians(v, ["x"], peer_group(v, "province"), min_peers=3)
-    assert med["x"].tolist()[:3] == [2.0, 2.0, 2.0] and pd.isna(med["x"].iloc[3])  # Q has 1 < 3 peers
+    assert med["x"].tolist()[:3] == [2.0, 2.0, 2.0] and pd.isna(
+        med["x"].iloc[3]
+    )  # Q has 1 < 3 peers
     with pytest.raises(DataError, match="none of the 2 peer units"):
         peer_group(v, ["zz", "yy"])
     with pytest.raises(DataError, match="needs a column 'region'"):
@@ -130,11 +197,14 @@ def test_peer_groups_province_size_and_list() -> None:
 
 # -- trends -----------------------------------------------------------------------------------------
 def test_indicator_trends_known_case() -> None:
-    v = pd.DataFrame({
-        "unit_code": ["a"] * 4 + ["b"] * 4, "year": [2020, 2021, 2022, 2024] * 2,
-        "up": [100.0, 110.0, 121.0, 146.41, 50.0, np.nan, 50.0, 50.0],   # +10 %/yr for a
-        "down": [10.0, 9.0, np.nan, 8.0, 5.0, 5.0, 5.0, 6.0],            # lower is better
-    })
+    v = pd.DataFrame(
+        {
+            "unit_code": ["a"] * 4 + ["b"] * 4,
+            "year": [2020, 2021, 2022, 2024] * 2,
+            "up": [100.0, 110.0, 121.0, 146.41, 50.0, np.nan, 50.0, 50.0],  # +10 %/yr for a
+            "down": [10.0, 9.0, np.nan, 8.0, 5.0, 5.0, 5.0, 6.0],  # lower is better
+        }
+    )
     tr = indicator_trends(v, {"up": 1, "down": -1}).set_index(["unit_code", "indicator"])
     a_up = tr.loc[("a", "up")]
     assert a_up["base_year"] == 2020 and a_up["prev_year"] == 2022  # 2023 is missing: the gap shows
@@ -142,28 +212,62 @@ def test_indicator_trends_known_case() -> None:
     assert a_up["cagr"] == pytest.approx(10.0)
     assert a_up["trend"] == "improving"
     assert tr.loc[("a", "down"), "prev_year"] == 2021  # 2022 missing for "down"
-    assert tr.loc[("a", "down"), "trend"] == "improving"   # 10 → 8, lower is better
-    assert tr.loc[("b", "down"), "trend"] == "worsening"   # 5 → 6
+    assert tr.loc[("a", "down"), "trend"] == "improving"  # 10 → 8, lower is better
+    assert tr.loc[("b", "down"), "trend"] == "worsening"  # 5 → 6
     assert tr.loc[("b", "up"), "trend"] == "stable"
     assert tr.loc[("b", "up"), "cagr"] == pytest.approx(0.0)
-    t2 = indicator_trends(v, {"up": 1}, base_year=2022, year=2022).set_index(["unit_code", "indicator"])
+    t2 = indicator_trends(v, {"up": 1}, base_year=2022, year=2022).set_index(
+        ["unit_code", "indicator"]
+    )
     assert pd.isna(t2.loc[("a", "up"), "base_value"])  # base = year: no change, no invented trend
     assert pd.isna(t2.loc[("a", "up"), "trend"])
 
 
 # -- priorities ---------------------------------------------------------------------------------------
-def _prio_result(options: CheckupOptions | None = None):  # noqa: ANN202
-    fw = Framework.model_validate({
-        "code": "p", "name_zh": "p", "name_en": "p",
-        "dimensions": [{"code": "d", "name_zh": "维", "name_en": "dim", "indicators": [
-            {"code": "x", "name_zh": "x", "name_en": "x", "unit": "u", "direction": 1, "level": "city"},
-            {"code": "y", "name_zh": "y", "name_en": "y", "unit": "u", "direction": 1, "level": "city"},
-        ]}],
-    })
+def _prio_result(options: CheckupOptions | None = None):
+    fw = Framework.model_validate(
+        {
+            "code": "p",
+            "name_zh": "p",
+            "name_en": "p",
+            "dimensions": [
+                {
+                    "code": "d",
+                    "name_zh": "维",
+                    "name_en": "dim",
+                    "indicators": [
+                        {
+                            "code": "x",
+                            "name_zh": "x",
+                            "name_en": "x",
+                            "unit": "u",
+                            "direction": 1,
+                            "level": "city",
+                        },
+                        {
+                            "code": "y",
+                            "name_zh": "y",
+                            "name_en": "y",
+                            "unit": "u",
+                            "direction": 1,
+                            "level": "city",
+                        },
+                    ],
+                }
+            ],
+        }
+    )
     # 2024 holds the bounds (0 and 30) of both indicators; 2023 lies inside them
-    data = pd.DataFrame({"unit_code": list("abce") * 2, "unit_name": list("abce") * 2,
-                         "year": [2023] * 4 + [2024] * 4, "province": "P",
-                         "x": [15.0] * 4 + [0.0, 10.0, 20.0, 30.0], "y": [15.0] * 4 + [30.0, 0.0, 10.0, 20.0]})
+    data = pd.DataFrame(
+        {
+            "unit_code": list("abce") * 2,
+            "unit_name": list("abce") * 2,
+            "year": [2023] * 4 + [2024] * 4,
+            "province": "P",
+            "x": [15.0] * 4 + [0.0, 10.0, 20.0, 30.0],
+            "y": [15.0] * 4 + [30.0, 0.0, 10.0, 20.0],
+        }
+    )
     ds = Dataset(data=data, source="test", groups=["province"])
     return run_checkup(ds, fw, options or CheckupOptions())
 
@@ -171,7 +275,8 @@ def _prio_result(options: CheckupOptions | None = None):  # noqa: ANN202
 def test_priorities_known_gains_and_exact_fallback() -> None:
     res = _prio_result()
     p = improvement_priorities(res, reference="peer_median", peer="province", top=None).set_index(
-        ["unit_code", "indicator"])
+        ["unit_code", "indicator"]
+    )
     # median of x is 15. b (x=10, not a bound): stacked, gain = (15−10)/30·100 / 2 = 8.333
     assert p.loc[("b", "x"), "method"] == "stacked"
     assert p.loc[("b", "x"), "gain"] == pytest.approx(100 / 12)
@@ -189,7 +294,9 @@ def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
 
     ds = load_city_macro()
     keep = ds.data["province"].isin(["浙江省", "江苏省"]) & ds.data["year"].between(2022, 2024)
-    sub = Dataset(data=ds.data[keep].reset_index(drop=True), source="sub", units=ds.units, groups=ds.groups)
+    sub = Dataset(
+        data=ds.data[keep].reset_index(drop=True), source="sub", units=ds.units, groups=ds.groups
+    )
     res = run_checkup(sub, load_framework("people-city-2025"), CheckupOptions(invalid="missing"))
     units = ["330100", "330200", "320100", "321300"]
     auto = improvement_priorities(res, units=units, top=None)
@@ -198,7 +305,9 @@ def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
     m = auto.merge(exact, on=["unit_code", "indicator"], suffixes=("", "_exact"))
     assert len(m) == len(auto) == len(exact)
     np.testing.assert_allclose(m["index_new"], m["index_new_exact"], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(m["dimension_score_new"], m["dimension_score_new_exact"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        m["dimension_score_new"], m["dimension_score_new_exact"], rtol=0, atol=1e-9
+    )
 
 
 def test_priorities_zscore_reruns_everything_and_target_reference() -> None:
@@ -225,16 +334,25 @@ def test_problem_list_from_yichang_table() -> None:
     assert pl.index[: len(tl)].tolist() == tl.index.tolist()
     assert {"dwellings_structural_hazard", "dwellings_gas_hazard"} <= set(tl["indicator"])
     assert pl["problem_id"].iloc[0] == "P0001"
-    assert pl.set_index("indicator").loc["roads_with_chaotic_parking", "remediation_zh"] == "尽力解决"
+    assert (
+        pl.set_index("indicator").loc["roads_with_chaotic_parking", "remediation_zh"] == "尽力解决"
+    )
     proj = renewal_projects(pl)
-    assert proj["project_id"].tolist()[0] == "R001" and proj["remediation"].iloc[0] == "time_limited"
+    assert (
+        proj["project_id"].tolist()[0] == "R001" and proj["remediation"].iloc[0] == "time_limited"
+    )
     st = proj[proj["name_zh"] == "伍家岗区危旧房屋鉴定与加固改造"]
     assert len(st) == 1 and st["n_problems"].iloc[0] == 1
 
 
 def test_problem_table_errors_are_listed_at_once(tmp_path: Path) -> None:
-    bad = pd.DataFrame({"指标代码": ["dwellings_gas_hazard", "no_such_code", "dwellings_gas_hazard"],
-                        "位置": ["A栋", "B栋", ""], "数量": [1, "x", -2]})
+    bad = pd.DataFrame(
+        {
+            "指标代码": ["dwellings_gas_hazard", "no_such_code", "dwellings_gas_hazard"],
+            "位置": ["A栋", "B栋", ""],
+            "数量": [1, "x", -2],
+        }
+    )
     with pytest.raises(DataError) as ei:
         problems_from_table(bad, known={"dwellings_gas_hazard"})
     msg = str(ei.value)
@@ -246,8 +364,11 @@ def test_problem_table_errors_are_listed_at_once(tmp_path: Path) -> None:
 
 def test_remediation_mapping_is_editable(tmp_path: Path) -> None:
     f = tmp_path / "m.yaml"
-    f.write_text("indicators:\n  roads_with_chaotic_parking:\n    remediation: time_limited\n"
-                 "    department_zh: 区交警大队\n", encoding="utf-8")
+    f.write_text(
+        "indicators:\n  roads_with_chaotic_parking:\n    remediation: time_limited\n"
+        "    department_zh: 区交警大队\n",
+        encoding="utf-8",
+    )
     m = load_remediation_mapping(f)
     e = m["indicators"]["roads_with_chaotic_parking"]
     assert e["remediation"] == "time_limited" and e["department_zh"] == "区交警大队"
@@ -258,10 +379,20 @@ def test_remediation_mapping_is_editable(tmp_path: Path) -> None:
 
 
 def test_problems_from_spatial_counts_homes_beyond_distance() -> None:
-    ind = pd.DataFrame({"district": ["D1", "D2", "ALL"], "park_service_coverage_500m": [95.0, 60.0, 80.0],
-                        "life_circle_15min_coverage": [85.0, np.nan, 85.0]})
-    homes = pd.DataFrame({"district": ["D2", "D2", "D2", "D1"], "weight": [10.0, 20.0, 5.0, 7.0],
-                          "net_park_500m_m": [300.0, 800.0, np.nan, 900.0]})
+    ind = pd.DataFrame(
+        {
+            "district": ["D1", "D2", "ALL"],
+            "park_service_coverage_500m": [95.0, 60.0, 80.0],
+            "life_circle_15min_coverage": [85.0, np.nan, 85.0],
+        }
+    )
+    homes = pd.DataFrame(
+        {
+            "district": ["D2", "D2", "D2", "D1"],
+            "weight": [10.0, 20.0, 5.0, 7.0],
+            "net_park_500m_m": [300.0, 800.0, np.nan, 900.0],
+        }
+    )
     p = problems_from_spatial(ind, homes=homes).set_index(["district", "indicator"])
     # D2 park coverage 60 % < 90 %: homes beyond 500 m (800 m and unreachable) weigh 25 persons
     assert p.loc[("D2", "park_service_coverage_500m"), "count"] == 25.0

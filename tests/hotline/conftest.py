@@ -32,22 +32,26 @@ def tiny_classifier() -> HotlineClassifier:
     import pandas as pd
 
     df = pd.read_csv(DATA / "synthetic_messages.csv")
-    return HotlineClassifier(min_df=1, calibration_folds=3).fit(df["text"].tolist(),
-                                                                 df["label"].tolist())
+    return HotlineClassifier(min_df=1, calibration_folds=3).fit(
+        df["text"].tolist(), df["label"].tolist()
+    )
 
 
 @pytest.fixture
 def store(tmp_path: Path, catalogue, tiny_classifier) -> Iterator[HotlineStore]:  # type: ignore[no-untyped-def]
-    st = HotlineStore(f"sqlite:///{tmp_path / 'hotline.db'}", catalogue=catalogue,
-                      classifier=tiny_classifier)
+    st = HotlineStore(
+        f"sqlite:///{tmp_path / 'hotline.db'}", catalogue=catalogue, classifier=tiny_classifier
+    )
     yield st
     st.close()
 
 
 @pytest.fixture
 def keys(store: HotlineStore) -> dict[str, str]:
-    return {role: store.create_key(role, label=f"test {role}")
-            for role in ("submit", "operate", "admin")}
+    return {
+        role: store.create_key(role, label=f"test {role}")
+        for role in ("submit", "operate", "admin")
+    }
 
 
 @pytest.fixture
@@ -60,8 +64,10 @@ def client(store: HotlineStore) -> Iterator[TestClient]:
 def pg_url() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
-        pytest.skip(f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/"
-                    "postgres); PostgreSQL tests skipped")
+        pytest.skip(
+            f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/"
+            "postgres); PostgreSQL tests skipped"
+        )
     return url
 
 
@@ -80,5 +86,10 @@ def pg_store(pg_url: str, catalogue) -> Iterator[HotlineStore]:  # type: ignore[
     st.close()
 
 
-NOISE = {"service_code": "noise", "lat": "39.9042", "long": "116.4074",
-         "attribute[noise_source]": "construction", "description": "工地夜间施工噪音扰民"}
+NOISE = {
+    "service_code": "noise",
+    "lat": "39.9042",
+    "long": "116.4074",
+    "attribute[noise_source]": "construction",
+    "description": "工地夜间施工噪音扰民",
+}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from tests.hotline.conftest import DATA
 
 from citycheckup.errors import DataError, HotlineError
 from citycheckup.hotline import HotlineClassifier, cross_validate, read_training_csv
 from citycheckup.hotline._ngrams import CharNgramTfidf
-from tests.hotline.conftest import DATA
 
 
 def test_vectoriser_matches_scikit_learn() -> None:
@@ -18,8 +18,9 @@ def test_vectoriser_matches_scikit_learn() -> None:
 
     texts = pd.read_csv(DATA / "synthetic_messages.csv")["text"].str.lower().tolist()
     ours = CharNgramTfidf((1, 3), min_df=1).fit(texts)
-    ref = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1,
-                          lowercase=False).fit(texts)
+    ref = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1, lowercase=False
+    ).fit(texts)
     # same n-grams once whitespace next to CJK characters is dropped (ours) — compare the
     # texts without any such whitespace
     plain = [t for t in texts if " " not in t]
@@ -51,8 +52,9 @@ def test_vectoriser_edge_cases() -> None:
 
 
 def test_train_predict_save_load(tmp_path, tiny_classifier) -> None:  # type: ignore[no-untyped-def]
-    preds = tiny_classifier.classify(["夜间施工噪音很大", "公交车太少", "道路坑洼需要修补",
-                                      "loud construction noise at night"])
+    preds = tiny_classifier.classify(
+        ["夜间施工噪音很大", "公交车太少", "道路坑洼需要修补", "loud construction noise at night"]
+    )
     assert [p.category for p in preds] == ["环境保护", "交通运输", "城乡建设", "环境保护"]
     proba = tiny_classifier.predict_proba(["噪音"])
     assert proba.shape == (1, 3) and np.isclose(proba.sum(), 1.0)
@@ -96,8 +98,9 @@ def test_cross_validate_on_fixture() -> None:
 @pytest.mark.shared
 def test_macro_f1_on_12345_messages(shared_data) -> None:  # type: ignore[no-untyped-def]
     """Stratified 5-fold macro-F1 on the 9,210 labelled messages (7 classes) ≥ 0.92."""
-    texts, labels = read_training_csv(shared_data / "hotline/tipdm2020_c/"
-                                      "messages_full9210_tokenized.csv")
+    texts, labels = read_training_csv(
+        shared_data / "hotline/tipdm2020_c/messages_full9210_tokenized.csv"
+    )
     assert len(texts) == 9210 and len(set(labels)) == 7
     ev = cross_validate(texts, labels, folds=5, random_state=0)
     assert ev.macro_f1 >= 0.92, ev.summary()

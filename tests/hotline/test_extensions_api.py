@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.hotline.conftest import NOISE, TestClient
 
 from citycheckup.hotline.server import create_app
-from tests.hotline.conftest import NOISE, TestClient
 
 B = "/open311/v2"
 
@@ -20,8 +20,9 @@ def _new(client, keys, **extra):  # type: ignore[no-untyped-def]
 
 
 def _act(client, key, rid, action, fmt="json", **extra):  # type: ignore[no-untyped-def]
-    return client.post(f"{B}/requests/{rid}/transitions.{fmt}",
-                       data={"api_key": key, "action": action, **extra})
+    return client.post(
+        f"{B}/requests/{rid}/transitions.{fmt}", data={"api_key": key, "action": action, **extra}
+    )
 
 
 def test_full_lifecycle_with_history(client, keys):  # type: ignore[no-untyped-def]
@@ -33,10 +34,19 @@ def test_full_lifecycle_with_history(client, keys):  # type: ignore[no-untyped-d
     rec = r.json()[0]
     assert rec["status"] == "closed" and rec["status_notes"] == "已责令停工"
     assert rec["extended_attributes"]["state"] == "resolved"
-    rate = client.post(f"{B}/requests/{rid}/rating.xml", data={
-        "api_key": keys["submit"], "satisfaction": "basically_satisfied", "solved": "true",
-        "comment": "处理及时"})
-    assert rate.status_code == 200 and b"<satisfaction>basically_satisfied</satisfaction>" in rate.content
+    rate = client.post(
+        f"{B}/requests/{rid}/rating.xml",
+        data={
+            "api_key": keys["submit"],
+            "satisfaction": "basically_satisfied",
+            "solved": "true",
+            "comment": "处理及时",
+        },
+    )
+    assert (
+        rate.status_code == 200
+        and b"<satisfaction>basically_satisfied</satisfaction>" in rate.content
+    )
     hist = client.get(f"{B}/requests/{rid}/history.json").json()
     assert [h["type"] for h in hist] == ["receive", "dispatch", "accept", "resolve", "rate"]
     assert all(h["datetime"] for h in hist)
@@ -66,11 +76,15 @@ def test_transition_errors(client, keys):  # type: ignore[no-untyped-def]
     # backdating is admin-only
     r = _act(client, keys["operate"], rid, "accept", datetime="2030-01-01T00:00:00Z")
     assert r.status_code == 403
-    assert _act(client, keys["admin"], rid, "accept",
-                datetime="2000-01-01T00:00:00Z").status_code == 400  # before receipt
+    assert (
+        _act(client, keys["admin"], rid, "accept", datetime="2000-01-01T00:00:00Z").status_code
+        == 400
+    )  # before receipt
     # rating needs a resolved request and valid values
-    bad = client.post(f"{B}/requests/{rid}/rating.json",
-                      data={"api_key": keys["submit"], "satisfaction": "meh", "solved": "maybe"})
+    bad = client.post(
+        f"{B}/requests/{rid}/rating.json",
+        data={"api_key": keys["submit"], "satisfaction": "meh", "solved": "maybe"},
+    )
     assert bad.status_code == 400
     assert _act(client, keys["operate"], rid, "merge", duplicate_of=rid).status_code == 400
     assert _act(client, keys["operate"], rid, "merge", duplicate_of="424242").status_code == 404
@@ -79,14 +93,20 @@ def test_transition_errors(client, keys):  # type: ignore[no-untyped-def]
 def test_return_reassign_escalate_reject_merge(client, keys, store):  # type: ignore[no-untyped-def]
     op = keys["operate"]
     a, b, c = _new(client, keys), _new(client, keys), _new(client, keys)
-    assert _act(client, op, a, "return", note="非本单位职责").json()[0]["extended_attributes"][
-        "state"] == "returned"
+    assert (
+        _act(client, op, a, "return", note="非本单位职责").json()[0]["extended_attributes"]["state"]
+        == "returned"
+    )
     assert _act(client, op, a, "reassign").status_code == 400  # needs a department
     r = _act(client, op, a, "reassign", department="市城市管理委员会").json()[0]
     assert r["agency_responsible"] == "市城市管理委员会"
     assert _act(client, op, b, "escalate").json()[0]["extended_attributes"]["escalated"] is True
-    assert _act(client, op, c, "merge", duplicate_of=b).json()[0]["extended_attributes"][
-        "duplicate_of"] == b
+    assert (
+        _act(client, op, c, "merge", duplicate_of=b).json()[0]["extended_attributes"][
+            "duplicate_of"
+        ]
+        == b
+    )
     d = _new(client, keys)
     assert _act(client, op, d, "return").status_code == 200
     assert _act(client, op, d, "reject", note="不属于受理范围").json()[0]["status"] == "closed"
@@ -96,7 +116,9 @@ def test_return_reassign_escalate_reject_merge(client, keys, store):  # type: ig
 
 
 def test_low_confidence_goes_to_human_queue(client, keys):  # type: ignore[no-untyped-def]
-    sure = _new(client, keys, service_code="general", description="工地夜间施工噪音扰民，严重影响休息")
+    sure = _new(
+        client, keys, service_code="general", description="工地夜间施工噪音扰民，严重影响休息"
+    )
     unsure = _new(client, keys, service_code="general", description="你好")
     q = client.get(f"{B}/queue.json", params={"api_key": keys["operate"]})
     assert q.status_code == 200
@@ -112,38 +134,54 @@ def test_low_confidence_goes_to_human_queue(client, keys):  # type: ignore[no-un
     # the dispatcher routes it by hand
     r = _act(client, keys["operate"], unsure, "dispatch", department="市政务服务管理局")
     assert r.status_code == 200
-    assert unsure not in {x["service_request_id"] for x in client.get(
-        f"{B}/queue.json", headers={"X-API-Key": keys["operate"]}).json()}
+    assert unsure not in {
+        x["service_request_id"]
+        for x in client.get(f"{B}/queue.json", headers={"X-API-Key": keys["operate"]}).json()
+    }
 
 
 def test_duplicate_suggestions(client, keys):  # type: ignore[no-untyped-def]
     a = _new(client, keys, lat="39.90420", long="116.40740", description="工地夜间施工噪音扰民")
     near = _new(client, keys, lat="39.90440", long="116.40750", description="工地夜间施工噪音太大")
-    _new(client, keys, lat="39.91000", long="116.40740", description="工地夜间施工噪音扰民")  # 640 m
+    _new(
+        client, keys, lat="39.91000", long="116.40740", description="工地夜间施工噪音扰民"
+    )  # 640 m
     _new(client, keys, lat="39.90421", long="116.40741", description="商铺门口垃圾堆积无人清理")
     r = client.get(f"{B}/requests/{a}/duplicates.json", params={"api_key": keys["operate"]})
     assert r.status_code == 200
     got = r.json()
     assert [d["service_request_id"] for d in got] == [near]
     assert got[0]["distance_m"] < 50 and got[0]["similarity"] > 0.2
-    assert client.get(f"{B}/requests/{a}/duplicates.xml",
-                      params={"api_key": keys["operate"]}).status_code == 200
+    assert (
+        client.get(
+            f"{B}/requests/{a}/duplicates.xml", params={"api_key": keys["operate"]}
+        ).status_code
+        == 200
+    )
     assert client.get(f"{B}/requests/{a}/duplicates.json").status_code == 403
-    assert client.get(f"{B}/requests/9999/duplicates.json",
-                      params={"api_key": keys["operate"]}).status_code == 404
+    assert (
+        client.get(
+            f"{B}/requests/9999/duplicates.json", params={"api_key": keys["operate"]}
+        ).status_code
+        == 404
+    )
 
 
 def test_rate_limit_per_key(store, keys):  # type: ignore[no-untyped-def]
     app = create_app(store=store, rate_limit_per_minute=60, rate_limit_burst=3)
     with TestClient(app) as c:
-        codes = [c.post(f"{B}/requests.json", data={**NOISE, "api_key": keys["submit"]}).status_code
-                 for _ in range(5)]
+        codes = [
+            c.post(f"{B}/requests.json", data={**NOISE, "api_key": keys["submit"]}).status_code
+            for _ in range(5)
+        ]
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
         limited = c.post(f"{B}/requests.xml", data={**NOISE, "api_key": keys["submit"]})
         assert limited.headers["retry-after"] == "1" and b"<code>429</code>" in limited.content
         # another key has its own bucket
-        assert c.post(f"{B}/requests.json",
-                      data={**NOISE, "api_key": keys["admin"]}).status_code == 200
+        assert (
+            c.post(f"{B}/requests.json", data={**NOISE, "api_key": keys["admin"]}).status_code
+            == 200
+        )
 
 
 def test_escalate_overdue(store, keys):  # type: ignore[no-untyped-def]
@@ -152,8 +190,10 @@ def test_escalate_overdue(store, keys):  # type: ignore[no-untyped-def]
     from citycheckup.hotline.store import NewRequest
 
     admin = store.authenticate(keys["admin"])
-    old = store.create_request(NewRequest("bus", address_id="x", requested_at=dt.datetime(
-        2025, 9, 29, 9, tzinfo=dt.UTC)), admin)
+    old = store.create_request(
+        NewRequest("bus", address_id="x", requested_at=dt.datetime(2025, 9, 29, 9, tzinfo=dt.UTC)),
+        admin,
+    )
     fresh = store.create_request(NewRequest("bus", address_id="y"), admin)
     done = store.escalate_overdue()
     assert done == [old.id]
@@ -167,7 +207,12 @@ def test_escalate_overdue(store, keys):  # type: ignore[no-untyped-def]
 def test_openapi_document_lists_endpoints(client, fmt):  # type: ignore[no-untyped-def]
     doc = client.get("/openapi.json").json()
     paths = set(doc["paths"])
-    for p in ("/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
-              "/open311/v2/services/{service_code}.{fmt}", "/open311/v2/requests.{fmt}",
-              "/open311/v2/requests/{service_request_id}.{fmt}", "/open311/v2/tokens/{token}.{fmt}"):
+    for p in (
+        "/open311/v2/discovery.{fmt}",
+        "/open311/v2/services.{fmt}",
+        "/open311/v2/services/{service_code}.{fmt}",
+        "/open311/v2/requests.{fmt}",
+        "/open311/v2/requests/{service_request_id}.{fmt}",
+        "/open311/v2/tokens/{token}.{fmt}",
+    ):
         assert p in paths

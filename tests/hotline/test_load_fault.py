@@ -19,10 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.hotline.conftest import NOISE
 
 from citycheckup.hotline import HotlineStore
 from citycheckup.hotline.loadgen import run_load
-from tests.hotline.conftest import NOISE
 
 pytestmark = pytest.mark.timeout(240) if os.environ.get("PYTEST_TIMEOUT_PLUGIN") else []
 
@@ -35,9 +35,23 @@ def _free_port() -> int:
 
 def _start(db_url: str, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from citycheckup.cli import main; main()", "-q", "hotline",
-         "serve", "--host", "127.0.0.1", "--port", str(port), "--database", db_url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "from citycheckup.cli import main; main()",
+            "-q",
+            "hotline",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            db_url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -75,8 +89,10 @@ def _markers(db: Path) -> Counter[str]:
 
 
 def _form(key: str):  # type: ignore[no-untyped-def]
-    return lambda i: ("/open311/v2/requests.json",
-                      {**NOISE, "api_key": key, "description": f"load marker {i}"})
+    return lambda i: (
+        "/open311/v2/requests.json",
+        {**NOISE, "api_key": key, "description": f"load marker {i}"},
+    )
 
 
 def _prepare(tmp_path: Path, catalogue) -> tuple[Path, str, str]:  # type: ignore[no-untyped-def]
@@ -112,8 +128,9 @@ def test_sigkill_mid_load_loses_no_acknowledged_request(tmp_path, catalogue) -> 
     n, result = 3000, {}
 
     def load() -> None:
-        result["res"] = run_load(f"http://127.0.0.1:{port}", n, concurrency=20, make=_form(key),
-                                 stop_after=120)
+        result["res"] = run_load(
+            f"http://127.0.0.1:{port}", n, concurrency=20, make=_form(key), stop_after=120
+        )
 
     t = threading.Thread(target=load)
     t.start()

@@ -23,10 +23,22 @@ H = pd.Timedelta(hours=1)
 
 
 def _row(**kw):  # type: ignore[no-untyped-def]
-    base = dict(requested_at=T0, state="rated", dispatched_at=T0, first_response_at=T0 + H,
-                response_due_at=T0 + 2 * H, resolved_at=T0 + 24 * H, expected_at=T0 + 48 * H,
-                solved=True, solved_source="citizen", satisfaction="satisfied", reopen_count=0,
-                district="A1区", department="D1", category="环境保护")
+    base = {
+        "requested_at": T0,
+        "state": "rated",
+        "dispatched_at": T0,
+        "first_response_at": T0 + H,
+        "response_due_at": T0 + 2 * H,
+        "resolved_at": T0 + 24 * H,
+        "expected_at": T0 + 48 * H,
+        "solved": True,
+        "solved_source": "citizen",
+        "satisfaction": "satisfied",
+        "reopen_count": 0,
+        "district": "A1区",
+        "department": "D1",
+        "category": "环境保护",
+    }
     base.update(kw)
     return base
 
@@ -34,17 +46,29 @@ def _row(**kw):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def frame() -> pd.DataFrame:
     rows = [
-        _row(),                                                            # all good
+        _row(),  # all good
         _row(first_response_at=T0 + 3 * H, satisfaction="basically_satisfied"),  # late response
-        _row(resolved_at=T0 + 72 * H, solved=False, satisfaction="unsatisfied",
-             reopen_count=1),                                              # late, unsolved
+        _row(
+            resolved_at=T0 + 72 * H, solved=False, satisfaction="unsatisfied", reopen_count=1
+        ),  # late, unsolved
         _row(state="resolved", satisfaction=None, solved=True, solved_source="department"),
-        _row(state="dispatched", first_response_at=None, resolved_at=None, solved=None,
-             satisfaction=None),                                           # response overdue
-        _row(state="dispatched", first_response_at=None, resolved_at=None, solved=None,
-             satisfaction=None, response_due_at=pd.Timestamp("2100-01-01")),  # not yet due
-        _row(state="duplicate", satisfaction=None, solved=None),           # excluded
-        _row(state="rejected", satisfaction=None, solved=None),            # excluded
+        _row(
+            state="dispatched",
+            first_response_at=None,
+            resolved_at=None,
+            solved=None,
+            satisfaction=None,
+        ),  # response overdue
+        _row(
+            state="dispatched",
+            first_response_at=None,
+            resolved_at=None,
+            solved=None,
+            satisfaction=None,
+            response_due_at=pd.Timestamp("2100-01-01"),
+        ),  # not yet due
+        _row(state="duplicate", satisfaction=None, solved=None),  # excluded
+        _row(state="rejected", satisfaction=None, solved=None),  # excluded
         _row(district="A2区"),
     ]
     return pd.DataFrame(rows)
@@ -74,8 +98,10 @@ def test_empty_denominators_are_missing_not_zero(frame: pd.DataFrame) -> None:
     only_dup = frame[frame["state"] == "duplicate"]
     r = rates(only_dup, by=["district"], percent=True)
     assert r.loc[0, "n_valid"] == 0
-    assert all(math.isnan(r.loc[0, c]) for c in ("response_rate", "resolution_rate",
-                                                 "satisfaction_rate", "ontime_rate"))
+    assert all(
+        math.isnan(r.loc[0, c])
+        for c in ("response_rate", "resolution_rate", "satisfaction_rate", "ontime_rate")
+    )
 
 
 def test_month_grouping_uses_local_time(frame: pd.DataFrame) -> None:
@@ -93,9 +119,14 @@ def test_month_grouping_uses_local_time(frame: pd.DataFrame) -> None:
 
 def test_indicator_table_for_checkup_run(frame: pd.DataFrame) -> None:
     t = indicator_table(frame, unit_column="district", as_of=pd.Timestamp("2026-04-01"))
-    assert list(t.columns) == ["unit_name", "year", "hotline_response_rate",
-                               "hotline_resolution_rate", "hotline_satisfaction_rate",
-                               "hotline_ontime_rate"]
+    assert list(t.columns) == [
+        "unit_name",
+        "year",
+        "hotline_response_rate",
+        "hotline_resolution_rate",
+        "hotline_satisfaction_rate",
+        "hotline_ontime_rate",
+    ]
     row = t.set_index("unit_name").loc["A1区"]
     assert row.year == 2026 and row.hotline_response_rate == pytest.approx(60.0)
     assert row.hotline_ontime_rate == pytest.approx(75.0)
@@ -111,15 +142,24 @@ def test_rates_from_a_store(store, keys) -> None:  # type: ignore[no-untyped-def
 
     admin = store.authenticate(keys["admin"])
     t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    ids = [store.create_request(NewRequest("bus", address_id=str(i), requested_at=t), admin).id
-           for i in range(4)]
+    ids = [
+        store.create_request(NewRequest("bus", address_id=str(i), requested_at=t), admin).id
+        for i in range(4)
+    ]
     for rid in ids[:3]:
         store.transition(rid, "accept", SYSTEM, at=t + dt.timedelta(hours=1))
         store.transition(rid, "resolve", SYSTEM, at=t + dt.timedelta(days=1))
-    store.transition(ids[0], "rate", SYSTEM, at=t + dt.timedelta(days=2), solved=True,
-                     satisfaction="satisfied")
-    store.transition(ids[1], "rate", SYSTEM, at=t + dt.timedelta(days=2), solved=False,
-                     satisfaction="unsatisfied")
+    store.transition(
+        ids[0], "rate", SYSTEM, at=t + dt.timedelta(days=2), solved=True, satisfaction="satisfied"
+    )
+    store.transition(
+        ids[1],
+        "rate",
+        SYSTEM,
+        at=t + dt.timedelta(days=2),
+        solved=False,
+        satisfaction="unsatisfied",
+    )
     r = rates(store.dataframe(), by=["category"], as_of=pd.Timestamp("2026-04-01"), percent=True)
     row = r.iloc[0]
     assert row.category == "交通运输"
@@ -137,10 +177,20 @@ def test_haversine() -> None:
 
 def _cluster_frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
-    hot = pd.DataFrame({"lat": 39.90 + rng.normal(0, 0.0005, 30),
-                        "long": 116.40 + rng.normal(0, 0.0005, 30), "category": "环境保护"})
-    spread = pd.DataFrame({"lat": 39.8 + rng.uniform(0, 0.3, 30),
-                           "long": 116.2 + rng.uniform(0, 0.4, 30), "category": "环境保护"})
+    hot = pd.DataFrame(
+        {
+            "lat": 39.90 + rng.normal(0, 0.0005, 30),
+            "long": 116.40 + rng.normal(0, 0.0005, 30),
+            "category": "环境保护",
+        }
+    )
+    spread = pd.DataFrame(
+        {
+            "lat": 39.8 + rng.uniform(0, 0.3, 30),
+            "long": 116.2 + rng.uniform(0, 0.4, 30),
+            "category": "环境保护",
+        }
+    )
     other = pd.DataFrame({"lat": [39.95] * 6, "long": [116.45] * 6, "category": "交通运输"})
     return pd.concat([hot, spread, other], ignore_index=True)
 
@@ -169,8 +219,12 @@ def test_emerging_hotspots_flag_a_jump() -> None:
     end = pd.Timestamp("2026-03-29")
     rows = []
     for week in range(1, 5):  # 3 a week of noise for 4 weeks, then 15 in the latest week
-        rows += [{"requested_at": end - pd.Timedelta(days=7 * week + 1), "category": "环境保护"}] * 3
-        rows += [{"requested_at": end - pd.Timedelta(days=7 * week + 1), "category": "交通运输"}] * 4
+        rows += [
+            {"requested_at": end - pd.Timedelta(days=7 * week + 1), "category": "环境保护"}
+        ] * 3
+        rows += [
+            {"requested_at": end - pd.Timedelta(days=7 * week + 1), "category": "交通运输"}
+        ] * 4
     rows += [{"requested_at": end - pd.Timedelta(days=1), "category": "环境保护"}] * 15
     rows += [{"requested_at": end - pd.Timedelta(days=1), "category": "交通运输"}] * 5
     em = emerging_hotspots(pd.DataFrame(rows), as_of=end).set_index("category")

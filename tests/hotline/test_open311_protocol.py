@@ -6,7 +6,6 @@ import datetime as dt
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from tests.hotline.conftest import NOISE
 
 B = "/open311/v2"
@@ -27,9 +26,22 @@ def body(resp, fmt):  # type: ignore[no-untyped-def]
         kids = list(el)
         if not kids:
             return el.text or ""
-        if len({k.tag for k in kids}) == 1 and len(kids) > 1 or el.tag in (
-                "services", "service_requests", "errors", "attributes", "values", "endpoints",
-                "formats", "notes", "duplicates"):
+        if (
+            len({k.tag for k in kids}) == 1
+            and len(kids) > 1
+            or el.tag
+            in (
+                "services",
+                "service_requests",
+                "errors",
+                "attributes",
+                "values",
+                "endpoints",
+                "formats",
+                "notes",
+                "duplicates",
+            )
+        ):
             return [conv(k) for k in kids]
         return {k.tag: conv(k) for k in kids}
 
@@ -69,8 +81,15 @@ def test_service_list(client, catalogue, fmt):  # type: ignore[no-untyped-def]
     services = body(r, fmt)
     assert isinstance(services, list) and len(services) == len(catalogue.services)
     for s in services:
-        assert {"service_code", "service_name", "description", "metadata", "type", "keywords",
-                "group"} <= set(s)
+        assert {
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        } <= set(s)
         assert s["type"] in ("realtime", "batch", "blackbox")
     noise = next(s for s in services if s["service_code"] == "noise")
     assert str(noise["metadata"]).lower() == "true"
@@ -97,16 +116,21 @@ def test_service_definition_not_found(client, fmt):  # type: ignore[no-untyped-d
     assert r.status_code == 404 and errors(r, fmt) == [404]
 
 
-@pytest.mark.parametrize("path", ["services", "services/noise", "requests", "requests/1",
-                                  "tokens/abc"])
+@pytest.mark.parametrize(
+    "path", ["services", "services/noise", "requests", "requests/1", "tokens/abc"]
+)
 def test_unknown_jurisdiction_is_404(client, path):  # type: ignore[no-untyped-def]
     r = client.get(f"{B}/{path}.xml", params={"jurisdiction_id": "elsewhere.gov"})
     assert r.status_code == 404 and errors(r, "xml") == [404]
 
 
 def test_matching_or_empty_jurisdiction_is_accepted(client, catalogue):  # type: ignore[no-untyped-def]
-    assert client.get(f"{B}/services.json", params={"jurisdiction_id": catalogue.jurisdiction_id}
-                      ).status_code == 200
+    assert (
+        client.get(
+            f"{B}/services.json", params={"jurisdiction_id": catalogue.jurisdiction_id}
+        ).status_code
+        == 200
+    )
     assert client.get(f"{B}/services.json?jurisdiction_id=").status_code == 200
 
 
@@ -129,8 +153,14 @@ def test_post_realtime_returns_id(client, keys, fmt):  # type: ignore[no-untyped
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_batch_returns_token_and_token_lookup(client, keys, fmt):  # type: ignore[no-untyped-def]
-    r = post(client, fmt, api_key=keys["submit"], service_code="wage_arrears",
-             address_string="A1区 某工地", description="工资拖欠三个月")
+    r = post(
+        client,
+        fmt,
+        api_key=keys["submit"],
+        service_code="wage_arrears",
+        address_string="A1区 某工地",
+        description="工资拖欠三个月",
+    )
     assert r.status_code == 200
     item = body(r, fmt)[0]
     assert "token" in item and "service_request_id" not in item
@@ -174,23 +204,26 @@ def test_post_unknown_jurisdiction_is_404(client, keys):  # type: ignore[no-unty
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"lat": "", "long": ""}, "location is required"),
-    ({"long": ""}, "lat and long must be given together"),
-    ({"lat": "91"}, "lat must be between"),
-    ({"long": "abc"}, "long must be a number"),
-    ({"lat": "nan"}, "lat must be between"),
-    ({"attribute[noise_source]": ""}, "attribute[noise_source] is required"),
-    ({"attribute[noise_source]": "aliens"}, "must be one of"),
-    ({"attribute[bogus]": "1"}, "is not an attribute"),
-    ({"description": "x" * 4001}, "at most 4000"),
-    ({"description": "<script>alert(1)</script>"}, "without HTML"),
-    ({"media_url": "javascript:alert(1)"}, "media_url"),
-    ({"email": "not-an-email"}, "email"),
-    ({"channel": "Bad Channel!"}, "channel"),
-    ({"attribute[started_at]": "yesterday"}, "W3C datetime"),
-    ({"description": "bell\x07"}, "control characters"),
-])
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"lat": "", "long": ""}, "location is required"),
+        ({"long": ""}, "lat and long must be given together"),
+        ({"lat": "91"}, "lat must be between"),
+        ({"long": "abc"}, "long must be a number"),
+        ({"lat": "nan"}, "lat must be between"),
+        ({"attribute[noise_source]": ""}, "attribute[noise_source] is required"),
+        ({"attribute[noise_source]": "aliens"}, "must be one of"),
+        ({"attribute[bogus]": "1"}, "is not an attribute"),
+        ({"description": "x" * 4001}, "at most 4000"),
+        ({"description": "<script>alert(1)</script>"}, "without HTML"),
+        ({"media_url": "javascript:alert(1)"}, "media_url"),
+        ({"email": "not-an-email"}, "email"),
+        ({"channel": "Bad Channel!"}, "channel"),
+        ({"attribute[started_at]": "yesterday"}, "W3C datetime"),
+        ({"description": "bell\x07"}, "control characters"),
+    ],
+)
 def test_post_validation_errors_are_400(client, keys, change, fragment):  # type: ignore[no-untyped-def]
     fields = {**NOISE, "api_key": keys["submit"], **change}
     for fmt in FORMATS:
@@ -200,8 +233,13 @@ def test_post_validation_errors_are_400(client, keys, change, fragment):  # type
 
 
 def test_post_reports_every_problem_at_once(client, keys):  # type: ignore[no-untyped-def]
-    r = post(client, api_key=keys["submit"], service_code="noise", description="<b>x</b>",
-             media_url="ftp://x")
+    r = post(
+        client,
+        api_key=keys["submit"],
+        service_code="noise",
+        description="<b>x</b>",
+        media_url="ftp://x",
+    )
     assert r.status_code == 400
     assert len(r.json()) == 4  # location, html, media_url, required attribute
 
@@ -213,35 +251,66 @@ def test_post_accepts_address_or_address_id(client, keys):  # type: ignore[no-un
 
 
 def test_post_multivaluelist_and_number_attributes(client, keys):  # type: ignore[no-untyped-def]
-    r = client.post(f"{B}/requests.json", data={
-        "api_key": keys["submit"], "service_code": "garbage", "lat": "39.9", "long": "116.4",
-        "attribute[waste_types][]": ["household", "bulky"]})
+    r = client.post(
+        f"{B}/requests.json",
+        data={
+            "api_key": keys["submit"],
+            "service_code": "garbage",
+            "lat": "39.9",
+            "long": "116.4",
+            "attribute[waste_types][]": ["household", "bulky"],
+        },
+    )
     assert r.status_code == 200
     rid = r.json()[0]["service_request_id"]
     got = client.get(f"{B}/requests/{rid}.json", params={"extensions": "true"}).json()[0]
     assert got["attributes"] == [{"code": "waste_types", "value": ["household", "bulky"]}]
-    r = post(client, api_key=keys["submit"], service_code="road_damage", lat="39.9", long="116.4",
-             **{"attribute[hazard]": "yes", "attribute[width_m]": "1.5"})
+    r = post(
+        client,
+        api_key=keys["submit"],
+        service_code="road_damage",
+        lat="39.9",
+        long="116.4",
+        **{"attribute[hazard]": "yes", "attribute[width_m]": "1.5"},
+    )
     assert r.status_code == 200
-    bad = post(client, api_key=keys["submit"], service_code="road_damage", lat="39.9",
-               long="116.4", **{"attribute[hazard]": "yes", "attribute[width_m]": "wide"})
+    bad = post(
+        client,
+        api_key=keys["submit"],
+        service_code="road_damage",
+        lat="39.9",
+        long="116.4",
+        **{"attribute[hazard]": "yes", "attribute[width_m]": "wide"},
+    )
     assert bad.status_code == 400
 
 
 def test_post_rejects_informational_attribute(client, keys):  # type: ignore[no-untyped-def]
-    r = post(client, api_key=keys["submit"], service_code="garbage", lat="1", long="1",
-             **{"attribute[notice]": "hi"})
+    r = post(
+        client,
+        api_key=keys["submit"],
+        service_code="garbage",
+        lat="1",
+        long="1",
+        **{"attribute[notice]": "hi"},
+    )
     assert r.status_code == 400 and "informational" in r.text
 
 
 def test_body_limits_and_encoding(client, keys):  # type: ignore[no-untyped-def]
-    big = client.post(f"{B}/requests.json", content=b"a=" + b"x" * 70000,
-                      headers={"content-type": "application/x-www-form-urlencoded"})
+    big = client.post(
+        f"{B}/requests.json",
+        content=b"a=" + b"x" * 70000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert big.status_code == 400 and big.json()[0]["code"] == 413
     js = client.post(f"{B}/requests.json", json={"service_code": "noise"})
     assert js.status_code == 400 and "x-www-form-urlencoded" in js.text
-    latin = client.post(f"{B}/requests.json", content=b"description=\xff\xfe",
-                        headers={"content-type": "application/x-www-form-urlencoded"})
+    latin = client.post(
+        f"{B}/requests.json",
+        content=b"description=\xff\xfe",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert latin.status_code == 400
 
 
@@ -264,8 +333,13 @@ def test_idempotency_key_stores_once(client, store, keys):  # type: ignore[no-un
 def _seed(client, keys):  # type: ignore[no-untyped-def]
     ids = []
     for i, code in enumerate(["noise", "noise", "bus", "hospital"]):
-        f = {"api_key": keys["submit"], "service_code": code, "lat": "39.9", "long": "116.4",
-             "description": f"诉求 {i}"}
+        f = {
+            "api_key": keys["submit"],
+            "service_code": code,
+            "lat": "39.9",
+            "long": "116.4",
+            "description": f"诉求 {i}",
+        }
         if code == "noise":
             f["attribute[noise_source]"] = "traffic"
         ids.append(client.post(f"{B}/requests.json", data=f).json()[0]["service_request_id"])
@@ -277,10 +351,25 @@ def test_get_requests_fields_and_filters(client, keys, fmt):  # type: ignore[no-
     ids = _seed(client, keys)
     allr = body(client.get(f"{B}/requests.{fmt}"), fmt)
     assert len(allr) == 4
-    fields = {"service_request_id", "status", "status_notes", "service_name", "service_code",
-              "description", "agency_responsible", "service_notice", "requested_datetime",
-              "updated_datetime", "expected_datetime", "address", "address_id", "zipcode",
-              "lat", "long", "media_url"}
+    fields = {
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    }
     assert all(set(r) == fields for r in allr)
     when = dt.datetime.fromisoformat(allr[0]["requested_datetime"])
     assert when.utcoffset() is not None  # W3C datetime with offset
@@ -289,9 +378,17 @@ def test_get_requests_fields_and_filters(client, keys, fmt):  # type: ignore[no-
     two = body(client.get(f"{B}/requests.{fmt}", params={"service_code": "bus,hospital"}), fmt)
     assert len(two) == 2
     # service_request_id overrides every other filter
-    by_id = body(client.get(f"{B}/requests.{fmt}", params={
-        "service_request_id": f"{ids[0]},{ids[3]}", "service_code": "bus", "status": "closed"}),
-        fmt)
+    by_id = body(
+        client.get(
+            f"{B}/requests.{fmt}",
+            params={
+                "service_request_id": f"{ids[0]},{ids[3]}",
+                "service_code": "bus",
+                "status": "closed",
+            },
+        ),
+        fmt,
+    )
     assert sorted(r["service_request_id"] for r in by_id) == sorted([ids[0], ids[3]])
     opened = body(client.get(f"{B}/requests.{fmt}", params={"status": "open"}), fmt)
     assert len(opened) == 4
@@ -313,21 +410,28 @@ def test_get_one_request_is_a_list(client, keys, fmt):  # type: ignore[no-untype
 
 
 def test_get_requests_date_rules(client, keys):  # type: ignore[no-untyped-def]
-    old = post(client, api_key=keys["admin"], requested_datetime="2020-01-05T08:00:00+08:00",
-               **NOISE).json()[0]["service_request_id"]
+    old = post(
+        client, api_key=keys["admin"], requested_datetime="2020-01-05T08:00:00+08:00", **NOISE
+    ).json()[0]["service_request_id"]
     new = post(client, api_key=keys["submit"], **NOISE).json()[0]["service_request_id"]
     default = [r["service_request_id"] for r in client.get(f"{B}/requests.json").json()]
     assert default == [new]  # default window: the last 90 days
-    win = client.get(f"{B}/requests.json", params={"start_date": "2020-01-01T00:00:00Z",
-                                                   "end_date": "2020-02-01T00:00:00Z"}).json()
+    win = client.get(
+        f"{B}/requests.json",
+        params={"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-02-01T00:00:00Z"},
+    ).json()
     assert [r["service_request_id"] for r in win] == [old]
     only_start = client.get(f"{B}/requests.json", params={"start_date": "2019-12-01"}).json()
     assert [r["service_request_id"] for r in only_start] == [old]
-    too_long = client.get(f"{B}/requests.xml", params={"start_date": "2020-01-01T00:00:00Z",
-                                                       "end_date": "2020-06-01T00:00:00Z"})
+    too_long = client.get(
+        f"{B}/requests.xml",
+        params={"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-06-01T00:00:00Z"},
+    )
     assert too_long.status_code == 400 and "90 days" in too_long.text
-    backwards = client.get(f"{B}/requests.json", params={"start_date": "2020-02-01T00:00:00Z",
-                                                         "end_date": "2020-01-01T00:00:00Z"})
+    backwards = client.get(
+        f"{B}/requests.json",
+        params={"start_date": "2020-02-01T00:00:00Z", "end_date": "2020-01-01T00:00:00Z"},
+    )
     assert backwards.status_code == 400
     garbage = client.get(f"{B}/requests.json", params={"start_date": "last tuesday"})
     assert garbage.status_code == 400
@@ -353,22 +457,41 @@ def test_get_requests_limit_and_pages(client, store, keys):  # type: ignore[no-u
 
 
 def test_no_personal_data_in_public_get(client, keys):  # type: ignore[no-untyped-def]
-    r = post(client, api_key=keys["submit"], **{**NOISE, "description":
-             "我的电话 13912345678，邮箱 zhang.san@example.com，身份证 11010519491231002X"},
-             first_name="三", last_name="张", phone="13912345678", email="zs@example.com",
-             device_id="dev-1")
+    r = post(
+        client,
+        api_key=keys["submit"],
+        **{
+            **NOISE,
+            "description": "我的电话 13912345678，邮箱 zhang.san@example.com，身份证 11010519491231002X",
+        },
+        first_name="三",
+        last_name="张",
+        phone="13912345678",
+        email="zs@example.com",
+        device_id="dev-1",
+    )
     rid = r.json()[0]["service_request_id"]
-    for url in (f"{B}/requests/{rid}.json?extensions=true", f"{B}/requests.xml?extensions=true",
-                f"{B}/requests/{rid}/history.json"):
+    for url in (
+        f"{B}/requests/{rid}.json?extensions=true",
+        f"{B}/requests.xml?extensions=true",
+        f"{B}/requests/{rid}/history.json",
+    ):
         text = client.get(url).text
-        for secret in ("13912345678", "zhang.san@example.com", "zs@example.com",
-                       "11010519491231002X", "张", "dev-1"):
+        for secret in (
+            "13912345678",
+            "zhang.san@example.com",
+            "zs@example.com",
+            "11010519491231002X",
+            "张",
+            "dev-1",
+        ):
             assert secret not in text, (url, secret)
 
 
 def test_extensions_add_notes_and_extended_attributes(client, keys):  # type: ignore[no-untyped-def]
-    rid = post(client, api_key=keys["submit"], channel="wechat", district="A1区",
-               **NOISE).json()[0]["service_request_id"]
+    rid = post(client, api_key=keys["submit"], channel="wechat", district="A1区", **NOISE).json()[
+        0
+    ]["service_request_id"]
     plain = client.get(f"{B}/requests/{rid}.json").json()[0]
     assert "notes" not in plain and "extended_attributes" not in plain
     for fmt in FORMATS:
@@ -378,3 +501,13 @@ def test_extensions_add_notes_and_extended_attributes(client, keys):  # type: ig
         assert ea["department"] == "A1区生态环境分局"  # district override of the catalogue
         assert [n["type"] for n in ext["notes"]] == ["receive", "dispatch"]
     assert plain["expected_datetime"] and plain["agency_responsible"] == "A1区生态环境分局"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_fast_path_answers_like_the_route(client, keys, fmt):  # type: ignore[no-untyped-def]
+    ids = _seed(client, keys)
+    fast = client.get(f"{B}/requests/{ids[0]}.{fmt}")  # no query string: fast path
+    routed = client.get(f"{B}/requests/{ids[0]}.{fmt}?jurisdiction_id=")  # FastAPI route
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    assert fast.headers["content-type"] == routed.headers["content-type"]

@@ -10,13 +10,13 @@ import sys
 import httpx
 import pandas as pd
 import pytest
+from tests.hotline.conftest import DATA
 from typer.testing import CliRunner
 
 from citycheckup.cli import app as cli_app
 from citycheckup.hotline import HotlineStore, catalogue_from_mapping, rates
 from citycheckup.hotline.replay import load_baltimore, load_nyc, replay, replay_catalogue_mapping
 from citycheckup.hotline.server import BackgroundServer, create_app
-from tests.hotline.conftest import DATA
 
 runner = CliRunner()
 
@@ -24,25 +24,35 @@ runner = CliRunner()
 @pytest.mark.shared
 def test_replay_us311_samples_through_the_api(shared_data, tmp_path) -> None:  # type: ignore[no-untyped-def]
     us = shared_data / "hotline/us311"
-    items = load_baltimore(us / "baltimore_311_sample10k.csv", limit=400) + \
-        load_nyc(us / "nyc_311_2022-05-01_924rows.csv", limit=300)
+    items = load_baltimore(us / "baltimore_311_sample10k.csv", limit=400) + load_nyc(
+        us / "nyc_311_2022-05-01_924rows.csv", limit=300
+    )
     assert len(items) == 700
     cat = catalogue_from_mapping(replay_catalogue_mapping(items), "<replay>")
     st = HotlineStore(f"sqlite:///{tmp_path / 'replay.db'}", catalogue=cat)
     key = st.create_key("admin", label="replay")
-    with BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url, \
-            httpx.Client(base_url=url, timeout=30) as client:
+    with (
+        BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
         res = replay(items, client, key)
         # a second run stores nothing new (idempotency keys), transitions are refused
-        again = client.post("/open311/v2/requests.json", data={**items[0].form, "api_key": key},
-                            headers={"Idempotency-Key": f"{items[0].source}:{items[0].source_id}"})
-        assert int(again.json()[0]["service_request_id"]) == res.ids[
-            f"{items[0].source}:{items[0].source_id}"]
+        again = client.post(
+            "/open311/v2/requests.json",
+            data={**items[0].form, "api_key": key},
+            headers={"Idempotency-Key": f"{items[0].source}:{items[0].source_id}"},
+        )
+        assert (
+            int(again.json()[0]["service_request_id"])
+            == res.ids[f"{items[0].source}:{items[0].source_id}"]
+        )
     assert res.posted == 700 and st.count() == 700
     assert res.transitions >= 0.9 * sum(len(i.transitions) for i in items)
     df = st.dataframe()
-    df["source"] = ["nyc" if d in ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island")
-                    else "baltimore" for d in df["district"]]
+    df["source"] = [
+        "nyc" if d in ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island") else "baltimore"
+        for d in df["district"]
+    ]
     r = rates(df, by=["source"], timezone=cat.timezone, percent=True).set_index("source")
     for src in ("baltimore", "nyc"):
         for col in ("response_rate", "resolution_rate", "ontime_rate"):
@@ -66,12 +76,24 @@ def test_cli_keys_train_evaluate_metrics(tmp_path) -> None:  # type: ignore[no-u
     listed = runner.invoke(cli_app, ["hotline", "keys", "list", "--database", db])
     assert key[:11] in listed.output and key not in listed.output
     model = tmp_path / "m.pkl"
-    r = runner.invoke(cli_app, ["hotline", "train", "--data", str(DATA / "synthetic_messages.csv"),
-                                "--out", str(model)])
+    r = runner.invoke(
+        cli_app,
+        ["hotline", "train", "--data", str(DATA / "synthetic_messages.csv"), "--out", str(model)],
+    )
     assert r.exit_code == 0 and model.exists(), r.output
-    r = runner.invoke(cli_app, ["hotline", "evaluate", "--data",
-                                str(DATA / "synthetic_messages.csv"), "--folds", "3",
-                                "--out", str(tmp_path / "pc.csv")])
+    r = runner.invoke(
+        cli_app,
+        [
+            "hotline",
+            "evaluate",
+            "--data",
+            str(DATA / "synthetic_messages.csv"),
+            "--folds",
+            "3",
+            "--out",
+            str(tmp_path / "pc.csv"),
+        ],
+    )
     assert r.exit_code == 0 and "macro-F1" in r.output, r.output
     assert set(pd.read_csv(tmp_path / "pc.csv")["category"]) == {"城乡建设", "环境保护", "交通运输"}
     # metrics on a store with a few requests
@@ -83,13 +105,31 @@ def test_cli_keys_train_evaluate_metrics(tmp_path) -> None:  # type: ignore[no-u
         st.create_request(NewRequest("bus", address_id=str(i), district="A1区"), sub)
     st.close()
     out, ind = tmp_path / "rates.csv", tmp_path / "smart.csv"
-    r = runner.invoke(cli_app, ["hotline", "metrics", "--database", db, "--out", str(out),
-                                "--indicators", str(ind), "--unit-column", "district"])
+    r = runner.invoke(
+        cli_app,
+        [
+            "hotline",
+            "metrics",
+            "--database",
+            db,
+            "--out",
+            str(out),
+            "--indicators",
+            str(ind),
+            "--unit-column",
+            "district",
+        ],
+    )
     assert r.exit_code == 0, r.output
     table = pd.read_csv(ind)
-    assert list(table.columns) == ["unit_name", "year", "hotline_response_rate",
-                                   "hotline_resolution_rate", "hotline_satisfaction_rate",
-                                   "hotline_ontime_rate"]
+    assert list(table.columns) == [
+        "unit_name",
+        "year",
+        "hotline_response_rate",
+        "hotline_resolution_rate",
+        "hotline_satisfaction_rate",
+        "hotline_ontime_rate",
+    ]
     assert table.loc[0, "unit_name"] == "A1区"
     assert "n_requests" in pd.read_csv(out).columns
     r = runner.invoke(cli_app, ["hotline", "escalate", "--database", db])
@@ -106,10 +146,12 @@ def test_cli_bad_training_file(tmp_path) -> None:  # type: ignore[no-untyped-def
 
 
 def test_core_does_not_import_cli_or_fastapi() -> None:
-    code = ("import sys, citycheckup.hotline as h, citycheckup.hotline.replay, "
-            "citycheckup.hotline.loadgen, citycheckup.hotline.open311\n"
-            "bad = [m for m in sys.modules if m.startswith(('fastapi', 'starlette', 'uvicorn', "
-            "'citycheckup.cli'))]\n"
-            "assert not bad, bad\n"
-            "assert h.__all__ == sorted(h.__all__)")
+    code = (
+        "import sys, citycheckup.hotline as h, citycheckup.hotline.replay, "
+        "citycheckup.hotline.loadgen, citycheckup.hotline.open311\n"
+        "bad = [m for m in sys.modules if m.startswith(('fastapi', 'starlette', 'uvicorn', "
+        "'citycheckup.cli'))]\n"
+        "assert not bad, bad\n"
+        "assert h.__all__ == sorted(h.__all__)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from tests.hotline.conftest import NOISE
 
 from citycheckup.errors import HotlineError
 from citycheckup.hotline import HotlineStore
 from citycheckup.hotline.schema import SCHEMA_VERSION, metadata, migrate, schema_version
 from citycheckup.hotline.server import BackgroundServer, create_app
 from citycheckup.hotline.store import SYSTEM, NewRequest, create_engine, hash_key
-from tests.hotline.conftest import NOISE
 
 
 def _exercise(st: HotlineStore) -> None:
@@ -22,23 +22,49 @@ def _exercise(st: HotlineStore) -> None:
     info = st.authenticate(key)
     assert info is not None and info.role == "admin"
     t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    a = st.create_request(NewRequest("noise", lat=39.9, long=116.4, description="施工噪音",
-                                     attributes={"noise_source": "construction"},
-                                     contact={"phone": "13900000000"}, requested_at=t), info)
-    b = st.create_request(NewRequest("noise", lat=39.90001, long=116.40001,
-                                     description="施工噪音很大", requested_at=t), info)
+    a = st.create_request(
+        NewRequest(
+            "noise",
+            lat=39.9,
+            long=116.4,
+            description="施工噪音",
+            attributes={"noise_source": "construction"},
+            contact={"phone": "13900000000"},
+            requested_at=t,
+        ),
+        info,
+    )
+    b = st.create_request(
+        NewRequest(
+            "noise", lat=39.90001, long=116.40001, description="施工噪音很大", requested_at=t
+        ),
+        info,
+    )
     st.transition(a.id, "accept", SYSTEM, at=t + dt.timedelta(hours=1))
     st.transition(a.id, "resolve", SYSTEM, at=t + dt.timedelta(days=1), solved=True)
-    st.transition(a.id, "rate", SYSTEM, at=t + dt.timedelta(days=2), solved=True,
-                  satisfaction="satisfied", comment="好")
+    st.transition(
+        a.id,
+        "rate",
+        SYSTEM,
+        at=t + dt.timedelta(days=2),
+        solved=True,
+        satisfaction="satisfied",
+        comment="好",
+    )
     row = st.get_requests([a.id], with_attributes=True)[0]
     assert row["state"] == "rated" and row["attributes"] == {"noise_source": "construction"}
     assert "phone" not in row
     assert [e["action"] for e in st.history([a.id])[a.id]] == [
-        "receive", "dispatch", "accept", "resolve", "rate"]
+        "receive",
+        "dispatch",
+        "accept",
+        "resolve",
+        "rate",
+    ]
     assert [d["service_request_id"] for d in st.suggest_duplicates(b.id)] == [a.id]
-    got = st.query_requests(start=t - dt.timedelta(days=1), end=t + dt.timedelta(days=1),
-                            statuses=["closed"])
+    got = st.query_requests(
+        start=t - dt.timedelta(days=1), end=t + dt.timedelta(days=1), statuses=["closed"]
+    )
     assert [r["id"] for r in got] == [a.id]
     assert st.count() == 2
     df = st.dataframe()
@@ -59,8 +85,9 @@ def test_sqlite_roundtrip_and_wal(tmp_path, catalogue) -> None:  # type: ignore[
     # keys are stored only as hashes
     hashes = [r[0] for r in con.execute("SELECT key_hash FROM hotline_api_keys")]
     assert all(len(h) == 64 for h in hashes)
-    assert not con.execute("SELECT count(*) FROM hotline_api_keys WHERE key_hash LIKE 'ck_%'"
-                           ).fetchone()[0]
+    assert not con.execute(
+        "SELECT count(*) FROM hotline_api_keys WHERE key_hash LIKE 'ck_%'"
+    ).fetchone()[0]
     con.close()
 
 
@@ -124,12 +151,20 @@ def test_postgresql_concurrent_posts_through_the_api(pg_store) -> None:  # type:
 
     key = pg_store.create_key("submit")
     with BackgroundServer(create_app(store=pg_store)) as url:
-        res = run_load(url, 400, concurrency=20, make=lambda i: (
-            "/open311/v2/requests.json", {**NOISE, "api_key": key, "device_id": f"m{i}"}))
+        res = run_load(
+            url,
+            400,
+            concurrency=20,
+            make=lambda i: (
+                "/open311/v2/requests.json",
+                {**NOISE, "api_key": key, "device_id": f"m{i}"},
+            ),
+        )
     assert not res.failed and len(res.acked) == 400
     ids = {int(body[0]["service_request_id"]) for _, body in res.acked}
     assert len(ids) == 400
     with pg_store.engine.connect() as conn:
-        n = conn.execute(sa.text("SELECT count(*), count(DISTINCT device_id) FROM hotline_contacts"
-                                 )).one()
+        n = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT device_id) FROM hotline_contacts")
+        ).one()
     assert tuple(n) == (400, 400)

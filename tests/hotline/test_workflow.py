@@ -28,7 +28,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 def test_table_is_closed_over_states() -> None:
     for (src, action), dst in TRANSITIONS.items():
         assert src in STATES and dst in STATES and action in ACTIONS
-    assert OPEN_STATES | CLOSED_STATES == set(STATES)
+    assert set(STATES) == OPEN_STATES | CLOSED_STATES
     assert not OPEN_STATES & CLOSED_STATES
     for s in ("duplicate", "rejected"):
         assert allowed_actions(s) == []  # final states
@@ -75,8 +75,9 @@ def test_workdays_skip_national_day_and_count_make_up_days() -> None:
     start = dt.datetime(2025, 9, 30, 10, 0, tzinfo=CST)
     assert deadline_after(start, Deadline(1, "workdays")).date() == dt.date(2025, 10, 9)
     # 2025-10-10 (Fri) + 1 working day: 10-11 (Sat) is a make-up workday
-    assert deadline_after(dt.datetime(2025, 10, 10, 9, tzinfo=CST),
-                          Deadline(1, "workdays")).date() == dt.date(2025, 10, 11)
+    assert deadline_after(
+        dt.datetime(2025, 10, 10, 9, tzinfo=CST), Deadline(1, "workdays")
+    ).date() == dt.date(2025, 10, 11)
     assert is_workday(dt.date(2025, 9, 28))  # Sunday make-up workday
     assert not is_workday(dt.date(2026, 2, 17))  # Spring Festival
     # clock time is kept, in the catalogue's zone
@@ -104,8 +105,15 @@ def test_year_without_schedule_falls_back_or_raises(caplog: pytest.LogCaptureFix
 
 # --------------------------------------------------------------------------- catalogue
 def test_builtin_catalogue(catalogue) -> None:  # type: ignore[no-untyped-def]
-    assert set(catalogue.categories) == {"城乡建设", "环境保护", "交通运输", "教育文体",
-                                         "劳动和社会保障", "商贸旅游", "卫生计生"}
+    assert set(catalogue.categories) == {
+        "城乡建设",
+        "环境保护",
+        "交通运输",
+        "教育文体",
+        "劳动和社会保障",
+        "商贸旅游",
+        "卫生计生",
+    }
     assert catalogue.department_for("环境保护") == "市生态环境局"
     assert catalogue.department_for("环境保护", "A1区") == "A1区生态环境分局"
     water = catalogue.services["water_outage"]
@@ -121,7 +129,8 @@ def test_invalid_catalogue_lists_every_problem() -> None:
         "services": [
             {"service_code": "ok", "category": "missing"},
             {"service_code": "has space"},
-            {"service_code": "dup"}, {"service_code": "dup"},
+            {"service_code": "dup"},
+            {"service_code": "dup"},
             {"service_code": "t", "type": "instant", "deadline": {"amount": 0, "unit": "days"}},
             {"service_code": "a", "attributes": [{"code": "x", "datatype": "singlevaluelist"}]},
         ],
@@ -130,9 +139,17 @@ def test_invalid_catalogue_lists_every_problem() -> None:
     with pytest.raises(HotlineError) as err:
         catalogue_from_mapping(bad, "bad.yaml")
     msg = str(err.value)
-    for part in ("needs a department", "not in categories", "has space", "repeated",
-                 "realtime, batch or blackbox", "needs values", "override needs",
-                 "confidence_threshold", "Mars/Olympus"):
+    for part in (
+        "needs a department",
+        "not in categories",
+        "has space",
+        "repeated",
+        "realtime, batch or blackbox",
+        "needs values",
+        "override needs",
+        "confidence_threshold",
+        "Mars/Olympus",
+    ):
         assert part in msg, part
     assert len(err.value.problems) >= 9
 

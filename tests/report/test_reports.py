@@ -12,12 +12,20 @@ import pandas as pd
 import pytest
 
 from citycheckup.errors import DataError
-from citycheckup.report.city_report import build_context, render_city_html, render_overview_html, render_reports
+from citycheckup.report.city_report import (
+    ReportContext,
+    build_context,
+    render_city_html,
+    render_overview_html,
+    render_reports,
+)
 from citycheckup.report.messages import MESSAGES
 from citycheckup.report.run import load_run
 
 DATA = Path(__file__).parent / "data"
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils not installed"
+)
 
 
 def _pdf_pages(p: Path) -> int:
@@ -26,7 +34,9 @@ def _pdf_pages(p: Path) -> int:
 
 
 def _pdf_text(p: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _pdf_fonts(p: Path) -> list[str]:
@@ -36,9 +46,13 @@ def _pdf_fonts(p: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ctx(small_run: Path):  # noqa: ANN201
-    return build_context(small_run, units=["330100", "110000"], problems=DATA / "yichang_2025_problems.csv",
-                         problem_unit="330100")
+def ctx(small_run: Path) -> ReportContext:
+    return build_context(
+        small_run,
+        units=["330100", "110000"],
+        problems=DATA / "yichang_2025_problems.csv",
+        problem_unit="330100",
+    )
 
 
 def test_load_run_and_rebuilt_result(small_run: Path) -> None:
@@ -51,19 +65,30 @@ def test_load_run_and_rebuilt_result(small_run: Path) -> None:
 
     again = rescore(res, res.panel)
     merged = again.merge(rd.scores, on=["unit_code", "year"], suffixes=("", "_run"))
-    assert (merged["index"] - merged["index_run"]).abs().max() < 1e-9  # the run is reproduced from its tables
+    assert (
+        merged["index"] - merged["index_run"]
+    ).abs().max() < 1e-9  # the run is reproduced from its tables
     with pytest.raises(DataError, match="manifest.json is missing"):
         load_run(small_run / "nope")
 
 
-def test_city_html_content(ctx) -> None:  # noqa: ANN001
+def test_city_html_content(ctx: ReportContext) -> None:
     html = render_city_html(ctx, "330100", lang="zh")
-    for key in ("r.s_scores", "r.s_indicators", "r.s_trends", "r.s_weak", "r.s_problems", "r.s_appendix"):
+    for key in (
+        "r.s_scores",
+        "r.s_indicators",
+        "r.s_trends",
+        "r.s_weak",
+        "r.s_problems",
+        "r.s_appendix",
+    ):
         assert MESSAGES[key]["zh"] in html
     assert "杭州市城市体检报告" in html
     assert "<script src" not in html and "<link " not in html  # self-contained
     assert html.count('src="data:image/svg+xml;base64,') >= 2  # radar + trend chart inline
-    assert "限时解决" in html and "伍家岗区危旧房屋鉴定与加固改造" in html  # problem and project lists
+    assert (
+        "限时解决" in html and "伍家岗区危旧房屋鉴定与加固改造" in html
+    )  # problem and project lists
     assert "2022→2024" in html  # years used by the trends
     en = render_city_html(ctx, "330100", lang="en")
     assert "City health check-up report: 杭州市" in en and "fix within deadline" in en
@@ -74,7 +99,7 @@ def test_city_html_content(ctx) -> None:  # noqa: ANN001
         render_city_html(ctx, "999999")
 
 
-def test_priorities_fall_back_to_size_class_for_municipalities(ctx) -> None:  # noqa: ANN001
+def test_priorities_fall_back_to_size_class_for_municipalities(ctx: ReportContext) -> None:
     p = ctx.priorities
     bj = p[p["unit_code"] == "110000"]
     assert len(bj) and set(bj["reference_kind"]) == {"peer_median:size_class"}
@@ -83,15 +108,37 @@ def test_priorities_fall_back_to_size_class_for_municipalities(ctx) -> None:  # 
 
 
 @needs_poppler
-def test_city_pdf_zh_en(ctx, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+def test_city_pdf_zh_en(
+    ctx: ReportContext, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="weasyprint")
-    files = render_reports(ctx.run, tmp_path, units=["330100"], overview=False, langs=("zh", "en"),
-                           formats=("pdf",), context=ctx)
-    assert sorted(f.name for f in files) == ["city_330100_en.pdf", "city_330100_zh.pdf"]
+    files = render_reports(
+        ctx.run,
+        tmp_path,
+        units=["330100"],
+        overview=False,
+        langs=("zh", "en"),
+        formats=("pdf",),
+        context=ctx,
+    )
+    assert sorted(f.name for f in files if f.suffix == ".pdf") == ["city_330100_en.pdf", "city_330100_zh.pdf"]
+    # the problem and project lists of the city are exported next to its report
+    projects = pd.read_csv(tmp_path / "city_330100_zh_renewal_projects.csv", encoding="utf-8-sig")
+    assert projects["project_id"].iloc[0] == "R001" and projects["remediation_zh"].iloc[0] == "限时解决"
+    with pd.ExcelFile(tmp_path / "city_330100_en_renewal_projects.xlsx") as xl:
+        assert xl.sheet_names == ["problem_list", "renewal_projects"]
+    assert len(pd.read_csv(tmp_path / "city_330100_zh_problem_list.csv", encoding="utf-8-sig")) == 12
     zh, en = tmp_path / "city_330100_zh.pdf", tmp_path / "city_330100_en.pdf"
     assert 3 <= _pdf_pages(zh) <= 12 and 3 <= _pdf_pages(en) <= 12
     text = _pdf_text(zh)
-    for s in ("杭州市城市体检报告", "主要发现", "综合得分与排名", "问题清单", "限时解决", "城市体系"):
+    for s in (
+        "杭州市城市体检报告",
+        "主要发现",
+        "综合得分与排名",
+        "问题清单",
+        "限时解决",
+        "城市体系",
+    ):
         assert s in text, s
     assert re.search(r"第\s*1\s*页", text)  # the page footer
     assert "创新" in text and "宜居" in text  # radar labels are text inside the chart, not outlines
@@ -100,21 +147,37 @@ def test_city_pdf_zh_en(ctx, tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     cjk = [f for f in fonts if "NotoSansCJK" in f.replace("-", "")]
     assert cjk, fonts
     assert all(" yes " in f for f in cjk)  # embedded (subset) CJK font
-    assert not [r for r in caplog.records if r.name.startswith("weasyprint")], [r.message for r in caplog.records]
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")], [
+        r.message for r in caplog.records
+    ]
     assert (zh.stat().st_mode & 0o044) == 0o044  # readable like any other output
 
 
 @needs_poppler
-def test_overview_pdf_with_map(ctx, tmp_path: Path) -> None:  # noqa: ANN001
+def test_overview_pdf_with_map(ctx: ReportContext, tmp_path: Path) -> None:
     html = render_overview_html(ctx, lang="zh")
     assert "城市体检总览报告" in html and "杭州市" in html
-    files = render_reports(ctx.run, tmp_path, units=[], overview=True, langs=("zh",), formats=("pdf", "html"),
-                           context=ctx)
+    files = render_reports(
+        ctx.run,
+        tmp_path,
+        units=[],
+        overview=True,
+        langs=("zh",),
+        formats=("pdf", "html"),
+        context=ctx,
+    )
     pdf = tmp_path / "overview_zh.pdf"
     assert {f.name for f in files} == {"overview_zh.pdf", "overview_zh.html"}
     assert _pdf_pages(pdf) >= 3
     text = _pdf_text(pdf)
-    for s in ("城市体检总览报告", "综合指数空间分布", "南海诸岛", "全部城市排名", "杭州市", "无数据"):
+    for s in (
+        "城市体检总览报告",
+        "综合指数空间分布",
+        "南海诸岛",
+        "全部城市排名",
+        "杭州市",
+        "无数据",
+    ):
         assert s in text, s
 
 
@@ -129,8 +192,74 @@ def test_map_uses_cnmaps_boundaries() -> None:
 
 
 def test_parallel_city_reports(small_run: Path, tmp_path: Path) -> None:
-    files = render_reports(small_run, tmp_path, units=["330100", "330200", "130600"], overview=False,
-                           langs=("en",), formats=("html",), jobs=2)
-    assert sorted(f.name for f in files) == ["city_130600_en.html", "city_330100_en.html", "city_330200_en.html"]
+    files = render_reports(
+        small_run,
+        tmp_path,
+        units=["330100", "330200", "130600"],
+        overview=False,
+        langs=("en",),
+        formats=("html",),
+        jobs=2,
+    )
+    assert sorted(f.name for f in files) == [
+        "city_130600_en.html",
+        "city_330100_en.html",
+        "city_330200_en.html",
+    ]
     assert "保定市" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8")
     assert pd.Series([f.stat().st_size for f in files]).min() > 10_000
+
+
+def test_spatial_results_of_the_city_are_mapped_and_listed(small_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    sp = run / "spatial"
+    (sp / "maps").mkdir(parents=True)
+    pd.DataFrame({"district": ["拱墅区", "ALL"], "year": 2024, "park_service_coverage_500m": [71.5, 88.0]}).to_csv(
+        sp / "indicators.csv", index=False
+    )
+    # a 1×1 PNG stands in for the map the spatial module draws
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    (sp / "maps" / "park_service_coverage_500m.png").write_bytes(png)
+    ctx = build_context(run, units=["330100"], problem_unit="330100", priorities=False)
+    html = render_city_html(ctx, "330100", lang="zh")
+    assert "data:image/png;base64," in html and "公园绿化活动场地服务半径覆盖率" in html
+    assert "拱墅区口袋公园与社区游园建设" in html  # district below the 90 % standard → a project
+    assert "© OpenStreetMap" in html
+
+
+def test_graded_city_report_yichang(tmp_path: Path) -> None:
+    """Grades, aspect grades and target gaps in a city report (Yichang 2025 values; peers invented)."""
+    from citycheckup.checkup import CheckupOptions, run_checkup
+    from citycheckup.data.readers import Dataset
+    from citycheckup.framework import load_framework
+    from citycheckup.report.checkup_report import write_checkup_outputs
+
+    y = pd.read_csv(DATA / "yichang_2025_city.csv").set_index("indicator")["value"]
+    cols = ["park_service_coverage_500m", "road_network_density", "sewage_collection_rate",
+            "cultural_facility_area_per_capita", "dwellings_structural_hazard"]
+    cities = {"420500": ("宜昌市", [y[c] for c in cols]),  # real (S1)
+              "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 120.0]),  # invented peers, realistic ranges
+              "420600": ("襄阳市", [84.0, 6.5, 75.0, 0.15, 30.0]),
+              "420700": ("鄂州市", [78.0, 7.9, 68.0, 0.12, 8.0]),
+              "421000": ("荆州市", [88.0, 5.8, 72.0, 0.18, 55.0])}
+    rows = [{"unit_code": c, "unit_name": n, "year": yr, "province": "湖北省",
+             **{k: v * (1.0 if yr == 2025 else 0.97) for k, v in zip(cols, vs, strict=True)}}
+            for yr in (2024, 2025) for c, (n, vs) in cities.items()]
+    res = run_checkup(Dataset(data=pd.DataFrame(rows), source="test", groups=["province"]),
+                      load_framework("people-city-2025"), CheckupOptions())
+    write_checkup_outputs(res, tmp_path / "run", xlsx=False)
+    ctx = build_context(tmp_path / "run")
+    assert not ctx.aspects_y.empty
+    html = render_city_html(ctx, "420500", lang="zh")
+    assert MESSAGES["r.aspects"]["zh"] in html and MESSAGES["r.aspect_rule"]["zh"][:10] in html
+    assert 'class="g-good">较好<' in html  # park coverage 90.1 % ∈ [90, 100) → 较好
+    assert "很好 ≥100 · 较好 ≥90 · 一般 ≥80" in html  # thresholds shown with the value
+    assert MESSAGES["r.weak_target"]["zh"] in html and "42" in html  # 42 structural hazards vs target 0
+    en = render_city_html(ctx, "420500", lang="en")
+    assert ">good<" in en and "very good ≥100" in en

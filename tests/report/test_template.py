@@ -14,9 +14,14 @@ from citycheckup.report.template import FIRST_ROW, read_template, write_template
 
 FW = load_framework("people-city-2025")
 #: Yichang 2025 values (see tests/report/data/README.md)
-YICHANG = {"park_service_coverage_500m": 90.1, "road_network_density": 8.68, "sewage_collection_rate": 81.06,
-           "cultural_facility_area_per_capita": 0.31, "dwellings_structural_hazard": 42.0,
-           "compounds_without_property_management": 273.0}
+YICHANG = {
+    "park_service_coverage_500m": 90.1,
+    "road_network_density": 8.68,
+    "sewage_collection_rate": 81.06,
+    "cultural_facility_area_per_capita": 0.31,
+    "dwellings_structural_hazard": 42.0,
+    "compounds_without_property_management": 273.0,
+}
 
 
 def _rows(path: Path) -> dict[str, tuple[str, int]]:
@@ -41,11 +46,23 @@ def _fill(path: Path, values: dict[str, object]) -> None:
 
 
 def test_template_layout(tmp_path: Path) -> None:
-    out = write_template(FW, "420500", 2025, tmp_path / "t.xlsx", unit_name="宜昌市",
-                         last_values={"road_network_density": 8.5})
+    out = write_template(
+        FW,
+        "420500",
+        2025,
+        tmp_path / "t.xlsx",
+        unit_name="宜昌市",
+        last_values={"road_network_density": 8.5},
+    )
     wb = load_workbook(out)
     assert wb.sheetnames == ["README", *FW.dimension_codes]
-    assert [c.value for c in wb["README"]["B"][2:7]] == ["people_city_2025", FW.version, "420500", "宜昌市", 2025]
+    assert [c.value for c in wb["README"]["B"][2:7]] == [
+        "people_city_2025",
+        FW.version,
+        "420500",
+        "宜昌市",
+        2025,
+    ]
     rows = _rows(out)
     assert len(rows) == len(FW.indicators)
     sheet, r = rows["road_network_density"]
@@ -77,10 +94,12 @@ def test_template_round_trip(tmp_path: Path) -> None:
 def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None:
     out = write_template(FW, "420500", 2025, tmp_path / "t.xlsx")
     rows = _rows(out)
-    bad = {"park_service_coverage_500m": 150.0,          # % above 100
-           "dwellings_structural_hazard": -3,             # a count below 0
-           "road_network_density": "8.68 km",             # text with a unit
-           "sewage_collection_rate": 81.06}               # fine
+    bad = {
+        "park_service_coverage_500m": 150.0,  # % above 100
+        "dwellings_structural_hazard": -3,  # a count below 0
+        "road_network_density": "8.68 km",  # text with a unit
+        "sewage_collection_rate": 81.06,
+    }  # fine
     _fill(out, bad)
     wb = load_workbook(out)
     wb["README"]["B7"] = "next year"
@@ -94,9 +113,17 @@ def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None
         s, r = rows[code]
         return f"Sheet '{s}' cell D{r}"
 
-    assert f"{where('park_service_coverage_500m')}: park_service_coverage_500m: 150 is above the allowed maximum 100" in msg
-    assert f"{where('dwellings_structural_hazard')}: dwellings_structural_hazard: -3 is below the allowed minimum 0" in msg
-    assert f"{where('road_network_density')}: road_network_density: '8.68 km' is not a number" in msg
+    assert (
+        f"{where('park_service_coverage_500m')}: park_service_coverage_500m: 150 is above the allowed maximum 100"
+        in msg
+    )
+    assert (
+        f"{where('dwellings_structural_hazard')}: dwellings_structural_hazard: -3 is below the allowed minimum 0"
+        in msg
+    )
+    assert (
+        f"{where('road_network_density')}: road_network_density: '8.68 km' is not a number" in msg
+    )
     assert "Sheet 'README' cell B7: year 'next year'" in msg
     assert "sewage_collection_rate" not in msg
 

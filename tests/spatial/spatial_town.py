@@ -17,7 +17,7 @@ def _way(i: int, refs: list[int], tags: dict[str, str]) -> str:
     return f'<way id="{i}">{nds}{t}</way>'
 
 
-def town_xml(*, walkable: bool = True, facilities: bool = True) -> str:
+def town_xml(*, walkable: bool = True, facilities: bool = True, admin: bool = False) -> str:
     """A 5×5 street grid (100 m spacing) with homes, shops, a park and a bus stop."""
     parts = [
         "<?xml version='1.0' encoding='UTF-8'?>",
@@ -66,5 +66,22 @@ def town_xml(*, walkable: bool = True, facilities: bool = True) -> str:
         parts.append(_node(nid + 2, LON0 + 4 * DLON, LAT0 + 4 * DLAT, {"leisure": "playground"}))
         parts.append(_node(nid + 3, LON0 + 1 * DLON, LAT0 + 2.05 * DLAT, {"highway": "bus_stop"}))
         parts.append(_node(nid + 4, LON0 + 3 * DLON, LAT0 + 0.5 * DLAT, {"amenity": "school"}))
+    if admin:
+        # two admin_level=8 districts, west and east of x = 200 m, each from two open member ways
+        for name, c0, c1 in (("West", -0.5, 2.0), ("East", 2.0, 4.5)):
+            corners = []
+            for cx, cy in ((c0, -0.5), (c1, -0.5), (c1, 4.5), (c0, 4.5)):
+                parts.append(_node(nid, LON0 + cx * DLON, LAT0 + cy * DLAT))
+                corners.append(nid)
+                nid += 1
+            parts.append(_way(wid, corners[:3], {}))
+            parts.append(_way(wid + 1, [corners[2], corners[3], corners[0]], {}))
+            parts.append(
+                f'<relation id="{wid + 2}"><member type="way" ref="{wid}" role="outer"/>'
+                f'<member type="way" ref="{wid + 1}" role="outer"/><tag k="type" v="boundary"/>'
+                f'<tag k="boundary" v="administrative"/><tag k="admin_level" v="8"/>'
+                f'<tag k="name" v="{name}"/></relation>'
+            )
+            wid += 3
     parts.append("</osm>")
     return "\n".join(parts)

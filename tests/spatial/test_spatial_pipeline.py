@@ -164,3 +164,31 @@ def test_failed_run_keeps_earlier_output(make_town: Town, tmp_path: Path) -> Non
     with pytest.raises(SpatialError):
         run_spatial(broken, out, grid=1000, maps=False)
     assert (out / "indicators.csv").read_text() == before
+
+
+def test_admin_level_districts_from_osm_relations(make_town: Town) -> None:
+    res = compute_spatial(make_town(admin=True), admin_level=8)
+    t = res.indicators.set_index("district")
+    assert t.index.tolist() == ["West", "East", "ALL"]
+    assert res.manifest["districts"]["source"] == "OSM admin_level=8"
+    # the two districts split the study area
+    areas = res.districts.set_index("district").geometry.area
+    assert areas.sum() == pytest.approx(res.study_area.area, rel=1e-4)  # 7-decimal OSM coordinates
+
+
+def test_boundary_file_clips_everything(make_town: Town, tmp_path: Path) -> None:
+    # study area: the south-west quarter of the town
+    b = gpd.GeoDataFrame(
+        geometry=[box(LON0 - DLON / 2, LAT0 - DLAT / 2, LON0 + 2 * DLON, LAT0 + 2 * DLAT)],
+        crs="EPSG:4326",
+    )
+    b.to_file(tmp_path / "area.geojson")
+    full = compute_spatial(make_town(), grid=1000)
+    part = compute_spatial(make_town(), boundary=tmp_path / "area.geojson", grid=1000)
+    assert part.manifest["study_area"]["source"] == "boundary ∩ extract bounds"
+    assert part.manifest["study_area"]["km2"] == pytest.approx(0.25 * 0.25, rel=0.02)
+    assert part.manifest["walk_graph"]["km"] < 0.4 * full.manifest["walk_graph"]["km"]
+    assert part.manifest["homes"]["count"] == 1  # only the south-west home lies inside
+    minx, miny, maxx, maxy = part.study_area.bounds
+    nx0, ny0, nx1, ny1 = part.network.total_bounds
+    assert nx0 >= minx - 1e-6 and ny0 >= miny - 1e-6 and nx1 <= maxx + 1e-6 and ny1 <= maxy + 1e-6

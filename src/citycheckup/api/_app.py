@@ -138,11 +138,37 @@ class BodyLimitMiddleware:
 
 
 # -- response cache -----------------------------------------------------------------------------
-class ResponseCache:
-    """LRU cache of JSON response bodies, invalidated by the store's write generation."""
+class CacheFrontMiddleware:
+    """Answer a GET whose JSON body is in the :class:`ResponseCache` before routing.
 
-    def __init__(self, size: int = 2048):
-        self.size = size
+    Only bodies that an endpoint stored after a successful (200) computation are
+    served, under the same key (store generation, path, raw query string), so the
+    answer is byte for byte the one the endpoint would give.
+    """
+
+    def __init__(self, app: Any, cache: "ResponseCache", store: Store):
+        self.app, self.cache, self.store = app, cache, store
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            key = (self.store.generation, scope["path"], scope.get("query_string", b"").decode("latin-1"))
+            body = self.cache.get(key)
+            if body is not None:
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+
+class ResponseCache:
+    """LRU cache of JSON response bodies (at most ``max_bytes``), keyed with the store's write generation."""
+
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -155,10 +181,13 @@ class ResponseCache:
 
     def put(self, key: tuple[Any, ...], value: bytes) -> None:
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old)
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self.bytes += len(value)
+            while self.bytes > self.max_bytes and self._data:
+                self.bytes -= len(self._data.popitem(last=False)[1])
 
 
 def _dumps(obj: Any) -> bytes:
@@ -195,6 +224,7 @@ class RunRequest(BaseModel):
 def create_app(
     store: str | os.PathLike[str] | Store | None = None, token: str | None = None, *, read_only: bool = False,
     max_upload_bytes: int = MAX_UPLOAD_BYTES, uploads_dir: str | os.PathLike[str] | None = None,
+    warm_up: bool = False,
 ) -> FastAPI:
     """The citycheckup web application.
 
@@ -213,15 +243,30 @@ def create_app(
     uploads_dir
         Where uploaded data files are kept under server-chosen names (default: a
         folder ``<store>.uploads`` next to the store).
+    warm_up
+        Before serving, load the frameworks and the newest check-up run into memory
+        (``citycheckup serve`` does), so the first visitors do not wait for it.
     """
     st = store if isinstance(store, Store) else Store(default_store_path(store), read_only=read_only)
     token = token if token is not None else (os.environ.get(ENV_TOKEN) or None)
     writable = token is not None and not st.read_only
     up_dir = Path(uploads_dir) if uploads_dir else st.path.with_name(st.path.name + ".uploads")
     cache = ResponseCache()
+    runs = Q.RunDataCache(st)
+
+    def warm() -> None:
+        """Load framework metadata and the newest check-up run into memory."""
+        try:
+            Q.frameworks()
+            for r in st.list_runs(kind="run", limit=1):
+                Q.profile(st, runs.data(r["run_id"]), next(iter(runs.data(r["run_id"]).units), ""), year=None)
+        except Exception:  # warming is an optimisation only
+            log.exception("warming the caches failed")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            await run_in_threadpool(warm)
         yield
         if not isinstance(store, Store):  # a store opened here is closed here
             st.close()
@@ -235,6 +280,7 @@ def create_app(
     app.state.store = st
     app.state.cache = cache
     app.add_middleware(BodyLimitMiddleware, limit=max_upload_bytes)
+    app.add_middleware(CacheFrontMiddleware, cache=cache, store=st)
 
     # -- error handlers ---------------------------------------------------------------------
     @app.exception_handler(ApiError)
@@ -290,7 +336,7 @@ def create_app(
 
     # -- helpers ----------------------------------------------------------------------------------
     async def cached(request: Request, compute: Callable[[], Any]) -> Response:
-        key = (st.generation, request.url.path, str(request.url.query))
+        key = (st.generation, request.scope["path"], request.scope.get("query_string", b"").decode("latin-1"))
         body = cache.get(key)
         if body is None:
             body = await run_in_threadpool(lambda: _dumps(compute()))
@@ -298,7 +344,7 @@ def create_app(
         return Response(body, media_type="application/json")
 
     def get_run(run_id: str) -> dict[str, Any]:
-        return st.run(run_id)
+        return runs.run(run_id)
 
     api = APIRouter(prefix=API, responses=ERRORS)
 
@@ -482,18 +528,24 @@ def create_app(
         limit: Limit = 50, offset: Offset = 0,
     ) -> Response:
         def compute() -> Any:
-            run = get_run(run_id)
-            sc = score or (run["score_codes"] or ["index"])[0]
-            Q.check_score(run, sc)
-            y = Q.pick_year(st, run, year)
-            items = Q.sort_ranking(Q.filter_units(Q.ranking(st, run, year=y, score=sc), q, province), sort)
+            data = runs.data(run_id)
+            sc = score or (data.codes or ["index"])[0]
+            Q.check_score(data.run, sc)
+            if year is None:
+                y = data.years[-1] if data.years else None
+            elif year not in data.years:
+                raise Q.NotFound(f"run {run_id} has no year {year}; its years: "
+                                 f"{', '.join(map(str, data.years)) or 'none (a result without years)'}")
+            else:
+                y = year
+            items = Q.sort_ranking(Q.filter_units(data.ranking(y, sc), q, province), sort)
             return {"run_id": run_id, "year": y, "score": sc, **Q.paginate(items, limit, offset)}
         return await cached(request, compute)
 
     @api.get("/runs/{run_id}/units/{unit_code}", tags=["units"],
              summary="A unit's profile: scores, ranks, intervals, peers, trends, weak points, priorities")
     async def unit_profile(request: Request, run_id: RunId, unit_code: UnitCode, year: Year = None) -> Response:
-        return await cached(request, lambda: Q.profile(st, get_run(run_id), unit_code, year=year))
+        return await cached(request, lambda: Q.profile(st, runs.data(run_id), unit_code, year=year))
 
     @api.get("/runs/{run_id}/units/{unit_code}/indicators", tags=["units"],
              summary="A unit's indicator table: values, normalised values, grades and thresholds")

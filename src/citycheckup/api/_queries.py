@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -147,34 +148,149 @@ def check_score(run: dict[str, Any], score: str) -> None:
                        f"{', '.join(run['score_codes'] or []) or 'none'}")
 
 
-def ranking(st: Store, run: dict[str, Any], *, year: int | None, score: str) -> list[dict[str, Any]]:
-    """Every unit of a run in ``year`` with all its scores and ranks, and rank intervals of ``score``."""
-    rid = run["run_id"]
-    yc, yp = _year_cond(year, "s.year")
-    df = st.query(
-        f"SELECT s.unit_code, s.score, s.value, s.rank FROM scores s WHERE s.run_id = ? AND {yc}", [rid, *yp])
-    units = st.query("SELECT unit_code, unit_name, province, size_class FROM units WHERE run_id = ?", [rid])
-    yc2, yp2 = _year_cond(year)
-    ri = st.query(f"SELECT unit_code, q5, q95, median FROM rank_intervals WHERE run_id = ? AND score = ? AND {yc2}",
-                  [rid, score, *yp2])
-    ri_by = {r[0]: (r[1], r[2], r[3]) for r in ri.itertuples(index=False, name=None)}
-    values = df.pivot_table(index="unit_code", columns="score", values="value", aggfunc="first", dropna=False)
-    ranks = df.pivot_table(index="unit_code", columns="score", values="rank", aggfunc="first", dropna=False)
-    codes = list(run["score_codes"] or [])
-    out = []
-    for u in units.itertuples(index=False):
-        code = u.unit_code
-        if code not in values.index:
-            continue
-        vrow, rrow = values.loc[code], ranks.loc[code]
-        iv = ri_by.get(code)
-        out.append(clean({
-            "unit_code": code, "unit_name": u.unit_name, "province": u.province, "size_class": u.size_class,
-            "value": vrow.get(score), "rank": rrow.get(score),
-            "q5": iv[0] if iv else None, "q95": iv[1] if iv else None,
-            "scores": {c: vrow.get(c) for c in codes}, "ranks": {c: rrow.get(c) for c in codes},
-        }))
-    return out
+class RunData:
+    """A run's scores, units and rank intervals in memory, for the hot endpoints.
+
+    Built once per run and store generation (one scan of the run's rows); the
+    ranking of a year and the peer means of a year are then computed once each.
+    """
+
+    def __init__(self, st: Store, run: dict[str, Any]):
+        rid = run["run_id"]
+        self.run = run
+        self.codes: list[str] = list(run["score_codes"] or [])
+        self.units = {r[0]: {"unit_code": r[0], "unit_name": r[1], "province": r[2], "province_code": r[3],
+                             "size_class": r[4]}
+                      for r in st.rows("SELECT unit_code, unit_name, province, province_code, size_class FROM units "
+                                       "WHERE run_id = ? ORDER BY unit_code", [rid])}
+        self.cells: dict[tuple[Any, str], dict[str, tuple[Any, Any]]] = {}
+        self.by_unit: dict[str, dict[str, list[tuple[Any, Any, Any]]]] = {}
+        for code, year, score, value, rank in st.rows(
+                "SELECT unit_code, year, score, value, rank FROM scores WHERE run_id = ? ORDER BY year", [rid]):
+            value, rank = clean(value), clean(rank)
+            self.cells.setdefault((year, code), {})[score] = (value, rank)
+            self.by_unit.setdefault(code, {}).setdefault(score, []).append((year, value, rank))
+        self.intervals: dict[tuple[Any, str, str], tuple[Any, Any, Any]] = {
+            (r[1], r[2], r[0]): (clean(r[3]), clean(r[4]), clean(r[5])) for r in st.rows(
+                "SELECT unit_code, year, score, q5, q95, median FROM rank_intervals WHERE run_id = ?", [rid])}
+        self.years = sorted({y for (y, _) in self.cells if y is not None})
+        self.dimensions = dimensions(st, run)
+        self._rankings: dict[Any, list[dict[str, Any]]] = {}
+        self._peers: dict[Any, dict[str, dict[str, Any]]] = {}
+        self._diagnosis: dict[Any, tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]] = {}
+        self._st = st
+        self._lock = threading.Lock()
+
+    STRENGTH_COLUMNS = ("unit_code", "peer_type", "peer_group", "kind", "position", "indicator", "value",
+                        "peer_rank", "peer_n")
+    GRADE_COLUMNS = ("unit_code", "indicator", "value", "grade", "threshold_source")
+
+    def diagnosis(self, year: Any) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+        """Strengths/weak points and grades of ``year``, grouped by unit (read once per year)."""
+        got = self._diagnosis.get(year)
+        if got is not None:
+            return got
+        yc, yp = _year_cond(year)
+        rid = self.run["run_id"]
+        sw: dict[str, list[dict[str, Any]]] = {}
+        for row in self._st.rows(f"SELECT {', '.join(self.STRENGTH_COLUMNS)} FROM strengths WHERE run_id = ? "
+                                 f"AND {yc} ORDER BY unit_code, kind, peer_type, position", [rid, *yp]):
+            r = clean(dict(zip(self.STRENGTH_COLUMNS, row, strict=True)))
+            sw.setdefault(r.pop("unit_code"), []).append(r)
+        gr: dict[str, list[dict[str, Any]]] = {}
+        for row in self._st.rows(f"SELECT {', '.join(self.GRADE_COLUMNS)} FROM grades WHERE run_id = ? AND {yc}",
+                                 [rid, *yp]):
+            r = clean(dict(zip(self.GRADE_COLUMNS, row, strict=True)))
+            gr.setdefault(r.pop("unit_code"), []).append(r)
+        with self._lock:
+            self._diagnosis[year] = (sw, gr)
+        return sw, gr
+
+    def ranking(self, year: Any, score: str) -> list[dict[str, Any]]:
+        """Every unit in ``year`` with all its scores and ranks; ``value``/``rank``/``q5``/``q95`` of ``score``."""
+        key = (year, score)
+        got = self._rankings.get(key)
+        if got is not None:
+            return got
+        out = []
+        for code, u in self.units.items():
+            cell = self.cells.get((year, code))
+            if cell is None:
+                continue
+            v, r = cell.get(score, (None, None))
+            iv = self.intervals.get((year, score, code))
+            out.append({**u, "value": v, "rank": r, "q5": iv[0] if iv else None, "q95": iv[1] if iv else None,
+                        "scores": {c: cell.get(c, (None, None))[0] for c in self.codes},
+                        "ranks": {c: cell.get(c, (None, None))[1] for c in self.codes}})
+        with self._lock:
+            self._rankings[key] = out
+        return out
+
+    def peers(self, year: Any) -> dict[str, dict[str, Any]]:
+        """Per score: n, national mean, and means by province and by size class in ``year``."""
+        got = self._peers.get(year)
+        if got is not None:
+            return got
+        acc: dict[str, dict[str, Any]] = {}
+        for code, u in self.units.items():
+            cell = self.cells.get((year, code)) or {}
+            for score, (v, _) in cell.items():
+                if v is None:
+                    continue
+                a = acc.setdefault(score, {"sum": 0.0, "n": 0, "province": {}, "size_class": {}})
+                a["sum"] += v
+                a["n"] += 1
+                for key in ("province", "size_class"):
+                    g = a[key].setdefault(u[key], [0.0, 0])
+                    g[0] += v
+                    g[1] += 1
+        out = {score: {"n": a["n"], "national_mean": a["sum"] / a["n"],
+                       "province": {k: s_ / n for k, (s_, n) in a["province"].items()},
+                       "size_class": {k: s_ / n for k, (s_, n) in a["size_class"].items()}}
+               for score, a in acc.items()}
+        with self._lock:
+            self._peers[year] = out
+        return out
+
+
+class RunDataCache:
+    """:class:`RunData` per run, dropped whenever the store's write generation changes."""
+
+    def __init__(self, st: Store, size: int = 8):
+        self.st, self.size = st, size
+        self._data: dict[tuple[int, str], RunData] = {}
+        self._runs: dict[tuple[int, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        key = (self.st.generation, run_id)
+        got = self._runs.get(key)
+        if got is None:
+            got = self.st.run(run_id)
+            with self._lock:
+                if len(self._runs) > 256:
+                    self._runs.clear()
+                self._runs[key] = got
+        return got
+
+    def data(self, run_id: str) -> RunData:
+        key = (self.st.generation, run_id)
+        got = self._data.get(key)
+        if got is not None:
+            return got
+        with self._building.setdefault(run_id, threading.Lock()):  # one build per run at a time
+            got = self._data.get(key)
+            if got is not None:
+                return got
+            got = RunData(self.st, self.run(run_id))
+            with self._lock:
+                for k in [k for k in self._data if k[0] != key[0]][: len(self._data)]:
+                    del self._data[k]
+                while len(self._data) >= self.size:
+                    del self._data[next(iter(self._data))]
+                self._data[key] = got
+        return got
 
 
 RANK_SORTS = ("rank", "-rank", "value", "-value", "name", "-name", "code", "-code")
@@ -208,49 +324,42 @@ def unit_row(st: Store, run_id: str, unit_code: str) -> dict[str, Any]:
 
 
 def _indicator_meta(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    fw = run_framework(run)
+    return _meta_for(run.get("framework_code") or "")
+
+
+@functools.cache
+def _meta_for(code: str) -> dict[str, dict[str, Any]]:
+    fw = frameworks().get(code) if code else None
     return {x["code"]: x for x in framework_indicators(fw)} if fw is not None else {}
 
 
-def profile(st: Store, run: dict[str, Any], unit_code: str, *, year: int | None) -> dict[str, Any]:
+def profile(st: Store, data: RunData, unit_code: str, *, year: int | None) -> dict[str, Any]:
     """A unit's profile: scores with ranks, intervals and peer means; trends; grades; strengths,
     weak points and priorities; report downloads."""
+    run = data.run
     rid = run["run_id"]
-    unit = unit_row(st, rid, unit_code)
-    year = pick_year(st, run, year)
-    dims = dimensions(st, run)
-    yc, yp = _year_cond(year, "s.year")
-    peer = st.query(
-        f"""SELECT s.score, avg(s.value) AS national_mean,
-                   avg(s.value) FILTER (WHERE u.province = ?) AS province_mean,
-                   avg(s.value) FILTER (WHERE u.size_class = ?) AS size_class_mean,
-                   count(s.value) AS n
-            FROM scores s JOIN units u ON u.run_id = s.run_id AND u.unit_code = s.unit_code
-            WHERE s.run_id = ? AND {yc} GROUP BY s.score""",
-        [unit["province"], unit["size_class"], rid, *yp])
-    peer_by = {r["score"]: r for r in records(peer)}
-    mine = st.query(f"SELECT s.score, s.value, s.rank FROM scores s WHERE s.run_id = ? AND s.unit_code = ? AND {yc}",
-                    [rid, unit_code, *yp])
-    mine_by = {r["score"]: r for r in records(mine)}
-    yc2, yp2 = _year_cond(year)
-    ri = {r["score"]: r for r in records(st.query(
-        f"SELECT score, nominal, median, q5, q95 FROM rank_intervals WHERE run_id = ? AND unit_code = ? AND {yc2}",
-        [rid, unit_code, *yp2]))}
+    unit = data.units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"run {rid} has no unit {unit_code!r}; list them at /api/v1/runs/{rid}/units")
+    if year is None:
+        year = data.years[-1] if data.years else None
+    elif year not in data.years:
+        raise NotFound(f"run {rid} has no year {year}; its years: {', '.join(map(str, data.years)) or 'none'}")
+    peers = data.peers(year)
+    cell = data.cells.get((year, unit_code), {})
     scores = []
-    for d in dims:
-        m = mine_by.get(d["code"], {})
-        p = peer_by.get(d["code"], {})
-        iv = ri.get(d["code"], {})
-        status = d["status"] if m.get("value") is not None or d["status"] == NO_DATA else "missing"
-        scores.append({**d, "value": m.get("value"), "rank": m.get("rank"), "n": p.get("n"),
-                       "status": status, "national_mean": p.get("national_mean"),
-                       "province_mean": p.get("province_mean"), "size_class_mean": p.get("size_class_mean"),
-                       "q5": iv.get("q5"), "q95": iv.get("q95"), "median_rank": iv.get("median")})
-    trend_df = st.query("SELECT score, year, value, rank FROM scores WHERE run_id = ? AND unit_code = ? "
-                        "AND year IS NOT NULL ORDER BY year", [rid, unit_code])
-    trends: dict[str, list[dict[str, Any]]] = {}
-    for r in records(trend_df):
-        trends.setdefault(r["score"], []).append({"year": r["year"], "value": r["value"], "rank": r["rank"]})
+    for d in data.dimensions:
+        value, rank = cell.get(d["code"], (None, None))
+        p = peers.get(d["code"], {})
+        iv = data.intervals.get((year, d["code"], unit_code), (None, None, None))
+        status = d["status"] if value is not None or d["status"] == NO_DATA else "missing"
+        scores.append({**d, "value": value, "rank": rank, "n": p.get("n"), "status": status,
+                       "national_mean": p.get("national_mean"),
+                       "province_mean": p.get("province", {}).get(unit["province"]),
+                       "size_class_mean": p.get("size_class", {}).get(unit["size_class"]),
+                       "q5": iv[0], "q95": iv[1], "median_rank": iv[2]})
+    trends = {score: [{"year": y, "value": v, "rank": r} for y, v, r in pts if y is not None]
+              for score, pts in data.by_unit.get(unit_code, {}).items()}
     changes = {}
     for code, pts in trends.items():
         pts_v = [p for p in pts if p["value"] is not None]
@@ -260,18 +369,15 @@ def profile(st: Store, run: dict[str, Any], unit_code: str, *, year: int | None)
                                    "rank_change": None if a["rank"] is None or b["rank"] is None
                                    else a["rank"] - b["rank"]})
     meta = _indicator_meta(run)
-    sw = st.query(f"SELECT peer_type, peer_group, kind, position, indicator, value, peer_rank, peer_n FROM strengths "
-                  f"WHERE run_id = ? AND unit_code = ? AND {yc2} ORDER BY kind, peer_type, position",
-                  [rid, unit_code, *yp2])
+    sw, gr = data.diagnosis(year)
     strengths, weaknesses = [], []
-    for r in records(sw):
-        m = meta.get(r["indicator"], {})
-        r.update({"name_zh": m.get("name_zh", r["indicator"]), "name_en": m.get("name_en", r["indicator"]),
-                  "unit": m.get("unit"), "dimension": m.get("dimension")})
+    for x in sw.get(unit_code, []):
+        m = meta.get(x["indicator"], {})
+        r = {**x, "name_zh": m.get("name_zh", x["indicator"]), "name_en": m.get("name_en", x["indicator"]),
+             "unit": m.get("unit"), "dimension": m.get("dimension")}
         (strengths if r["kind"] == "strength" else weaknesses).append(r)
-    grades = records(st.query(f"SELECT indicator, value, grade, threshold_source FROM grades "
-                              f"WHERE run_id = ? AND unit_code = ? AND {yc2}", [rid, unit_code, *yp2]))
-    return {"run_id": rid, "unit": unit, "year": year, "years": years(st, rid), "scores": clean(scores),
+    grades = [dict(g) for g in gr.get(unit_code, [])]
+    return {"run_id": rid, "unit": unit, "year": year, "years": data.years, "scores": clean(scores),
             "trends": trends, "changes": changes, "strengths": strengths, "weaknesses": weaknesses,
             "priorities": priorities(weaknesses, grades, meta), "grades": grades,
             "reports": [{"name": f["name"], "url": f"/api/v1/runs/{rid}/files/{f['name']}"}
@@ -294,7 +400,7 @@ def priorities(weaknesses: list[dict[str, Any]], grades: list[dict[str, Any]],
         cur = by.setdefault(w["indicator"], {"indicator": w["indicator"], "peer_position": 0.0, "grade": None,
                                              "peers": []})
         cur["peer_position"] = max(cur["peer_position"], share)
-        cur["peers"].append(f"{w['peer_type']}:{w['peer_group']} {int(w['peer_rank'])}/{int(w['peer_n'])}")
+        cur["peers"].append({k: w[k] for k in ("peer_type", "peer_group", "peer_rank", "peer_n")})
     for g in grades:
         if g["grade"] in ("poor", "fair"):
             cur = by.setdefault(g["indicator"], {"indicator": g["indicator"], "peer_position": 0.0, "grade": None,

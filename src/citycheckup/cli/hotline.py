@@ -15,12 +15,17 @@ __all__ = ["register"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB = "sqlite:///hotline.db"
-_DB_HELP = "SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://…); env CITYCHECKUP_HOTLINE_DB."
+_DB_HELP = (
+    "SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://…); env CITYCHECKUP_HOTLINE_DB."
+)
 
-app = typer.Typer(help="Citizen hotline (12345 接诉即办): Open311 server, classifier, metrics.",
-                  no_args_is_help=True)
-keys_app = typer.Typer(help="API keys (stored hashed; roles submit < operate < admin).",
-                       no_args_is_help=True)
+app = typer.Typer(
+    help="Citizen hotline (12345 接诉即办): Open311 server, classifier, metrics.",
+    no_args_is_help=True,
+)
+keys_app = typer.Typer(
+    help="API keys (stored hashed; roles submit < operate < admin).", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 
 
@@ -28,8 +33,12 @@ def _db(value: str | None) -> str:
     return value or os.environ.get("CITYCHECKUP_HOTLINE_DB", DEFAULT_DB)
 
 
-def _store(database: str | None, catalogue: Path | None = None, model: Path | None = None,
-           migrate: bool = True):  # type: ignore[no-untyped-def]
+def _store(
+    database: str | None,
+    catalogue: Path | None = None,
+    model: Path | None = None,
+    migrate: bool = True,
+):  # type: ignore[no-untyped-def]
     from citycheckup.hotline import HotlineClassifier, HotlineStore, load_catalogue
 
     cat = load_catalogue(catalogue)
@@ -44,10 +53,12 @@ def serve(
     database: str = typer.Option(None, "--database", help=_DB_HELP),
     catalogue: Path = typer.Option(None, help="Dispatch catalogue YAML (default: built-in)."),
     model: Path = typer.Option(None, help="Classifier from `hotline train` (for auto-dispatch)."),
-    rate_limit: int = typer.Option(60_000, help="Default requests per minute per API key "
-                                                "(per worker process)."),
-    workers: int = typer.Option(1, help="Worker processes (SQLite in WAL mode and PostgreSQL "
-                                        "both allow several)."),
+    rate_limit: int = typer.Option(
+        60_000, help="Default requests per minute per API key (per worker process)."
+    ),
+    workers: int = typer.Option(
+        1, help="Worker processes (SQLite in WAL mode and PostgreSQL both allow several)."
+    ),
 ) -> None:
     """Run the Open311 GeoReport v2 server (endpoints under /open311/v2/)."""
     import uvicorn
@@ -58,14 +69,23 @@ def serve(
     logger.info("serving Open311 on http://%s:%d/open311/v2/discovery.json", host, port)
     if workers > 1:
         st.close()
-        os.environ.update({
-            "CITYCHECKUP_HOTLINE_DB": _db(database),
-            "CITYCHECKUP_HOTLINE_CATALOGUE": str(catalogue or ""),
-            "CITYCHECKUP_HOTLINE_MODEL": str(model or ""),
-            "CITYCHECKUP_HOTLINE_RATE_LIMIT": str(rate_limit),
-        })
-        uvicorn.run("citycheckup.hotline.server:app_from_env", factory=True, host=host,
-                    port=port, workers=workers, log_level="warning", access_log=False)
+        os.environ.update(
+            {
+                "CITYCHECKUP_HOTLINE_DB": _db(database),
+                "CITYCHECKUP_HOTLINE_CATALOGUE": str(catalogue or ""),
+                "CITYCHECKUP_HOTLINE_MODEL": str(model or ""),
+                "CITYCHECKUP_HOTLINE_RATE_LIMIT": str(rate_limit),
+            }
+        )
+        uvicorn.run(
+            "citycheckup.hotline.server:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     api = create_app(store=st, rate_limit_per_minute=rate_limit)
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
@@ -89,12 +109,16 @@ def keys_list(database: str = typer.Option(None, "--database", help=_DB_HELP)) -
     """List keys (prefix, role, label, dates; never the keys)."""
     st = guarded(lambda: _store(database))
     for k in st.list_keys():
-        typer.echo(f"{k['prefix']}\t{k['role']}\t{k['label']}\t{k['created_at']:%Y-%m-%d}\t"
-                   f"{'revoked' if k['revoked_at'] else 'active'}")
+        typer.echo(
+            f"{k['prefix']}\t{k['role']}\t{k['label']}\t{k['created_at']:%Y-%m-%d}\t"
+            f"{'revoked' if k['revoked_at'] else 'active'}"
+        )
 
 
 @keys_app.command("revoke")
-def keys_revoke(prefix: str, database: str = typer.Option(None, "--database", help=_DB_HELP)) -> None:
+def keys_revoke(
+    prefix: str, database: str = typer.Option(None, "--database", help=_DB_HELP)
+) -> None:
     """Revoke the key(s) with this prefix (as shown by `keys list`)."""
     st = guarded(lambda: _store(database))
     n = st.revoke_key(prefix)
@@ -105,16 +129,18 @@ def keys_revoke(prefix: str, database: str = typer.Option(None, "--database", he
 def train(
     data: Path = typer.Option(..., exists=True, dir_okay=False, help="CSV with text and label."),
     out: Path = typer.Option(Path("hotline-model.pkl"), help="Where to write the model."),
-    text_column: str = typer.Option(None, help="Text column (default: text/tokens/description "
-                                               "or title+detail)."),
+    text_column: str = typer.Option(
+        None, help="Text column (default: text/tokens/description or title+detail)."
+    ),
     label_column: str = typer.Option("label", help="Label column."),
     seed: int = typer.Option(0, help="Seed of the calibration folds."),
 ) -> None:
     """Train the character n-gram classifier with calibrated probabilities."""
     from citycheckup.hotline import HotlineClassifier, read_training_csv
 
-    texts, labels = guarded(lambda: read_training_csv(data, text_column=text_column,
-                                                      label_column=label_column))
+    texts, labels = guarded(
+        lambda: read_training_csv(data, text_column=text_column, label_column=label_column)
+    )
     clf = guarded(lambda: HotlineClassifier(random_state=seed).fit(texts, labels))
     clf.save(out)
     console.print(f"trained on {len(texts)} texts, {len(clf.classes_)} classes → {out}")
@@ -133,8 +159,9 @@ def evaluate(
     from citycheckup._io import write_text_atomic
     from citycheckup.hotline import cross_validate, read_training_csv
 
-    texts, labels = guarded(lambda: read_training_csv(data, text_column=text_column,
-                                                      label_column=label_column))
+    texts, labels = guarded(
+        lambda: read_training_csv(data, text_column=text_column, label_column=label_column)
+    )
     ev = guarded(lambda: cross_validate(texts, labels, folds=folds, random_state=seed))
     typer.echo(ev.summary())
     if out is not None:
@@ -159,15 +186,19 @@ def metrics(
     st = guarded(lambda: _store(database, catalogue))
     df = st.dataframe()
     tz = st.catalogue.timezone
-    table = guarded(lambda: rates(df, by=[b for b in by.split(",") if b], timezone=tz,
-                                  percent=True))
+    table = guarded(
+        lambda: rates(df, by=[b for b in by.split(",") if b], timezone=tz, percent=True)
+    )
     if out is not None:
         write_text_atomic(out, table.to_csv(index=False, float_format="%.4f"))
     else:
         typer.echo(table.to_string(index=False))
     if indicators is not None:
-        ind = guarded(lambda: indicator_table(df, unit_column=unit_column, unit_name=unit_name,
-                                              unit_code=unit_code, timezone=tz))
+        ind = guarded(
+            lambda: indicator_table(
+                df, unit_column=unit_column, unit_name=unit_name, unit_code=unit_code, timezone=tz
+            )
+        )
         write_indicator_table(ind, indicators)
         console.print(f"indicator table ({len(ind)} rows) → {indicators}")
 
@@ -187,8 +218,14 @@ def hotspots(
     st = guarded(lambda: _store(database))
     df = st.dataframe()
     df["category"] = df["category"].fillna(df["service_code"])
-    spots = guarded(lambda: spatial_hotspots(df, method=method, size_m=size,  # type: ignore[arg-type]
-                                             min_count=min_count))
+    spots = guarded(
+        lambda: spatial_hotspots(
+            df,
+            method=method,  # type: ignore[arg-type]
+            size_m=size,
+            min_count=min_count,
+        )
+    )
     if out is not None:
         write_text_atomic(out, spots.to_csv(index=False))
     else:
@@ -234,19 +271,31 @@ def replay(
         items += guarded(lambda: load_nyc(nyc, limit=limit))
     mapping = replay_catalogue_mapping(items)
     if catalogue_out is not None:
-        write_text_atomic(catalogue_out, yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False))
+        write_text_atomic(
+            catalogue_out, yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False)
+        )
     cat = guarded(lambda: catalogue_from_mapping(mapping, "<replay>"))
     st = guarded(lambda: HotlineStore(_db(database), catalogue=cat))
     key = st.create_key("admin", label="replay")
-    with BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url, \
-            httpx.Client(base_url=url, timeout=30) as client:
-        res = guarded(lambda: do_replay(items, client, key,
-                                        progress=lambda n: logger.info("replayed %d", n)))
-    console.print(f"replayed {res.posted} requests and {res.transitions} transitions "
-                  f"({len(res.errors)} errors)")
+    with (
+        BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        res = guarded(
+            lambda: do_replay(items, client, key, progress=lambda n: logger.info("replayed %d", n))
+        )
+    console.print(
+        f"replayed {res.posted} requests and {res.transitions} transitions "
+        f"({len(res.errors)} errors)"
+    )
     df = st.dataframe()
-    df["source"] = df["district"].map(lambda d: "nyc" if d in {
-        "Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"} else "baltimore")
+    df["source"] = df["district"].map(
+        lambda d: (
+            "nyc"
+            if d in {"Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"}
+            else "baltimore"
+        )
+    )
     table = rates(df, by=["source"], timezone=cat.timezone, percent=True)
     typer.echo(table.to_string(index=False))
     if metrics_out is not None:

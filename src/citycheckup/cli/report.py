@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.console import Console
@@ -35,8 +36,11 @@ def _previous_values(path: str, unit: str, year: int) -> dict[str, float]:
     if row.empty:
         return {}
     rec = row.iloc[0]
-    return {str(k): float(v) for k, v in rec.items() if isinstance(v, int | float) and not pd.isna(v)
-            and k not in ("year",)}
+    return {
+        str(k): float(v)
+        for k, v in rec.items()
+        if isinstance(v, int | float) and not pd.isna(v) and k not in ("year",)
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -44,21 +48,41 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def report(
-        run: Path = typer.Option(..., "--run", "-r", help="Run directory written by `citycheckup run` or `demo`."),
-        unit: list[str] = typer.Option(None, "--unit", "-u", help="City code(s) for city reports (repeatable)."),
-        all_units: bool = typer.Option(False, "--all", help="City reports of every unit, plus the overview."),
+        run: Path = typer.Option(
+            ..., "--run", "-r", help="Run directory written by `citycheckup run` or `demo`."
+        ),
+        unit: list[str] = typer.Option(
+            None, "--unit", "-u", help="City code(s) for city reports (repeatable)."
+        ),
+        all_units: bool = typer.Option(
+            False, "--all", help="City reports of every unit, plus the overview."
+        ),
         lang: list[str] = typer.Option(["zh"], "--lang", help="zh or en (repeat for both)."),
         fmt: list[str] = typer.Option(["html"], "--format", help="html or pdf (repeat for both)."),
-        out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: <run>/reports)."),
-        year: int = typer.Option(None, "--year", help="Year of the report (default: the last scored year)."),
-        problems: Path = typer.Option(None, "--problems",
-                                      help="Problem table (CSV/XLSX: indicator, district, location, count …) "
-                                           "for the problem list of --unit."),
-        remediation: Path = typer.Option(None, "--remediation",
-                                         help="YAML with changes to the problem → remediation mapping."),
-        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes for city reports (0: CPU count)."),
-        framework: str = typer.Option(None, "--framework", "-f",
-                                      help="Framework file, when the run's framework is not built in."),
+        out: Path = typer.Option(
+            None, "--out", "-o", help="Output folder (default: <run>/reports)."
+        ),
+        year: int = typer.Option(
+            None, "--year", help="Year of the report (default: the last scored year)."
+        ),
+        problems: Path = typer.Option(
+            None,
+            "--problems",
+            help="Problem table (CSV/XLSX: indicator, district, location, count …) "
+            "for the problem list of --unit.",
+        ),
+        remediation: Path = typer.Option(
+            None, "--remediation", help="YAML with changes to the problem → remediation mapping."
+        ),
+        jobs: int = typer.Option(
+            0, "--jobs", "-j", help="Processes for city reports (0: CPU count)."
+        ),
+        framework: str = typer.Option(
+            None,
+            "--framework",
+            "-f",
+            help="Framework file, when the run's framework is not built in.",
+        ),
     ) -> None:
         """Write check-up reports of a run: the overview (no --unit), cities (--unit), or all (--all)."""
         for x in lang:
@@ -71,17 +95,34 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("give --unit or --all, not both")
 
         def go() -> list[Path]:
-            from citycheckup.report.city_report import build_context, render_reports
+            from citycheckup.report.city_report import Format, Lang, build_context, render_reports
             from citycheckup.report.run import load_run
 
             t0 = time.perf_counter()
             rd = load_run(run, framework=framework)
-            codes = (sorted(rd.scores["unit_code"].astype(str).unique()) if all_units
-                     else [str(u) for u in unit or []])
-            ctx = build_context(rd, year=year, units=codes or None, problems=problems,
-                                problem_unit=codes[0] if len(codes) == 1 else None, remediation=remediation)
-            files = render_reports(rd, out or run / "reports", units=codes, overview=all_units or not codes,
-                                   langs=lang, formats=fmt, jobs=jobs or None, context=ctx)  # type: ignore[arg-type]
+            codes = (
+                sorted(rd.scores["unit_code"].astype(str).unique())
+                if all_units
+                else [str(u) for u in unit or []]
+            )
+            ctx = build_context(
+                rd,
+                year=year,
+                units=codes or None,
+                problems=problems,
+                problem_unit=codes[0] if len(codes) == 1 else None,
+                remediation=remediation,
+            )
+            files = render_reports(
+                rd,
+                out or run / "reports",
+                units=codes,
+                overview=all_units or not codes,
+                langs=cast("list[Lang]", lang),
+                formats=cast("list[Format]", fmt),
+                jobs=jobs or None,
+                context=ctx,
+            )
             console.print(f"{len(files)} report file(s) in {time.perf_counter() - t0:.1f} s")
             return files
 
@@ -93,13 +134,16 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def template(
-        framework: str = typer.Option("people-city-2025", "--framework", "-f", help="Framework name or file."),
+        framework: str = typer.Option(
+            "people-city-2025", "--framework", "-f", help="Framework name or file."
+        ),
         unit: str = typer.Option(..., "--unit", "-u", help="Unit (city) code the workbook is for."),
         year: int = typer.Option(..., "--year", "-y", help="Year the values refer to."),
         out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx)."),
         name: str = typer.Option("", "--name", help="Unit name shown in the workbook."),
-        previous: str = typer.Option(None, "--previous",
-                                     help="Run directory or data file with last year's values."),
+        previous: str = typer.Option(
+            None, "--previous", help="Run directory or data file with last year's values."
+        ),
         lang: str = typer.Option("zh", "--lang", help="Label language: zh or en."),
     ) -> None:
         """Write the data-collection workbook departments fill in (a sheet per dimension, validated cells)."""
@@ -125,6 +169,14 @@ def demo_hook(out: Path) -> None:
     from citycheckup.report.city_report import render_reports
 
     t0 = time.perf_counter()
-    files = render_reports(out, Path(out) / "reports", units=list(DEMO_CITIES), overview=True,
-                           langs=("zh", "en"), formats=("html", "pdf"))
-    console.print(f"reports: {len(files)} files in {Path(out) / 'reports'} ({time.perf_counter() - t0:.1f} s)")
+    files = render_reports(
+        out,
+        Path(out) / "reports",
+        units=list(DEMO_CITIES),
+        overview=True,
+        langs=("zh", "en"),
+        formats=("html", "pdf"),
+    )
+    console.print(
+        f"reports: {len(files)} files in {Path(out) / 'reports'} ({time.perf_counter() - t0:.1f} s)"
+    )

@@ -67,9 +67,11 @@ def spatial(
     if osm is None:
         fail("--osm FILE (or --batch LIST.csv) is required")
         return
-    chosen = [
-        n for n, v in (("--districts", districts), ("--admin-level", admin_level)) if v is not None
-    ]
+    # --grid may accompany --admin-level (the fallback grid size), not --districts
+    options = (("--districts", districts), ("--admin-level", admin_level))
+    chosen = [n for n, v in options if v is not None]
+    if districts is not None and grid is not None:
+        chosen.append("--grid")
     if len(chosen) > 1:
         fail(f"choose one of {' / '.join(chosen)}")
     from citycheckup.spatial import run_spatial

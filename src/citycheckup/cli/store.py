@@ -199,6 +199,6 @@ def register(app: typer.Typer) -> None:
             if not token:
                 fail(f"--token-file {token_file} is empty")
         path = default_store_path(store)
-        application = guarded(lambda: create_app(store=path, token=token, read_only=read_only))
+        application = guarded(lambda: create_app(store=path, token=token, read_only=read_only, warm_up=True))
         console.print(f"store: {path.resolve()} · dashboard: http://{host}:{port}/ · API: http://{host}:{port}/docs")
         uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -14,7 +14,13 @@ from citycheckup.diagnosis.grades import (
     target_attainment,
     target_gaps,
 )
-from citycheckup.diagnosis.peers import SIZE_CLASSES, PeerSpec, city_size_class, peer_group, peer_medians
+from citycheckup.diagnosis.peers import (
+    SIZE_CLASSES,
+    PeerSpec,
+    city_size_class,
+    peer_group,
+    peer_medians,
+)
 from citycheckup.diagnosis.priorities import improvement_priorities
 from citycheckup.diagnosis.problems import (
     REMEDIATION_TYPES,

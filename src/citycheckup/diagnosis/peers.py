@@ -102,8 +102,8 @@ def peer_group(
     if not present:
         raise DataError(f"none of the {len(members)} peer units ({', '.join(sorted(members)[:8])}) is in the "
                         "data; give unit codes as in the unit_code column")
-    return pd.Series(np.where(values[unit].astype(str).isin(members), name, None), index=values.index,
-                     dtype="object")
+    inside = values[unit].astype(str).isin(members).to_numpy()
+    return pd.Series([name if x else None for x in inside], index=values.index, dtype="object")
 
 
 def peer_medians(

@@ -43,9 +43,26 @@ log = logging.getLogger(__name__)
 UNIT, NAME, YEAR = "unit_code", "unit_name", "year"
 _SEP = "#prio"
 
-COLUMNS = [UNIT, YEAR, "priority", "indicator", "dimension", "direction", "value", "reference", "reference_kind",
-           "peer_group", "index", "index_new", "gain", "dimension_score", "dimension_score_new", "rank", "rank_new",
-           "method"]
+COLUMNS = [
+    UNIT,
+    YEAR,
+    "priority",
+    "indicator",
+    "dimension",
+    "direction",
+    "value",
+    "reference",
+    "reference_kind",
+    "peer_group",
+    "index",
+    "index_new",
+    "gain",
+    "dimension_score",
+    "dimension_score_new",
+    "rank",
+    "rank_new",
+    "method",
+]
 
 
 def _extremes(a: np.ndarray) -> tuple[float, int, float, float, int, float]:
@@ -58,8 +75,9 @@ def _extremes(a: np.ndarray) -> tuple[float, int, float, float, int, float]:
     return (float(u[0]), int(cnt[0]), float(lo2), float(u[-1]), int(cnt[-1]), float(hi2))
 
 
-def _exact_bounds(old: np.ndarray, new: np.ndarray, ext: tuple[float, int, float, float, int, float]
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _exact_bounds(
+    old: np.ndarray, new: np.ndarray, ext: tuple[float, int, float, float, int, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of the reference set with each ``old`` cell replaced by ``new``."""
     mn, cmn, mn2, mx, cmx, mx2 = ext
     lo_wo = np.where((old == mn) & (cmn == 1), mn2, mn)
@@ -127,7 +145,9 @@ def improvement_priorities(
     used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
     y = int(year if year is not None else result.years[-1])
     if y not in result.years:
-        raise DataError(f"year {y} was not scored (scored: {', '.join(map(str, result.years))}); choose one of those")
+        raise DataError(
+            f"year {y} was not scored (scored: {', '.join(map(str, result.years))}); choose one of those"
+        )
     panel = (result.panel if not result.panel.empty else result.indicators).reset_index(drop=True)
     directions = {i.code: int(i.direction) for i in fw.indicators if i.code in used}
     top_dim = fw.top_dimension_of()
@@ -144,7 +164,9 @@ def improvement_priorities(
         kind = f"peer_median:{peer}" if isinstance(peer, str) else "peer_median:custom"
     elif reference == "target":
         groups = pd.Series([None] * len(cur), index=cur.index, dtype="object")
-        ref = pd.DataFrame({c: fw.indicator(c).target for c in used}, index=cur.index, dtype="float64")
+        ref = pd.DataFrame(
+            {c: fw.indicator(c).target for c in used}, index=cur.index, dtype="float64"
+        )
         kind = "target"
     else:
         raise DataError(f"reference must be peer_median or target, got {reference!r}")
@@ -204,7 +226,9 @@ def improvement_priorities(
         keys = pseudo[UNIT].to_numpy()
         m.loc[st.index, "index_new"] = sc.loc[keys, idx_code].to_numpy()
         dims = [top_dim[c] for c in st["indicator"]]
-        m.loc[st.index, "dimension_score_new"] = [sc.at[k, d] for k, d in zip(keys, dims, strict=True)]
+        m.loc[st.index, "dimension_score_new"] = [
+            sc.at[k, d] for k, d in zip(keys, dims, strict=True)
+        ]
         log.debug("priorities: %d modifications scored in one stacked run", len(st))
     rr = m[~m["stacked"]]
     for j, row in rr.iterrows():
@@ -230,8 +254,10 @@ def improvement_priorities(
     b_codes = base.index.astype(str).to_numpy()[~np.isnan(b_idx)]
     b_idx = b_idx[~np.isnan(b_idx)]
     # new rank among the other cities' unchanged indices (the city's own old score excluded)
-    m["rank_new"] = [int(np.sum((b_idx > s) & (b_codes != u))) + 1
-                     for u, s in zip(m[UNIT], m["index_new"], strict=True)]
+    m["rank_new"] = [
+        int(np.sum((b_idx > s) & (b_codes != u))) + 1
+        for u, s in zip(m[UNIT], m["index_new"], strict=True)
+    ]
     m = m[m["gain"] > 1e-12]
     m = m.sort_values([UNIT, "gain"], ascending=[True, False])
     m["priority"] = m.groupby(UNIT, sort=False).cumcount() + 1

@@ -47,15 +47,55 @@ REMEDIATION_TYPES: dict[str, dict[str, str]] = {
     "time_limited": {"zh": "限时解决", "en": "fix within deadline"},
     "best_effort": {"zh": "尽力解决", "en": "best effort"},
 }
-_FIELDS = ("category_zh", "category_en", "measure_zh", "measure_en", "remediation", "department_zh",
-           "department_en")
+_FIELDS = (
+    "category_zh",
+    "category_en",
+    "measure_zh",
+    "measure_en",
+    "remediation",
+    "department_zh",
+    "department_en",
+)
 
-PROBLEM_COLUMNS = ["problem_id", "source", "level", "indicator", "name_zh", "name_en", "district", "location",
-                   "count", "count_unit", "value", "standard", "description", "category_zh", "category_en",
-                   "remediation", "remediation_zh", "measure_zh", "measure_en", "department_zh", "department_en"]
-PROJECT_COLUMNS = ["project_id", "district", "name_zh", "name_en", "category_zh", "category_en", "remediation",
-                   "remediation_zh", "department_zh", "department_en", "indicators", "n_problems", "problem_ids",
-                   "locations"]
+PROBLEM_COLUMNS = [
+    "problem_id",
+    "source",
+    "level",
+    "indicator",
+    "name_zh",
+    "name_en",
+    "district",
+    "location",
+    "count",
+    "count_unit",
+    "value",
+    "standard",
+    "description",
+    "category_zh",
+    "category_en",
+    "remediation",
+    "remediation_zh",
+    "measure_zh",
+    "measure_en",
+    "department_zh",
+    "department_en",
+]
+PROJECT_COLUMNS = [
+    "project_id",
+    "district",
+    "name_zh",
+    "name_en",
+    "category_zh",
+    "category_en",
+    "remediation",
+    "remediation_zh",
+    "department_zh",
+    "department_en",
+    "indicators",
+    "n_problems",
+    "problem_ids",
+    "locations",
+]
 
 _TABLE_ALIASES: dict[str, tuple[str, ...]] = {
     "indicator": ("indicator", "indicator_code", "code", "指标代码", "指标"),
@@ -80,22 +120,30 @@ def load_remediation_mapping(path: str | Path | None = None) -> dict[str, Any]:
     DataError
         When the file is unreadable or an entry has an unknown ``remediation`` type.
     """
-    text = (resources.files("citycheckup.diagnosis") / "remediation.yaml").read_text(encoding="utf-8")
+    text = (resources.files("citycheckup.diagnosis") / "remediation.yaml").read_text(
+        encoding="utf-8"
+    )
     mapping: dict[str, Any] = yaml.safe_load(text)
     if path is not None:
         p = Path(path)
         try:
             user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"remediation mapping {p} could not be read ({exc}); give a YAML file") from exc
+            raise DataError(
+                f"remediation mapping {p} could not be read ({exc}); give a YAML file"
+            ) from exc
         mapping = copy.deepcopy(mapping)
         mapping["default"].update(user.get("default") or {})
         for code, entry in (user.get("indicators") or {}).items():
             mapping["indicators"].setdefault(code, {}).update(entry or {})
-    problems = [Problem(f"remediation must be one of {', '.join(REMEDIATION_TYPES)}, got {e.get('remediation')!r}",
-                        f"indicator {code}")
-                for code, e in mapping["indicators"].items()
-                if e.get("remediation", "best_effort") not in REMEDIATION_TYPES]
+    problems = [
+        Problem(
+            f"remediation must be one of {', '.join(REMEDIATION_TYPES)}, got {e.get('remediation')!r}",
+            f"indicator {code}",
+        )
+        for code, e in mapping["indicators"].items()
+        if e.get("remediation", "best_effort") not in REMEDIATION_TYPES
+    ]
     if problems:
         raise DataError("invalid remediation mapping", problems=problems)
     return mapping
@@ -135,7 +183,9 @@ def problems_from_spatial(
     mapping = mapping or load_remediation_mapping()
     ind = pd.read_csv(indicators) if isinstance(indicators, (str, Path)) else indicators
     if "district" not in ind.columns:
-        raise DataError("spatial indicators need a 'district' column (the indicators.csv of a spatial run)")
+        raise DataError(
+            "spatial indicators need a 'district' column (the indicators.csv of a spatial run)"
+        )
     ind = ind[ind["district"].astype(str) != "ALL"]
     hm: pd.DataFrame | None = None
     if homes is not None:
@@ -159,19 +209,45 @@ def problems_from_spatial(
             if hm is not None and h and h["column"] in hm.columns:
                 sel = hm[hm["district"].astype(str) == d]
                 far = ~(sel[h["column"]].astype("float64") <= float(h["distance_m"]))
-                w = sel["weight"].astype("float64") if "weight" in sel.columns else pd.Series(1.0, index=sel.index)
+                w = (
+                    sel["weight"].astype("float64")
+                    if "weight" in sel.columns
+                    else pd.Series(1.0, index=sel.index)
+                )
                 count = float(np.round(w[far].sum()))
                 unit = "persons"
-            rows.append({"source": "spatial", "indicator": code, "district": d, "location": d,
-                         "count": count if not np.isnan(count) else round(float(std) - float(v), 1),
-                         "count_unit": unit if not np.isnan(count) else "pp below standard",
-                         "value": float(v), "standard": float(std),
-                         "description": f"{code} {v:.1f} % < {float(std):g} %"})
-    return pd.DataFrame(rows, columns=["source", "indicator", "district", "location", "count", "count_unit",
-                                       "value", "standard", "description"])
+            rows.append(
+                {
+                    "source": "spatial",
+                    "indicator": code,
+                    "district": d,
+                    "location": d,
+                    "count": count if not np.isnan(count) else round(float(std) - float(v), 1),
+                    "count_unit": unit if not np.isnan(count) else "pp below standard",
+                    "value": float(v),
+                    "standard": float(std),
+                    "description": f"{code} {v:.1f} % < {float(std):g} %",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "source",
+            "indicator",
+            "district",
+            "location",
+            "count",
+            "count_unit",
+            "value",
+            "standard",
+            "description",
+        ],
+    )
 
 
-def problems_from_table(table: pd.DataFrame | str | Path, *, known: set[str] | None = None) -> pd.DataFrame:
+def problems_from_table(
+    table: pd.DataFrame | str | Path, *, known: set[str] | None = None
+) -> pd.DataFrame:
     """Located problems from a user table (one row per problem).
 
     Columns (Chinese aliases accepted): ``indicator`` (code, required), ``district``,
@@ -196,26 +272,46 @@ def problems_from_table(table: pd.DataFrame | str | Path, *, known: set[str] | N
     for key, aliases in _TABLE_ALIASES.items():
         cols[key] = next((lower[a] for a in aliases if a in lower), None)
     if cols["indicator"] is None or cols["location"] is None:
-        raise DataError(f"{src}: a problem table needs columns 'indicator' (code) and 'location'; it has "
-                        f"{', '.join(map(str, df.columns))}")
-    out = pd.DataFrame({"source": "table",
-                        "indicator": df[cols["indicator"]].astype(str).str.strip(),
-                        "district": df[cols["district"]].astype(str) if cols["district"] else "",
-                        "location": df[cols["location"]],
-                        "description": df[cols["description"]].astype(str) if cols["description"] else ""})
+        raise DataError(
+            f"{src}: a problem table needs columns 'indicator' (code) and 'location'; it has "
+            f"{', '.join(map(str, df.columns))}"
+        )
+    out = pd.DataFrame(
+        {
+            "source": "table",
+            "indicator": df[cols["indicator"]].astype(str).str.strip(),
+            "district": df[cols["district"]].astype(str) if cols["district"] else "",
+            "location": df[cols["location"]],
+            "description": df[cols["description"]].astype(str) if cols["description"] else "",
+        }
+    )
     raw = df[cols["count"]] if cols["count"] else pd.Series(1, index=df.index)
     out["count"] = pd.to_numeric(raw, errors="coerce")
     problems = []
     for i in range(len(out)):
         row_no = i + 2  # header is row 1
         if pd.isna(out["location"].iloc[i]) or str(out["location"].iloc[i]).strip() == "":
-            problems.append(Problem("location is empty; give the building, compound or street", f"{src} row {row_no}"))
+            problems.append(
+                Problem(
+                    "location is empty; give the building, compound or street",
+                    f"{src} row {row_no}",
+                )
+            )
         if known is not None and out["indicator"].iloc[i] not in known:
-            problems.append(Problem(f"unknown indicator code {out['indicator'].iloc[i]!r}; use a code of the "
-                                    "framework or of the remediation mapping", f"{src} row {row_no}"))
+            problems.append(
+                Problem(
+                    f"unknown indicator code {out['indicator'].iloc[i]!r}; use a code of the "
+                    "framework or of the remediation mapping",
+                    f"{src} row {row_no}",
+                )
+            )
         c = out["count"].iloc[i]
         if pd.isna(c) or c < 0:
-            problems.append(Problem(f"count {raw.iloc[i]!r} is not a non-negative number", f"{src} row {row_no}"))
+            problems.append(
+                Problem(
+                    f"count {raw.iloc[i]!r} is not a non-negative number", f"{src} row {row_no}"
+                )
+            )
     if problems:
         raise DataError(f"{src}: {len(problems)} invalid problem row(s)", problems=problems)
     out["location"] = out["location"].astype(str)
@@ -261,17 +357,23 @@ def problem_list(
         code = r["indicator"]
         e = _entry(mapping, code)
         ind = inds.get(code)
-        recs.append({**r,
-                     "level": ind.level if ind is not None else "block",
-                     "name_zh": ind.name_zh if ind is not None else code,
-                     "name_en": ind.name_en if ind is not None else code,
-                     "count_unit": r.get("count_unit") or (ind.unit if ind is not None else ""),
-                     **{k: e.get(k, "") for k in _FIELDS},
-                     "remediation_zh": REMEDIATION_TYPES[e.get("remediation", "best_effort")]["zh"]})
+        recs.append(
+            {
+                **r,
+                "level": ind.level if ind is not None else "block",
+                "name_zh": ind.name_zh if ind is not None else code,
+                "name_en": ind.name_en if ind is not None else code,
+                "count_unit": r.get("count_unit") or (ind.unit if ind is not None else ""),
+                **{k: e.get(k, "") for k in _FIELDS},
+                "remediation_zh": REMEDIATION_TYPES[e.get("remediation", "best_effort")]["zh"],
+            }
+        )
     out = pd.DataFrame(recs)
     out["_t"] = (out["remediation"] != "time_limited").astype(int)
     out["_l"] = out["level"].map(levels)
-    out = out.sort_values(["_t", "_l", "district", "indicator", "location"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(
+        ["_t", "_l", "district", "indicator", "location"], kind="stable"
+    ).reset_index(drop=True)
     out["problem_id"] = [f"P{i + 1:04d}" for i in range(len(out))]
     return out[PROBLEM_COLUMNS]
 
@@ -293,17 +395,26 @@ def renewal_projects(problems: pd.DataFrame) -> pd.DataFrame:
     for (district, measure), g in problems.groupby(["district", "measure_zh"], sort=False):
         tl = (g["remediation"] == "time_limited").any()
         locs = list(dict.fromkeys(g["location"].astype(str)))
-        rows.append({"district": district,
-                     "name_zh": f"{district}{measure}" if district else str(measure),
-                     "name_en": f"{g['measure_en'].iloc[0]} — {district}" if district else g["measure_en"].iloc[0],
-                     "category_zh": g["category_zh"].iloc[0], "category_en": g["category_en"].iloc[0],
-                     "remediation": "time_limited" if tl else "best_effort",
-                     "remediation_zh": REMEDIATION_TYPES["time_limited" if tl else "best_effort"]["zh"],
-                     "department_zh": "；".join(dict.fromkeys(g["department_zh"])),
-                     "department_en": "; ".join(dict.fromkeys(g["department_en"])),
-                     "indicators": ", ".join(dict.fromkeys(g["indicator"])),
-                     "n_problems": len(g), "problem_ids": ", ".join(g["problem_id"]),
-                     "locations": "、".join(locs[:10]) + (f" …（+{len(locs) - 10}）" if len(locs) > 10 else "")})
+        rows.append(
+            {
+                "district": district,
+                "name_zh": f"{district}{measure}" if district else str(measure),
+                "name_en": f"{g['measure_en'].iloc[0]} — {district}"
+                if district
+                else g["measure_en"].iloc[0],
+                "category_zh": g["category_zh"].iloc[0],
+                "category_en": g["category_en"].iloc[0],
+                "remediation": "time_limited" if tl else "best_effort",
+                "remediation_zh": REMEDIATION_TYPES["time_limited" if tl else "best_effort"]["zh"],
+                "department_zh": "；".join(dict.fromkeys(g["department_zh"])),
+                "department_en": "; ".join(dict.fromkeys(g["department_en"])),
+                "indicators": ", ".join(dict.fromkeys(g["indicator"])),
+                "n_problems": len(g),
+                "problem_ids": ", ".join(g["problem_id"]),
+                "locations": "、".join(locs[:10])
+                + (f" …（+{len(locs) - 10}）" if len(locs) > 10 else ""),
+            }
+        )
     out = pd.DataFrame(rows)
     out["_t"] = (out["remediation"] != "time_limited").astype(int)
     out = out.sort_values(["_t", "district", "name_zh"], kind="stable").reset_index(drop=True)

@@ -20,7 +20,9 @@ __all__ = ["CharNgramTfidf"]
 
 _SPACE = re.compile(r"\s+")
 # whitespace next to a CJK character carries no meaning (segmenter output, line breaks)
-_CJK_SPACE = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])\s+|\s+(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_CJK_SPACE = re.compile(
+    r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])\s+|\s+(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
 _BITS = 21  # Unicode code points are < 2**21
 
 
@@ -28,13 +30,70 @@ def _normalise(text: str) -> str:
     return _CJK_SPACE.sub("", _SPACE.sub(" ", text.lower())).strip()
 
 
+_WS = np.array(
+    [
+        9,
+        10,
+        11,
+        12,
+        13,
+        32,
+        0x85,
+        0xA0,
+        0x1680,
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+        *range(0x2000, 0x200B),
+    ],
+    dtype=np.int64,
+)
+
+
+def _is_cjk(c: np.ndarray) -> np.ndarray:
+    return (
+        ((c >= 0x2E80) & (c <= 0x9FFF))
+        | ((c >= 0xF900) & (c <= 0xFAFF))
+        | ((c >= 0xFF00) & (c <= 0xFFEF))
+    )
+
+
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate ``texts`` into one code-point array; return it and the row starts."""
-    norm = [_normalise(t) for t in texts]
-    lengths = np.fromiter((len(t) for t in norm), dtype=np.int64, count=len(norm))
-    joined = "".join(norm).encode("utf-32-le")
-    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
-    starts = np.zeros(len(norm) + 1, dtype=np.int64)
+    """Concatenate ``texts`` into one code-point array; return it and the row starts.
+
+    Same result as :func:`_normalise` on each text, done on the whole batch with numpy:
+    lower case, whitespace runs → one space, no space next to a CJK character, and
+    none at either end of a text.
+    """
+    lowered = [t.lower() for t in texts]
+    lengths = np.fromiter((len(t) for t in lowered), dtype=np.int64, count=len(lowered))
+    codes = np.frombuffer("".join(lowered).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    row = np.repeat(np.arange(len(lowered), dtype=np.int64), lengths)
+    ws = np.isin(codes, _WS)
+    if ws.any():
+        # neighbours within the same text (a text's ends count as "space")
+        same_prev = np.zeros(len(codes), dtype=bool)
+        same_prev[1:] = row[1:] == row[:-1]
+        same_next = np.zeros(len(codes), dtype=bool)
+        same_next[:-1] = same_prev[1:]
+        # position of the nearest non-space character to the left / right
+        idx = np.arange(len(codes))
+        left = np.maximum.accumulate(np.where(~ws, idx, -1))
+        right = np.minimum.accumulate(np.where(~ws, idx, len(codes))[::-1])[::-1]
+        cjk = _is_cjk(codes)
+        lrow_ok = (left >= 0) & (row[np.clip(left, 0, None)] == row)
+        rrow_ok = (right < len(codes)) & (row[np.clip(right, None, len(codes) - 1)] == row)
+        left_cjk = lrow_ok & cjk[np.clip(left, 0, None)]
+        right_cjk = rrow_ok & cjk[np.clip(right, None, len(codes) - 1)]
+        prev_ws = np.zeros(len(codes), dtype=bool)
+        prev_ws[1:] = ws[:-1]
+        drop = ws & ((prev_ws & same_prev) | ~lrow_ok | ~rrow_ok | left_cjk | right_cjk)
+        keep = ~drop
+        codes = np.where(ws, 32, codes)[keep]
+        lengths = np.bincount(row[keep], minlength=len(lowered)).astype(np.int64)
+    starts = np.zeros(len(lowered) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     return codes, starts
 
@@ -79,19 +138,19 @@ class _KeyTable:
         self.shift = np.uint64(64 - bits)
         self.mask = (1 << bits) - 1
         size = 1 << bits
-        self.slots = np.full(size, -1, dtype=np.int64)
-        self.values = np.full(size, -1, dtype=np.int64)
+        # key and value side by side: one cache line per probe
+        self.table = np.full((size, 2), -1, dtype=np.int64)
         pending = np.arange(len(keys), dtype=np.int64)
         slot = self._hash(keys)
         while len(pending):
             cand = slot[pending]
             # one key per free slot wins this round; the others probe the next slot
-            free = self.slots[cand] == -1
+            free = self.table[cand, 0] == -1
             order = np.flatnonzero(free)
             _, first = np.unique(cand[order], return_index=True)
             won = order[first]
-            self.slots[cand[won]] = keys[pending[won]]
-            self.values[cand[won]] = pending[won]
+            self.table[cand[won], 0] = keys[pending[won]]
+            self.table[cand[won], 1] = pending[won]
             lost = np.ones(len(pending), dtype=bool)
             lost[won] = False
             pending = pending[lost]
@@ -107,10 +166,10 @@ class _KeyTable:
         slot = self._hash(keys)
         todo = np.arange(len(keys), dtype=np.int64)
         while len(todo):
-            s = slot[todo]
-            found = self.slots[s]
+            pairs = self.table[slot[todo]]
+            found = pairs[:, 0]
             hit = found == keys[todo]
-            out[todo[hit]] = self.values[s[hit]]
+            out[todo[hit]] = pairs[hit, 1]
             go_on = ~hit & (found != -1)
             todo = todo[go_on]
             slot[todo] = (slot[todo] + 1) & self.mask
@@ -136,7 +195,11 @@ class CharNgramTfidf:
     """
 
     def __init__(
-        self, ngram_range: tuple[int, int] = (1, 3), *, min_df: int = 2, max_features: int | None = None
+        self,
+        ngram_range: tuple[int, int] = (1, 3),
+        *,
+        min_df: int = 2,
+        max_features: int | None = None,
     ) -> None:
         if not 1 <= ngram_range[0] <= ngram_range[1] <= 3:
             raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 3, got {ngram_range}")

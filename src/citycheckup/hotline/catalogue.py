@@ -174,12 +174,16 @@ def _attributes(raw: Any, where: str, problems: list[Problem]) -> tuple[Attribut
             continue
         code = str(item.get("code", ""))
         if not _CODE.match(code) or code in seen:
-            problems.append(Problem(f"attribute code must be a unique [A-Za-z0-9_-] id, got {code!r}", w))
+            problems.append(
+                Problem(f"attribute code must be a unique [A-Za-z0-9_-] id, got {code!r}", w)
+            )
             continue
         seen.add(code)
         datatype = item.get("datatype", "string")
         if datatype not in _DATATYPES:
-            problems.append(Problem(f"datatype must be one of {', '.join(_DATATYPES)}, got {datatype!r}", w))
+            problems.append(
+                Problem(f"datatype must be one of {', '.join(_DATATYPES)}, got {datatype!r}", w)
+            )
             continue
         values_raw = item.get("values") or {}
         if not isinstance(values_raw, Mapping):
@@ -217,10 +221,16 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
     problems: list[Problem] = []
     if not isinstance(data, Mapping):
         raise HotlineError(f"catalogue {source} must be a YAML mapping")
-    resp = _deadline(data.get("response_deadline", {"amount": 2, "unit": "hours"}),
-                     f"{source}: response_deadline", problems)
-    default = _deadline(data.get("default_deadline", {"amount": 7, "unit": "workdays"}),
-                        f"{source}: default_deadline", problems)
+    resp = _deadline(
+        data.get("response_deadline", {"amount": 2, "unit": "hours"}),
+        f"{source}: response_deadline",
+        problems,
+    )
+    default = _deadline(
+        data.get("default_deadline", {"amount": 7, "unit": "workdays"}),
+        f"{source}: default_deadline",
+        problems,
+    )
     categories: dict[str, Category] = {}
     for name, raw in (data.get("categories") or {}).items():
         w = f"{source}: categories.{name}"
@@ -231,10 +241,14 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
             name=str(name),
             department=str(raw["department"]),
             group=str(raw.get("group", name)),
-            deadline=_deadline(raw.get("deadline"), w + ".deadline", problems) or default
+            deadline=_deadline(raw.get("deadline"), w + ".deadline", problems)
+            or default
             or Deadline(7, "workdays"),
-            response_deadline=_deadline(raw.get("response_deadline"), w + ".response_deadline",
-                                        problems) or resp or Deadline(2, "hours"),
+            response_deadline=_deadline(
+                raw.get("response_deadline"), w + ".response_deadline", problems
+            )
+            or resp
+            or Deadline(2, "hours"),
         )
     services: dict[str, Service] = {}
     for i, raw in enumerate(data.get("services") or [], start=1):
@@ -244,15 +258,21 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
             continue
         code = str(raw.get("service_code", ""))
         if not _CODE.match(code):
-            problems.append(Problem(f"service_code must match [A-Za-z0-9_-]{{1,64}}, got {code!r}", w))
+            problems.append(
+                Problem(f"service_code must match [A-Za-z0-9_-]{{1,64}}, got {code!r}", w)
+            )
             continue
         if code in services:
             problems.append(Problem(f"service_code {code!r} is repeated", w))
             continue
         category = raw.get("category")
         if category is not None and str(category) not in categories and not raw.get("department"):
-            problems.append(Problem(
-                f"category {category!r} is not in categories and the service has no department", w))
+            problems.append(
+                Problem(
+                    f"category {category!r} is not in categories and the service has no department",
+                    w,
+                )
+            )
         stype = raw.get("type", "realtime")
         if stype not in ("realtime", "batch", "blackbox"):
             problems.append(Problem(f"type must be realtime, batch or blackbox, got {stype!r}", w))
@@ -262,14 +282,17 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
             service_name=str(raw.get("service_name", code)),
             description=str(raw.get("description", "")),
             keywords=str(raw.get("keywords", "")),
-            group=str(raw.get("group") or (categories[category].group if category in categories
-                                           else "general")),
+            group=str(
+                raw.get("group")
+                or (categories[category].group if category in categories else "general")
+            ),
             type=stype,
             category=None if category is None else str(category),
             department=None if raw.get("department") is None else str(raw["department"]),
             deadline=_deadline(raw.get("deadline"), w + ".deadline", problems),
-            response_deadline=_deadline(raw.get("response_deadline"), w + ".response_deadline",
-                                        problems),
+            response_deadline=_deadline(
+                raw.get("response_deadline"), w + ".response_deadline", problems
+            ),
             attributes=_attributes(raw.get("attributes"), w, problems),
         )
     if not services:
@@ -283,7 +306,9 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
         overrides[(str(raw["category"]), str(raw["district"]))] = str(raw["department"])
     threshold = data.get("confidence_threshold", 0.55)
     if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
-        problems.append(Problem(f"confidence_threshold must be in [0, 1], got {threshold!r}", source))
+        problems.append(
+            Problem(f"confidence_threshold must be in [0, 1], got {threshold!r}", source)
+        )
         threshold = 0.55
     tz = str(data.get("timezone", "Asia/Shanghai"))
     try:
@@ -291,8 +316,9 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "<catalogue>")
 
         zoneinfo.ZoneInfo(tz)
     except Exception:
-        problems.append(Problem(f"unknown timezone {tz!r} (use an IANA name such as Asia/Shanghai)",
-                                source))
+        problems.append(
+            Problem(f"unknown timezone {tz!r} (use an IANA name such as Asia/Shanghai)", source)
+        )
     if problems:
         raise HotlineError(f"dispatch catalogue {source} is invalid", problems=problems)
     return Catalogue(
@@ -323,7 +349,9 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise HotlineError(f"cannot read dispatch catalogue {p}: {exc.strerror}; check the path") from exc
+        raise HotlineError(
+            f"cannot read dispatch catalogue {p}: {exc.strerror}; check the path"
+        ) from exc
     except yaml.YAMLError as exc:
         raise HotlineError(f"dispatch catalogue {p} is not valid YAML: {exc}") from exc
     return catalogue_from_mapping(data, str(p.name))

@@ -150,12 +150,18 @@ class HotlineClassifier:
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
             problems.append(Problem(f"need at least 2 classes, got {len(classes)}"))
-        small = [f"{c} ({n})" for c, n in zip(classes, counts, strict=True)
-                 if n < max(self.calibration_folds, 1)]
+        small = [
+            f"{c} ({n})"
+            for c, n in zip(classes, counts, strict=True)
+            if n < max(self.calibration_folds, 1)
+        ]
         if small:
-            problems.append(Problem(
-                f"classes with fewer examples than calibration_folds={self.calibration_folds}: "
-                f"{', '.join(small)}; add examples or merge the classes"))
+            problems.append(
+                Problem(
+                    f"classes with fewer examples than calibration_folds={self.calibration_folds}: "
+                    f"{', '.join(small)}; add examples or merge the classes"
+                )
+            )
         if problems:
             raise DataError("cannot train the hotline classifier", problems=problems)
         vec = CharNgramTfidf(self.ngram_range, min_df=self.min_df)
@@ -163,9 +169,12 @@ class HotlineClassifier:
         svm = LinearSVC(C=self.C, class_weight=self.class_weight)
         if self.calibration_folds >= 2:
             model: Any = CalibratedClassifierCV(
-                svm, method="sigmoid", ensemble=False,
-                cv=StratifiedKFold(self.calibration_folds, shuffle=True,
-                                   random_state=self.random_state),
+                svm,
+                method="sigmoid",
+                ensemble=False,
+                cv=StratifiedKFold(
+                    self.calibration_folds, shuffle=True, random_state=self.random_state
+                ),
             )
         else:
             model = svm
@@ -173,8 +182,12 @@ class HotlineClassifier:
         self.vectorizer_ = vec
         self.model_ = model
         self.classes_ = [str(c) for c in model.classes_]
-        logger.info("trained hotline classifier on %d texts, %d classes, %d features",
-                    len(texts), len(self.classes_), len(vec.vocabulary_))
+        logger.info(
+            "trained hotline classifier on %d texts, %d classes, %d features",
+            len(texts),
+            len(self.classes_),
+            len(vec.vocabulary_),
+        )
         return self
 
     def _check(self) -> tuple[CharNgramTfidf, Any]:
@@ -234,8 +247,10 @@ class HotlineClassifier:
             raw = Path(path).read_bytes()
             obj = pickle.loads(raw)
         except OSError as exc:
-            raise HotlineError(f"cannot read classifier model {path}: {exc.strerror}; "
-                               "train one with `citycheckup hotline train`") from exc
+            raise HotlineError(
+                f"cannot read classifier model {path}: {exc.strerror}; "
+                "train one with `citycheckup hotline train`"
+            ) from exc
         except Exception as exc:
             raise HotlineError(f"{path} is not a hotline classifier model ({exc})") from exc
         if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
@@ -266,8 +281,9 @@ def read_training_csv(
         raise DataError(f"cannot read training data {p}: {exc}") from exc
     problems: list[Problem] = []
     if label_column not in df.columns:
-        problems.append(Problem(f"no label column {label_column!r}; columns: {list(df.columns)}",
-                                str(p)))
+        problems.append(
+            Problem(f"no label column {label_column!r}; columns: {list(df.columns)}", str(p))
+        )
     if text_column is not None:
         if text_column not in df.columns:
             problems.append(Problem(f"no text column {text_column!r}", str(p)))
@@ -281,8 +297,12 @@ def read_training_csv(
         elif {"title", "detail"} <= set(df.columns):
             texts = df["title"] + "\n" + df["detail"]
         else:
-            problems.append(Problem(
-                f"no text column: expected one of {', '.join(_TEXT_COLUMNS)} or title+detail", str(p)))
+            problems.append(
+                Problem(
+                    f"no text column: expected one of {', '.join(_TEXT_COLUMNS)} or title+detail",
+                    str(p),
+                )
+            )
             texts = pd.Series([], dtype=str)
     if problems:
         raise DataError("training data is unusable", problems=problems)
@@ -290,8 +310,10 @@ def read_training_csv(
     empty = (labels.str.strip() == "").to_numpy()
     if empty.any():
         rows = np.flatnonzero(empty)[:10] + 2
-        raise DataError(f"{int(empty.sum())} rows have an empty label",
-                        problems=[Problem("empty label", f"{p.name} row {r}") for r in rows])
+        raise DataError(
+            f"{int(empty.sum())} rows have an empty label",
+            problems=[Problem("empty label", f"{p.name} row {r}") for r in rows],
+        )
     return texts.astype(str).tolist(), labels.astype(str).tolist()
 
 
@@ -333,8 +355,10 @@ def cross_validate(
         logger.info("fold %d/%d: macro-F1 %.4f", k, folds, fold_f1[-1])
     classes = sorted(set(y))
     p, r, f, s = prfs(y, pred, labels=classes, zero_division=0)
-    per_class = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s},
-                             index=pd.Index(classes, name="category"))
+    per_class = pd.DataFrame(
+        {"precision": p, "recall": r, "f1": f, "support": s},
+        index=pd.Index(classes, name="category"),
+    )
     cm = pd.DataFrame(confusion_matrix(y, pred, labels=classes), index=classes, columns=classes)
     return Evaluation(
         macro_f1=float(f1_score(y, pred, average="macro")),

@@ -29,7 +29,9 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def hex_cell(lat: np.ndarray, lon: np.ndarray, size_m: float, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+def hex_cell(
+    lat: np.ndarray, lon: np.ndarray, size_m: float, lat0: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Axial coordinates (q, r) of pointy-top hexagons of circumradius ``size_m``.
 
     Points are projected with a local equirectangular projection at latitude ``lat0``
@@ -49,7 +51,9 @@ def hex_cell(lat: np.ndarray, lon: np.ndarray, size_m: float, lat0: float) -> tu
     return q.astype(np.int64), r.astype(np.int64)
 
 
-def _hex_centre(q: np.ndarray, r: np.ndarray, size_m: float, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+def _hex_centre(
+    q: np.ndarray, r: np.ndarray, size_m: float, lat0: float
+) -> tuple[np.ndarray, np.ndarray]:
     x = size_m * (math.sqrt(3) * q + math.sqrt(3) / 2 * r)
     y = size_m * 1.5 * r
     lat = np.degrees(y / EARTH_RADIUS_M)
@@ -105,20 +109,39 @@ def spatial_hotspots(
             q, r = hex_cell(g["lat"].to_numpy(float), g["long"].to_numpy(float), size_m, lat0)
             cells = pd.DataFrame({"q": q, "r": r}).value_counts().rename("count").reset_index()
             clat, clon = _hex_centre(cells["q"].to_numpy(), cells["r"].to_numpy(), size_m, lat0)
-            out = pd.DataFrame({"cell": cells["q"].astype(str) + ":" + cells["r"].astype(str),
-                                "lat": clat, "long": clon, "count": cells["count"]})
+            out = pd.DataFrame(
+                {
+                    "cell": cells["q"].astype(str) + ":" + cells["r"].astype(str),
+                    "lat": clat,
+                    "long": clon,
+                    "count": cells["count"],
+                }
+            )
         elif method == "dbscan":
             from sklearn.cluster import DBSCAN
 
             coords = np.radians(g[["lat", "long"]].to_numpy(float))
-            labels = DBSCAN(eps=size_m / EARTH_RADIUS_M, min_samples=min_count,
-                            metric="haversine", algorithm="ball_tree").fit_predict(coords)
+            labels = DBSCAN(
+                eps=size_m / EARTH_RADIUS_M,
+                min_samples=min_count,
+                metric="haversine",
+                algorithm="ball_tree",
+            ).fit_predict(coords)
             tmp = g.assign(_label=labels)
             tmp = tmp[tmp["_label"] >= 0]
-            agg = tmp.groupby("_label").agg(lat=("lat", "mean"), long=("long", "mean"),
-                                            count=("lat", "size")).reset_index()
-            out = pd.DataFrame({"cell": "cluster" + agg["_label"].astype(str), "lat": agg["lat"],
-                                "long": agg["long"], "count": agg["count"]})
+            agg = (
+                tmp.groupby("_label")
+                .agg(lat=("lat", "mean"), long=("long", "mean"), count=("lat", "size"))
+                .reset_index()
+            )
+            out = pd.DataFrame(
+                {
+                    "cell": "cluster" + agg["_label"].astype(str),
+                    "lat": agg["lat"],
+                    "long": agg["long"],
+                    "count": agg["count"],
+                }
+            )
         else:
             raise HotlineError(f"unknown hotspot method {method!r}; choose hex or dbscan")
         if out.empty:
@@ -130,8 +153,9 @@ def spatial_hotspots(
     if not parts:
         return pd.DataFrame(columns=cols)
     res = pd.concat(parts, ignore_index=True)[cols]
-    return res.sort_values(["count", *by], ascending=[False] + [True] * len(by), kind="stable"
-                           ).reset_index(drop=True)
+    return res.sort_values(
+        ["count", *by], ascending=[False] + [True] * len(by), kind="stable"
+    ).reset_index(drop=True)
 
 
 def emerging_hotspots(
@@ -194,8 +218,18 @@ def emerging_hotspots(
     base = counts[list(range(1, baseline_windows + 1))].mean(axis=1)
     lam = np.maximum(base.to_numpy(float), 0.5)
     p = poisson.sf(latest.to_numpy() - 1, lam)
-    out = pd.DataFrame({"count": latest.to_numpy(), "baseline": base.to_numpy(float),
-                        "ratio": latest.to_numpy() / lam, "p_value": p}, index=counts.index)
+    out = pd.DataFrame(
+        {
+            "count": latest.to_numpy(),
+            "baseline": base.to_numpy(float),
+            "ratio": latest.to_numpy() / lam,
+            "p_value": p,
+        },
+        index=counts.index,
+    )
     out["emerging"] = (out["p_value"] < alpha) & (out["count"] >= min_count)
-    return out.reset_index().sort_values(["emerging", "ratio"], ascending=False,
-                                         kind="stable").reset_index(drop=True)
+    return (
+        out.reset_index()
+        .sort_values(["emerging", "ratio"], ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )

@@ -64,8 +64,12 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def _run(
-    url: str, n: int, concurrency: int, method: str,
-    make: Callable[[int], tuple[str, dict[str, str] | None]], stop_after: float | None,
+    url: str,
+    n: int,
+    concurrency: int,
+    method: str,
+    make: Callable[[int], tuple[str, dict[str, str] | None]],
+    stop_after: float | None,
 ) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -80,10 +84,15 @@ async def _run(
                 return
             path, form = make(i)
             body = urlencode(form).encode() if form is not None else b""
-            req = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                   + ("Content-Type: application/x-www-form-urlencoded\r\n" if form is not None
-                      else "")
-                   + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+            req = (
+                f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                + (
+                    "Content-Type: application/x-www-form-urlencoded\r\n"
+                    if form is not None
+                    else ""
+                )
+                + f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
             t0 = time.perf_counter()
             try:
                 if writer is None:

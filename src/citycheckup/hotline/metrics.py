@@ -39,9 +39,19 @@ INDICATOR_CODES = {
     "satisfaction_rate": "hotline_satisfaction_rate",
     "ontime_rate": "hotline_ontime_rate",
 }
-_NEEDED = ("requested_at", "state", "dispatched_at", "first_response_at", "response_due_at",
-           "resolved_at", "expected_at", "solved", "solved_source", "satisfaction",
-           "reopen_count")
+_NEEDED = (
+    "requested_at",
+    "state",
+    "dispatched_at",
+    "first_response_at",
+    "response_due_at",
+    "resolved_at",
+    "expected_at",
+    "solved",
+    "solved_source",
+    "satisfaction",
+    "reopen_count",
+)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -85,14 +95,21 @@ def rates(
     if missing:
         raise HotlineError(f"rates() needs the columns {missing}; pass HotlineStore.dataframe()")
     df = requests.copy()
-    for c in ("requested_at", "dispatched_at", "first_response_at", "response_due_at",
-              "resolved_at", "expected_at"):
+    for c in (
+        "requested_at",
+        "dispatched_at",
+        "first_response_at",
+        "response_due_at",
+        "resolved_at",
+        "expected_at",
+    ):
         df[c] = pd.to_datetime(df[c])
     local = df["requested_at"].dt.tz_localize("UTC").dt.tz_convert(timezone)
     df["month"] = local.dt.strftime("%Y-%m")
     df["year"] = local.dt.year
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else \
-        pd.Timestamp.now(tz="UTC").tz_localize(None)
+    as_of_ts = (
+        pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC").tz_localize(None)
+    )
     by = list(by)
     for c in by:
         if c not in df.columns:
@@ -111,17 +128,29 @@ def rates(
     satisfied = rated & df["satisfaction"].isin(["satisfied", "basically_satisfied"])
     resolved = valid & df["resolved_at"].notna()
     on_time = resolved & (df["resolved_at"] <= df["expected_at"])
-    flags = pd.DataFrame({
-        "n_requests": 1, "n_duplicate": dup, "n_rejected": rej, "n_valid": valid,
-        "n_response_due": due, "n_responded_on_time": on_time_resp,
-        "n_assessed": assessed, "n_solved": assessed & solved.fillna(False),
-        "n_citizen_assessed": assessed & (df["solved_source"] == "citizen"),
-        "n_rated": rated, "n_satisfied": satisfied,
-        "n_resolved": resolved, "n_on_time": on_time,
-        "n_reopened": resolved & (df["reopen_count"].fillna(0) > 0),
-    }).astype(int)
-    g = flags.groupby([df[c] for c in by], dropna=False, sort=True).sum() if by else \
-        flags.sum().to_frame().T
+    flags = pd.DataFrame(
+        {
+            "n_requests": 1,
+            "n_duplicate": dup,
+            "n_rejected": rej,
+            "n_valid": valid,
+            "n_response_due": due,
+            "n_responded_on_time": on_time_resp,
+            "n_assessed": assessed,
+            "n_solved": assessed & solved.fillna(False),
+            "n_citizen_assessed": assessed & (df["solved_source"] == "citizen"),
+            "n_rated": rated,
+            "n_satisfied": satisfied,
+            "n_resolved": resolved,
+            "n_on_time": on_time,
+            "n_reopened": resolved & (df["reopen_count"].fillna(0) > 0),
+        }
+    ).astype(int)
+    g = (
+        flags.groupby([df[c] for c in by], dropna=False, sort=True).sum()
+        if by
+        else flags.sum().to_frame().T
+    )
     scale = 100.0 if percent else 1.0
     g["response_rate"] = _ratio(g["n_responded_on_time"], g["n_response_due"]) * scale
     g["resolution_rate"] = _ratio(g["n_solved"], g["n_assessed"]) * scale
@@ -129,11 +158,27 @@ def rates(
     g["satisfaction_rate"] = _ratio(g["n_satisfied"], g["n_rated"]) * scale
     g["ontime_rate"] = _ratio(g["n_on_time"], g["n_resolved"]) * scale
     g["reopen_rate"] = _ratio(g["n_reopened"], g["n_resolved"]) * scale
-    order = ["n_requests", "n_duplicate", "n_rejected", "n_valid", "n_response_due",
-             "n_responded_on_time", "response_rate", "n_assessed", "n_solved",
-             "resolution_rate", "share_citizen_assessed", "n_rated", "n_satisfied",
-             "satisfaction_rate", "n_resolved", "n_on_time", "ontime_rate", "n_reopened",
-             "reopen_rate"]
+    order = [
+        "n_requests",
+        "n_duplicate",
+        "n_rejected",
+        "n_valid",
+        "n_response_due",
+        "n_responded_on_time",
+        "response_rate",
+        "n_assessed",
+        "n_solved",
+        "resolution_rate",
+        "share_citizen_assessed",
+        "n_rated",
+        "n_satisfied",
+        "satisfaction_rate",
+        "n_resolved",
+        "n_on_time",
+        "ontime_rate",
+        "n_reopened",
+        "reopen_rate",
+    ]
     return g[order].reset_index() if by else g[order].reset_index(drop=True)
 
 

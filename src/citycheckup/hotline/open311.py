@@ -38,21 +38,47 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 _PII = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.-]+"            # e-mail addresses
-    r"|(?<!\d)\d{17}[\dXx](?!\d)"          # 18-digit resident ID numbers
+    r"[\w.+-]+@[\w-]+\.[\w.-]+"  # e-mail addresses
+    r"|(?<!\d)\d{17}[\dXx](?!\d)"  # 18-digit resident ID numbers
     r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"  # mainland mobiles
-    r"|(?<!\d)\d{3,4}[- ]\d{7,8}(?!\d)"    # landlines with area code
-    r"|(?<!\d)\d{7,}(?!\d)"                # any other long digit run
+    r"|(?<!\d)\d{3,4}[- ]\d{7,8}(?!\d)"  # landlines with area code
+    r"|(?<!\d)\d{7,}(?!\d)"  # any other long digit run
 )
-_LIST_ITEM = {"services": "service", "attributes": "attribute", "values": "value",
-              "endpoints": "endpoint", "formats": "format", "notes": "note",
-              "photos": "photo", "errors": "error", "service_requests": "request",
-              "duplicates": "duplicate"}
+_LIST_ITEM = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "notes": "note",
+    "photos": "photo",
+    "errors": "error",
+    "service_requests": "request",
+    "duplicates": "duplicate",
+}
 _KNOWN_FIELDS = {
-    "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string",
-    "address_id", "email", "device_id", "account_id", "first_name", "last_name", "phone",
-    "description", "media_url", "channel", "district", "requested_datetime",
-    "expected_datetime", "department", "category", "zipcode",
+    "api_key",
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+    "channel",
+    "district",
+    "requested_datetime",
+    "expected_datetime",
+    "department",
+    "category",
+    "zipcode",
 }
 
 
@@ -101,8 +127,9 @@ def parse_datetime(value: str, name: str) -> dt.datetime:
         else:
             d = dt.datetime.fromisoformat(v.replace("z", "Z"))
     except ValueError:
-        raise bad(f"{name} must be a W3C datetime such as 2010-01-01T00:00:00Z, got {value[:40]!r}") \
-            from None
+        raise bad(
+            f"{name} must be a W3C datetime such as 2010-01-01T00:00:00Z, got {value[:40]!r}"
+        ) from None
     if d.tzinfo is None:
         d = d.replace(tzinfo=dt.UTC)
     if not dt.datetime(1970, 1, 1, tzinfo=dt.UTC) <= d <= dt.datetime(2200, 1, 1, tzinfo=dt.UTC):
@@ -122,15 +149,18 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
         raise bad(f"request body is {len(body)} bytes; at most {MAX_BODY_BYTES}", 413)
     try:
         text = body.decode("utf-8")
-        return parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200,
-                         errors="strict")
+        return parse_qsl(
+            text, keep_blank_values=True, strict_parsing=False, max_num_fields=200, errors="strict"
+        )
     except UnicodeDecodeError:
         raise bad("the body must be UTF-8 application/x-www-form-urlencoded") from None
     except ValueError as exc:
         raise bad(f"malformed form body: {exc}") from None
 
 
-def _float(value: str, name: str, lo: float, hi: float, errors: list[tuple[int, str]]) -> float | None:
+def _float(
+    value: str, name: str, lo: float, hi: float, errors: list[tuple[int, str]]
+) -> float | None:
     try:
         f = float(value)
     except ValueError:
@@ -153,8 +183,9 @@ def _check_attributes(
         if not values:
             continue
         if a is None:
-            errors.append((400, f"attribute[{code}] is not an attribute of service "
-                                f"{service.service_code!r}"))
+            errors.append(
+                (400, f"attribute[{code}] is not an attribute of service {service.service_code!r}")
+            )
             continue
         if not a.variable:
             errors.append((400, f"attribute[{code}] is informational and cannot be submitted"))
@@ -163,8 +194,9 @@ def _check_attributes(
         if a.datatype == "multivaluelist":
             bad_vals = [v for v in values if v not in keys]
             if bad_vals:
-                errors.append((400, f"attribute[{code}] values {bad_vals[:5]} are not among "
-                                    f"{sorted(keys)}"))
+                errors.append(
+                    (400, f"attribute[{code}] values {bad_vals[:5]} are not among {sorted(keys)}")
+                )
             else:
                 out[code] = values
             continue
@@ -190,10 +222,15 @@ def _check_attributes(
             continue
         out[code] = v
     for a in service.attributes:
-        if a.required and a.variable and a.code not in out and not any(
-                e[1].startswith(f"attribute[{a.code}]") for e in errors):
-            errors.append((400, f"attribute[{a.code}] is required for service "
-                                f"{service.service_code!r}"))
+        if (
+            a.required
+            and a.variable
+            and a.code not in out
+            and not any(e[1].startswith(f"attribute[{a.code}]") for e in errors)
+        ):
+            errors.append(
+                (400, f"attribute[{a.code}] is required for service {service.service_code!r}")
+            )
     return out
 
 
@@ -248,17 +285,31 @@ def parse_post(
         lon = _float(p["long"], "long", -180, 180, errors)
     if "lat" not in p and "address_string" not in p and "address_id" not in p:
         errors.append((400, "a location is required: lat and long, address_string or address_id"))
-    limits = {"address_string": 500, "address_id": 100, "email": 254, "phone": 40,
-              "first_name": 100, "last_name": 100, "device_id": 100, "account_id": 100,
-              "district": 200, "department": 200, "zipcode": 20, "category": 64, "api_key": 200,
-              "jurisdiction_id": 200}
+    limits = {
+        "address_string": 500,
+        "address_id": 100,
+        "email": 254,
+        "phone": 40,
+        "first_name": 100,
+        "last_name": 100,
+        "device_id": 100,
+        "account_id": 100,
+        "district": 200,
+        "department": 200,
+        "zipcode": 20,
+        "category": 64,
+        "api_key": 200,
+        "jurisdiction_id": 200,
+    }
     for k, n in limits.items():
         if k in p and len(p[k]) > n:
             errors.append((400, f"{k} is {len(p[k])} characters; at most {n}"))
     desc = p.get("description")
     if desc is not None:
         if len(desc) > MAX_DESCRIPTION:
-            errors.append((400, f"description is {len(desc)} characters; at most {MAX_DESCRIPTION}"))
+            errors.append(
+                (400, f"description is {len(desc)} characters; at most {MAX_DESCRIPTION}")
+            )
         if _HTML.search(desc):
             errors.append((400, "description must be plain text without HTML"))
     media = p.get("media_url")
@@ -283,14 +334,28 @@ def parse_post(
     attributes = _check_attributes(service, attrs, multi, errors)
     if errors:
         raise Open311Error(400, errors)
-    contact = {k: p[k] for k in ("email", "phone", "first_name", "last_name", "device_id",
-                                 "account_id") if k in p}
+    contact: dict[str, str] = {
+        k: p[k]
+        for k in ("email", "phone", "first_name", "last_name", "device_id", "account_id")
+        if k in p
+    }
     return api_key, NewRequest(
-        service_code=code, lat=lat, long=lon, address_string=p.get("address_string"),
-        address_id=p.get("address_id"), zipcode=p.get("zipcode"), description=desc, media_url=media,
-        attributes=attributes, contact=contact, channel=channel, district=p.get("district"),
-        requested_at=when.get("requested_datetime"), expected_at=when.get("expected_datetime"),
-        department=p.get("department"), category=p.get("category"),
+        service_code=code,
+        lat=lat,
+        long=lon,
+        address_string=p.get("address_string"),
+        address_id=p.get("address_id"),
+        zipcode=p.get("zipcode"),
+        description=desc,
+        media_url=media,
+        attributes=attributes,
+        contact=contact,
+        channel=channel,
+        district=p.get("district"),
+        requested_at=when.get("requested_datetime"),
+        expected_at=when.get("expected_datetime"),
+        department=p.get("department"),
+        category=p.get("category"),
     )
 
 
@@ -338,7 +403,9 @@ def request_record(
         "media_url": row["media_url"],
     }
     if extensions:
-        rec["attributes"] = [{"code": k, "value": v} for k, v in (row.get("attributes") or {}).items()]
+        rec["attributes"] = [
+            {"code": k, "value": v} for k, v in (row.get("attributes") or {}).items()
+        ]
         rec["extended_attributes"] = {
             "channel": row["channel"],
             "department": row["department"],
@@ -360,7 +427,9 @@ def request_record(
     return rec
 
 
-def note_record(ev: Mapping[str, Any], tz: zoneinfo.ZoneInfo, *, internal: bool = False) -> dict[str, Any]:
+def note_record(
+    ev: Mapping[str, Any], tz: zoneinfo.ZoneInfo, *, internal: bool = False
+) -> dict[str, Any]:
     """One update-history note: datetime, type (the action), status, description."""
     rec = {
         "datetime": iso(ev["at"], tz),
@@ -414,8 +483,9 @@ def render(data: Any, fmt: str, root: str) -> tuple[bytes, str]:
         item = _LIST_ITEM.get(root, "item")
         for v in data:
             _to_xml(top, item, v)
-    xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8",
-                                                                    xml_declaration=False)
+    xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        top, encoding="utf-8", xml_declaration=False
+    )
     return xml, "text/xml; charset=utf-8"
 
 

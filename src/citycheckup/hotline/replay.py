@@ -100,8 +100,10 @@ def _read(path: str | Path, needed: Sequence[str]) -> pd.DataFrame:
         raise DataError(f"cannot read {p}: {exc}") from exc
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise DataError(f"{p.name} is not in the expected layout",
-                        problems=[Problem(f"missing column {c!r}", p.name) for c in missing])
+        raise DataError(
+            f"{p.name} is not in the expected layout",
+            problems=[Problem(f"missing column {c!r}", p.name) for c in missing],
+        )
     return df
 
 
@@ -124,9 +126,25 @@ def _location(lat: str, lon: str, address: str, ident: str) -> dict[str, str]:
 
 def load_baltimore(path: str | Path, *, limit: int | None = None) -> list[ReplayItem]:
     """Read the Open Baltimore 311 sample into replay items (see the module notes)."""
-    df = _read(path, ["ServiceRequestNum", "SRType", "MethodReceived", "CreatedDate", "SRStatus",
-                      "StatusDate", "DueDate", "CloseDate", "Agency", "CouncilDistrict",
-                      "Latitude", "Longitude", "Address", "ZipCode"])
+    df = _read(
+        path,
+        [
+            "ServiceRequestNum",
+            "SRType",
+            "MethodReceived",
+            "CreatedDate",
+            "SRStatus",
+            "StatusDate",
+            "DueDate",
+            "CloseDate",
+            "Agency",
+            "CouncilDistrict",
+            "Latitude",
+            "Longitude",
+            "Address",
+            "ZipCode",
+        ],
+    )
     if limit is not None:
         df = df.head(limit)
     tz = zoneinfo.ZoneInfo(US_TZ)
@@ -139,10 +157,14 @@ def load_baltimore(path: str | Path, *, limit: int | None = None) -> list[Replay
             continue
         code = _slug(row.SRType)
         dept = row.Agency or "Unknown agency"
-        form = {"service_code": code, "requested_datetime": _w3c(c, tz), "department": dept,
-                "channel": _slug(row.MethodReceived or "other")[:32] or "other",
-                "description": row.SRType,
-                **_location(row.Latitude, row.Longitude, row.Address, row.ServiceRequestNum)}
+        form = {
+            "service_code": code,
+            "requested_datetime": _w3c(c, tz),
+            "department": dept,
+            "channel": _slug(row.MethodReceived or "other")[:32] or "other",
+            "description": row.SRType,
+            **_location(row.Latitude, row.Longitude, row.Address, row.ServiceRequestNum),
+        }
         if row.CouncilDistrict:
             form["district"] = f"Council District {row.CouncilDistrict.split('.')[0]}"
         if row.ZipCode:
@@ -157,33 +179,74 @@ def load_baltimore(path: str | Path, *, limit: int | None = None) -> list[Replay
         t_close = closed.iloc[i] if pd.notna(closed.iloc[i]) else status_at.iloc[i]
         t_close = max(t_close, c) if pd.notna(t_close) else c
         if "Duplicate" in status:
-            trs.append({"action": "merge", "datetime": _w3c(t_close, tz),
-                        "note": "duplicate (source status)"})
+            trs.append(
+                {
+                    "action": "merge",
+                    "datetime": _w3c(t_close, tz),
+                    "note": "duplicate (source status)",
+                }
+            )
         elif status == "Closed (Transferred)":
-            trs.append({"action": "reject", "datetime": _w3c(t_close, tz),
-                        "note": "transferred to another body"})
+            trs.append(
+                {
+                    "action": "reject",
+                    "datetime": _w3c(t_close, tz),
+                    "note": "transferred to another body",
+                }
+            )
         elif status == "Closed":
             trs.append({"action": "resolve", "datetime": _w3c(t_close, tz), "solved": "true"})
         elif status in ("Pending", "In Progress"):
             t = status_at.iloc[i]
             trs.append({"action": "accept", "datetime": _w3c(max(t, c) if pd.notna(t) else c, tz)})
-        items.append(ReplayItem("baltimore", row.ServiceRequestNum, code, row.SRType, dept, form,
-                                trs, due_hours))
+        items.append(
+            ReplayItem(
+                "baltimore", row.ServiceRequestNum, code, row.SRType, dept, form, trs, due_hours
+            )
+        )
     return items
 
 
-_NYC_SOLVED = ("took action to fix", "issued a summons", "made an arrest", "repaired",
-               "corrected", "completed")
-_NYC_NOT = ("observed no evidence", "were gone", "unable to gain entry",
-            "not necessary", "could not", "was not found")
+_NYC_SOLVED = (
+    "took action to fix",
+    "issued a summons",
+    "made an arrest",
+    "repaired",
+    "corrected",
+    "completed",
+)
+_NYC_NOT = (
+    "observed no evidence",
+    "were gone",
+    "unable to gain entry",
+    "not necessary",
+    "could not",
+    "was not found",
+)
 
 
 def load_nyc(path: str | Path, *, limit: int | None = None) -> list[ReplayItem]:
     """Read an NYC 311 Service Requests extract into replay items (see the module notes)."""
-    df = _read(path, ["Unique Key", "Created Date", "Closed Date", "Agency", "Complaint Type",
-                      "Descriptor", "Status", "Resolution Description",
-                      "Resolution Action Updated Date", "Borough", "Latitude", "Longitude",
-                      "Incident Address", "Incident Zip", "Open Data Channel Type"])
+    df = _read(
+        path,
+        [
+            "Unique Key",
+            "Created Date",
+            "Closed Date",
+            "Agency",
+            "Complaint Type",
+            "Descriptor",
+            "Status",
+            "Resolution Description",
+            "Resolution Action Updated Date",
+            "Borough",
+            "Latitude",
+            "Longitude",
+            "Incident Address",
+            "Incident Zip",
+            "Open Data Channel Type",
+        ],
+    )
     if limit is not None:
         df = df.head(limit)
     tz = zoneinfo.ZoneInfo(US_TZ)
@@ -199,11 +262,19 @@ def load_nyc(path: str | Path, *, limit: int | None = None) -> list[ReplayItem]:
         dept = df["Agency"].iloc[i] or "Unknown agency"
         descriptor = df["Descriptor"].iloc[i]
         desc = f"{ctype}: {descriptor}" if descriptor else ctype
-        form = {"service_code": code, "requested_datetime": _w3c(c, tz), "department": dept,
-                "channel": _slug(df["Open Data Channel Type"].iloc[i] or "other")[:32] or "other",
-                "description": desc[:4000],
-                **_location(df["Latitude"].iloc[i], df["Longitude"].iloc[i],
-                            df["Incident Address"].iloc[i], df["Unique Key"].iloc[i])}
+        form = {
+            "service_code": code,
+            "requested_datetime": _w3c(c, tz),
+            "department": dept,
+            "channel": _slug(df["Open Data Channel Type"].iloc[i] or "other")[:32] or "other",
+            "description": desc[:4000],
+            **_location(
+                df["Latitude"].iloc[i],
+                df["Longitude"].iloc[i],
+                df["Incident Address"].iloc[i],
+                df["Unique Key"].iloc[i],
+            ),
+        }
         if df["Borough"].iloc[i]:
             form["district"] = df["Borough"].iloc[i].title()
         if df["Incident Zip"].iloc[i]:
@@ -213,8 +284,13 @@ def load_nyc(path: str | Path, *, limit: int | None = None) -> list[ReplayItem]:
         a = action_at.iloc[i]
         if "does not fall under" in res:
             t = closed.iloc[i] if pd.notna(closed.iloc[i]) else a
-            trs.append({"action": "reject", "datetime": _w3c(max(t, c) if pd.notna(t) else c, tz),
-                        "note": "not this agency's jurisdiction"})
+            trs.append(
+                {
+                    "action": "reject",
+                    "datetime": _w3c(max(t, c) if pd.notna(t) else c, tz),
+                    "note": "not this agency's jurisdiction",
+                }
+            )
         else:
             t = closed.iloc[i] if pd.notna(closed.iloc[i]) else c
             is_closed = df["Status"].iloc[i] == "Closed"
@@ -228,8 +304,9 @@ def load_nyc(path: str | Path, *, limit: int | None = None) -> list[ReplayItem]:
                 elif any(s in res for s in _NYC_NOT):
                     tr["solved"] = "false"
                 trs.append(tr)
-        items.append(ReplayItem("nyc", df["Unique Key"].iloc[i], code, ctype, dept, form, trs,
-                                None))
+        items.append(
+            ReplayItem("nyc", df["Unique Key"].iloc[i], code, ctype, dept, form, trs, None)
+        )
     return items
 
 
@@ -248,15 +325,23 @@ def replay_catalogue_mapping(
     services = []
     for code, its in sorted(by_code.items()):
         hours = [it.due_hours for it in its if it.due_hours is not None]
-        deadline = ({"amount": max(1, round(float(np.median(hours)))), "unit": "hours"}
-                    if hours else {"amount": default_deadline_days, "unit": "days"})
-        services.append({
-            "service_code": code, "service_name": its[0].service_name[:200],
-            "description": f"{its[0].source} 311: {its[0].service_name}"[:500],
-            "group": _slug(its[0].department), "type": "realtime",
-            "department": its[0].department, "deadline": deadline,
-            "response_deadline": {"amount": response_days, "unit": "days"},
-        })
+        deadline = (
+            {"amount": max(1, round(float(np.median(hours)))), "unit": "hours"}
+            if hours
+            else {"amount": default_deadline_days, "unit": "days"}
+        )
+        services.append(
+            {
+                "service_code": code,
+                "service_name": its[0].service_name[:200],
+                "description": f"{its[0].source} 311: {its[0].service_name}"[:500],
+                "group": _slug(its[0].department),
+                "type": "realtime",
+                "department": its[0].department,
+                "deadline": deadline,
+                "response_deadline": {"amount": response_days, "unit": "days"},
+            }
+        )
     return {
         "catalogue_version": "replay-1",
         "jurisdiction_id": "",
@@ -300,8 +385,11 @@ def replay(
     calls = 0
     for n, it in enumerate(items, start=1):
         calls += 1
-        r = client.post(f"{base}/requests.json", data={**it.form, "api_key": api_key},
-                        headers={"Idempotency-Key": f"{it.source}:{it.source_id}"[:100]})
+        r = client.post(
+            f"{base}/requests.json",
+            data={**it.form, "api_key": api_key},
+            headers={"Idempotency-Key": f"{it.source}:{it.source_id}"[:100]},
+        )
         if r.status_code != 200:
             res.errors.append(f"{it.source} {it.source_id}: POST {r.status_code} {r.text[:200]}")
             continue
@@ -310,18 +398,22 @@ def replay(
         res.ids[f"{it.source}:{it.source_id}"] = rid
         for tr in it.transitions:
             calls += 1
-            t = client.post(f"{base}/requests/{rid}/transitions.json",
-                            data={**tr, "api_key": api_key})
+            t = client.post(
+                f"{base}/requests/{rid}/transitions.json", data={**tr, "api_key": api_key}
+            )
             if t.status_code != 200:
-                res.errors.append(f"{it.source} {it.source_id}: {tr['action']} {t.status_code} "
-                                  f"{t.text[:200]}")
+                res.errors.append(
+                    f"{it.source} {it.source_id}: {tr['action']} {t.status_code} {t.text[:200]}"
+                )
             else:
                 res.transitions += 1
         if progress is not None and n % 500 == 0:
             progress(n)
     if len(res.errors) > 0.01 * max(calls, 1):
-        raise HotlineError(f"{len(res.errors)} of {calls} replay calls failed",
-                           problems=[Problem(e) for e in res.errors[:10]])
+        raise HotlineError(
+            f"{len(res.errors)} of {calls} replay calls failed",
+            problems=[Problem(e) for e in res.errors[:10]],
+        )
     for e in res.errors[:5]:
         logger.warning("replay: %s", e)
     return res

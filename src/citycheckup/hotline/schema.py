@@ -26,13 +26,15 @@ logger = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 meta_table = sa.Table(
-    "hotline_meta", metadata,
+    "hotline_meta",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
 )
 
 api_keys = sa.Table(
-    "hotline_api_keys", metadata,
+    "hotline_api_keys",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("prefix", sa.String(16), nullable=False, index=True),
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
@@ -44,7 +46,8 @@ api_keys = sa.Table(
 )
 
 requests = sa.Table(
-    "hotline_requests", metadata,
+    "hotline_requests",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("token", sa.String(40), nullable=False, unique=True),
     sa.Column("service_code", sa.String(64), nullable=False, index=True),
@@ -89,7 +92,8 @@ requests = sa.Table(
 
 # Citizen personal data lives apart from the request and is never served by GET.
 contacts = sa.Table(
-    "hotline_contacts", metadata,
+    "hotline_contacts",
+    metadata,
     sa.Column("request_id", sa.Integer, sa.ForeignKey("hotline_requests.id"), primary_key=True),
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("phone", sa.String(40), nullable=True),
@@ -100,10 +104,12 @@ contacts = sa.Table(
 )
 
 events = sa.Table(
-    "hotline_events", metadata,
+    "hotline_events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("hotline_requests.id"), nullable=False,
-              index=True),
+    sa.Column(
+        "request_id", sa.Integer, sa.ForeignKey("hotline_requests.id"), nullable=False, index=True
+    ),
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("from_state", sa.String(16), nullable=True),
@@ -124,10 +130,18 @@ def _v1(conn: Connection) -> None:
 
 def _v2(conn: Connection) -> None:
     # overdue scans and duplicate look-ups (IF NOT EXISTS: SQLite and PostgreSQL ≥ 9.5)
-    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_hotline_requests_expected_at "
-                         "ON hotline_requests (expected_at)"))
-    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_hotline_requests_cat_time "
-                         "ON hotline_requests (category, requested_at)"))
+    conn.execute(
+        sa.text(
+            "CREATE INDEX IF NOT EXISTS ix_hotline_requests_expected_at "
+            "ON hotline_requests (expected_at)"
+        )
+    )
+    conn.execute(
+        sa.text(
+            "CREATE INDEX IF NOT EXISTS ix_hotline_requests_cat_time "
+            "ON hotline_requests (category, requested_at)"
+        )
+    )
 
 
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
@@ -169,20 +183,28 @@ def migrate(engine: Engine) -> int:
             if current > SCHEMA_VERSION:
                 raise HotlineError(
                     f"the hotline database is at schema version {current}, newer than this "
-                    f"citycheckup ({SCHEMA_VERSION}); upgrade citycheckup")
+                    f"citycheckup ({SCHEMA_VERSION}); upgrade citycheckup"
+                )
             for version, what, step in MIGRATIONS:
                 if version <= current:
                     continue
                 logger.info("hotline schema: applying migration %d (%s)", version, what)
                 step(conn)
-                stmt = (meta_table.update().where(meta_table.c.key == "schema_version")
-                        .values(value=str(version)))
+                stmt = (
+                    meta_table.update()
+                    .where(meta_table.c.key == "schema_version")
+                    .values(value=str(version))
+                )
                 if conn.execute(stmt).rowcount == 0:
-                    conn.execute(meta_table.insert().values(key="schema_version", value=str(version)))
+                    conn.execute(
+                        meta_table.insert().values(key="schema_version", value=str(version))
+                    )
+                conn.execute(meta_table.delete().where(meta_table.c.key == f"migrated_{version}"))
                 conn.execute(
-                    meta_table.delete().where(meta_table.c.key == f"migrated_{version}"))
-                conn.execute(meta_table.insert().values(
-                    key=f"migrated_{version}",
-                    value=dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()))
+                    meta_table.insert().values(
+                        key=f"migrated_{version}",
+                        value=dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+                    )
+                )
                 current = version
     return current

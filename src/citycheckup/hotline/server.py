@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 import zoneinfo
@@ -72,18 +73,26 @@ class RateLimiter:
             return True
 
 
-def _param(name: str, where: str = "query", description: str = "", *,
-           enum: list[str] | None = None) -> dict[str, Any]:
+def _param(
+    name: str, where: str = "query", description: str = "", *, enum: list[str] | None = None
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if enum:
         schema["enum"] = enum
-    return {"name": name, "in": where, "required": where == "path", "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
 
 
 _FMT = _param("fmt", "path", "response format", enum=["json", "xml"])
-_JUR = _param("jurisdiction_id", description="ignored by this single-jurisdiction server "
-              "unless it differs from the catalogue's")
+_JUR = _param(
+    "jurisdiction_id",
+    description="ignored by this single-jurisdiction server unless it differs from the catalogue's",
+)
 
 
 def _doc(*params: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -98,6 +107,47 @@ def _fmt(request: Request) -> str:
     if fmt not in ("json", "xml"):
         raise Open311Error(404, [(404, "unknown format; use .json or .xml")])
     return fmt  # type: ignore[no-any-return]
+
+
+_ONE_REQUEST = re.compile(r"^/open311/v2/requests/(\d{1,12})\.(json|xml)$")
+
+
+class _FastSingleGet:
+    """ASGI middleware answering the hottest call, ``GET /requests/{id}.{fmt}`` without a
+    query string, for an existing request — with the same functions as the FastAPI route
+    but without its per-call parameter machinery (about half the CPU time). Anything else
+    (query parameters, unknown ids, errors) falls through to the FastAPI route.
+    """
+
+    def __init__(
+        self, app: Any, *, store: HotlineStore, catalogue: Catalogue, tz: zoneinfo.ZoneInfo
+    ) -> None:
+        self.app, self.store, self.catalogue, self.tz = app, store, catalogue, tz
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
+            m = _ONE_REQUEST.match(scope["path"])
+            if m is not None:
+                rows = self.store.get_requests([int(m.group(1))])
+                if rows:
+                    body, ctype = render(
+                        [request_record(rows[0], self.catalogue, self.tz)],
+                        m.group(2),
+                        "service_requests",
+                    )
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 200,
+                            "headers": [
+                                (b"content-type", ctype.encode()),
+                                (b"content-length", str(len(body)).encode()),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)
 
 
 def _fmt_of(path: str) -> str:
@@ -167,9 +217,10 @@ def create_app(
         title="citycheckup hotline — Open311 GeoReport v2",
         version="2",
         description="Open311 GeoReport v2 server of the citycheckup 12345 hotline module, with "
-                    "extensions for workflow, deadlines, ratings and duplicates.",
+        "extensions for workflow, deadlines, ratings and duplicates.",
     )
     app.state.store = st
+    app.add_middleware(_FastSingleGet, store=st, catalogue=cat, tz=tz)
 
     # ----------------------------------------------------------- errors
     @app.exception_handler(Open311Error)
@@ -181,23 +232,29 @@ def create_app(
         errs = exc.errors()
         if any(tuple(e.get("loc", ()))[:2] == ("path", "fmt") for e in errs):
             return _error(Open311Error(404, [(404, "unknown format; use .json or .xml")]), "json")
-        msgs = [(400, f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg')}")
-                for e in errs]
-        return _error(Open311Error(400, msgs or [(400, "invalid request")]),
-                      _fmt_of(request.url.path))
+        msgs = [
+            (400, f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg')}") for e in errs
+        ]
+        return _error(
+            Open311Error(400, msgs or [(400, "invalid request")]), _fmt_of(request.url.path)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code if exc.status_code in (403, 404, 429) else 400
         if exc.status_code == 405:
             status = 400
-        return _error(Open311Error(status, [(exc.status_code, str(exc.detail))]),
-                      _fmt_of(request.url.path))
+        return _error(
+            Open311Error(status, [(exc.status_code, str(exc.detail))]), _fmt_of(request.url.path)
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:  # pragma: no cover
         logger.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(Open311Error(500, [(500, "internal server error")]), _fmt_of(request.url.path))
+        return _error(
+            Open311Error(500, [(500, "internal server error")]), _fmt_of(request.url.path)
+        )
+
     # 500 responses keep the Open311 body; the status stays 500 so that faults are visible
 
     def _check_jurisdiction(jurisdiction_id: str | None) -> None:
@@ -229,30 +286,48 @@ def create_app(
         return int(value)
 
     form_doc: dict[str, Any] = {
-        "requestBody": {"required": True, "content": {_FORM: {"schema": {
-            "type": "object",
-            "properties": {
-                "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},
-                "service_code": {"type": "string"}, "lat": {"type": "string"},
-                "long": {"type": "string"}, "address_string": {"type": "string"},
-                "address_id": {"type": "string"}, "email": {"type": "string"},
-                "device_id": {"type": "string"}, "account_id": {"type": "string"},
-                "first_name": {"type": "string"}, "last_name": {"type": "string"},
-                "phone": {"type": "string"}, "description": {"type": "string"},
-                "media_url": {"type": "string"}, "channel": {"type": "string"},
-                "district": {"type": "string"},
+        "requestBody": {
+            "required": True,
+            "content": {
+                _FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "api_key": {"type": "string"},
+                            "jurisdiction_id": {"type": "string"},
+                            "service_code": {"type": "string"},
+                            "lat": {"type": "string"},
+                            "long": {"type": "string"},
+                            "address_string": {"type": "string"},
+                            "address_id": {"type": "string"},
+                            "email": {"type": "string"},
+                            "device_id": {"type": "string"},
+                            "account_id": {"type": "string"},
+                            "first_name": {"type": "string"},
+                            "last_name": {"type": "string"},
+                            "phone": {"type": "string"},
+                            "description": {"type": "string"},
+                            "media_url": {"type": "string"},
+                            "channel": {"type": "string"},
+                            "district": {"type": "string"},
+                        },
+                        "required": ["service_code"],
+                    }
+                }
             },
-            "required": ["service_code"],
-        }}}},
+        },
     }
     prefix = "/open311/v2"
     err_doc: dict[int | str, dict[str, Any]] = {
-        400: {"description": "Open311 error list"}, 403: {"description": "bad or missing api_key"},
-        404: {"description": "not found"}}
+        400: {"description": "Open311 error list"},
+        403: {"description": "bad or missing api_key"},
+        404: {"description": "not found"},
+    }
 
     # ------------------------------------------------------- discovery
-    @app.get(prefix + "/discovery.{fmt}", responses=err_doc, tags=["open311"],
-             openapi_extra=_doc(_FMT))
+    @app.get(
+        prefix + "/discovery.{fmt}", responses=err_doc, tags=["open311"], openapi_extra=_doc(_FMT)
+    )
     async def discovery(request: Request) -> Response:
         """Service discovery (both formats are required by the spec)."""
         fmt = _fmt(request)
@@ -261,31 +336,48 @@ def create_app(
             "changeset": cat.version,
             "contact": cat.contact,
             "key_service": cat.key_service,
-            "endpoints": [{
-                "specification": "http://wiki.open311.org/GeoReport_v2",
-                "url": base,
-                "changeset": cat.version,
-                "type": "test" if test_endpoint else "production",
-                "formats": ["text/xml", "application/json"],
-            }],
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": base,
+                    "changeset": cat.version,
+                    "type": "test" if test_endpoint else "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
         }
         return _answer(doc, fmt, "discovery")
 
-    @app.get(prefix + "/services.{fmt}", responses=err_doc, tags=["open311"],
-             openapi_extra=_doc(_FMT, _JUR))
+    @app.get(
+        prefix + "/services.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(_FMT, _JUR),
+    )
     async def services(request: Request) -> Response:
         """The list of service types."""
         fmt, q = _fmt(request), request.query_params
         _check_jurisdiction(q.get("jurisdiction_id"))
-        out = [{
-            "service_code": s.service_code, "service_name": s.service_name,
-            "description": s.description, "metadata": s.metadata, "type": s.type,
-            "keywords": s.keywords, "group": s.group,
-        } for s in cat.services.values()]
+        out = [
+            {
+                "service_code": s.service_code,
+                "service_name": s.service_name,
+                "description": s.description,
+                "metadata": s.metadata,
+                "type": s.type,
+                "keywords": s.keywords,
+                "group": s.group,
+            }
+            for s in cat.services.values()
+        ]
         return _answer(out, fmt, "services")
 
-    @app.get(prefix + "/services/{service_code}.{fmt}", responses=err_doc, tags=["open311"],
-             openapi_extra=_doc(_param("service_code", "path"), _FMT, _JUR))
+    @app.get(
+        prefix + "/services/{service_code}.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(_param("service_code", "path"), _FMT, _JUR),
+    )
     async def service_definition(request: Request) -> Response:
         """The definition (attributes) of one service."""
         fmt, q = _fmt(request), request.query_params
@@ -294,18 +386,30 @@ def create_app(
         s = cat.services.get(service_code)
         if s is None:
             raise Open311Error(404, [(404, f"service_code {service_code[:64]!r} not found")])
-        attrs = [{
-            "variable": a.variable, "code": a.code, "datatype": a.datatype,
-            "required": a.required, "datatype_description": a.datatype_description,
-            "order": a.order, "description": a.description,
-            "values": [{"key": k, "name": n} for k, n in a.values],
-        } for a in sorted(s.attributes, key=lambda a: a.order)]
-        return _answer({"service_code": s.service_code, "attributes": attrs}, fmt,
-                       "service_definition")
+        attrs = [
+            {
+                "variable": a.variable,
+                "code": a.code,
+                "datatype": a.datatype,
+                "required": a.required,
+                "datatype_description": a.datatype_description,
+                "order": a.order,
+                "description": a.description,
+                "values": [{"key": k, "name": n} for k, n in a.values],
+            }
+            for a in sorted(s.attributes, key=lambda a: a.order)
+        ]
+        return _answer(
+            {"service_code": s.service_code, "attributes": attrs}, fmt, "service_definition"
+        )
 
     # -------------------------------------------------------- requests
-    @app.post(prefix + "/requests.{fmt}", responses=err_doc, tags=["open311"],
-              openapi_extra=_doc(_FMT, body=form_doc))
+    @app.post(
+        prefix + "/requests.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(_FMT, body=form_doc),
+    )
     async def post_request(request: Request) -> Response:
         """Create a service request (``api_key`` in the form body)."""
         fmt = _fmt(request)
@@ -315,10 +419,13 @@ def create_app(
             api_key, new = parse_post(pairs, cat)
         except Open311Error as exc:
             # a bad key is reported as 403 even when the rest is invalid too
-            keys = [v for k, v in pairs if k == "api_key" and v] or ([header_key] if header_key else [])
+            keys = [v for k, v in pairs if k == "api_key" and v] or (
+                [header_key] if header_key else []
+            )
             if exc.status == 400 and st.authenticate(keys[0] if keys else None) is None:
-                raise Open311Error(403, [(403, "api_key is missing, unknown or revoked"),
-                                         *exc.errors]) from None
+                raise Open311Error(
+                    403, [(403, "api_key is missing, unknown or revoked"), *exc.errors]
+                ) from None
             raise
         key = _key(api_key or header_key, "submit")
         idem = request.headers.get("idempotency-key")
@@ -331,10 +438,12 @@ def create_app(
         except NotFound as exc:
             raise Open311Error(404, [(404, exc.headline)]) from None
         except HotlineError as exc:
-            raise Open311Error(403 if "admin key" in exc.headline else 400,
-                               [(400, str(exc))]) from None
-        logger.debug("request %d created (service %s, key %s)", created.id, new.service_code,
-                     key.prefix)
+            raise Open311Error(
+                403 if "admin key" in exc.headline else 400, [(400, str(exc))]
+            ) from None
+        logger.debug(
+            "request %d created (service %s, key %s)", created.id, new.service_code, key.prefix
+        )
         item: dict[str, Any] = {}
         if created.service_type == "realtime":
             item["service_request_id"] = str(created.id)
@@ -345,18 +454,30 @@ def create_app(
             item["account_id"] = created.account_id
         return _answer([item], fmt, "service_requests", status=200)
 
-    @app.get(prefix + "/requests.{fmt}", responses=err_doc, tags=["open311"], openapi_extra=_doc(
-        _FMT, _JUR,
-        _param("service_request_id", description="comma-separated ids; overrides every other filter"),
-        _param("service_code", description="comma-separated service codes"),
-        _param("start_date", description="W3C datetime; requested on or after"),
-        _param("end_date", description="W3C datetime; requested on or before"),
-        _param("status", description="open and/or closed, comma-separated"),
-        _param("extensions", description="extension: true adds notes, attributes, extended_attributes"),
-        _param("page", description="extension: page number (1-based)"),
-        _param("page_size", description="extension: results per page (at most 1000)"),
-        _param("department", description="extension: filter on agency_responsible"),
-    ))
+    @app.get(
+        prefix + "/requests.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(
+            _FMT,
+            _JUR,
+            _param(
+                "service_request_id",
+                description="comma-separated ids; overrides every other filter",
+            ),
+            _param("service_code", description="comma-separated service codes"),
+            _param("start_date", description="W3C datetime; requested on or after"),
+            _param("end_date", description="W3C datetime; requested on or before"),
+            _param("status", description="open and/or closed, comma-separated"),
+            _param(
+                "extensions",
+                description="extension: true adds notes, attributes, extended_attributes",
+            ),
+            _param("page", description="extension: page number (1-based)"),
+            _param("page_size", description="extension: results per page (at most 1000)"),
+            _param("department", description="extension: filter on agency_responsible"),
+        ),
+    )
     async def get_requests(request: Request) -> Response:
         """Query requests: by id list (overrides every other filter), service codes,
         date range (≤ 90 days; default the last 90 days) and status; at most 1000."""
@@ -369,8 +490,9 @@ def create_app(
         ext = _truthy(extensions)
         ids = _split(service_request_id)
         if ids:
-            rows = st.get_requests([_id for i in ids if (_id := _as_id(i)) is not None],
-                                   with_attributes=ext)
+            rows = st.get_requests(
+                [_id for i in ids if (_id := _as_id(i)) is not None], with_attributes=ext
+            )
         else:
             statuses = _split(status)
             wrong = [s for s in statuses if s not in ("open", "closed")]
@@ -379,32 +501,41 @@ def create_app(
             start = parse_datetime(start_date, "start_date") if start_date else None
             end = parse_datetime(end_date, "end_date") if end_date else None
             span = dt.timedelta(days=MAX_QUERY_DAYS)
-            if start is None and end is None:
-                end = dt.datetime.now(dt.UTC)
+            if start is None:
+                end = end if end is not None else dt.datetime.now(dt.UTC)
                 start = end - span
-            elif start is None:
-                start = end - span  # type: ignore[operator]
             elif end is None:
                 end = start + span
-            if start > end:  # type: ignore[operator]
+            if start > end:
                 raise bad("start_date is after end_date")
-            if end - start > span:  # type: ignore[operator]
+            if end - start > span:
                 raise bad(f"the date range may not exceed {MAX_QUERY_DAYS} days")
             size = _int_param(page_size, "page_size", 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE)
             pg = _int_param(page, "page", 1, 10**6, 1)
             rows = st.query_requests(
-                service_codes=_split(service_code), start=start, end=end, statuses=statuses,
-                department=department or None, limit=size, offset=(pg - 1) * size,
-                with_attributes=ext)
+                service_codes=_split(service_code),
+                start=start,
+                end=end,
+                statuses=statuses,
+                department=department or None,
+                limit=size,
+                offset=(pg - 1) * size,
+                with_attributes=ext,
+            )
         notes = st.history([r["id"] for r in rows]) if ext else {}
-        out = [request_record(r, cat, tz, extensions=ext, notes=notes.get(r["id"], ()))
-               for r in rows]
+        out = [
+            request_record(r, cat, tz, extensions=ext, notes=notes.get(r["id"], ())) for r in rows
+        ]
         return _answer(out, fmt, "service_requests")
 
     _RID = _param("service_request_id", "path")
 
-    @app.get(prefix + "/requests/{service_request_id}.{fmt}", responses=err_doc, tags=["open311"],
-             openapi_extra=_doc(_RID, _FMT, _JUR, _param("extensions", description="extension")))
+    @app.get(
+        prefix + "/requests/{service_request_id}.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(_RID, _FMT, _JUR, _param("extensions", description="extension")),
+    )
     async def get_request(request: Request) -> Response:
         """One request (still a one-element list)."""
         fmt, q = _fmt(request), request.query_params
@@ -415,11 +546,18 @@ def create_app(
         if not rows:
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")])
         notes = st.history([rid]) if ext else {}
-        return _answer([request_record(rows[0], cat, tz, extensions=ext, notes=notes.get(rid, ()))],
-                       fmt, "service_requests")
+        return _answer(
+            [request_record(rows[0], cat, tz, extensions=ext, notes=notes.get(rid, ()))],
+            fmt,
+            "service_requests",
+        )
 
-    @app.get(prefix + "/tokens/{token}.{fmt}", responses=err_doc, tags=["open311"],
-             openapi_extra=_doc(_param("token", "path"), _FMT, _JUR))
+    @app.get(
+        prefix + "/tokens/{token}.{fmt}",
+        responses=err_doc,
+        tags=["open311"],
+        openapi_extra=_doc(_param("token", "path"), _FMT, _JUR),
+    )
     async def get_token(request: Request) -> Response:
         """Turn a token (batch services) into a service_request_id."""
         fmt, token = _fmt(request), request.path_params["token"]
@@ -434,17 +572,26 @@ def create_app(
 
     # ------------------------------------------------------ extensions
     transition_doc: dict[str, Any] = {
-        "requestBody": {"required": True, "content": {_FORM: {"schema": {
-            "type": "object",
-            "properties": {
-                "api_key": {"type": "string"},
-                "action": {"type": "string", "enum": list(ACTIONS)},
-                "department": {"type": "string"}, "note": {"type": "string"},
-                "datetime": {"type": "string"}, "solved": {"type": "string"},
-                "duplicate_of": {"type": "string"},
+        "requestBody": {
+            "required": True,
+            "content": {
+                _FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "api_key": {"type": "string"},
+                            "action": {"type": "string", "enum": list(ACTIONS)},
+                            "department": {"type": "string"},
+                            "note": {"type": "string"},
+                            "datetime": {"type": "string"},
+                            "solved": {"type": "string"},
+                            "duplicate_of": {"type": "string"},
+                        },
+                        "required": ["action"],
+                    }
+                }
             },
-            "required": ["action"],
-        }}}},
+        },
     }
 
     def _one(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -472,21 +619,32 @@ def create_app(
             raise bad("duplicate_of must be a service_request_id")
         try:
             return st.transition(
-                rid, action, key, department=p.get("department"), note=p.get("note"),
+                rid,
+                action,
+                key,
+                department=p.get("department"),
+                note=p.get("note"),
                 at=parse_datetime(p["datetime"], "datetime") if "datetime" in p else None,
                 solved=_bool(p.get("solved"), "solved"),
                 duplicate_of=int(dup) if dup and len(dup) < 12 else None,
-                satisfaction=p.get("satisfaction"), comment=p.get("comment"))
+                satisfaction=p.get("satisfaction"),
+                comment=p.get("comment"),
+            )
         except NotFound as exc:
             raise Open311Error(404, [(404, exc.headline)]) from None
         except Forbidden as exc:
             raise Open311Error(403, [(403, exc.headline)]) from None
         except HotlineError as exc:
-            raise Open311Error(400, [(400, exc.headline)] + [(400, str(pr)) for pr in exc.problems]
-                               ) from None
+            raise Open311Error(
+                400, [(400, exc.headline)] + [(400, str(pr)) for pr in exc.problems]
+            ) from None
 
-    @app.post(prefix + "/requests/{service_request_id}/transitions.{fmt}", responses=err_doc,
-              tags=["extensions"], openapi_extra=_doc(_RID, _FMT, body=transition_doc))
+    @app.post(
+        prefix + "/requests/{service_request_id}/transitions.{fmt}",
+        responses=err_doc,
+        tags=["extensions"],
+        openapi_extra=_doc(_RID, _FMT, body=transition_doc),
+    )
     async def post_transition(request: Request) -> Response:
         """Extension: apply a workflow action (operate key; ``datetime`` needs admin)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
@@ -498,25 +656,41 @@ def create_app(
             raise bad(f"action must be one of {', '.join(ACTIONS)}")
         row = _apply(rid, action, key, p)
         notes = st.history([rid])
-        return _answer([request_record(row, cat, tz, extensions=True, notes=notes[rid],
-                                       internal=True)], fmt, "service_requests")
+        return _answer(
+            [request_record(row, cat, tz, extensions=True, notes=notes[rid], internal=True)],
+            fmt,
+            "service_requests",
+        )
 
     rating_doc: dict[str, Any] = {
-        "requestBody": {"required": True, "content": {_FORM: {"schema": {
-            "type": "object",
-            "properties": {
-                "api_key": {"type": "string"},
-                "satisfaction": {"type": "string",
-                                 "enum": ["satisfied", "basically_satisfied", "unsatisfied"]},
-                "solved": {"type": "string", "enum": ["true", "false"]},
-                "comment": {"type": "string"},
+        "requestBody": {
+            "required": True,
+            "content": {
+                _FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "api_key": {"type": "string"},
+                            "satisfaction": {
+                                "type": "string",
+                                "enum": ["satisfied", "basically_satisfied", "unsatisfied"],
+                            },
+                            "solved": {"type": "string", "enum": ["true", "false"]},
+                            "comment": {"type": "string"},
+                        },
+                        "required": ["satisfaction", "solved"],
+                    }
+                }
             },
-            "required": ["satisfaction", "solved"],
-        }}}},
+        },
     }
 
-    @app.post(prefix + "/requests/{service_request_id}/rating.{fmt}", responses=err_doc,
-              tags=["extensions"], openapi_extra=_doc(_RID, _FMT, body=rating_doc))
+    @app.post(
+        prefix + "/requests/{service_request_id}/rating.{fmt}",
+        responses=err_doc,
+        tags=["extensions"],
+        openapi_extra=_doc(_RID, _FMT, body=rating_doc),
+    )
     async def post_rating(request: Request) -> Response:
         """Extension: the citizen's follow-up rating after closure (回访: solved? satisfied?)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
@@ -526,8 +700,12 @@ def create_app(
         row = _apply(rid, "rate", key, p)
         return _answer([request_record(row, cat, tz, extensions=True)], fmt, "service_requests")
 
-    @app.get(prefix + "/requests/{service_request_id}/history.{fmt}", responses=err_doc,
-             tags=["extensions"], openapi_extra=_doc(_RID, _FMT))
+    @app.get(
+        prefix + "/requests/{service_request_id}/history.{fmt}",
+        responses=err_doc,
+        tags=["extensions"],
+        openapi_extra=_doc(_RID, _FMT),
+    )
     async def get_history(request: Request) -> Response:
         """Extension: the update history (every transition, without actors)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
@@ -538,8 +716,12 @@ def create_app(
 
     _KEYQ = _param("api_key", description="operate key (or the X-API-Key header)")
 
-    @app.get(prefix + "/requests/{service_request_id}/duplicates.{fmt}", responses=err_doc,
-             tags=["extensions"], openapi_extra=_doc(_RID, _FMT, _KEYQ))
+    @app.get(
+        prefix + "/requests/{service_request_id}/duplicates.{fmt}",
+        responses=err_doc,
+        tags=["extensions"],
+        openapi_extra=_doc(_RID, _FMT, _KEYQ),
+    )
     async def get_duplicates(request: Request) -> Response:
         """Extension: duplicate suggestions (same category, ≤ 50 m, ≤ 7 days, similar text)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
@@ -550,22 +732,36 @@ def create_app(
             found = st.suggest_duplicates(rid)
         except NotFound:
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")]) from None
-        out = [{**d, "service_request_id": str(d["service_request_id"]),
-                "requested_datetime": request_record_time(d["requested_at"], tz)} for d in found]
+        out = [
+            {
+                **d,
+                "service_request_id": str(d["service_request_id"]),
+                "requested_datetime": request_record_time(d["requested_at"], tz),
+            }
+            for d in found
+        ]
         for d in out:
             d.pop("requested_at")
         return _answer(out, fmt, "duplicates")
 
-    @app.get(prefix + "/queue.{fmt}", responses=err_doc, tags=["extensions"],
-             openapi_extra=_doc(_FMT, _KEYQ, _param("page_size", description="at most 1000")))
+    @app.get(
+        prefix + "/queue.{fmt}",
+        responses=err_doc,
+        tags=["extensions"],
+        openapi_extra=_doc(_FMT, _KEYQ, _param("page_size", description="at most 1000")),
+    )
     async def get_queue(request: Request) -> Response:
         """Extension: the human dispatch queue (人工派单: low-confidence or unclassified)."""
         fmt = _fmt(request)
-        api_key, page_size = request.query_params.get("api_key"), request.query_params.get("page_size")
+        api_key, page_size = (
+            request.query_params.get("api_key"),
+            request.query_params.get("page_size"),
+        )
         _key(api_key or request.headers.get("x-api-key"), "operate")
         size = _int_param(page_size, "page_size", 1, MAX_PAGE_SIZE, 100)
-        rows = st.query_requests(states=["received"], queue="human", limit=size, order="oldest",
-                                 with_attributes=True)
+        rows = st.query_requests(
+            states=["received"], queue="human", limit=size, order="oldest", with_attributes=True
+        )
         out = []
         for r in rows:
             rec = request_record(r, cat, tz, extensions=True)
@@ -622,8 +818,11 @@ class BackgroundServer:
                 s.bind((host, 0))
                 port = s.getsockname()[1]
         self.url = f"http://{host}:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -659,6 +858,7 @@ def app_from_env() -> FastAPI:
         catalogue=load_catalogue(cat_path),
         classifier=HotlineClassifier.load(model) if model else None,
     )
-    return create_app(store=st,
-                      rate_limit_per_minute=int(os.environ.get("CITYCHECKUP_HOTLINE_RATE_LIMIT",
-                                                               "60000")))
+    return create_app(
+        store=st,
+        rate_limit_per_minute=int(os.environ.get("CITYCHECKUP_HOTLINE_RATE_LIMIT", "60000")),
+    )

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -79,7 +79,9 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def create_engine(database_url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False) -> Engine:
+def create_engine(
+    database_url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False
+) -> Engine:
     """An engine for ``database_url``; SQLite gets WAL mode, a busy timeout and
     ``BEGIN IMMEDIATE`` for write transactions.
 
@@ -91,10 +93,13 @@ def create_engine(database_url: str, *, sqlite_synchronous: str = "NORMAL", echo
     """
     if database_url.startswith("sqlite"):
         memory = database_url in ("sqlite://", "sqlite:///:memory:")
-        pool: dict[str, Any] = ({"poolclass": sa.pool.StaticPool} if memory
-                                else {"pool_size": 8, "max_overflow": 8})
+        pool: dict[str, Any] = (
+            {"poolclass": sa.pool.StaticPool} if memory else {"pool_size": 8, "max_overflow": 8}
+        )
         engine = sa.create_engine(
-            database_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            database_url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
             **pool,
         )
 
@@ -117,8 +122,9 @@ def create_engine(database_url: str, *, sqlite_synchronous: str = "NORMAL", echo
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(database_url, echo=echo, pool_size=10, max_overflow=10,
-                            pool_pre_ping=True)
+    return sa.create_engine(
+        database_url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+    )
 
 
 def hash_key(key: str) -> str:
@@ -244,27 +250,46 @@ class HotlineStore:
             raise HotlineError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
         key = "ck_" + secrets.token_urlsafe(32)
         with self._writer.begin() as conn:
-            conn.execute(S.api_keys.insert().values(
-                prefix=key[:11], key_hash=hash_key(key), role=role, label=label[:200],
-                rate_per_minute=rate_per_minute, created_at=utcnow()))
+            conn.execute(
+                S.api_keys.insert().values(
+                    prefix=key[:11],
+                    key_hash=hash_key(key),
+                    role=role,
+                    label=label[:200],
+                    rate_per_minute=rate_per_minute,
+                    created_at=utcnow(),
+                )
+            )
         logger.info("created %s API key %s…", role, key[:11])
         return key
 
     def revoke_key(self, prefix: str) -> int:
         """Revoke every key whose prefix is ``prefix``; return how many."""
         with self._writer.begin() as conn:
-            n = conn.execute(S.api_keys.update().where(
-                S.api_keys.c.prefix == prefix, S.api_keys.c.revoked_at.is_(None)
-            ).values(revoked_at=utcnow())).rowcount
+            n = conn.execute(
+                S.api_keys.update()
+                .where(S.api_keys.c.prefix == prefix, S.api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            ).rowcount
         self._key_cache.clear()
         return int(n)
 
     def list_keys(self) -> list[dict[str, Any]]:
         """Keys without their hashes: prefix, role, label, created, revoked."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(
-                S.api_keys.c.prefix, S.api_keys.c.role, S.api_keys.c.label,
-                S.api_keys.c.created_at, S.api_keys.c.revoked_at)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(
+                        S.api_keys.c.prefix,
+                        S.api_keys.c.role,
+                        S.api_keys.c.label,
+                        S.api_keys.c.created_at,
+                        S.api_keys.c.revoked_at,
+                    )
+                )
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     def authenticate(self, key: str | None, *, cache_seconds: float = 10.0) -> KeyInfo | None:
@@ -310,7 +335,9 @@ class HotlineStore:
             out["predicted_category"], out["confidence"] = pred.category, pred.confidence
             if pred.confidence >= cat.confidence_threshold:
                 category = pred.category
-        department = req.department or service.department or cat.department_for(category, req.district)
+        department = (
+            req.department or service.department or cat.department_for(category, req.district)
+        )
         if req.department or req.category or service.category is not None:
             queue = "service"
         elif category is not None and department is not None:
@@ -320,7 +347,9 @@ class HotlineStore:
         out.update(category=category, department=department, queue=queue)
         return out
 
-    def create_request(self, req: NewRequest, key: KeyInfo, *, now: dt.datetime | None = None) -> Created:
+    def create_request(
+        self, req: NewRequest, key: KeyInfo, *, now: dt.datetime | None = None
+    ) -> Created:
         """Store a new request, route it and record its first transitions.
 
         A request with a fixed or confidently predicted category is dispatched at
@@ -336,15 +365,21 @@ class HotlineStore:
             Import fields used without an admin key.
         """
         service = self.service(req.service_code)
-        if (req.requested_at or req.expected_at or req.department or req.category) and \
-                not key.allows("admin"):
-            raise HotlineError("requested_datetime, expected_datetime, department and category "
-                               "may only be set with an admin key")
+        if (
+            req.requested_at or req.expected_at or req.department or req.category
+        ) and not key.allows("admin"):
+            raise HotlineError(
+                "requested_datetime, expected_datetime, department and category "
+                "may only be set with an admin key"
+            )
         if req.idempotency_key:
             with self.engine.connect() as conn:
-                row = conn.execute(sa.select(S.requests.c.id, S.requests.c.token).where(
-                    S.requests.c.submitted_by == key.id,
-                    S.requests.c.idempotency_key == req.idempotency_key)).first()
+                row = conn.execute(
+                    sa.select(S.requests.c.id, S.requests.c.token).where(
+                        S.requests.c.submitted_by == key.id,
+                        S.requests.c.idempotency_key == req.idempotency_key,
+                    )
+                ).first()
             if row is not None:
                 return Created(row.id, row.token, service.type, "", None, replayed=True)
         now = _naive_utc(now) if now is not None else utcnow()
@@ -352,50 +387,110 @@ class HotlineStore:
         route = self._route(req, service)
         category = route["category"]
         tz, policy = self.catalogue.timezone, self.unknown_year
-        expected = (_naive_utc(req.expected_at) if req.expected_at else _naive_utc(deadline_after(
-            requested, self.catalogue.deadline_for(service, category), timezone=tz,
-            unknown_year=policy)))
-        response_due = _naive_utc(deadline_after(
-            requested, self.catalogue.response_deadline_for(service, category), timezone=tz,
-            unknown_year=policy))
+        expected = (
+            _naive_utc(req.expected_at)
+            if req.expected_at
+            else _naive_utc(
+                deadline_after(
+                    requested,
+                    self.catalogue.deadline_for(service, category),
+                    timezone=tz,
+                    unknown_year=policy,
+                )
+            )
+        )
+        response_due = _naive_utc(
+            deadline_after(
+                requested,
+                self.catalogue.response_deadline_for(service, category),
+                timezone=tz,
+                unknown_year=policy,
+            )
+        )
         dispatched = route["queue"] != "human"
         state = "dispatched" if dispatched else "received"
         department = route["department"] if dispatched else self.catalogue.human_queue_department
         local_due = expected.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(tz))
-        notice = (f"已受理，承办单位：{department}，办理时限：{local_due:%Y-%m-%d %H:%M}"
-                  if dispatched else "已受理，等待人工派单")
+        notice = (
+            f"已受理，承办单位：{department}，办理时限：{local_due:%Y-%m-%d %H:%M}"
+            if dispatched
+            else "已受理，等待人工派单"
+        )
         token = secrets.token_urlsafe(12)
         values = {
-            "token": token, "service_code": service.service_code, "category": category,
-            "predicted_category": route["predicted_category"], "confidence": route["confidence"],
-            "queue": route["queue"], "department": department, "district": req.district,
-            "channel": req.channel, "state": state, "status_notes": None, "service_notice": notice,
-            "description": req.description, "lat": req.lat, "long": req.long,
-            "address_string": req.address_string, "address_id": req.address_id, "zipcode": req.zipcode,
+            "token": token,
+            "service_code": service.service_code,
+            "category": category,
+            "predicted_category": route["predicted_category"],
+            "confidence": route["confidence"],
+            "queue": route["queue"],
+            "department": department,
+            "district": req.district,
+            "channel": req.channel,
+            "state": state,
+            "status_notes": None,
+            "service_notice": notice,
+            "description": req.description,
+            "lat": req.lat,
+            "long": req.long,
+            "address_string": req.address_string,
+            "address_id": req.address_id,
+            "zipcode": req.zipcode,
             "media_url": req.media_url,
-            "attributes": json.dumps(req.attributes, ensure_ascii=False) if req.attributes else None,
-            "requested_at": requested, "updated_at": requested, "expected_at": expected,
-            "response_due_at": response_due, "dispatched_at": requested if dispatched else None,
-            "reopen_count": 0, "escalated": False, "submitted_by": key.id or None,
+            "attributes": json.dumps(req.attributes, ensure_ascii=False)
+            if req.attributes
+            else None,
+            "requested_at": requested,
+            "updated_at": requested,
+            "expected_at": expected,
+            "response_due_at": response_due,
+            "dispatched_at": requested if dispatched else None,
+            "reopen_count": 0,
+            "escalated": False,
+            "submitted_by": key.id or None,
             "idempotency_key": req.idempotency_key,
         }
         try:
             with self._writer.begin() as conn:
-                rid = int(conn.execute(S.requests.insert().values(**values)).inserted_primary_key[0])
-                evs = [{"request_id": rid, "at": requested, "action": "receive", "from_state": None,
-                            "to_state": "received", "actor": key.actor, "actor_role": key.role,
-                            "department": None, "note": f"channel={req.channel}"}]
+                # parameters, not .values(): the compiled statement is reused from the cache
+                pk = conn.execute(_INSERT_REQUEST, values).inserted_primary_key
+                rid = int(pk[0])  # type: ignore[index]
+                evs = [
+                    {
+                        "request_id": rid,
+                        "at": requested,
+                        "action": "receive",
+                        "from_state": None,
+                        "to_state": "received",
+                        "actor": key.actor,
+                        "actor_role": key.role,
+                        "department": None,
+                        "note": f"channel={req.channel}",
+                    }
+                ]
                 if dispatched:
-                    evs.append({"request_id": rid, "at": requested, "action": "dispatch",
-                                    "from_state": "received", "to_state": "dispatched",
-                                    "actor": "system:router", "actor_role": "admin",
-                                    "department": department,
-                                    "note": f"queue={route['queue']}" + (
-                                        f", confidence={route['confidence']:.3f}"
-                                        if route["confidence"] is not None else "")})
+                    evs.append(
+                        {
+                            "request_id": rid,
+                            "at": requested,
+                            "action": "dispatch",
+                            "from_state": "received",
+                            "to_state": "dispatched",
+                            "actor": "system:router",
+                            "actor_role": "admin",
+                            "department": department,
+                            "note": f"queue={route['queue']}"
+                            + (
+                                f", confidence={route['confidence']:.3f}"
+                                if route["confidence"] is not None
+                                else ""
+                            ),
+                        }
+                    )
                 conn.execute(S.events.insert(), evs)
                 if req.contact:
-                    conn.execute(S.contacts.insert().values(request_id=rid, **req.contact))
+                    contact = dict.fromkeys(_CONTACT_FIELDS) | req.contact
+                    conn.execute(_INSERT_CONTACT, {"request_id": rid, **contact})
         except sa.exc.IntegrityError:
             if req.idempotency_key:  # a concurrent retry won the race
                 return self.create_request(req, key, now=now)
@@ -458,15 +553,20 @@ class HotlineStore:
         if roles is None:
             raise HotlineError(f"unknown action {action!r}")
         if actor.role not in roles:
-            raise Forbidden(f"a {actor.role} key may not {action}; needs one of "
-                                  f"{', '.join(sorted(roles))}")
+            raise Forbidden(
+                f"a {actor.role} key may not {action}; needs one of {', '.join(sorted(roles))}"
+            )
         if at is not None and not actor.allows("admin"):
             raise Forbidden("only an admin key may set the time of a transition")
         when = _naive_utc(at) if at is not None else utcnow()
         if action == "rate":
             if satisfaction not in SATISFACTION:
-                problems.append(Problem(f"satisfaction must be one of {', '.join(SATISFACTION)}, "
-                                        f"got {satisfaction!r}"))
+                problems.append(
+                    Problem(
+                        f"satisfaction must be one of {', '.join(SATISFACTION)}, "
+                        f"got {satisfaction!r}"
+                    )
+                )
             if solved is None:
                 problems.append(Problem("solved (true/false) is required when rating"))
         if note is not None and len(note) > 4000:
@@ -482,18 +582,25 @@ class HotlineStore:
             if duplicate_of is not None:
                 if duplicate_of == request_id:
                     raise HotlineError("a request cannot duplicate itself")
-                if conn.execute(sa.select(S.requests.c.id).where(
-                        S.requests.c.id == duplicate_of)).first() is None:
+                if (
+                    conn.execute(
+                        sa.select(S.requests.c.id).where(S.requests.c.id == duplicate_of)
+                    ).first()
+                    is None
+                ):
                     raise NotFound(f"duplicate_of {duplicate_of} not found")
             new = next_state(row.state, action)
             if when < row.requested_at:
-                raise HotlineError(f"transition time {when:%Y-%m-%dT%H:%M:%SZ} is before the "
-                                   f"request was received ({row.requested_at:%Y-%m-%dT%H:%M:%SZ})")
+                raise HotlineError(
+                    f"transition time {when:%Y-%m-%dT%H:%M:%SZ} is before the "
+                    f"request was received ({row.requested_at:%Y-%m-%dT%H:%M:%SZ})"
+                )
             dept = row.department
             upd: dict[str, Any] = {"state": new, "updated_at": when}
             if action in ("dispatch", "reassign"):
-                dept = department or (row.department if action == "dispatch" and row.queue != "human"
-                                      else None)
+                dept = department or (
+                    row.department if action == "dispatch" and row.queue != "human" else None
+                )
                 if not dept:
                     raise HotlineError(f"{action} needs a department")
                 upd["department"] = dept
@@ -510,8 +617,13 @@ class HotlineStore:
             if action == "merge":
                 upd["duplicate_of"] = duplicate_of
             if action == "rate":
-                upd.update(satisfaction=satisfaction, solved=solved, solved_source="citizen",
-                           rated_at=when, rating_comment=comment)
+                upd.update(
+                    satisfaction=satisfaction,
+                    solved=solved,
+                    solved_source="citizen",
+                    rated_at=when,
+                    rating_comment=comment,
+                )
             if action == "reopen":
                 upd["reopen_count"] = row.reopen_count + 1
                 upd["closed_at"] = None
@@ -520,9 +632,19 @@ class HotlineStore:
             if note is not None:
                 upd["status_notes"] = note
             conn.execute(S.requests.update().where(S.requests.c.id == request_id).values(**upd))
-            conn.execute(S.events.insert().values(
-                request_id=request_id, at=when, action=action, from_state=row.state, to_state=new,
-                actor=actor.actor, actor_role=actor.role, department=dept, note=note))
+            conn.execute(
+                S.events.insert().values(
+                    request_id=request_id,
+                    at=when,
+                    action=action,
+                    from_state=row.state,
+                    to_state=new,
+                    actor=actor.actor,
+                    actor_role=actor.role,
+                    department=dept,
+                    note=note,
+                )
+            )
         return self.get_requests([request_id])[0]
 
     def escalate_overdue(self, *, now: dt.datetime | None = None, limit: int = 10000) -> list[int]:
@@ -532,10 +654,19 @@ class HotlineStore:
         """
         now = _naive_utc(now) if now is not None else utcnow()
         with self.engine.connect() as conn:
-            ids = [r[0] for r in conn.execute(sa.select(S.requests.c.id).where(
-                S.requests.c.state.in_(["dispatched", "in_progress", "returned"]),
-                S.requests.c.expected_at < now,
-                S.requests.c.escalated.is_(False)).order_by(S.requests.c.id).limit(limit))]
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    sa.select(S.requests.c.id)
+                    .where(
+                        S.requests.c.state.in_(["dispatched", "in_progress", "returned"]),
+                        S.requests.c.expected_at < now,
+                        S.requests.c.escalated.is_(False),
+                    )
+                    .order_by(S.requests.c.id)
+                    .limit(limit)
+                )
+            ]
         done = []
         for rid in ids:
             try:
@@ -548,30 +679,47 @@ class HotlineStore:
         return done
 
     # --------------------------------------------------------------- queries
-    _PUBLIC = [c for c in S.requests.c if c.name not in (
-        "token", "submitted_by", "idempotency_key", "attributes", "rating_comment")]
+    _PUBLIC = [
+        c
+        for c in S.requests.c
+        if c.name
+        not in ("token", "submitted_by", "idempotency_key", "attributes", "rating_comment")
+    ]
 
     _ONE = sa.select(*_PUBLIC).where(S.requests.c.id == sa.bindparam("rid"))
     _ONE_ATTR = sa.select(*_PUBLIC, S.requests.c.attributes).where(
-        S.requests.c.id == sa.bindparam("rid"))
+        S.requests.c.id == sa.bindparam("rid")
+    )
 
-    def get_requests(self, ids: Sequence[int], *, with_attributes: bool = False) -> list[dict[str, Any]]:
+    def get_requests(
+        self, ids: Sequence[int], *, with_attributes: bool = False
+    ) -> list[dict[str, Any]]:
         """Public fields of the requests ``ids`` (in id order; unknown ids are skipped)."""
         if not ids:
             return []
         if len(ids) == 1:  # the hot path of GET /requests/{id}: a prepared statement
             with self.engine.connect() as conn:
-                rows = conn.execute(self._ONE_ATTR if with_attributes else self._ONE,
-                                    {"rid": int(ids[0])}).mappings().all()
+                rows = (
+                    conn.execute(
+                        self._ONE_ATTR if with_attributes else self._ONE, {"rid": int(ids[0])}
+                    )
+                    .mappings()
+                    .all()
+                )
             return [self._public(r) for r in rows]
         cols = list(self._PUBLIC) + ([S.requests.c.attributes] if with_attributes else [])
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(*cols).where(S.requests.c.id.in_(list(ids)))
-                                .order_by(S.requests.c.id)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(*cols).where(S.requests.c.id.in_(list(ids))).order_by(S.requests.c.id)
+                )
+                .mappings()
+                .all()
+            )
         return [self._public(r) for r in rows]
 
     @staticmethod
-    def _public(row: Mapping[str, Any]) -> dict[str, Any]:
+    def _public(row: Any) -> dict[str, Any]:
         d = dict(row)
         if "attributes" in d:
             d["attributes"] = json.loads(d["attributes"]) if d["attributes"] else {}
@@ -611,8 +759,10 @@ class HotlineStore:
             q = q.where(r.department == department)
         if queue is not None:
             q = q.where(r.queue == queue)
-        q = q.order_by(r.requested_at.desc() if order == "newest" else r.requested_at, r.id.desc()
-                       if order == "newest" else r.id)
+        q = q.order_by(
+            r.requested_at.desc() if order == "newest" else r.requested_at,
+            r.id.desc() if order == "newest" else r.id,
+        )
         q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [self._public(m) for m in conn.execute(q).mappings().all()]
@@ -626,7 +776,9 @@ class HotlineStore:
             Unknown token.
         """
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(S.requests.c.id).where(S.requests.c.token == token)).first()
+            row = conn.execute(
+                sa.select(S.requests.c.id).where(S.requests.c.token == token)
+            ).first()
         if row is None:
             raise NotFound(f"token {token!r} not found")
         return int(row[0])
@@ -638,8 +790,11 @@ class HotlineStore:
         if not ids:
             return out
         with self.engine.connect() as conn:
-            for m in conn.execute(sa.select(S.events).where(S.events.c.request_id.in_(ids))
-                                  .order_by(S.events.c.request_id, S.events.c.id)).mappings():
+            for m in conn.execute(
+                sa.select(S.events)
+                .where(S.events.c.request_id.in_(ids))
+                .order_by(S.events.c.request_id, S.events.c.id)
+            ).mappings():
                 out[m["request_id"]].append(dict(m))
         return out
 
@@ -679,8 +834,11 @@ class HotlineStore:
             r.requested_at.between(me["requested_at"] - window, me["requested_at"] + window),
             r.state != "duplicate",
         )
-        q = q.where(r.category == me["category"]) if me["category"] else \
-            q.where(r.service_code == me["service_code"])
+        q = (
+            q.where(r.category == me["category"])
+            if me["category"]
+            else q.where(r.service_code == me["service_code"])
+        )
         out = []
         mine = _bigrams(me["description"])
         with self.engine.connect() as conn:
@@ -692,16 +850,24 @@ class HotlineStore:
                 sim = (len(mine & theirs) / len(mine | theirs)) if (mine or theirs) else 1.0
                 if mine and theirs and sim < min_similarity:
                     continue
-                out.append({"service_request_id": c["id"], "distance_m": round(dist, 1),
-                            "similarity": round(sim, 3), "state": c["state"],
-                            "requested_at": c["requested_at"]})
+                out.append(
+                    {
+                        "service_request_id": c["id"],
+                        "distance_m": round(dist, 1),
+                        "similarity": round(sim, 3),
+                        "state": c["state"],
+                        "requested_at": c["requested_at"],
+                    }
+                )
         out.sort(key=lambda d: (-d["similarity"], d["distance_m"]))
         return out[:limit]
 
     def count(self) -> int:
         """Number of stored requests."""
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(S.requests)).scalar_one())
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(S.requests)).scalar_one()
+            )
 
     def dataframe(self) -> Any:
         """All requests as a pandas DataFrame (public columns) for metrics and hotspots."""
@@ -710,6 +876,11 @@ class HotlineStore:
         with self.engine.connect() as conn:
             df = pd.read_sql(sa.select(*self._PUBLIC), conn)
         return df
+
+
+_INSERT_REQUEST = S.requests.insert()
+_INSERT_CONTACT = S.contacts.insert()
+_CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
 
 
 def _bigrams(text: str | None) -> set[str]:

@@ -38,18 +38,40 @@ __all__ = [
 ]
 
 State = Literal[
-    "received", "dispatched", "in_progress", "returned", "escalated",
-    "resolved", "rated", "duplicate", "rejected",
+    "received",
+    "dispatched",
+    "in_progress",
+    "returned",
+    "escalated",
+    "resolved",
+    "rated",
+    "duplicate",
+    "rejected",
 ]
 Action = Literal[
-    "dispatch", "reassign", "accept", "return", "escalate", "resolve",
-    "rate", "reopen", "merge", "reject",
+    "dispatch",
+    "reassign",
+    "accept",
+    "return",
+    "escalate",
+    "resolve",
+    "rate",
+    "reopen",
+    "merge",
+    "reject",
 ]
 Role = Literal["submit", "operate", "admin"]
 
 STATES: tuple[State, ...] = (
-    "received", "dispatched", "in_progress", "returned", "escalated",
-    "resolved", "rated", "duplicate", "rejected",
+    "received",
+    "dispatched",
+    "in_progress",
+    "returned",
+    "escalated",
+    "resolved",
+    "rated",
+    "duplicate",
+    "rejected",
 )
 STATE_LABELS: Mapping[State, str] = {
     "received": "受理",
@@ -67,8 +89,16 @@ OPEN_STATES: frozenset[State] = frozenset(
 )
 CLOSED_STATES: frozenset[State] = frozenset(set(STATES) - OPEN_STATES)
 ACTIONS: tuple[Action, ...] = (
-    "dispatch", "reassign", "accept", "return", "escalate", "resolve",
-    "rate", "reopen", "merge", "reject",
+    "dispatch",
+    "reassign",
+    "accept",
+    "return",
+    "escalate",
+    "resolve",
+    "rate",
+    "reopen",
+    "merge",
+    "reject",
 )
 
 #: (state, action) → next state. Anything not listed is refused.

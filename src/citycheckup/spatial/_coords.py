@@ -98,7 +98,18 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10) ->
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> Pair:
-    """Convert GCJ-02 to BD-09 (Baidu)."""
+    """Convert GCJ-02 longitude/latitude to BD-09 (Baidu).
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        BD-09 longitude and latitude.
+    """
     x, y = _arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
@@ -106,7 +117,21 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> Pair:
 
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10) -> Pair:
-    """Convert BD-09 (Baidu) to GCJ-02, refined iteratively to ``tol_deg``."""
+    """Convert BD-09 (Baidu) longitude/latitude to GCJ-02.
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 degrees.
+    tol_deg
+        Convergence tolerance; the usual closed-form inverse is refined by
+        fixed-point iteration to this accuracy.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 longitude and latitude.
+    """
     bx, by = _arrays(lon, lat)
     x, y = bx - 0.0065, by - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
@@ -122,5 +147,16 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10) -> 
 
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> Pair:
-    """Convert BD-09 (Baidu) to WGS-84."""
+    """Convert BD-09 (Baidu) longitude/latitude to WGS-84 (via GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS-84 longitude and latitude.
+    """
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))

@@ -522,10 +522,10 @@ def compute_spatial(
                 for n in [*names, ind.ALL]:
                     missing.add(n, code, "no vehicle roads in the study area")
         units["road_network_density"] = "km/km²"
-        units["intersection_density"] = "1/km²"
+        units["intersection_density"] = "个/km²"
 
         code = "park_area_per_capita"
-        units[code] = "m²/person"
+        units[code] = "m²/人"
         if user["population"] is None:
             cols[code] = pd.Series(np.nan, index=[*names, ind.ALL])
             for n in [*names, ind.ALL]:
@@ -605,6 +605,14 @@ def compute_spatial(
             "unsnapped": hsnap.n_unsnapped,
             "outside_districts": int((home_district == "").sum()),
         },  # fmt: skip
+        "homes_columns": {
+            "weight": weight_kind,
+            "snapped": "within max_snap_m of the walk network (used by the network indicators)",
+            "snap_m": "straight-line distance to the nearest walk edge, m",
+            "net_<category>_m": "network distance to the nearest facility, m, snap offsets included; "
+            "empty when the home is not snapped or nothing is reachable within max_distance_m",
+            "euc_<category>_m": "straight-line distance to the nearest facility (edge of an area), m",
+        },
         "transit_stops_from": stop_source,
         "facilities": counts,
         "units": units,
@@ -679,7 +687,9 @@ def _facility_distances(
     )
     euc = np.full(home_pts.size, np.nan)
     if home_pts.size:
-        (hi, _), dd = shapely.STRtree(geoms).query_nearest(home_pts, return_distance=True, all_matches=False)
+        (hi, _), dd = shapely.STRtree(geoms).query_nearest(
+            home_pts, return_distance=True, all_matches=False
+        )
         euc[hi] = dd
     return net, euc, snap.n_unsnapped
 

@@ -19,7 +19,7 @@
       same_run: "请选择两个不同的运行", no_common: "两个运行没有共同的单位", back: "返回总览", missing_geo: "无边界",
       very_good: "很好", good: "较好", fair: "一般", poor: "不足", status_used: "已用", map_note: "点击城市查看详情",
       n: "数量", median: "中位数", mean: "均值", min: "最小", max: "最大", spatial: "空间结果", table: "表",
-      rank_of: "名", inset: "南海诸岛", not_graded: "未分级", score_rank: "得分/排名",
+      rank_of: "名", inset: "南海诸岛", not_graded: "未分级", score_rank: "得分/排名", dimension: "维度",
     },
     en: {
       title: "City check-up", nav_overview: "Overview", nav_indicator: "Indicators", nav_compare: "Compare", run: "Run",
@@ -39,7 +39,7 @@
       back: "Back to overview", missing_geo: "no boundary", very_good: "very good", good: "good", fair: "fair",
       poor: "poor", status_used: "used", map_note: "Click a city for its profile", n: "n", median: "median",
       mean: "mean", min: "min", max: "max", spatial: "Spatial result", table: "Table", rank_of: "",
-      inset: "South China Sea islands", not_graded: "not graded", score_rank: "score / rank",
+      inset: "South China Sea islands", not_graded: "not graded", score_rank: "score / rank", dimension: "Dimension",
     },
   };
   const state = {
@@ -252,21 +252,21 @@
       <div class="grid">
         <section class="card"><h2>${esc(t("radar"))}</h2><div class="chart" id="radar"></div></section>
         <section class="card"><h2>${esc(t("dimension_scores"))}</h2><div class="chart" id="dimbars"></div>
-          <div class="tablewrap"><table><thead><tr><th class="l">${esc(t("dimension_scores"))}</th><th>${esc(t("value"))}</th><th>${esc(t("rank"))}</th><th>${esc(t("interval"))}</th><th>${esc(t("province_mean"))}</th><th>${esc(t("national_mean"))}</th></tr></thead>
-          <tbody>${p.scores.map(s => `<tr><td class="l">${esc(dimName(s))}</td>${s.status === "no data" ? `<td class="nd" colspan="5">${esc(t("no_data"))}</td>` : `<td>${fmt(s.value, 1)}</td><td>${s.rank === null ? "–" : fmt(s.rank, 0) + " / " + (s.n || "")}</td><td>${s.q5 === null ? "–" : `${fmt(s.q5, 0)}–${fmt(s.q95, 0)}`}</td><td>${fmt(s.province_mean, 1)}</td><td>${fmt(s.national_mean, 1)}</td>`}</tr>`).join("")}</tbody></table></div></section>
+          <div class="tablewrap"><table><thead><tr><th class="l">${esc(t("dimension"))}</th><th>${esc(t("value"))}</th><th>${esc(t("rank"))}</th><th>${esc(t("interval"))}</th><th>${esc(t("province_mean"))}</th><th>${esc(t("national_mean"))}</th></tr></thead>
+          <tbody>${p.scores.map(s => `<tr><td class="l" title="${esc(dimName(s))}">${esc(dimShort(s))}</td>${s.status === "no data" ? `<td class="nd l" colspan="5">${esc(t("no_data"))}</td>` : `<td>${fmt(s.value, 1)}</td><td>${s.rank === null ? "–" : fmt(s.rank, 0) + " / " + (s.n || "")}</td><td>${s.q5 === null ? "–" : `${fmt(s.q5, 0)}–${fmt(s.q95, 0)}`}</td><td>${fmt(s.province_mean, 1)}</td><td>${fmt(s.national_mean, 1)}</td>`}</tr>`).join("")}</tbody></table></div></section>
         <section class="card"><h2>${esc(t("trends"))}</h2><div class="chart" id="trend"></div><div class="chart" id="trend-rank"></div></section>
-        <section class="card"><h2>${esc(t("priorities"))}</h2><ol id="priorities">${p.priorities.map(x => `<li>${esc(nm(x))} <span class="muted small">${esc(x.peers.join(" · "))}${x.grade ? " · " + esc(t(x.grade)) : ""}</span></li>`).join("") || `<li class="muted">–</li>`}</ol>
+        <section class="card"><h2>${esc(t("priorities"))}</h2><ol id="priorities">${p.priorities.map(x => `<li>${esc(nm(x))} <span class="muted small">${esc(x.peers.map(q => `${t("peer_" + q.peer_type)} ${fmt(q.peer_rank, 0)}/${fmt(q.peer_n, 0)}`).join(" · "))}${x.grade ? " · " + esc(t(x.grade)) : ""}</span></li>`).join("") || `<li class="muted">–</li>`}</ol>
           <h3>${esc(t("weak_points"))}</h3><ul class="plain">${p.weaknesses.map(w => `<li>${esc(nm(w))}: ${fmt(w.value)} ${esc(w.unit || "")} <span class="muted small">${esc(t("peer_" + w.peer_type))} ${fmt(w.peer_rank, 0)}/${fmt(w.peer_n, 0)}</span></li>`).join("") || `<li class="muted">–</li>`}</ul>
           <h3>${esc(t("strengths"))}</h3><ul class="plain">${p.strengths.map(w => `<li>${esc(nm(w))}: ${fmt(w.value)} ${esc(w.unit || "")} <span class="muted small">${esc(t("peer_" + w.peer_type))} ${fmt(w.peer_rank, 0)}/${fmt(w.peer_n, 0)}</span></li>`).join("") || `<li class="muted">–</li>`}</ul></section>
       </div>
       <section class="card" style="margin-top:14px"><h2>${esc(t("indicators"))}</h2><div class="tablewrap"><table id="ind-table"><thead><tr>
-        <th class="l">${esc(t("indicator"))}</th><th class="l">${esc(t("dimension_scores"))}</th><th>${esc(t("raw"))}</th><th class="l">${esc(t("unit"))}</th><th>${esc(t("normalised"))}</th><th>${esc(t("grade"))}</th><th class="l">${esc(t("thresholds"))}</th></tr></thead>
+        <th class="l">${esc(t("indicator"))}</th><th class="l">${esc(t("dimension"))}</th><th>${esc(t("raw"))}</th><th class="l">${esc(t("unit"))}</th><th>${esc(t("normalised"))}</th><th>${esc(t("grade"))}</th><th class="l">${esc(t("thresholds"))}</th></tr></thead>
         <tbody>${ind.items.filter(i => i.status !== "no data").concat(ind.items.filter(i => i.status === "no data")).map(i => `<tr>
           <td class="l"><a href="#/indicator/${encodeURIComponent(i.indicator)}">${esc(nm(i))}</a></td>
-          <td class="l">${esc(dimName((p.scores.find(s => s.code === i.dimension)) || { code: i.dimension || "" }))}</td>
+          <td class="l">${esc(dimShort((p.scores.find(s => s.code === i.dimension)) || { code: i.dimension || "" }))}</td>
           ${i.status === "no data" ? `<td class="nd" colspan="3">${esc(t("no_data"))}</td>` : `<td>${fmt(i.value)}</td><td class="l">${esc(i.unit || "")}</td><td>${fmt(i.normalised, 1)}</td>`}
           <td>${i.grade ? `<span class="grade g-${esc(i.grade)}">${esc(t(i.grade))}</span>` : `<span class="muted small">${i.grading ? "–" : esc(t("not_graded"))}</span>`}</td>
-          <td class="l small">${i.grading ? esc(i.grading.bands.map(band).join("; ")) : ""}${i.target !== null && i.target !== undefined ? ` · target ${fmt(i.target)}` : ""}</td></tr>`).join("")}</tbody></table></div></section>`;
+          <td class="l small wrap">${i.grading ? esc(i.grading.bands.map(band).join("; ")) : ""}${i.target !== null && i.target !== undefined ? ` · target ${fmt(i.target)}` : ""}</td></tr>`).join("")}</tbody></table></div></section>`;
     const scale = dims.every(s => s.value === null || (s.value >= 0 && s.value <= 100)) ? 100 : null;
     document.getElementById("radar").appendChild(C.radar(
       dims.map(s => ({ label: dimShort(s), nodata: s.status === "no data" })),
@@ -330,7 +330,7 @@
     view.innerHTML = `<h1>${esc(t("compare_runs"))}</h1>
       <div class="row"><label>${esc(t("run_a"))} <select id="cmp-a">${opt(a)}</select></label>
       <label>${esc(t("run_b"))} <select id="cmp-b">${opt(b)}</select></label>
-      <label>${esc(t("dimension_scores"))} <select id="cmp-score"></select></label></div>
+      <label>${esc(t("dimension"))} <select id="cmp-score"></select></label></div>
       <div class="grid"><section class="card"><div id="cmp-summary"></div><div class="chart" id="cmp-chart"></div></section>
       <section class="card"><div class="tablewrap" id="cmp-table"></div></section></div>`;
     const scoreSel = document.getElementById("cmp-score");

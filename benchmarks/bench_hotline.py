@@ -1,0 +1,371 @@
+"""Benchmarks of the hotline module (12345 / Open311).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_hotline.py                 # everything on SQLite
+    CITYCHECKUP_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5433/postgres \\
+        .venv/bin/python benchmarks/bench_hotline.py --only api   # SQLite and PostgreSQL
+
+Parts (``--only`` picks some):
+
+- ``classify``: classification throughput (messages/s) on the 9,210 labelled 12345
+  messages, against scikit-learn's ``TfidfVectorizer(analyzer="char")`` as the baseline;
+  ``--cv`` adds the stratified 5-fold macro-F1 (slow: about a minute per run).
+- ``api``: 10,000 POSTs from 50 concurrent keep-alive clients, then 10,000 GETs of single
+  requests, against a ``citycheckup hotline serve`` process on loopback; POST/s, GET/s,
+  p50/p99 latency; checks that every acknowledged request is stored exactly once. Repeated
+  ``--runs`` times (median reported). Against PostgreSQL too when ``CITYCHECKUP_TEST_PG_URL``
+  is set.
+- ``fault``: 10,000 POSTs, the server SIGKILLed after 3,000 are stored, restarted; checks
+  that every acknowledged request is present exactly once and the database is consistent.
+- ``replay``: the full Baltimore (10,000) and NYC (924) samples through the API, and the rates.
+
+Targets (issue 7): ≥ 5,000 messages/s classified, ≥ 500 POST/s and ≥ 2,000 GET/s with SQLite
+on the 2-core sandbox, p99 reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CITYCHECKUP_SHARED", REPO.parent / "shared")) / "data" / "hotline"
+NOISE = {
+    "service_code": "noise",
+    "lat": "39.9042",
+    "long": "116.4074",
+    "attribute[noise_source]": "construction",
+}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(db: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from citycheckup.cli import main; main()",
+            "-q",
+            "hotline",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            db,
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _new_db(kind: str, tmp: Path, pg_url: str | None) -> str:
+    from citycheckup.hotline.schema import metadata
+
+    if kind == "sqlite":
+        path = tmp / f"bench-{time.monotonic_ns()}.db"
+        return f"sqlite:///{path}"
+    import sqlalchemy as sa
+
+    assert pg_url is not None
+    eng = sa.create_engine(pg_url)
+    with eng.begin() as conn:
+        metadata.drop_all(conn)
+    eng.dispose()
+    return pg_url
+
+
+def _key(db: str) -> str:
+    from citycheckup.hotline import HotlineStore
+
+    st = HotlineStore(db)
+    key = st.create_key("submit", label="bench")
+    st.close()
+    return key
+
+
+def bench_classify(cv: bool, runs: int) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from citycheckup.hotline import HotlineClassifier, cross_validate, read_training_csv
+
+    texts, labels = read_training_csv(SHARED / "tipdm2020_c/messages_full9210_tokenized.csv")
+    t0 = time.perf_counter()
+    clf = HotlineClassifier(random_state=0).fit(texts, labels)
+    fit_s = time.perf_counter() - t0
+    ours = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        clf.classify(texts)
+        ours.append(len(texts) / (time.perf_counter() - t0))
+    ref_vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2).fit(
+        texts
+    )
+    ref = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        ref_vec.transform(texts)
+        ref.append(len(texts) / (time.perf_counter() - t0))
+    med, ref_med = statistics.median(ours), statistics.median(ref)
+    print(
+        f"classify: fit on 9,210 messages {fit_s:.1f} s; classification (vectorise + "
+        f"calibrated probabilities) median of {runs}: {med:,.0f} messages/s; "
+        f"scikit-learn char TfidfVectorizer.transform alone: {ref_med:,.0f} messages/s "
+        f"(ratio {med / ref_med:.1f}×)"
+    )
+    if cv:
+        for name, path in (
+            ("full9210", "messages_full9210_tokenized.csv"),
+            ("raw1377", "messages_labeled_raw.csv"),
+        ):
+            x, y = read_training_csv(SHARED / "tipdm2020_c" / path)
+            t0 = time.perf_counter()
+            ev = cross_validate(x, y, folds=5, random_state=0)
+            print(
+                f"classify CV {name}: macro-F1 {ev.macro_f1:.4f} "
+                f"(folds {min(ev.fold_macro_f1):.4f}–{max(ev.fold_macro_f1):.4f}), "
+                f"accuracy {ev.accuracy:.4f}, {time.perf_counter() - t0:.0f} s"
+            )
+            print(ev.per_class.to_string(float_format=lambda v: f"{v:.4f}"))
+
+
+def _api_once(
+    kind: str, tmp: Path, pg_url: str | None, n: int, conc: int, workers: int
+) -> tuple[float, float, float, float, float, float]:
+    from citycheckup.hotline.loadgen import run_load
+
+    db = _new_db(kind, tmp, pg_url)
+    key = _key(db)
+    port = _port()
+    proc = _serve(db, port, workers)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        post = run_load(
+            url,
+            n,
+            concurrency=conc,
+            make=lambda i: (
+                "/open311/v2/requests.json",
+                {**NOISE, "api_key": key, "description": f"bench {i}"},
+            ),
+        )
+        ids = [int(b[0]["service_request_id"]) for _, b in post.acked]  # type: ignore[index]
+        rng = random.Random(0)
+        picks = [rng.choice(ids) for _ in range(n)]
+        get = run_load(
+            url,
+            n,
+            concurrency=conc,
+            method="GET",
+            make=lambda i: (f"/open311/v2/requests/{picks[i]}.json", None),
+        )
+    finally:
+        _stop(proc)
+    if post.failed or get.failed or len(set(ids)) != n:
+        raise SystemExit(f"{kind}: {len(post.failed)} POST and {len(get.failed)} GET failures")
+    if kind == "sqlite":
+        stored = _stored(Path(db[len("sqlite:///") :]))
+        assert all(stored[f"bench {i}"] == 1 for i in range(n)) and sum(stored.values()) == n
+    return (
+        post.rate,
+        post.percentile_ms(50),
+        post.percentile_ms(99),
+        get.rate,
+        get.percentile_ms(50),
+        get.percentile_ms(99),
+    )
+
+
+def _stored(db: Path) -> Counter[str]:
+    con = sqlite3.connect(db)
+    try:
+        if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise SystemExit("integrity_check failed")
+        return Counter(r[0] for r in con.execute("SELECT description FROM hotline_requests"))
+    finally:
+        con.close()
+
+
+def bench_api(tmp: Path, runs: int, n: int, conc: int, workers: int) -> None:
+    kinds = ["sqlite"]
+    pg_url = os.environ.get("CITYCHECKUP_TEST_PG_URL")
+    if pg_url:
+        kinds.append("postgresql")
+    else:
+        print("api: CITYCHECKUP_TEST_PG_URL not set; PostgreSQL skipped")
+    for kind in kinds:
+        res = [_api_once(kind, tmp, pg_url, n, conc, workers) for _ in range(runs)]
+        m = [statistics.median(r[i] for r in res) for i in range(6)]
+        print(
+            f"api {kind} ({workers} worker(s), {n:,} calls each, {conc} clients, median of "
+            f"{runs}): POST {m[0]:,.0f}/s p50 {m[1]:.1f} ms p99 {m[2]:.1f} ms | "
+            f"GET {m[3]:,.0f}/s p50 {m[4]:.1f} ms p99 {m[5]:.1f} ms | every POST stored once"
+        )
+        for i, r in enumerate(res, 1):
+            print(
+                f"    run {i}: POST {r[0]:,.0f}/s p99 {r[2]:.1f} ms, GET {r[3]:,.0f}/s "
+                f"p99 {r[5]:.1f} ms"
+            )
+
+
+def bench_fault(tmp: Path, n: int, conc: int) -> None:
+    from citycheckup.hotline.loadgen import run_load
+
+    db_path = tmp / "fault.db"
+    db = f"sqlite:///{db_path}"
+    key = _key(db)
+    port = _port()
+    proc = _serve(db, port)
+    out: dict[str, object] = {}
+    th = threading.Thread(
+        target=lambda: out.update(
+            res=run_load(
+                f"http://127.0.0.1:{port}",
+                n,
+                concurrency=conc,
+                stop_after=600,
+                make=lambda i: (
+                    "/open311/v2/requests.json",
+                    {**NOISE, "api_key": key, "description": f"f {i}"},
+                ),
+            )
+        )
+    )
+    th.start()
+    con = sqlite3.connect(db_path)
+    while con.execute("SELECT count(*) FROM hotline_requests").fetchone()[0] < 3000:
+        time.sleep(0.02)
+    con.close()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    at_kill = sum(_stored(db_path).values())
+    proc = _serve(db, port)
+    th.join()
+    _stop(proc)
+    res = out["res"]
+    acked = {i for i, _ in res.acked}  # type: ignore[attr-defined]
+    stored = _stored(db_path)
+    lost = [i for i in acked if stored[f"f {i}"] != 1]
+    extra = sum(1 for m in stored if int(m.split()[1]) not in acked)
+    print(
+        f"fault: {n:,} POSTs, {conc} clients, SIGKILL at {at_kill:,} stored, restarted: "
+        f"{len(acked):,} acknowledged, {len(res.failed):,} failed "  # type: ignore[attr-defined]
+        f"(in flight or refused while down), acknowledged but missing/duplicated: {len(lost)}, "
+        f"stored without acknowledgement: {extra}, max copies: {max(stored.values())}, "
+        "integrity_check ok"
+    )
+    if lost or max(stored.values()) != 1:
+        raise SystemExit("fault test failed")
+
+
+def bench_replay(tmp: Path) -> None:
+    from citycheckup.hotline import HotlineStore, catalogue_from_mapping, rates
+    from citycheckup.hotline.replay import (
+        load_baltimore,
+        load_nyc,
+        replay,
+        replay_catalogue_mapping,
+    )
+    from citycheckup.hotline.server import BackgroundServer, create_app
+
+    us = SHARED / "us311"
+    items = load_baltimore(us / "baltimore_311_sample10k.csv") + load_nyc(
+        us / "nyc_311_2022-05-01_924rows.csv"
+    )
+    cat = catalogue_from_mapping(replay_catalogue_mapping(items), "<replay>")
+    st = HotlineStore(f"sqlite:///{tmp / 'replay.db'}", catalogue=cat)
+    key = st.create_key("admin")
+    t0 = time.perf_counter()
+    with (
+        BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
+        res = replay(items, client, key)
+    secs = time.perf_counter() - t0
+    df = st.dataframe()
+    df["source"] = [
+        "nyc" if d in ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island") else "baltimore"
+        for d in df["district"]
+    ]
+    table = rates(df, by=["source"], timezone=cat.timezone, percent=True)
+    print(
+        f"replay: {res.posted:,} requests + {res.transitions:,} transitions through the API in "
+        f"{secs:.0f} s ({len(res.errors)} refused)"
+    )
+    cols = [
+        "source",
+        "n_requests",
+        "n_duplicate",
+        "n_rejected",
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "ontime_rate",
+        "reopen_rate",
+    ]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", default=["classify", "api", "fault", "replay"])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--cv", action="store_true", help="also run the 5-fold macro-F1")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="bench-hotline-") as d:
+        tmp = Path(d)
+        if "classify" in args.only:
+            bench_classify(args.cv, args.runs)
+        if "api" in args.only:
+            bench_api(tmp, args.runs, args.n, args.clients, args.workers)
+        if "fault" in args.only:
+            bench_fault(tmp, args.n, args.clients)
+        if "replay" in args.only:
+            bench_replay(tmp)
+
+
+if __name__ == "__main__":
+    main()
