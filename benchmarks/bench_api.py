@@ -1,11 +1,14 @@
 """Load test of the web API: ranking and unit-profile endpoints under 50 concurrent clients.
 
 Starts ``citycheckup serve`` (uvicorn, one process) on 127.0.0.1 with the demo store
-(300 cities × 25 years), then runs ``--clients`` asyncio tasks with one httpx
-AsyncClient each, for ``--seconds`` per round. Each client cycles through
-distinct requests (every year × dimension × sort × page of the ranking; every
-city × year of the profile), so the first request of each key is computed and
-later ones come from the response cache, as for a real dashboard audience.
+(300 cities × 25 years). For each endpoint the requests are all distinct keys (every
+year × dimension × sort × page of the ranking: 1 800; every city × year of the
+profile: 7 500) and the test has two phases:
+
+- *cold*: every distinct request once, taken from a queue by ``--clients`` concurrent
+  httpx clients, so each one is computed (nothing cached yet);
+- *warm*: ``--rounds`` timed rounds of ``--seconds`` in which ``--clients`` clients
+  cycle through the same requests, now answered from the response cache.
 
 With ``--tool wrk`` (Debian package ``wrk``) the load comes from wrk instead (one
 thread, ``--clients`` connections, a Lua script cycling through the same requests),
@@ -27,15 +30,14 @@ import asyncio
 import itertools
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-
-import shutil
-import tempfile
 
 import httpx
 
@@ -56,8 +58,11 @@ def ensure_store(path: Path | None) -> Path:
     store = out / "citycheckup.duckdb"
     if not store.is_file():
         print(f"building the demo store in {out} …", flush=True)
-        subprocess.run([CLI, "demo", "--out", str(out), "--uncertainty", "0"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [CLI, "demo", "--out", str(out), "--uncertainty", "0"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         if not store.is_file():  # demo without the store hook: store the run directly
             from citycheckup.store import save_run_dir
 
@@ -65,17 +70,27 @@ def ensure_store(path: Path | None) -> Path:
     return store
 
 
-def urls(base: str, run_id: str, years: list[int], dims: list[str], units: list[str], kind: str) -> list[str]:
+def urls(
+    base: str, run_id: str, years: list[int], dims: list[str], units: list[str], kind: str
+) -> list[str]:
     if kind == "ranking":
-        out = [f"/api/v1/runs/{run_id}/scores?year={y}&score={d}&sort={s}&limit=50&offset={o}"
-               for y, d, s, o in itertools.product(years, dims, ("rank", "-value", "name"), (0, 50, 100))]
+        out = [
+            f"/api/v1/runs/{run_id}/scores?year={y}&score={d}&sort={s}&limit=50&offset={o}"
+            for y, d, s, o in itertools.product(
+                years, dims, ("rank", "-value", "name"), (0, 50, 100)
+            )
+        ]
     else:
-        out = [f"/api/v1/runs/{run_id}/units/{u}?year={y}" for u, y in itertools.product(units, years)]
+        out = [
+            f"/api/v1/runs/{run_id}/units/{u}?year={y}" for u, y in itertools.product(units, years)
+        ]
     random.Random(1).shuffle(out)
     return out
 
 
-async def client(base: str, paths: list[str], start: int, stop_at: float, lat: list[float], errors: list[str]) -> None:
+async def client(
+    base: str, paths: list[str], start: int, stop_at: float, lat: list[float], errors: list[str]
+) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
         i = start
         while time.perf_counter() < stop_at:
@@ -93,17 +108,59 @@ async def client(base: str, paths: list[str], start: int, stop_at: float, lat: l
                 errors.append(f"{r.status_code} {p}")
 
 
+async def cold_pass(base: str, paths: list[str], clients: int) -> dict[str, float]:
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for p in paths:
+        queue.put_nowait(p)
+    lat: list[float] = []
+    errors: list[str] = []
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+            while not queue.empty():
+                p = queue.get_nowait()
+                t0 = time.perf_counter()
+                try:
+                    r = await c.get(p)
+                    if r.status_code != 200:
+                        errors.append(f"{r.status_code} {p}")
+                except httpx.HTTPError as exc:
+                    errors.append(repr(exc))
+                lat.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    wall = time.perf_counter() - t0
+    q = statistics.quantiles(lat, n=100)
+    return {
+        "n": len(lat),
+        "rps": len(lat) / wall,
+        "p50": q[49] * 1000,
+        "p95": q[94] * 1000,
+        "p99": q[98] * 1000,
+        "errors": len(errors),
+    }
+
+
 async def one_round(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, float]:
     lat: list[float] = []
     errors: list[str] = []
     stop_at = time.perf_counter() + seconds
     step = max(1, len(paths) // clients)
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(base, paths, k * step, stop_at, lat, errors) for k in range(clients)))
+    await asyncio.gather(
+        *(client(base, paths, k * step, stop_at, lat, errors) for k in range(clients))
+    )
     wall = time.perf_counter() - t0
     q = statistics.quantiles(lat, n=100)
-    return {"n": len(lat), "rps": len(lat) / wall, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
-            "errors": len(errors)}
+    return {
+        "n": len(lat),
+        "rps": len(lat) / wall,
+        "p50": q[49] * 1000,
+        "p95": q[94] * 1000,
+        "p99": q[98] * 1000,
+        "errors": len(errors),
+    }
 
 
 WRK_SCRIPT = """
@@ -127,19 +184,43 @@ def wrk_round(base: str, paths: list[str], clients: int, seconds: float) -> dict
         fh.write(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
         script = fh.name
     try:
-        out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "10s", "-s", script,
-                              base], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(script)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     n, us, p50, p95, p99, errors = line.split()[1:]
-    return {"n": int(n), "rps": int(n) / (int(us) / 1e6), "p50": float(p50), "p95": float(p95), "p99": float(p99),
-            "errors": int(errors)}
+    return {
+        "n": int(n),
+        "rps": int(n) / (int(us) / 1e6),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+    }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--store", type=Path, default=None, help="Demo store (default: build out/bench/demo).")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--store", type=Path, default=None, help="Demo store (default: build out/bench/demo)."
+    )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=3)
@@ -151,40 +232,64 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CITYCHECKUP_API_TOKEN": ""}
-    server = subprocess.Popen([CLI, "serve", "--store", str(store), "--port",
-                               str(port), "--read-only"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [CLI, "serve", "--store", str(store), "--port", str(port), "--read-only"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 runs = httpx.get(f"{base}/api/v1/runs?kind=run", timeout=2).json()["items"]
                 break
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+                    err = server.stderr.read().decode() if server.stderr else ""
+                    raise SystemExit(f"server did not start: {err}") from exc
                 time.sleep(0.3)
         run = max(runs, key=lambda r: r["n_units"])
         info = httpx.get(f"{base}/api/v1/runs/{run['run_id']}").json()
-        units = [u["unit_code"] for u in httpx.get(f"{base}/api/v1/runs/{run['run_id']}/units?limit=1000").json()
-                 ["items"]]
+        units = [
+            u["unit_code"]
+            for u in httpx.get(f"{base}/api/v1/runs/{run['run_id']}/units?limit=1000").json()[
+                "items"
+            ]
+        ]
         dims = [d["code"] for d in info["dimensions"]]
-        print(f"store {store}: run {run['run_id']}, {len(units)} units × {len(info['years'])} years, "
-              f"{args.clients} clients ({args.tool}), {args.seconds:g} s per round, {args.rounds} rounds")
+        print(
+            f"store {store}: run {run['run_id']}, {len(units)} units × {len(info['years'])} years, "
+            f"{args.clients} clients ({args.tool}), {args.seconds:g} s per round, {args.rounds} rounds"
+        )
         for kind in ("ranking", "profile"):
             paths = urls(base, run["run_id"], info["years"], dims, units, kind)
+            cold = asyncio.run(cold_pass(base, paths, args.clients))
+            print(
+                f"{kind:8s} cold (each of {cold['n']} distinct requests once, httpx): {cold['rps']:.0f} req/s, "
+                f"p50 {cold['p50']:.1f} ms, p95 {cold['p95']:.1f} ms, p99 {cold['p99']:.1f} ms, "
+                f"errors {cold['errors']}",
+                flush=True,
+            )
             results = []
             for k in range(args.rounds):
-                res = (wrk_round(base, paths, args.clients, args.seconds) if args.tool == "wrk"
-                       else asyncio.run(one_round(base, paths, args.clients, args.seconds)))
+                res = (
+                    wrk_round(base, paths, args.clients, args.seconds)
+                    if args.tool == "wrk"
+                    else asyncio.run(one_round(base, paths, args.clients, args.seconds))
+                )
                 results.append(res)
-                print(f"  {kind:8s} round {k + 1}: {res['n']:6d} requests, {res['rps']:7.0f} req/s, "
-                      f"p50 {res['p50']:6.1f} ms, p95 {res['p95']:6.1f} ms, p99 {res['p99']:6.1f} ms, "
-                      f"errors {res['errors']}", flush=True)
+                print(
+                    f"  {kind:8s} round {k + 1}: {res['n']:6d} requests, {res['rps']:7.0f} req/s, "
+                    f"p50 {res['p50']:6.1f} ms, p95 {res['p95']:6.1f} ms, p99 {res['p99']:6.1f} ms, "
+                    f"errors {res['errors']}",
+                    flush=True,
+                )
             med = {key: statistics.median(r[key] for r in results) for key in results[0]}
-            print(f"{kind:8s} median of {args.rounds}: {med['rps']:.0f} req/s, p50 {med['p50']:.1f} ms, "
-                  f"p95 {med['p95']:.1f} ms, p99 {med['p99']:.1f} ms, errors {sum(r['errors'] for r in results)} "
-                  f"({len(paths)} distinct requests)")
+            print(
+                f"{kind:8s} warm, median of {args.rounds} rounds ({args.tool}): {med['rps']:.0f} req/s, p50 {med['p50']:.1f} ms, "
+                f"p95 {med['p95']:.1f} ms, p99 {med['p99']:.1f} ms, errors {sum(r['errors'] for r in results)}"
+            )
     finally:
         server.terminate()
         server.wait(10)

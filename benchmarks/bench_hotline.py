@@ -16,6 +16,8 @@ Parts (``--only`` picks some):
   p50/p99 latency; checks that every acknowledged request is stored exactly once. Repeated
   ``--runs`` times (median reported). Against PostgreSQL too when ``CITYCHECKUP_TEST_PG_URL``
   is set.
+- ``wrk``: the same POST and GET mix driven by ``wrk`` (C, if installed) for ``--seconds``
+  each, so that the load generator takes little of the 2 cores; requests/s and p50/p99.
 - ``fault``: 10,000 POSTs, the server SIGKILLed after 3,000 are stored, restarted; checks
   that every acknowledged request is present exactly once and the database is consistent.
 - ``replay``: the full Baltimore (10,000) and NYC (924) samples through the API, and the rates.
@@ -98,6 +100,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _new_db(kind: str, tmp: Path, pg_url: str | None) -> str:
     from citycheckup.hotline.schema import metadata
 
@@ -132,11 +140,12 @@ def bench_classify(cv: bool, runs: int) -> None:
     t0 = time.perf_counter()
     clf = HotlineClassifier(random_state=0).fit(texts, labels)
     fit_s = time.perf_counter() - t0
-    ours = []
+    ours, ours_cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         clf.classify(texts)
         ours.append(len(texts) / (time.perf_counter() - t0))
+        ours_cpu.append(len(texts) / (time.process_time() - c0))
     ref_vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2).fit(
         texts
     )
@@ -247,6 +256,115 @@ def bench_api(tmp: Path, runs: int, n: int, conc: int, workers: int) -> None:
             )
 
 
+_WRK_POST = """
+counter = 0
+math.randomseed(%(seed)d)
+request = function()
+  counter = counter + 1
+  local body = "api_key=%(key)s&service_code=noise&lat=39.9&long=116.4"
+    .. "&attribute%%5Bnoise_source%%5D=construction&description=wrk%%20" .. counter
+    .. "%%20" .. math.random(1000000000)
+  return wrk.format("POST", "/open311/v2/requests.json",
+                    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+"""
+_WRK_GET = """
+math.randomseed(%(seed)d)
+request = function()
+  return wrk.format("GET", "/open311/v2/requests/" .. math.random(%(n)d) .. ".json")
+end
+"""
+
+
+def _wrk(
+    url: str, script: str, seconds: int, conns: int, tmp: Path, pid: int
+) -> tuple[float, float, float, float]:
+    """Requests/s, p50 and p99 (ms) from wrk, and the server's CPU ms per request;
+    exits when any call failed."""
+    cpu0 = _cpu_seconds(pid)
+    lua = tmp / f"wrk-{time.monotonic_ns()}.lua"
+    lua.write_text(script, encoding="utf-8")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{conns}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(lua),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+
+    def ms(label: str) -> float:
+        for line in out.splitlines():
+            parts = line.split()
+            if parts[:1] == [label]:
+                v = parts[1]
+                scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+                for unit in ("us", "ms", "s"):
+                    if v.endswith(unit):
+                        return float(v[: -len(unit)]) * scale[unit]
+        return float("nan")
+
+    rps = next(
+        float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec:")
+    )
+    total = next(int(line.split()[0]) for line in out.splitlines() if " requests in " in line)
+    cpu_ms = (_cpu_seconds(pid) - cpu0) * 1000 / max(total, 1)
+    return rps, ms("50%"), ms("99%"), cpu_ms
+
+
+def bench_wrk(tmp: Path, runs: int, seconds: int, conns: int, workers: int) -> None:
+    """Throughput with wrk (a C load generator, so the 2 cores go to the server)."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        print("wrk: not installed; skipped (apt-get install wrk)")
+        return
+    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("CITYCHECKUP_TEST_PG_URL") else [])
+    for kind in kinds:
+        res = []
+        for r in range(runs):
+            db = _new_db(kind, tmp, os.environ.get("CITYCHECKUP_TEST_PG_URL"))
+            key = _key(db)
+            port = _port()
+            proc = _serve(db, port, workers)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                post = _wrk(url, _WRK_POST % {"key": key, "seed": r}, seconds, conns, tmp, proc.pid)
+                from citycheckup.hotline import HotlineStore
+
+                st = HotlineStore(db, migrate=False)
+                n = st.count()
+                st.close()
+                get = _wrk(url, _WRK_GET % {"n": n, "seed": r}, seconds, conns, tmp, proc.pid)
+            finally:
+                _stop(proc)
+            res.append((*post, *get))
+        m = [statistics.median(x[i] for x in res) for i in range(8)]
+        print(
+            f"wrk {kind} ({workers} worker(s), {conns} connections, {seconds} s each, median of "
+            f"{runs}): POST {m[0]:,.0f}/s p50 {m[1]:.1f} ms p99 {m[2]:.1f} ms | "
+            f"GET {m[4]:,.0f}/s p50 {m[5]:.1f} ms p99 {m[6]:.1f} ms | server CPU per call: "
+            f"POST {m[3]:.2f} ms, GET {m[7]:.2f} ms (= {1000 / m[3]:,.0f} POST/s, "
+            f"{1000 / m[7]:,.0f} GET/s per CPU-second of the server process)"
+        )
+        for i, x in enumerate(res, 1):
+            print(
+                f"    run {i}: POST {x[0]:,.0f}/s p99 {x[2]:.1f} ms, GET {x[4]:,.0f}/s "
+                f"p99 {x[6]:.1f} ms"
+            )
+
+
 def bench_fault(tmp: Path, n: int, conc: int) -> None:
     from citycheckup.hotline.loadgen import run_load
 
@@ -263,9 +381,12 @@ def bench_fault(tmp: Path, n: int, conc: int) -> None:
                 n,
                 concurrency=conc,
                 stop_after=600,
+                retries=3000,
+                retry_wait=0.02,
                 make=lambda i: (
                     "/open311/v2/requests.json",
                     {**NOISE, "api_key": key, "description": f"f {i}"},
+                    {"Idempotency-Key": f"f-{i}"},
                 ),
             )
         )
@@ -287,13 +408,14 @@ def bench_fault(tmp: Path, n: int, conc: int) -> None:
     lost = [i for i in acked if stored[f"f {i}"] != 1]
     extra = sum(1 for m in stored if int(m.split()[1]) not in acked)
     print(
-        f"fault: {n:,} POSTs, {conc} clients, SIGKILL at {at_kill:,} stored, restarted: "
-        f"{len(acked):,} acknowledged, {len(res.failed):,} failed "  # type: ignore[attr-defined]
-        f"(in flight or refused while down), acknowledged but missing/duplicated: {len(lost)}, "
-        f"stored without acknowledgement: {extra}, max copies: {max(stored.values())}, "
-        "integrity_check ok"
+        f"fault: {n:,} POSTs, {conc} clients, SIGKILL at {at_kill:,} stored, restarted; "
+        "unanswered calls resent with their Idempotency-Key "
+        f"({res.retried:,} resends): {len(acked):,} acknowledged, "  # type: ignore[attr-defined]
+        f"{len(res.failed):,} failed, {sum(stored.values()):,} stored, "  # type: ignore[attr-defined]
+        f"acknowledged but missing/duplicated: {len(lost)}, stored without acknowledgement: "
+        f"{extra}, max copies: {max(stored.values())}, integrity_check ok"
     )
-    if lost or max(stored.values()) != 1:
+    if lost or max(stored.values()) != 1 or len(acked) != n:
         raise SystemExit("fault test failed")
 
 
@@ -347,7 +469,8 @@ def bench_replay(tmp: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", default=["classify", "api", "fault", "replay"])
+    ap.add_argument("--only", nargs="*", default=["classify", "api", "wrk", "fault", "replay"])
+    ap.add_argument("--seconds", type=int, default=10, help="wrk duration per phase")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=50)
@@ -361,6 +484,8 @@ def main() -> None:
             bench_classify(args.cv, args.runs)
         if "api" in args.only:
             bench_api(tmp, args.runs, args.n, args.clients, args.workers)
+        if "wrk" in args.only:
+            bench_wrk(tmp, args.runs, args.seconds, args.clients, args.workers)
         if "fault" in args.only:
             bench_fault(tmp, args.n, args.clients)
         if "replay" in args.only:

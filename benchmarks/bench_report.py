@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -77,12 +78,16 @@ def main() -> None:
     write_pdf(render_city_html(ctx, city, lang="zh"), tmp / "warm.pdf")
 
     html_med, _ = _median(lambda: render_city_html(ctx, city, lang="zh"), args.repeat)
+    load1 = os.getloadavg()[0]
+    c0 = time.process_time()
     med, times = _median(
         lambda: write_pdf(render_city_html(ctx, city, lang="zh"), tmp / "one.pdf"), args.repeat
     )
+    cpu = (time.process_time() - c0) / args.repeat
     print(
         f"one city report ({city}, zh) → PDF: median {med:.2f} s (HTML+charts {html_med:.2f} s) "
-        f"{[round(x, 2) for x in times]}  target < 5 s"
+        f"{[round(x, 2) for x in times]}; CPU time {cpu:.2f} s per report; load average {load1:.1f}  "
+        "target < 5 s"
     )
 
     t0 = time.perf_counter()
@@ -93,6 +98,8 @@ def main() -> None:
 
     if not args.skip_all:
         sel = codes[: args.cities]
+        ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         files = render_reports(
             run,
@@ -105,6 +112,13 @@ def main() -> None:
             context=ctx,
         )
         dt = time.perf_counter() - t0
+        ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_all = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
+        print(
+            f"load average before/after part 4: {load0:.1f}/{os.getloadavg()[0]:.1f}; CPU time of the workers "
+            f"{cpu_all:.0f} s → {cpu_all / max(1, len(files)):.2f} s per report; on {args.jobs} idle cores "
+            f"≈ {cpu_all / args.jobs:.0f} s for these {len(files)}"
+        )
         print(
             f"{len(files)} city reports (zh, PDF) in {args.jobs} processes: {dt:.1f} s "
             f"({dt / max(1, len(files)):.2f} s per report)  target: 300 in < 300 s"

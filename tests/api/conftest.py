@@ -16,17 +16,19 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
-import store_builders as builders  # noqa: E402
+from tests.store import store_builders as builders
 
-from citycheckup.api import create_app  # noqa: E402
-from citycheckup.store import Store  # noqa: E402
+from citycheckup.api import create_app
+from citycheckup.store import Store
 
 TOKEN = "s3cret-token"
 
 
 def _test_client() -> Any:
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+        warnings.filterwarnings(
+            "ignore", message="Using `httpx` with `starlette.testclient` is deprecated"
+        )
         from fastapi.testclient import TestClient
     return TestClient
 
@@ -39,8 +41,9 @@ def api_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ids = {}
     with Store(db) as st:
         ids["run"] = st.save_run_dir(builders.checkup_run(base), label="baseline 2022")
-        ids["run_equal"] = st.save_run_dir(builders.checkup_run(base, name="run_eq", weights="equal"),
-                                           label="equal weights")
+        ids["run_equal"] = st.save_run_dir(
+            builders.checkup_run(base, name="run_eq", weights="equal"), label="equal weights"
+        )
         ids["index"] = st.save_run_dir(builders.index_dir(base), label="asem index")
         ids["sensitivity"] = st.save_run_dir(builders.sensitivity_dir(base))
         ids["spatial"] = st.save_run_dir(builders.spatial_dir(base), label="districts")

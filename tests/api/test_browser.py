@@ -21,8 +21,16 @@ from citycheckup.api import create_app
 from citycheckup.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -80,8 +88,14 @@ def _page(browser: Any, width: int, height: int, run_id: str) -> tuple[Any, list
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: errors.append(f"external request {r.url}")
-            if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            errors.append(f"external request {r.url}")
+            if not r.url.startswith(("http://127.0.0.1", "data:"))
+            else None
+        ),
+    )
     page.add_init_script(f"localStorage.clear(); localStorage.setItem('cc-run', '{run_id}')")
     return page, errors
 
@@ -89,7 +103,8 @@ def _page(browser: Any, width: int, height: int, run_id: str) -> tuple[Any, list
 def _ranking(page: Any) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
         "#ranking-table tbody tr",
-        "rows => rows.map(r => ({rank: r.cells[0].innerText, name: r.cells[1].innerText, value: r.cells[3].innerText}))")
+        "rows => rows.map(r => ({rank: r.cells[0].innerText, name: r.cells[1].innerText, value: r.cells[3].innerText}))",
+    )
 
 
 def test_dashboard_flow(browser: Any, server: str, api_store: dict[str, Any], shots: Path) -> None:
@@ -111,7 +126,9 @@ def test_dashboard_flow(browser: Any, server: str, api_store: dict[str, Any], sh
     desc = [float(r["value"].replace(",", "")) for r in _ranking(page)]
     assert desc == sorted(desc, reverse=True)
     page.click("#ranking-table th[data-sort=value]")
-    page.wait_for_function("document.querySelector('#ranking-table tbody tr td').innerText === '30'")
+    page.wait_for_function(
+        "document.querySelector('#ranking-table tbody tr td').innerText === '30'"
+    )
     asc = [float(r["value"].replace(",", "")) for r in _ranking(page)]
     assert asc == sorted(asc)
     # search
@@ -124,7 +141,9 @@ def test_dashboard_flow(browser: Any, server: str, api_store: dict[str, Any], sh
     page.click("#ranking-table tbody a")
     page.wait_for_selector("#radar svg polygon")
     assert page.locator("#unit-name").inner_text().startswith("北京市")
-    assert page.locator("#radar svg circle").count() >= 4  # 4 informed dimensions, no-data axes skipped
+    assert (
+        page.locator("#radar svg circle").count() >= 4
+    )  # 4 informed dimensions, no-data axes skipped
     assert page.locator("#trend svg path").count() >= 4
     assert page.locator("#ind-table tbody tr").count() > 10
     assert page.locator("a.download").count() >= 1
@@ -153,7 +172,9 @@ def test_dashboard_flow(browser: Any, server: str, api_store: dict[str, Any], sh
     page.close()
 
 
-def test_phone_sized_screen(browser: Any, server: str, api_store: dict[str, Any], shots: Path) -> None:
+def test_phone_sized_screen(
+    browser: Any, server: str, api_store: dict[str, Any], shots: Path
+) -> None:
     page, errors = _page(browser, 390, 844, api_store["ids"]["run"])
     page.goto(server + "/")
     page.wait_for_selector("svg.china-map path.unit")
@@ -171,7 +192,9 @@ def test_phone_sized_screen(browser: Any, server: str, api_store: dict[str, Any]
     page.close()
 
 
-def test_spatial_and_other_results(browser: Any, server: str, api_store: dict[str, Any], shots: Path) -> None:
+def test_spatial_and_other_results(
+    browser: Any, server: str, api_store: dict[str, Any], shots: Path
+) -> None:
     page, errors = _page(browser, 1280, 800, api_store["ids"]["spatial"])
     page.goto(server + "/")
     page.wait_for_selector("#tblbox table tbody tr")

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# starlette warns at import that it would prefer httpx2 over httpx (a third-party
-# deprecation we cannot fix here); it is silenced for this one import only.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from tests.hotline._helpers import DATA, TestClient
 
 from citycheckup.hotline import HotlineClassifier, HotlineStore, load_catalogue
 from citycheckup.hotline.server import create_app
 
-DATA = Path(__file__).parent / "data"
 PG_ENV = "CITYCHECKUP_TEST_PG_URL"
 
 
@@ -84,12 +77,3 @@ def pg_store(pg_url: str, catalogue) -> Iterator[HotlineStore]:  # type: ignore[
     st = HotlineStore(pg_url, catalogue=catalogue)
     yield st
     st.close()
-
-
-NOISE = {
-    "service_code": "noise",
-    "lat": "39.9042",
-    "long": "116.4074",
-    "attribute[noise_source]": "construction",
-    "description": "工地夜间施工噪音扰民",
-}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.hotline.conftest import DATA
+from tests.hotline._helpers import DATA
 
 from citycheckup.errors import DataError, HotlineError
 from citycheckup.hotline import HotlineClassifier, cross_validate, read_training_csv

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.hotline.conftest import NOISE, TestClient
+from tests.hotline._helpers import NOISE, TestClient
 
 from citycheckup.hotline.server import create_app
 

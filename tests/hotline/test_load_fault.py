@@ -6,7 +6,6 @@ in ``benchmarks/bench_hotline.py``. Nothing here asserts on timing.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
@@ -19,12 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.hotline.conftest import NOISE
+from tests.hotline._helpers import NOISE
 
 from citycheckup.hotline import HotlineStore
 from citycheckup.hotline.loadgen import run_load
 
-pytestmark = pytest.mark.timeout(240) if os.environ.get("PYTEST_TIMEOUT_PLUGIN") else []
+# bounded: a hung server or client fails the test instead of blocking the suite
+pytestmark = pytest.mark.timeout(300)
 
 
 def _free_port() -> int:
@@ -122,14 +122,26 @@ def test_concurrent_posts_are_stored_exactly_once(tmp_path, catalogue) -> None: 
 
 
 def test_sigkill_mid_load_loses_no_acknowledged_request(tmp_path, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL the server mid-load, restart it; clients resend unanswered calls with the same
+    Idempotency-Key. Every request ends up stored exactly once; none is lost or doubled."""
     db, url, key = _prepare(tmp_path, catalogue)
     port = _free_port()
     proc = _start(url, port)
     n, result = 3000, {}
 
+    def make(i: int):  # type: ignore[no-untyped-def]
+        path, form = _form(key)(i)
+        return path, form, {"Idempotency-Key": f"load-{i}"}
+
     def load() -> None:
         result["res"] = run_load(
-            f"http://127.0.0.1:{port}", n, concurrency=20, make=_form(key), stop_after=120
+            f"http://127.0.0.1:{port}",
+            n,
+            concurrency=20,
+            make=make,
+            stop_after=150,
+            retries=1500,
+            retry_wait=0.02,
         )
 
     t = threading.Thread(target=load)
@@ -142,20 +154,21 @@ def test_sigkill_mid_load_loses_no_acknowledged_request(tmp_path, catalogue) -> 
         con.close()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        killed_at = len(_markers(db))
-        proc = _start(url, port)  # restart on the same port; clients reconnect
-        t.join(timeout=180)
+        stored_at_kill = _markers(db)  # consistent right after the kill
+        proc = _start(url, port)  # restart on the same port; clients reconnect and resend
+        t.join(timeout=200)
     finally:
         _stop(proc)
     res = result["res"]
-    assert 400 <= killed_at < n
-    assert res.failed, "the kill should have failed some in-flight calls"
+    assert 400 <= sum(stored_at_kill.values()) < n
+    assert res.retried > 0, "the kill should have interrupted some calls"
+    assert not res.failed, res.failed[:5]
     acked = {i for i, _ in res.acked}
+    assert acked == set(range(n))
     stored = _markers(db)
-    # every acknowledged request is present exactly once
-    assert all(stored[f"load marker {i}"] == 1 for i in acked)
-    # nothing is stored twice; unacknowledged calls were stored at most once (if at all)
-    assert max(stored.values()) == 1
-    unacked_stored = sum(1 for m in stored if int(m.rsplit(" ", 1)[1]) not in acked)
-    assert unacked_stored <= 20  # at most the calls in flight when the server died
-    assert len(acked) + len(res.failed) == n
+    # every request is present exactly once: nothing lost, nothing doubled by the resends
+    assert all(stored[f"load marker {i}"] == 1 for i in range(n))
+    assert sum(stored.values()) == n
+    # requests acknowledged before the kill were already on disk when it happened
+    ids = {i: int(body[0]["service_request_id"]) for i, body in res.acked}  # type: ignore[index]
+    assert len(set(ids.values())) == n

@@ -6,7 +6,7 @@ import datetime as dt
 from xml.etree import ElementTree as ET
 
 import pytest
-from tests.hotline.conftest import NOISE
+from tests.hotline._helpers import NOISE
 
 B = "/open311/v2"
 FORMATS = ("json", "xml")

@@ -10,7 +10,7 @@ import sys
 import httpx
 import pandas as pd
 import pytest
-from tests.hotline.conftest import DATA
+from tests.hotline._helpers import DATA
 from typer.testing import CliRunner
 
 from citycheckup.cli import app as cli_app

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-from tests.hotline.conftest import NOISE
+from tests.hotline._helpers import NOISE
 
 from citycheckup.errors import HotlineError
 from citycheckup.hotline import HotlineStore
@@ -168,3 +168,25 @@ def test_postgresql_concurrent_posts_through_the_api(pg_store) -> None:  # type:
             sa.text("SELECT count(*), count(DISTINCT device_id) FROM hotline_contacts")
         ).one()
     assert tuple(n) == (400, 400)
+
+
+def test_postgresql_api_smoke(pg_store) -> None:  # type: ignore[no-untyped-def]
+    """The thread-pool path of the server (used for server databases) end to end."""
+    from tests.hotline._helpers import TestClient
+
+    sub, op = pg_store.create_key("submit"), pg_store.create_key("operate")
+    with TestClient(create_app(store=pg_store)) as c:
+        rid = c.post("/open311/v2/requests.json", data={**NOISE, "api_key": sub}).json()[0][
+            "service_request_id"
+        ]
+        assert c.get(f"/open311/v2/requests/{rid}.xml").status_code == 200  # fast path
+        assert c.get("/open311/v2/requests/424242.json").status_code == 404
+        r = c.post(
+            f"/open311/v2/requests/{rid}/transitions.json", data={"api_key": op, "action": "accept"}
+        )
+        assert r.status_code == 200 and r.json()[0]["extended_attributes"]["state"] == "in_progress"
+        listed = c.get("/open311/v2/requests.json", params={"extensions": "true"}).json()
+        assert [n["type"] for n in listed[0]["notes"]] == ["receive", "dispatch", "accept"]
+        assert (
+            c.post("/open311/v2/requests.json", data={**NOISE, "api_key": "x"}).status_code == 403
+        )

@@ -263,3 +263,29 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     assert MESSAGES["r.weak_target"]["zh"] in html and "42" in html  # 42 structural hazards vs target 0
     en = render_city_html(ctx, "420500", lang="en")
     assert ">good<" in en and "very good ≥100" in en
+
+
+def test_problem_table_with_unit_codes_goes_to_each_city(small_run: Path) -> None:
+    table = pd.DataFrame({"unit_code": ["330100", "130600"], "indicator": ["dwellings_gas_hazard"] * 2,
+                          "district": ["上城区", "竞秀区"], "location": ["A栋", "B栋"], "count": [1, 2]})
+    ctx = build_context(small_run, units=["330100"], problems=table, priorities=False)
+    hz = render_city_html(ctx, "330100", lang="zh")
+    bd = render_city_html(ctx, "130600", lang="zh")
+    assert "上城区" in hz and "竞秀区" not in hz
+    assert "竞秀区" in bd and "上城区" not in bd
+
+
+def test_charts_keep_chinese_text_as_text_without_missing_glyphs() -> None:
+    import warnings
+
+    from citycheckup.report import charts
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        svg = charts.radar_svg(["城市体系", "创新", "宜居\n无数据"], [("杭州市", [50.0, 60.0, None])])
+        trend = charts.trend_svg([2022, 2023, 2024], {"综合指数": [1.0, 2.0, 3.0]})
+    assert not [w for w in caught if "Glyph" in str(w.message)], [str(w.message) for w in caught]
+    assert ">城市体系<" in svg and ">杭州市<" in svg and ">综合指数<" in trend  # <text>, not outlines
+    assert "Noto Sans CJK SC" in svg
+    ids = re.findall(r'id="([^"]+)"', svg + trend)
+    assert len(ids) == len(set(ids))  # unique ids when several charts share one page

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spatial_town import town_xml
+from tests.spatial.spatial_town import town_xml
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
-from spatial_town import DLAT, DLON, LAT0, LON0
+from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
 
 from citycheckup.errors import SpatialError
 from citycheckup.spatial import compute_spatial, run_spatial

@@ -6,16 +6,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-import store_builders as builders
+from tests.store import store_builders as builders
 
 
 @pytest.fixture(scope="session")
 def result_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("results")
-    return {"run": builders.checkup_run(base), "run_equal": builders.checkup_run(base, name="run_eq", weights="equal"),
-            "index": builders.index_dir(base), "sensitivity": builders.sensitivity_dir(base),
-            "spatial": builders.spatial_dir(base)}
+    return {
+        "run": builders.checkup_run(base),
+        "run_equal": builders.checkup_run(base, name="run_eq", weights="equal"),
+        "index": builders.index_dir(base),
+        "sensitivity": builders.sensitivity_dir(base),
+        "spatial": builders.spatial_dir(base),
+    }
 
 
 @pytest.fixture

@@ -23,10 +23,14 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def test_runs_commands(result_dirs: dict[str, Path], tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
-    code, out = invoke("runs", "add", str(result_dirs["run"]), "--label", "framework weights", "--store", db)
+    code, out = invoke(
+        "runs", "add", str(result_dirs["run"]), "--label", "framework weights", "--store", db
+    )
     assert code == 0, out
     a = out.strip().splitlines()[-1]
-    code, out = invoke("runs", "add", str(result_dirs["run_equal"]), "--label", "equal weights", "--store", db)
+    code, out = invoke(
+        "runs", "add", str(result_dirs["run_equal"]), "--label", "equal weights", "--store", db
+    )
     b = out.strip().splitlines()[-1]
     code, out = invoke("runs", "list", "--store", db, "--json")
     assert code == 0
@@ -63,7 +67,9 @@ def test_export_command(result_dirs: dict[str, Path], tmp_path: Path, fmt: str) 
     _, out = invoke("runs", "add", str(result_dirs["run"]), "--store", db)
     rid = out.strip().splitlines()[-1]
     target = tmp_path / ("out.xlsx" if fmt == "xlsx" else "out")
-    code, out = invoke("export", rid, "--format", fmt, "--out", str(target), "--table", "scores", "--store", db)
+    code, out = invoke(
+        "export", rid, "--format", fmt, "--out", str(target), "--table", "scores", "--store", db
+    )
     assert code == 0, out
     if fmt == "csv":
         assert len(pd.read_csv(target / "scores.csv")) == 90
@@ -71,15 +77,18 @@ def test_export_command(result_dirs: dict[str, Path], tmp_path: Path, fmt: str) 
         assert len(pd.read_excel(target, sheet_name="scores")) == 90
 
 
-def test_store_option_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, result_dirs: dict[str, Path]) -> None:
+def test_store_option_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, result_dirs: dict[str, Path]
+) -> None:
     monkeypatch.setenv("CITYCHECKUP_STORE", str(tmp_path / "env.duckdb"))
     code, _ = invoke("runs", "add", str(result_dirs["sensitivity"]))
     assert code == 0
     assert (tmp_path / "env.duckdb").is_file()
 
 
-def test_demo_hook_fills_the_store(run_copy: Path, result_dirs: dict[str, Path], capsys: pytest.CaptureFixture[str]
-                                   ) -> None:
+def test_demo_hook_fills_the_store(
+    run_copy: Path, result_dirs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
 
     shutil.copytree(result_dirs["spatial"], run_copy / "spatial")
@@ -96,3 +105,16 @@ def test_demo_hook_fills_the_store(run_copy: Path, result_dirs: dict[str, Path],
     demo_hook(run_copy)  # a second demo replaces the store: still one copy of each run
     with Store(db, read_only=True) as st:
         assert st.count_runs() == 2
+
+
+def test_nested_results_are_stored_separately(
+    run_copy: Path, result_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    from citycheckup.store import read_run_dir
+
+    shutil.copytree(result_dirs["spatial"], run_copy / "spatial")
+    content = read_run_dir(run_copy)
+    assert content.kind == "run"
+    assert not any(name.startswith("spatial/") for name in [*content.tables, *content.files])

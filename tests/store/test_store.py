@@ -42,7 +42,9 @@ def test_check_up_run_round_trip(result_dirs: dict[str, Path], tmp_path: Path) -
         assert run["data_hashes"][0]["sha256"]
         assert any("normalise" in step for step in run["pipeline"])
         assert run["score_codes"][0] == "index"
-        assert {"scores", "indicators", "normalised", "strengths", "rank_intervals"} <= set(run["tables"])
+        assert {"scores", "indicators", "normalised", "strengths", "rank_intervals"} <= set(
+            run["tables"]
+        )
         assert {"report.html", "results.xlsx"} <= {f["name"] for f in run["files"]}
         # scores: every unit-year-score, with ranks
         sc = st.query("SELECT * FROM scores WHERE run_id = ?", [run_id])
@@ -56,11 +58,20 @@ def test_check_up_run_round_trip(result_dirs: dict[str, Path], tmp_path: Path) -
         assert nd["value"].isna().all() and nd["rank"].isna().all()
         # values at each stage, exactly as in the CSV
         csv = pd.read_csv(result_dirs["run"] / "indicators.csv", dtype={"unit_code": str})
-        v = st.query("SELECT value FROM indicator_values WHERE run_id = ? AND stage = 'raw' AND unit_code = ? "
-                     "AND year = 2021 AND indicator = 'gdp_per_capita'", [run_id, csv["unit_code"].iloc[0]])
-        expect = csv.loc[(csv["unit_code"] == csv["unit_code"].iloc[0]) & (csv["year"] == 2021), "gdp_per_capita"]
+        v = st.query(
+            "SELECT value FROM indicator_values WHERE run_id = ? AND stage = 'raw' AND unit_code = ? "
+            "AND year = 2021 AND indicator = 'gdp_per_capita'",
+            [run_id, csv["unit_code"].iloc[0]],
+        )
+        expect = csv.loc[
+            (csv["unit_code"] == csv["unit_code"].iloc[0]) & (csv["year"] == 2021), "gdp_per_capita"
+        ]
         assert v["value"].iloc[0] == pytest.approx(float(expect.iloc[0]), rel=1e-12)
-        stages = set(st.query("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ?", [run_id])["stage"])
+        stages = set(
+            st.query("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ?", [run_id])[
+                "stage"
+            ]
+        )
         assert stages == {"raw", "normalised"}
         # rank intervals, strengths, coverage
         assert len(st.query("SELECT * FROM rank_intervals WHERE run_id = ?", [run_id])) == 90
@@ -82,17 +93,22 @@ def test_kind_detection(result_dirs: dict[str, Path], kind: str) -> None:
     assert detect_kind(result_dirs["run"], {}) == "run"
 
 
-def test_index_sensitivity_and_spatial_results(result_dirs: dict[str, Path], tmp_path: Path) -> None:
+def test_index_sensitivity_and_spatial_results(
+    result_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     with Store(tmp_path / "s.duckdb") as st:
         ix = st.save_run_dir(result_dirs["index"])
         sa = st.save_run_dir(result_dirs["sensitivity"])
         sp = st.save_run_dir(result_dirs["spatial"])
         r = st.run(ix)
         assert r["kind"] == "index" and r["score_codes"][0] == "Index" and r["n_units"] == 5
-        assert set(st.query("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ?", [ix])["stage"]) == \
-            {"Raw", "Aggregated"}
-        ranks = st.query("SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'Index' ORDER BY rank",
-                         [ix])
+        assert set(
+            st.query("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ?", [ix])["stage"]
+        ) == {"Raw", "Aggregated"}
+        ranks = st.query(
+            "SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'Index' ORDER BY rank",
+            [ix],
+        )
         assert ranks["rank"].tolist() == [1, 2, 3, 4, 5]
         assert st.run(sa)["kind"] == "sensitivity"
         ri = st.query("SELECT * FROM rank_intervals WHERE run_id = ? ORDER BY unit_code", [sa])
@@ -101,12 +117,17 @@ def test_index_sensitivity_and_spatial_results(result_dirs: dict[str, Path], tmp
         run = st.run(sp)
         assert run["kind"] == "spatial" and run["n_units"] == 3
         assert run["data_hashes"] == [{"input": "osm", "path": "x.osm.pbf", "sha256": "ab"}]
-        geo = st.query("SELECT unit_code, geojson FROM geometries WHERE run_id = ? ORDER BY unit_code", [sp])
+        geo = st.query(
+            "SELECT unit_code, geojson FROM geometries WHERE run_id = ? ORDER BY unit_code", [sp]
+        )
         assert geo["unit_code"].tolist() == ["A", "B"]
         lon, lat = json.loads(geo["geojson"][0])["coordinates"][0][0]
         assert 110 < lon < 118 and 35 < lat < 45  # reprojected to WGS 84
-        missing = st.query("SELECT value FROM indicator_values WHERE run_id = ? AND unit_code = 'B' "
-                           "AND indicator = 'life_circle_15min'", [sp])
+        missing = st.query(
+            "SELECT value FROM indicator_values WHERE run_id = ? AND unit_code = 'B' "
+            "AND indicator = 'life_circle_15min'",
+            [sp],
+        )
         assert missing["value"].isna().all()
         assert "districts.gpkg" in {f["name"] for f in run["files"]}
 
@@ -149,7 +170,14 @@ def test_a_failed_run_leaves_nothing_visible(result_dirs: dict[str, Path], tmp_p
             st.save_run_dir(result_dirs["run"])
         st._before_commit = None
         assert [r["run_id"] for r in st.list_runs()] == [keep]
-        for table in ("units", "scores", "indicator_values", "run_tables", "run_files", "strengths"):
+        for table in (
+            "units",
+            "scores",
+            "indicator_values",
+            "run_tables",
+            "run_files",
+            "strengths",
+        ):
             n = st.rows(f"SELECT count(*) FROM {table} WHERE run_id <> ?", [keep])[0][0]
             assert n == 0, table
 
@@ -165,13 +193,17 @@ def test_readers_see_no_half_written_run(result_dirs: dict[str, Path], tmp_path:
 
         st._before_commit = pause
         result: dict[str, str] = {}
-        writer = threading.Thread(target=lambda: result.setdefault("id", st.save_run_dir(result_dirs["run"])))
+        writer = threading.Thread(
+            target=lambda: result.setdefault("id", st.save_run_dir(result_dirs["run"]))
+        )
         writer.start()
         try:
             assert inside.wait(60)
             # everything is inserted but not committed: a reader sees only the first run
             seen: list[list[str]] = []
-            reader = threading.Thread(target=lambda: seen.append([r["run_id"] for r in st.list_runs()]))
+            reader = threading.Thread(
+                target=lambda: seen.append([r["run_id"] for r in st.list_runs()])
+            )
             reader.start()
             reader.join(30)
             assert seen == [[first]]
@@ -214,8 +246,14 @@ def test_diff_between_runs(result_dirs: dict[str, Path], tmp_path: Path) -> None
         assert len(same) == 30 and (same["rank_change"] == 0).all() and same.attrs["year"] == 2022
         d = st.diff_runs(a, b, score="index", year=2021)
         assert len(d) == 30
-        ra = st.query("SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'index' AND year = 2021", [a])
-        rb = st.query("SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'index' AND year = 2021", [b])
+        ra = st.query(
+            "SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'index' AND year = 2021",
+            [a],
+        )
+        rb = st.query(
+            "SELECT unit_code, rank FROM scores WHERE run_id = ? AND score = 'index' AND year = 2021",
+            [b],
+        )
         m = ra.merge(rb, on="unit_code", suffixes=("_a", "_b")).set_index("unit_code")
         got = d.set_index("unit_code")["rank_change"]
         assert (got == (m["rank_a"] - m["rank_b"]).reindex(got.index)).all()
@@ -259,7 +297,9 @@ def test_errors_name_the_problem(tmp_path: Path, result_dirs: dict[str, Path]) -
         read_run_dir(bad)
 
 
-def test_default_store_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, result_dirs: dict[str, Path]) -> None:
+def test_default_store_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, result_dirs: dict[str, Path]
+) -> None:
     monkeypatch.delenv("CITYCHECKUP_STORE", raising=False)
     assert default_store_path() == Path("citycheckup.duckdb")
     monkeypatch.setenv("CITYCHECKUP_STORE", str(tmp_path / "env.duckdb"))

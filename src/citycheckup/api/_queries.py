@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
 from typing import Any
 
@@ -39,7 +40,9 @@ def clean(v: Any) -> Any:
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as JSON-safe dicts."""
     cols = list(df.columns)
-    return [clean(dict(zip(cols, row, strict=True))) for row in df.itertuples(index=False, name=None)]
+    return [
+        clean(dict(zip(cols, row, strict=True))) for row in df.itertuples(index=False, name=None)
+    ]
 
 
 # -- frameworks ---------------------------------------------------------------------------
@@ -63,25 +66,58 @@ def framework_names() -> list[str]:
 
 
 def framework_summary(name: str, fw: Any) -> dict[str, Any]:
-    return {"name": name, "code": fw.code, "version": fw.version, "name_zh": fw.name_zh, "name_en": fw.name_en,
-            "index_code": fw.index_code, "n_indicators": len(fw.indicators),
-            "dimensions": [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "weight": d.weight,
-                            "n_indicators": sum(1 for _ in d.iter_indicators())} for d in fw.dimensions]}
+    return {
+        "name": name,
+        "code": fw.code,
+        "version": fw.version,
+        "name_zh": fw.name_zh,
+        "name_en": fw.name_en,
+        "index_code": fw.index_code,
+        "n_indicators": len(fw.indicators),
+        "dimensions": [
+            {
+                "code": d.code,
+                "name_zh": d.name_zh,
+                "name_en": d.name_en,
+                "weight": d.weight,
+                "n_indicators": sum(1 for _ in d.iter_indicators()),
+            }
+            for d in fw.dimensions
+        ],
+    }
 
 
 def indicator_info(fw: Any, ind: Any, dimension: str) -> dict[str, Any]:
     bands = None
     if ind.grading is not None:
         bands = [b.model_dump() for b in ind.grading.resolved_bands(ind.direction)]
-    return clean({
-        "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
-        "direction": ind.direction, "weight": ind.weight, "level": ind.level, "dimension": dimension,
-        "target": ind.target, "formula": ind.formula, "definition_zh": ind.definition_zh,
-        "definition_en": ind.definition_en, "source": ind.source, "mohurd_id": ind.mohurd_id,
-        "grading": None if ind.grading is None else {"source": ind.grading.source, "note": ind.grading.note,
-                                                     "cutoffs": ind.grading.cutoffs, "bands": bands},
-        "international": ind.international.model_dump(),
-    })
+    return clean(
+        {
+            "code": ind.code,
+            "name_zh": ind.name_zh,
+            "name_en": ind.name_en,
+            "unit": ind.unit,
+            "direction": ind.direction,
+            "weight": ind.weight,
+            "level": ind.level,
+            "dimension": dimension,
+            "target": ind.target,
+            "formula": ind.formula,
+            "definition_zh": ind.definition_zh,
+            "definition_en": ind.definition_en,
+            "source": ind.source,
+            "mohurd_id": ind.mohurd_id,
+            "grading": None
+            if ind.grading is None
+            else {
+                "source": ind.grading.source,
+                "note": ind.grading.note,
+                "cutoffs": ind.grading.cutoffs,
+                "bands": bands,
+            },
+            "international": ind.international.model_dump(),
+        }
+    )
 
 
 def framework_indicators(fw: Any) -> list[dict[str, Any]]:
@@ -103,28 +139,49 @@ def run_info(st: Store, run_id: str) -> dict[str, Any]:
 
 def dimensions(st: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
     """Score codes of a run with names and status (``scored`` or ``no data``)."""
-    dc = st.query("SELECT dimension, name_zh, name_en, status, n_indicators, n_used FROM dimension_coverage "
-                  "WHERE run_id = ?", [run["run_id"]])
+    dc = st.query(
+        "SELECT dimension, name_zh, name_en, status, n_indicators, n_used FROM dimension_coverage "
+        "WHERE run_id = ?",
+        [run["run_id"]],
+    )
     by = {r["dimension"]: r for r in records(dc)}
-    have = {r[0] for r in st.rows("SELECT DISTINCT score FROM scores WHERE run_id = ? AND value IS NOT NULL",
-                                  [run["run_id"]])}
+    have = {
+        r[0]
+        for r in st.rows(
+            "SELECT DISTINCT score FROM scores WHERE run_id = ? AND value IS NOT NULL",
+            [run["run_id"]],
+        )
+    }
     out = []
     for code in run["score_codes"] or []:
         r = by.get(code, {})
         status = r.get("status") or ("scored" if code in have else NO_DATA)
         if code not in have:
             status = NO_DATA
-        out.append({"code": code, "name_zh": r.get("name_zh") or ("综合指数" if code in ("index", "Index") else code),
-                    "name_en": r.get("name_en") or ("Index" if code in ("index", "Index") else code),
-                    "status": status, "n_indicators": r.get("n_indicators"), "n_used": r.get("n_used")})
+        out.append(
+            {
+                "code": code,
+                "name_zh": r.get("name_zh") or ("综合指数" if code in ("index", "Index") else code),
+                "name_en": r.get("name_en") or ("Index" if code in ("index", "Index") else code),
+                "status": status,
+                "n_indicators": r.get("n_indicators"),
+                "n_used": r.get("n_used"),
+            }
+        )
     return out
 
 
 def years(st: Store, run_id: str) -> list[int]:
-    rows = st.rows("SELECT DISTINCT year FROM scores WHERE run_id = ? AND year IS NOT NULL ORDER BY year", [run_id])
+    rows = st.rows(
+        "SELECT DISTINCT year FROM scores WHERE run_id = ? AND year IS NOT NULL ORDER BY year",
+        [run_id],
+    )
     if not rows:
-        rows = st.rows("SELECT DISTINCT year FROM indicator_values WHERE run_id = ? AND year IS NOT NULL "
-                       "ORDER BY year", [run_id])
+        rows = st.rows(
+            "SELECT DISTINCT year FROM indicator_values WHERE run_id = ? AND year IS NOT NULL "
+            "ORDER BY year",
+            [run_id],
+        )
     return [int(r[0]) for r in rows]
 
 
@@ -133,8 +190,10 @@ def pick_year(st: Store, run: dict[str, Any], year: int | None) -> int | None:
     if year is None:
         return ys[-1] if ys else None
     if year not in ys:
-        raise NotFound(f"run {run['run_id']} has no year {year}; its years: "
-                       f"{', '.join(map(str, ys)) or 'none (a result without years)'}")
+        raise NotFound(
+            f"run {run['run_id']} has no year {year}; its years: "
+            f"{', '.join(map(str, ys)) or 'none (a result without years)'}"
+        )
     return year
 
 
@@ -144,8 +203,10 @@ def _year_cond(year: int | None, col: str = "year") -> tuple[str, list[Any]]:
 
 def check_score(run: dict[str, Any], score: str) -> None:
     if score not in (run["score_codes"] or []):
-        raise NotFound(f"run {run['run_id']} has no score {score!r}; choose one of: "
-                       f"{', '.join(run['score_codes'] or []) or 'none'}")
+        raise NotFound(
+            f"run {run['run_id']} has no score {score!r}; choose one of: "
+            f"{', '.join(run['score_codes'] or []) or 'none'}"
+        )
 
 
 class RunData:
@@ -159,33 +220,62 @@ class RunData:
         rid = run["run_id"]
         self.run = run
         self.codes: list[str] = list(run["score_codes"] or [])
-        self.units = {r[0]: {"unit_code": r[0], "unit_name": r[1], "province": r[2], "province_code": r[3],
-                             "size_class": r[4]}
-                      for r in st.rows("SELECT unit_code, unit_name, province, province_code, size_class FROM units "
-                                       "WHERE run_id = ? ORDER BY unit_code", [rid])}
+        self.units = {
+            r[0]: {
+                "unit_code": r[0],
+                "unit_name": r[1],
+                "province": r[2],
+                "province_code": r[3],
+                "size_class": r[4],
+            }
+            for r in st.rows(
+                "SELECT unit_code, unit_name, province, province_code, size_class FROM units "
+                "WHERE run_id = ? ORDER BY unit_code",
+                [rid],
+            )
+        }
         self.cells: dict[tuple[Any, str], dict[str, tuple[Any, Any]]] = {}
         self.by_unit: dict[str, dict[str, list[tuple[Any, Any, Any]]]] = {}
         for code, year, score, value, rank in st.rows(
-                "SELECT unit_code, year, score, value, rank FROM scores WHERE run_id = ? ORDER BY year", [rid]):
+            "SELECT unit_code, year, score, value, rank FROM scores WHERE run_id = ? ORDER BY year",
+            [rid],
+        ):
             value, rank = clean(value), clean(rank)
             self.cells.setdefault((year, code), {})[score] = (value, rank)
             self.by_unit.setdefault(code, {}).setdefault(score, []).append((year, value, rank))
         self.intervals: dict[tuple[Any, str, str], tuple[Any, Any, Any]] = {
-            (r[1], r[2], r[0]): (clean(r[3]), clean(r[4]), clean(r[5])) for r in st.rows(
-                "SELECT unit_code, year, score, q5, q95, median FROM rank_intervals WHERE run_id = ?", [rid])}
+            (r[1], r[2], r[0]): (clean(r[3]), clean(r[4]), clean(r[5]))
+            for r in st.rows(
+                "SELECT unit_code, year, score, q5, q95, median FROM rank_intervals WHERE run_id = ?",
+                [rid],
+            )
+        }
         self.years = sorted({y for (y, _) in self.cells if y is not None})
         self.dimensions = dimensions(st, run)
         self._rankings: dict[Any, list[dict[str, Any]]] = {}
         self._peers: dict[Any, dict[str, dict[str, Any]]] = {}
-        self._diagnosis: dict[Any, tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]] = {}
+        self._diagnosis: dict[
+            Any, tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]
+        ] = {}
         self._st = st
         self._lock = threading.Lock()
 
-    STRENGTH_COLUMNS = ("unit_code", "peer_type", "peer_group", "kind", "position", "indicator", "value",
-                        "peer_rank", "peer_n")
+    STRENGTH_COLUMNS = (
+        "unit_code",
+        "peer_type",
+        "peer_group",
+        "kind",
+        "position",
+        "indicator",
+        "value",
+        "peer_rank",
+        "peer_n",
+    )
     GRADE_COLUMNS = ("unit_code", "indicator", "value", "grade", "threshold_source")
 
-    def diagnosis(self, year: Any) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    def diagnosis(
+        self, year: Any
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
         """Strengths/weak points and grades of ``year``, grouped by unit (read once per year)."""
         got = self._diagnosis.get(year)
         if got is not None:
@@ -193,13 +283,18 @@ class RunData:
         yc, yp = _year_cond(year)
         rid = self.run["run_id"]
         sw: dict[str, list[dict[str, Any]]] = {}
-        for row in self._st.rows(f"SELECT {', '.join(self.STRENGTH_COLUMNS)} FROM strengths WHERE run_id = ? "
-                                 f"AND {yc} ORDER BY unit_code, kind, peer_type, position", [rid, *yp]):
+        for row in self._st.rows(
+            f"SELECT {', '.join(self.STRENGTH_COLUMNS)} FROM strengths WHERE run_id = ? "
+            f"AND {yc} ORDER BY unit_code, kind, peer_type, position",
+            [rid, *yp],
+        ):
             r = clean(dict(zip(self.STRENGTH_COLUMNS, row, strict=True)))
             sw.setdefault(r.pop("unit_code"), []).append(r)
         gr: dict[str, list[dict[str, Any]]] = {}
-        for row in self._st.rows(f"SELECT {', '.join(self.GRADE_COLUMNS)} FROM grades WHERE run_id = ? AND {yc}",
-                                 [rid, *yp]):
+        for row in self._st.rows(
+            f"SELECT {', '.join(self.GRADE_COLUMNS)} FROM grades WHERE run_id = ? AND {yc}",
+            [rid, *yp],
+        ):
             r = clean(dict(zip(self.GRADE_COLUMNS, row, strict=True)))
             gr.setdefault(r.pop("unit_code"), []).append(r)
         with self._lock:
@@ -219,9 +314,17 @@ class RunData:
                 continue
             v, r = cell.get(score, (None, None))
             iv = self.intervals.get((year, score, code))
-            out.append({**u, "value": v, "rank": r, "q5": iv[0] if iv else None, "q95": iv[1] if iv else None,
-                        "scores": {c: cell.get(c, (None, None))[0] for c in self.codes},
-                        "ranks": {c: cell.get(c, (None, None))[1] for c in self.codes}})
+            out.append(
+                {
+                    **u,
+                    "value": v,
+                    "rank": r,
+                    "q5": iv[0] if iv else None,
+                    "q95": iv[1] if iv else None,
+                    "scores": {c: cell.get(c, (None, None))[0] for c in self.codes},
+                    "ranks": {c: cell.get(c, (None, None))[1] for c in self.codes},
+                }
+            )
         with self._lock:
             self._rankings[key] = out
         return out
@@ -244,10 +347,15 @@ class RunData:
                     g = a[key].setdefault(u[key], [0.0, 0])
                     g[0] += v
                     g[1] += 1
-        out = {score: {"n": a["n"], "national_mean": a["sum"] / a["n"],
-                       "province": {k: s_ / n for k, (s_, n) in a["province"].items()},
-                       "size_class": {k: s_ / n for k, (s_, n) in a["size_class"].items()}}
-               for score, a in acc.items()}
+        out = {
+            score: {
+                "n": a["n"],
+                "national_mean": a["sum"] / a["n"],
+                "province": {k: s_ / n for k, (s_, n) in a["province"].items()},
+                "size_class": {k: s_ / n for k, (s_, n) in a["size_class"].items()},
+            }
+            for score, a in acc.items()
+        }
         with self._lock:
             self._peers[year] = out
         return out
@@ -306,20 +414,31 @@ def sort_ranking(items: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]
     return have + none
 
 
-def filter_units(items: list[dict[str, Any]], q: str | None, province: str | None) -> list[dict[str, Any]]:
+def filter_units(
+    items: list[dict[str, Any]], q: str | None, province: str | None
+) -> list[dict[str, Any]]:
     if q:
         ql = q.lower()
-        items = [x for x in items if ql in str(x["unit_name"]).lower() or ql in str(x["unit_code"]).lower()]
+        items = [
+            x
+            for x in items
+            if ql in str(x["unit_name"]).lower() or ql in str(x["unit_code"]).lower()
+        ]
     if province:
         items = [x for x in items if x.get("province") == province]
     return items
 
 
 def unit_row(st: Store, run_id: str, unit_code: str) -> dict[str, Any]:
-    df = st.query("SELECT unit_code, unit_name, province, province_code, size_class FROM units "
-                  "WHERE run_id = ? AND unit_code = ?", [run_id, unit_code])
+    df = st.query(
+        "SELECT unit_code, unit_name, province, province_code, size_class FROM units "
+        "WHERE run_id = ? AND unit_code = ?",
+        [run_id, unit_code],
+    )
     if df.empty:
-        raise NotFound(f"run {run_id} has no unit {unit_code!r}; list them at /api/v1/runs/{run_id}/units")
+        raise NotFound(
+            f"run {run_id} has no unit {unit_code!r}; list them at /api/v1/runs/{run_id}/units"
+        )
     return records(df)[0]
 
 
@@ -340,11 +459,15 @@ def profile(st: Store, data: RunData, unit_code: str, *, year: int | None) -> di
     rid = run["run_id"]
     unit = data.units.get(unit_code)
     if unit is None:
-        raise NotFound(f"run {rid} has no unit {unit_code!r}; list them at /api/v1/runs/{rid}/units")
+        raise NotFound(
+            f"run {rid} has no unit {unit_code!r}; list them at /api/v1/runs/{rid}/units"
+        )
     if year is None:
         year = data.years[-1] if data.years else None
     elif year not in data.years:
-        raise NotFound(f"run {rid} has no year {year}; its years: {', '.join(map(str, data.years)) or 'none'}")
+        raise NotFound(
+            f"run {rid} has no year {year}; its years: {', '.join(map(str, data.years)) or 'none'}"
+        )
     peers = data.peers(year)
     cell = data.cells.get((year, unit_code), {})
     scores = []
@@ -353,39 +476,108 @@ def profile(st: Store, data: RunData, unit_code: str, *, year: int | None) -> di
         p = peers.get(d["code"], {})
         iv = data.intervals.get((year, d["code"], unit_code), (None, None, None))
         status = d["status"] if value is not None or d["status"] == NO_DATA else "missing"
-        scores.append({**d, "value": value, "rank": rank, "n": p.get("n"), "status": status,
-                       "national_mean": p.get("national_mean"),
-                       "province_mean": p.get("province", {}).get(unit["province"]),
-                       "size_class_mean": p.get("size_class", {}).get(unit["size_class"]),
-                       "q5": iv[0], "q95": iv[1], "median_rank": iv[2]})
-    trends = {score: [{"year": y, "value": v, "rank": r} for y, v, r in pts if y is not None]
-              for score, pts in data.by_unit.get(unit_code, {}).items()}
+        scores.append(
+            {
+                **d,
+                "value": value,
+                "rank": rank,
+                "n": p.get("n"),
+                "status": status,
+                "national_mean": p.get("national_mean"),
+                "province_mean": p.get("province", {}).get(unit["province"]),
+                "size_class_mean": p.get("size_class", {}).get(unit["size_class"]),
+                "q5": iv[0],
+                "q95": iv[1],
+                "median_rank": iv[2],
+            }
+        )
+    # trends: one value and one rank per year of ``data.years`` (None where missing)
+    pos = {y: i for i, y in enumerate(data.years)}
+    series: dict[str, dict[str, list[Any]]] = {}
     changes = {}
-    for code, pts in trends.items():
-        pts_v = [p for p in pts if p["value"] is not None]
-        if len(pts_v) >= 2:
-            a, b = pts_v[0], pts_v[-1]
-            changes[code] = clean({"base_year": a["year"], "year": b["year"], "change": b["value"] - a["value"],
-                                   "rank_change": None if a["rank"] is None or b["rank"] is None
-                                   else a["rank"] - b["rank"]})
+    for score, pts in data.by_unit.get(unit_code, {}).items():
+        vals: list[Any] = [None] * len(pos)
+        ranks: list[Any] = [None] * len(pos)
+        for y, v, r in pts:
+            if y in pos:
+                vals[pos[y]] = None if v is None else round(v, 4)
+                ranks[pos[y]] = r
+        series[score] = {"value": vals, "rank": ranks}
+        have = [(y, v, r) for y, v, r in pts if y is not None and v is not None]
+        if len(have) >= 2:
+            (y0, v0, r0), (y1, v1, r1) = have[0], have[-1]
+            changes[score] = clean(
+                {
+                    "base_year": y0,
+                    "year": y1,
+                    "change": v1 - v0,
+                    "rank_change": None if r0 is None or r1 is None else r0 - r1,
+                }
+            )
+    trends = {"years": data.years, "series": series}
     meta = _indicator_meta(run)
     sw, gr = data.diagnosis(year)
-    strengths, weaknesses = [], []
+    strengths: list[dict[str, Any]] = []
+    weaknesses: list[dict[str, Any]] = []
     for x in sw.get(unit_code, []):
         m = meta.get(x["indicator"], {})
-        r = {**x, "name_zh": m.get("name_zh", x["indicator"]), "name_en": m.get("name_en", x["indicator"]),
-             "unit": m.get("unit"), "dimension": m.get("dimension")}
+        r = {
+            **x,
+            "name_zh": m.get("name_zh", x["indicator"]),
+            "name_en": m.get("name_en", x["indicator"]),
+            "unit": m.get("unit"),
+            "dimension": m.get("dimension"),
+        }
         (strengths if r["kind"] == "strength" else weaknesses).append(r)
     grades = [dict(g) for g in gr.get(unit_code, [])]
-    return {"run_id": rid, "unit": unit, "year": year, "years": data.years, "scores": clean(scores),
-            "trends": trends, "changes": changes, "strengths": strengths, "weaknesses": weaknesses,
-            "priorities": priorities(weaknesses, grades, meta), "grades": grades,
-            "reports": [{"name": f["name"], "url": f"/api/v1/runs/{rid}/files/{f['name']}"}
-                        for f in run["files"] if f["name"].endswith(".html") and f["name"].startswith("report")]}
+    return {
+        "run_id": rid,
+        "unit": unit,
+        "year": year,
+        "years": data.years,
+        "scores": clean(scores),
+        "trends": trends,
+        "changes": changes,
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        "priorities": priorities(weaknesses, grades, meta),
+        "grades": grades,
+        "reports": report_links(run, unit_code),
+    }
 
 
-def priorities(weaknesses: list[dict[str, Any]], grades: list[dict[str, Any]],
-               meta: dict[str, dict[str, Any]], n: int = 5) -> list[dict[str, Any]]:
+_REPORT = re.compile(
+    r"^(?:reports/)?(city_(?P<unit>[^/_]+)|overview|report)(?:_(?P<lang>[a-z]{2}))?\.(?P<fmt>html|pdf)$"
+)
+
+
+def report_links(run: dict[str, Any], unit_code: str) -> list[dict[str, Any]]:
+    """Stored reports for a unit: its own city report (``reports/city_<code>_<lang>.html|pdf``)
+    first, then the run's reports (``report.html``, ``report_en.html``, ``reports/overview_*``)."""
+    out = []
+    for f in run["files"]:
+        m = _REPORT.match(f["name"])
+        if m is None or (m.group("unit") is not None and m.group("unit") != unit_code):
+            continue
+        out.append(
+            {
+                "name": f["name"],
+                "scope": "unit" if m.group("unit") else "run",
+                "lang": m.group("lang") or (run.get("manifest") or {}).get("lang") or "zh",
+                "format": m.group("fmt"),
+                "url": f"/api/v1/runs/{run['run_id']}/files/{f['name']}",
+            }
+        )
+    out.sort(key=lambda r: (r["scope"] != "unit", r["format"] != "html", r["lang"], r["name"]))
+    return out
+
+
+def priorities(
+    weaknesses: list[dict[str, Any]],
+    grades: list[dict[str, Any]],
+    meta: dict[str, dict[str, Any]],
+    n: int = 5,
+) -> list[dict[str, Any]]:
     """Indicators to work on first: weak points against peers and poorly graded indicators.
 
     Score = how far down the peer ranking the unit is (peer_rank / peer_n, worst of the
@@ -397,40 +589,67 @@ def priorities(weaknesses: list[dict[str, Any]], grades: list[dict[str, Any]],
         if w["peer_rank"] is None or not w["peer_n"]:
             continue
         share = float(w["peer_rank"]) / float(w["peer_n"])
-        cur = by.setdefault(w["indicator"], {"indicator": w["indicator"], "peer_position": 0.0, "grade": None,
-                                             "peers": []})
+        cur = by.setdefault(
+            w["indicator"],
+            {"indicator": w["indicator"], "peer_position": 0.0, "grade": None, "peers": []},
+        )
         cur["peer_position"] = max(cur["peer_position"], share)
         cur["peers"].append({k: w[k] for k in ("peer_type", "peer_group", "peer_rank", "peer_n")})
     for g in grades:
         if g["grade"] in ("poor", "fair"):
-            cur = by.setdefault(g["indicator"], {"indicator": g["indicator"], "peer_position": 0.0, "grade": None,
-                                                 "peers": []})
+            cur = by.setdefault(
+                g["indicator"],
+                {"indicator": g["indicator"], "peer_position": 0.0, "grade": None, "peers": []},
+            )
             cur["grade"] = g["grade"]
     out = []
     for code, x in by.items():
         m = meta.get(code, {})
         bonus = {"poor": 1.0, "fair": 0.5}.get(x["grade"] or "", 0.0)
-        x.update({"name_zh": m.get("name_zh", code), "name_en": m.get("name_en", code),
-                  "dimension": m.get("dimension"), "score": round((x["peer_position"] + bonus)
-                                                                  * float(m.get("weight") or 1.0), 4)})
+        x.update(
+            {
+                "name_zh": m.get("name_zh", code),
+                "name_en": m.get("name_en", code),
+                "dimension": m.get("dimension"),
+                "score": round((x["peer_position"] + bonus) * float(m.get("weight") or 1.0), 4),
+            }
+        )
         out.append(x)
     out.sort(key=lambda x: (-x["score"], x["indicator"]))
     return out[:n]
 
 
-def unit_indicators(st: Store, run: dict[str, Any], unit_code: str, *, year: int | None) -> dict[str, Any]:
+def unit_indicators(
+    st: Store, run: dict[str, Any], unit_code: str, *, year: int | None
+) -> dict[str, Any]:
     """Indicator table of a unit: raw and normalised values, grade, thresholds, target, peer position."""
     rid = run["run_id"]
     unit = unit_row(st, rid, unit_code)
     year = pick_year(st, run, year)
     yc, yp = _year_cond(year)
-    vals = st.query(f"SELECT stage, indicator, value FROM indicator_values WHERE run_id = ? AND unit_code = ? "
-                    f"AND {yc}", [rid, unit_code, *yp])
-    grades = {r["indicator"]: r for r in records(st.query(
-        f"SELECT indicator, grade, threshold_source FROM grades WHERE run_id = ? AND unit_code = ? AND {yc}",
-        [rid, unit_code, *yp]))}
-    cov = {r["indicator"]: r for r in records(st.query(
-        "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?", [rid]))}
+    vals = st.query(
+        f"SELECT stage, indicator, value FROM indicator_values WHERE run_id = ? AND unit_code = ? "
+        f"AND {yc}",
+        [rid, unit_code, *yp],
+    )
+    grades = {
+        r["indicator"]: r
+        for r in records(
+            st.query(
+                f"SELECT indicator, grade, threshold_source FROM grades WHERE run_id = ? AND unit_code = ? AND {yc}",
+                [rid, unit_code, *yp],
+            )
+        )
+    }
+    cov = {
+        r["indicator"]: r
+        for r in records(
+            st.query(
+                "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?",
+                [rid],
+            )
+        )
+    }
     meta = _indicator_meta(run)
     stages: dict[str, dict[str, Any]] = {}
     for r in records(vals):
@@ -444,60 +663,122 @@ def unit_indicators(st: Store, run: dict[str, Any], unit_code: str, *, year: int
         c = cov.get(code, {})
         g = grades.get(code, {})
         st_vals = stages.get(code, {})
-        items.append({"indicator": code, "name_zh": m.get("name_zh", code), "name_en": m.get("name_en", code),
-                      "dimension": m.get("dimension") or c.get("dimension"), "unit": m.get("unit"),
-                      "direction": m.get("direction"), "level": m.get("level"), "target": m.get("target"),
-                      "status": c.get("status") or ("used" if st_vals else NO_DATA), "reason": c.get("reason"),
-                      "value": st_vals.get("raw", st_vals.get(next(iter(st_vals), ""), None)),
-                      "normalised": st_vals.get("normalised"), "stages": st_vals,
-                      "grade": g.get("grade"), "threshold_source": g.get("threshold_source"),
-                      "grading": m.get("grading")})
+        items.append(
+            {
+                "indicator": code,
+                "name_zh": m.get("name_zh", code),
+                "name_en": m.get("name_en", code),
+                "dimension": m.get("dimension") or c.get("dimension"),
+                "unit": m.get("unit"),
+                "direction": m.get("direction"),
+                "level": m.get("level"),
+                "target": m.get("target"),
+                "status": c.get("status") or ("used" if st_vals else NO_DATA),
+                "reason": c.get("reason"),
+                "value": st_vals.get("raw", st_vals.get(next(iter(st_vals), ""), None)),
+                "normalised": st_vals.get("normalised"),
+                "stages": st_vals,
+                "grade": g.get("grade"),
+                "threshold_source": g.get("threshold_source"),
+                "grading": m.get("grading"),
+            }
+        )
     return {"run_id": rid, "unit": unit, "year": year, "items": clean(items)}
 
 
-def indicator_distribution(st: Store, run: dict[str, Any], indicator: str, *, year: int | None,
-                           stage: str | None, n_top: int = 10, bins: int = 20) -> dict[str, Any]:
+def indicator_distribution(
+    st: Store,
+    run: dict[str, Any],
+    indicator: str,
+    *,
+    year: int | None,
+    stage: str | None,
+    n_top: int = 10,
+    bins: int = 20,
+) -> dict[str, Any]:
     """Distribution of one indicator across units: statistics, histogram, top/bottom units, values."""
     rid = run["run_id"]
-    stages = [r[0] for r in st.rows("SELECT DISTINCT stage FROM indicator_values WHERE run_id = ? AND indicator = ?",
-                                    [rid, indicator])]
+    stages = [
+        r[0]
+        for r in st.rows(
+            "SELECT DISTINCT stage FROM indicator_values WHERE run_id = ? AND indicator = ?",
+            [rid, indicator],
+        )
+    ]
     if not stages:
-        raise NotFound(f"run {rid} has no values of indicator {indicator!r}; see /api/v1/runs/{rid}/indicators")
+        raise NotFound(
+            f"run {rid} has no values of indicator {indicator!r}; see /api/v1/runs/{rid}/indicators"
+        )
     stage = stage or ("raw" if "raw" in stages else stages[0])
     if stage not in stages:
-        raise NotFound(f"indicator {indicator!r} has no stage {stage!r} in run {rid}; stages: {', '.join(stages)}")
+        raise NotFound(
+            f"indicator {indicator!r} has no stage {stage!r} in run {rid}; stages: {', '.join(stages)}"
+        )
     year = pick_year(st, run, year)
     yc, yp = _year_cond(year, "v.year")
-    df = st.query(f"""SELECT v.unit_code, u.unit_name, u.province, v.value FROM indicator_values v
+    df = st.query(
+        f"""SELECT v.unit_code, u.unit_name, u.province, v.value FROM indicator_values v
                       LEFT JOIN units u ON u.run_id = v.run_id AND u.unit_code = v.unit_code
                       WHERE v.run_id = ? AND v.indicator = ? AND v.stage = ? AND {yc}""",
-                  [rid, indicator, stage, *yp])
-    meta = _indicator_meta(run).get(indicator, {"code": indicator, "name_zh": indicator, "name_en": indicator,
-                                                "direction": 1})
+        [rid, indicator, stage, *yp],
+    )
+    meta = _indicator_meta(run).get(
+        indicator, {"code": indicator, "name_zh": indicator, "name_en": indicator, "direction": 1}
+    )
     have = df.dropna(subset=["value"])
     x = have["value"].to_numpy(dtype=float)
     stats: dict[str, Any] = {"n": int(len(x)), "n_missing": int(len(df) - len(x))}
     hist: dict[str, Any] = {"edges": [], "counts": []}
     if len(x):
         q = np.quantile(x, [0, 0.25, 0.5, 0.75, 1])
-        stats.update({"min": q[0], "q1": q[1], "median": q[2], "q3": q[3], "max": q[4], "mean": float(x.mean()),
-                      "sd": float(x.std(ddof=1)) if len(x) > 1 else None})
+        stats.update(
+            {
+                "min": q[0],
+                "q1": q[1],
+                "median": q[2],
+                "q3": q[3],
+                "max": q[4],
+                "mean": float(x.mean()),
+                "sd": float(x.std(ddof=1)) if len(x) > 1 else None,
+            }
+        )
         counts, edges = np.histogram(x, bins=bins if q[4] > q[0] else 1)
         hist = {"edges": edges.tolist(), "counts": counts.tolist()}
     direction = meta.get("direction") or 1
     ordered = have.sort_values(["value", "unit_code"], ascending=[direction < 0, True])
-    return clean({"run_id": rid, "indicator": meta, "stage": stage, "stages": stages, "year": year,
-                  "stats": stats, "histogram": hist, "top": records(ordered.head(n_top)),
-                  "bottom": records(ordered.tail(n_top).iloc[::-1]), "values": records(df)})
+    return clean(
+        {
+            "run_id": rid,
+            "indicator": meta,
+            "stage": stage,
+            "stages": stages,
+            "year": year,
+            "stats": stats,
+            "histogram": hist,
+            "top": records(ordered.head(n_top)),
+            "bottom": records(ordered.tail(n_top).iloc[::-1]),
+            "values": records(df),
+        }
+    )
 
 
 def run_indicators(st: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
     """Indicators with values in a run, with metadata and coverage status."""
     rid = run["run_id"]
-    have = st.query("SELECT indicator, list(DISTINCT stage ORDER BY stage) AS stages, count(value) AS n_values "
-                    "FROM indicator_values WHERE run_id = ? GROUP BY indicator", [rid])
-    cov = {r["indicator"]: r for r in records(st.query(
-        "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?", [rid]))}
+    have = st.query(
+        "SELECT indicator, list(DISTINCT stage ORDER BY stage) AS stages, count(value) AS n_values "
+        "FROM indicator_values WHERE run_id = ? GROUP BY indicator",
+        [rid],
+    )
+    cov = {
+        r["indicator"]: r
+        for r in records(
+            st.query(
+                "SELECT indicator, dimension, status, availability, reason FROM coverage WHERE run_id = ?",
+                [rid],
+            )
+        )
+    }
     meta = _indicator_meta(run)
     out = []
     for r in have.itertuples(index=False):
@@ -505,12 +786,22 @@ def run_indicators(st: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
         if meta and m is None:
             continue  # id and group columns of the indicator table (province code …)
         c = cov.get(r.indicator, {})
-        out.append(clean({"code": r.indicator, "name_zh": (m or {}).get("name_zh", r.indicator),
-                          "name_en": (m or {}).get("name_en", r.indicator), "unit": (m or {}).get("unit"),
-                          "dimension": (m or {}).get("dimension") or c.get("dimension"),
-                          "direction": (m or {}).get("direction"), "status": c.get("status") or "used",
-                          "availability": c.get("availability"), "stages": list(r.stages),
-                          "n_values": r.n_values}))
+        out.append(
+            clean(
+                {
+                    "code": r.indicator,
+                    "name_zh": (m or {}).get("name_zh", r.indicator),
+                    "name_en": (m or {}).get("name_en", r.indicator),
+                    "unit": (m or {}).get("unit"),
+                    "dimension": (m or {}).get("dimension") or c.get("dimension"),
+                    "direction": (m or {}).get("direction"),
+                    "status": c.get("status") or "used",
+                    "availability": c.get("availability"),
+                    "stages": list(r.stages),
+                    "n_values": r.n_values,
+                }
+            )
+        )
     return out
 
 
@@ -519,32 +810,55 @@ def timeseries(st: Store, run: dict[str, Any], units: list[str], score: str) -> 
     check_score(run, score)
     for u in units:
         unit_row(st, rid, u)
-    df = st.query("SELECT s.unit_code, u.unit_name, s.year, s.value, s.rank FROM scores s "
-                  "JOIN units u ON u.run_id = s.run_id AND u.unit_code = s.unit_code "
-                  "WHERE s.run_id = ? AND s.score = ? AND list_contains(?, s.unit_code) AND s.year IS NOT NULL "
-                  "ORDER BY s.unit_code, s.year", [rid, score, units])
+    df = st.query(
+        "SELECT s.unit_code, u.unit_name, s.year, s.value, s.rank FROM scores s "
+        "JOIN units u ON u.run_id = s.run_id AND u.unit_code = s.unit_code "
+        "WHERE s.run_id = ? AND s.score = ? AND list_contains(?, s.unit_code) AND s.year IS NOT NULL "
+        "ORDER BY s.unit_code, s.year",
+        [rid, score, units],
+    )
     series: dict[str, dict[str, Any]] = {}
     for r in records(df):
-        s = series.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
-                                               "points": []})
+        s = series.setdefault(
+            r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"], "points": []}
+        )
         s["points"].append({"year": r["year"], "value": r["value"], "rank": r["rank"]})
-    return {"run_id": rid, "score": score, "years": years(st, rid), "series": [series[u] for u in units
-                                                                                if u in series]}
+    return {
+        "run_id": rid,
+        "score": score,
+        "years": years(st, rid),
+        "series": [series[u] for u in units if u in series],
+    }
 
 
-def compare_units(st: Store, run: dict[str, Any], units: list[str], *, year: int | None) -> dict[str, Any]:
+def compare_units(
+    st: Store, run: dict[str, Any], units: list[str], *, year: int | None
+) -> dict[str, Any]:
     rid = run["run_id"]
     year = pick_year(st, run, year)
     items = []
     for u in units:
         unit = unit_row(st, rid, u)
         yc, yp = _year_cond(year)
-        sc = st.query(f"SELECT score, value, rank FROM scores WHERE run_id = ? AND unit_code = ? AND {yc}",
-                      [rid, u, *yp])
-        items.append({"unit": unit, "scores": {r["score"]: {"value": r["value"], "rank": r["rank"]}
-                                               for r in records(sc)}})
+        sc = st.query(
+            f"SELECT score, value, rank FROM scores WHERE run_id = ? AND unit_code = ? AND {yc}",
+            [rid, u, *yp],
+        )
+        items.append(
+            {
+                "unit": unit,
+                "scores": {
+                    r["score"]: {"value": r["value"], "rank": r["rank"]} for r in records(sc)
+                },
+            }
+        )
     return {"run_id": rid, "year": year, "dimensions": dimensions(st, run), "units": items}
 
 
 def paginate(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
-    return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
+    return {
+        "total": len(items),
+        "limit": limit,
+        "offset": offset,
+        "items": items[offset : offset + limit],
+    }

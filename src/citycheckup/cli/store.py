@@ -16,7 +16,9 @@ __all__ = ["demo_hook", "register"]
 
 out_console = Console()
 
-runs_app = typer.Typer(help="List, show, compare, label and delete stored runs.", no_args_is_help=True)
+runs_app = typer.Typer(
+    help="List, show, compare, label and delete stored runs.", no_args_is_help=True
+)
 
 STORE_HELP = "Results store (DuckDB file); default $CITYCHECKUP_STORE or ./citycheckup.duckdb."
 DEMO_STORE = "citycheckup.duckdb"
@@ -47,16 +49,24 @@ def demo_hook(out: Path) -> None:
         n += 1
         for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
             try:
-                manifest = json.loads((sub / "manifest.json").read_text(encoding="utf-8")) \
-                    if (sub / "manifest.json").is_file() else {}
+                manifest = (
+                    json.loads((sub / "manifest.json").read_text(encoding="utf-8"))
+                    if (sub / "manifest.json").is_file()
+                    else {}
+                )
                 detect_kind(sub, manifest)
             except (StoreError, json.JSONDecodeError, OSError):
                 continue
             st.save_run_dir(sub, label=f"demo: {sub.name}")
             n += 1
     os.replace(tmp, store_path)
-    out_console.print(f"store: {store_path.resolve()} ({n} run{'s' if n > 1 else ''})")
-    out_console.print(f"dashboard: citycheckup serve --store {store_path}  → http://127.0.0.1:8000/")
+    out_console.print(
+        f"store: {store_path.resolve()} ({n} run{'s' if n > 1 else ''})", soft_wrap=True
+    )
+    out_console.print(
+        f"dashboard: citycheckup serve --store {store_path}  (then open http://127.0.0.1:8000/)",
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +75,12 @@ def register(app: typer.Typer) -> None:
     @runs_app.command("list")
     def runs_list(
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
-        kind: str = typer.Option(None, "--kind", help="Only runs of this kind: run, index, sensitivity, spatial."),
-        label: str = typer.Option(None, "--label", help="Only runs whose label contains this text."),
+        kind: str = typer.Option(
+            None, "--kind", help="Only runs of this kind: run, index, sensitivity, spatial."
+        ),
+        label: str = typer.Option(
+            None, "--label", help="Only runs whose label contains this text."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """List the stored runs, newest first."""
@@ -78,8 +92,15 @@ def register(app: typer.Typer) -> None:
         table = Table("run id", "kind", "label", "framework", "units", "years", "stored (UTC)")
         for r in runs:
             years = "" if r["year_min"] is None else f"{r['year_min']}–{r['year_max']}"
-            table.add_row(r["run_id"], r["kind"], r["label"] or "", r["framework_code"] or "", str(r["n_units"]),
-                          years, f"{r['stored_utc']:%Y-%m-%d %H:%M:%S}")
+            table.add_row(
+                r["run_id"],
+                r["kind"],
+                r["label"] or "",
+                r["framework_code"] or "",
+                str(r["n_units"]),
+                years,
+                f"{r['stored_utc']:%Y-%m-%d %H:%M:%S}",
+            )
         out_console.print(table)
 
     @runs_app.command("show")
@@ -97,7 +118,9 @@ def register(app: typer.Typer) -> None:
         run_a: str = typer.Argument(..., help="Earlier run id."),
         run_b: str = typer.Argument(..., help="Later run id."),
         score: str = typer.Option("index", "--score", help="Index or dimension code."),
-        year: int = typer.Option(None, "--year", help="Year (default: latest year both runs have)."),
+        year: int = typer.Option(
+            None, "--year", help="Year (default: latest year both runs have)."
+        ),
         top: int = typer.Option(20, "--top", help="Show the units whose rank changed most."),
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
     ) -> None:
@@ -105,17 +128,29 @@ def register(app: typer.Typer) -> None:
         with _store(store, read_only=True) as st:
             df = guarded(lambda: st.diff_runs(run_a, run_b, score=score, year=year))
         if df.empty:
-            fail(f"runs {run_a} and {run_b} share no units with a {score!r} score"
-                 + (f" in {year}" if year else ""))
+            fail(
+                f"runs {run_a} and {run_b} share no units with a {score!r} score"
+                + (f" in {year}" if year else "")
+            )
         moved = int((df["rank_change"].fillna(0) != 0).sum())
-        out_console.print(f"{score}, year {df.attrs.get('year')}: {len(df)} units in both runs, {moved} changed rank")
+        out_console.print(
+            f"{score}, year {df.attrs.get('year')}: {len(df)} units in both runs, {moved} changed rank"
+        )
         table = Table("unit", "name", "score A", "score B", "rank A", "rank B", "rank change")
         for r in df.head(top).to_dict("records"):
+
             def f(v: object, nd: int = 1) -> str:
-                return "" if v is None or v != v else f"{v:.{nd}f}"  # noqa: PLR0124 - NaN check
-            table.add_row(r["unit_code"], r["unit_name"] or "", f(r["value_a"]), f(r["value_b"]),
-                          f(r["rank_a"], 0), f(r["rank_b"], 0),
-                          "" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}")
+                return "" if v is None or v != v else f"{v:.{nd}f}"
+
+            table.add_row(
+                r["unit_code"],
+                r["unit_name"] or "",
+                f(r["value_a"]),
+                f(r["value_b"]),
+                f(r["rank_a"], 0),
+                f(r["rank_b"], 0),
+                "" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}",
+            )
         out_console.print(table)
 
     @runs_app.command("delete")
@@ -145,8 +180,12 @@ def register(app: typer.Typer) -> None:
 
     @runs_app.command("add")
     def runs_add(
-        run_dir: Path = typer.Argument(..., help="Result folder of citycheckup run/index/sensitivity/spatial."),
-        kind: str = typer.Option("auto", "--kind", help="auto, run, index, sensitivity or spatial."),
+        run_dir: Path = typer.Argument(
+            ..., help="Result folder of citycheckup run/index/sensitivity/spatial."
+        ),
+        kind: str = typer.Option(
+            "auto", "--kind", help="auto, run, index, sensitivity or spatial."
+        ),
         label: str = typer.Option(None, "--label", help="A label for the run."),
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
     ) -> None:
@@ -165,24 +204,36 @@ def register(app: typer.Typer) -> None:
         run_id: str = typer.Argument(..., help="Run id."),
         out: Path = typer.Option(..., "--out", "-o", help="Folder (parquet/csv) or .xlsx file."),
         fmt: str = typer.Option("parquet", "--format", help="parquet, csv or xlsx."),
-        table: list[str] = typer.Option(None, "--table", help="Only these tables (repeat); default all."),
+        table: list[str] = typer.Option(
+            None, "--table", help="Only these tables (repeat); default all."
+        ),
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
     ) -> None:
         """Export a stored run's tables as Parquet, CSV or XLSX."""
         with _store(store, read_only=True) as st:
-            paths = guarded(lambda: st.export(run_id, out, fmt=fmt, tables=list(table or []) or None))  # type: ignore[arg-type]
+            paths = guarded(
+                lambda: st.export(run_id, out, fmt=fmt, tables=list(table or []) or None)
+            )  # type: ignore[arg-type]
         console.print(f"wrote {len(paths)} file(s) under {out}")
 
     @app.command("serve")
     def serve(
-        host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (0.0.0.0 for all)."),
+        host: str = typer.Option(
+            "127.0.0.1", "--host", help="Interface to bind (0.0.0.0 for all)."
+        ),
         port: int = typer.Option(8000, "--port", help="TCP port."),
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
-        token_file: Path = typer.Option(None, "--token-file",
-                                        help="File with the bearer token for writing (else $CITYCHECKUP_API_TOKEN)."),
-        read_only: bool = typer.Option(False, "--read-only",
-                                       help="Open the store read-only (no writing endpoints; other processes may "
-                                            "read it too)."),
+        token_file: Path = typer.Option(
+            None,
+            "--token-file",
+            help="File with the bearer token for writing (else $CITYCHECKUP_API_TOKEN).",
+        ),
+        read_only: bool = typer.Option(
+            False,
+            "--read-only",
+            help="Open the store read-only (no writing endpoints; other processes may "
+            "read it too).",
+        ),
     ) -> None:
         """Serve the web API (/api/v1, OpenAPI at /docs) and the dashboard (/)."""
         import uvicorn
@@ -199,6 +250,10 @@ def register(app: typer.Typer) -> None:
             if not token:
                 fail(f"--token-file {token_file} is empty")
         path = default_store_path(store)
-        application = guarded(lambda: create_app(store=path, token=token, read_only=read_only, warm_up=True))
-        console.print(f"store: {path.resolve()} · dashboard: http://{host}:{port}/ · API: http://{host}:{port}/docs")
+        application = guarded(
+            lambda: create_app(store=path, token=token, read_only=read_only, warm_up=True)
+        )
+        console.print(
+            f"store: {path.resolve()} · dashboard: http://{host}:{port}/ · API: http://{host}:{port}/docs"
+        )
         uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -251,7 +251,8 @@ def problems_from_table(
     """Located problems from a user table (one row per problem).
 
     Columns (Chinese aliases accepted): ``indicator`` (code, required), ``district``,
-    ``location`` (required), ``count`` (default 1), ``description``.
+    ``location`` (required), ``count`` (default 1), ``description``; a ``unit_code``
+    column (several cities in one table) is kept.
 
     Raises
     ------
@@ -315,6 +316,9 @@ def problems_from_table(
     if problems:
         raise DataError(f"{src}: {len(problems)} invalid problem row(s)", problems=problems)
     out["location"] = out["location"].astype(str)
+    unit_col = lower.get("unit_code")
+    if unit_col is not None:
+        out["unit_code"] = df[unit_col].astype(str).to_numpy()
     out["count_unit"] = ""
     out["value"] = np.nan
     out["standard"] = np.nan
@@ -341,8 +345,8 @@ def problem_list(
     Returns
     -------
     pandas.DataFrame
-        :data:`PROBLEM_COLUMNS`, ordered 限时解决 first, then by level, district, indicator;
-        ``problem_id`` is ``P0001`` ….
+        :data:`PROBLEM_COLUMNS` (plus ``unit_code`` when the input has it), ordered 限时解决
+        first, then by level, district, indicator; ``problem_id`` is ``P0001`` ….
     """
     mapping = mapping or load_remediation_mapping()
     frames = problems if isinstance(problems, list) else [problems]
@@ -375,7 +379,8 @@ def problem_list(
         ["_t", "_l", "district", "indicator", "location"], kind="stable"
     ).reset_index(drop=True)
     out["problem_id"] = [f"P{i + 1:04d}" for i in range(len(out))]
-    return out[PROBLEM_COLUMNS]
+    extra = ["unit_code"] if "unit_code" in out.columns else []  # tables covering several cities
+    return out[PROBLEM_COLUMNS + extra]
 
 
 def renewal_projects(problems: pd.DataFrame) -> pd.DataFrame:

@@ -166,7 +166,7 @@ class HotlineClassifier:
             raise DataError("cannot train the hotline classifier", problems=problems)
         vec = CharNgramTfidf(self.ngram_range, min_df=self.min_df)
         X = vec.fit_transform(texts)
-        svm = LinearSVC(C=self.C, class_weight=self.class_weight)
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         if self.calibration_folds >= 2:
             model: Any = CalibratedClassifierCV(
                 svm,

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import numpy as np
@@ -40,6 +41,7 @@ class LoadResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    retried: int = 0
 
     @property
     def rate(self) -> float:
@@ -68,8 +70,10 @@ async def _run(
     n: int,
     concurrency: int,
     method: str,
-    make: Callable[[int], tuple[str, dict[str, str] | None]],
+    make: Callable[[int], Any],
     stop_after: float | None,
+    retries: int,
+    retry_wait: float,
 ) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -82,7 +86,9 @@ async def _run(
         for i in counter:
             if t_end is not None and time.monotonic() > t_end:
                 return
-            path, form = make(i)
+            made = make(i)
+            path, form = made[0], made[1]
+            extra: dict[str, str] = made[2] if len(made) > 2 else {}
             body = urlencode(form).encode() if form is not None else b""
             req = (
                 f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -91,27 +97,33 @@ async def _run(
                     if form is not None
                     else ""
                 )
+                + "".join(f"{k}: {v}\r\n" for k, v in extra.items())
                 + f"Content-Length: {len(body)}\r\n\r\n"
             ).encode() + body
-            t0 = time.perf_counter()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(host, port)
-                writer.write(req)
-                await writer.drain()
-                status, payload = await _read_response(reader)  # type: ignore[arg-type]
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                res.failed.append((i, f"0 {type(exc).__name__}"))
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-                await asyncio.sleep(0.05)
-                continue
-            res.latencies.append(time.perf_counter() - t0)
-            if status == 200:
-                res.acked.append((i, json.loads(payload)))
-            else:
-                res.failed.append((i, f"{status} {payload[:200]!r}"))
+            for attempt in range(retries + 1):
+                t0 = time.perf_counter()
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection(host, port)
+                    writer.write(req)
+                    await writer.drain()
+                    status, payload = await _read_response(reader)  # type: ignore[arg-type]
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+                    if attempt == retries or (t_end is not None and time.monotonic() > t_end):
+                        res.failed.append((i, f"0 {type(exc).__name__}"))
+                        break
+                    res.retried += 1
+                    await asyncio.sleep(retry_wait)
+                    continue
+                res.latencies.append(time.perf_counter() - t0)
+                if status == 200:
+                    res.acked.append((i, json.loads(payload)))
+                else:
+                    res.failed.append((i, f"{status} {payload[:200]!r}"))
+                break
         if writer is not None:
             writer.close()
 
@@ -127,8 +139,10 @@ def run_load(
     *,
     concurrency: int = 50,
     method: str = "POST",
-    make: Callable[[int], tuple[str, dict[str, str] | None]],
+    make: Callable[[int], Any],
     stop_after: float | None = None,
+    retries: int = 0,
+    retry_wait: float = 0.05,
 ) -> LoadResult:
     """Make ``n`` calls from ``concurrency`` concurrent keep-alive clients.
 
@@ -143,8 +157,12 @@ def run_load(
     method
         ``POST`` or ``GET``.
     make
-        ``i → (path, form)``: the path and form fields of call ``i`` (form ``None`` for GET).
+        ``i → (path, form)`` or ``(path, form, headers)``: call ``i`` (form ``None`` for GET).
     stop_after
-        Stop starting new calls after this many seconds (bounds a test).
+        Stop starting new calls (and retrying) after this many seconds (bounds a test).
+    retries
+        Resend a call that got no answer (connection refused or dropped) up to this many
+        times, ``retry_wait`` seconds apart — with an ``Idempotency-Key`` header a retried
+        POST is stored once however often it is sent.
     """
-    return asyncio.run(_run(url, n, concurrency, method, make, stop_after))
+    return asyncio.run(_run(url, n, concurrency, method, make, stop_after, retries, retry_wait))

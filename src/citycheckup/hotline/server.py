@@ -20,6 +20,7 @@ from typing import Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citycheckup.errors import HotlineError
@@ -123,12 +124,17 @@ class _FastSingleGet:
         self, app: Any, *, store: HotlineStore, catalogue: Catalogue, tz: zoneinfo.ZoneInfo
     ) -> None:
         self.app, self.store, self.catalogue, self.tz = app, store, catalogue, tz
+        self.offload = store.engine.dialect.name != "sqlite"
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             m = _ONE_REQUEST.match(scope["path"])
             if m is not None:
-                rows = self.store.get_requests([int(m.group(1))])
+                rid = int(m.group(1))
+                if self.offload:
+                    rows = await run_in_threadpool(self.store.get_requests, [rid])
+                else:
+                    rows = self.store.get_requests([rid])
                 if rows:
                     body, ctype = render(
                         [request_record(rows[0], self.catalogue, self.tz)],
@@ -220,6 +226,16 @@ def create_app(
         "extensions for workflow, deadlines, ratings and duplicates.",
     )
     app.state.store = st
+    offload = st.engine.dialect.name != "sqlite"
+
+    async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call the store: directly for SQLite (sub-millisecond, serialised anyway), in the
+        thread pool for a server database, so that requests overlap their round trips and
+        commits (PostgreSQL group commit)."""
+        if offload:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
     app.add_middleware(_FastSingleGet, store=st, catalogue=cat, tz=tz)
 
     # ----------------------------------------------------------- errors
@@ -261,8 +277,8 @@ def create_app(
         if jurisdiction_id and cat.jurisdiction_id and jurisdiction_id != cat.jurisdiction_id:
             raise Open311Error(404, [(404, f"jurisdiction_id {jurisdiction_id[:100]!r} not found")])
 
-    def _key(raw: str | None, role: str, *, limit: bool = True) -> KeyInfo:
-        info = st.authenticate(raw)
+    async def _key(raw: str | None, role: str, *, limit: bool = True) -> KeyInfo:
+        info = await run(st.authenticate, raw)
         if info is None:
             raise Open311Error(403, [(403, "api_key is missing, unknown or revoked")])
         if not info.allows(role):  # type: ignore[arg-type]
@@ -422,25 +438,25 @@ def create_app(
             keys = [v for k, v in pairs if k == "api_key" and v] or (
                 [header_key] if header_key else []
             )
-            if exc.status == 400 and st.authenticate(keys[0] if keys else None) is None:
+            if exc.status == 400 and await run(st.authenticate, keys[0] if keys else None) is None:
                 raise Open311Error(
                     403, [(403, "api_key is missing, unknown or revoked"), *exc.errors]
                 ) from None
             raise
-        key = _key(api_key or header_key, "submit")
+        key = await _key(api_key or header_key, "submit")
         idem = request.headers.get("idempotency-key")
         if idem is not None:
             if not 1 <= len(idem) <= 100:
                 raise bad("Idempotency-Key must have 1 to 100 characters")
             new.idempotency_key = idem
         try:
-            created = st.create_request(new, key)
+            created = await run(st.create_request, new, key)
         except NotFound as exc:
             raise Open311Error(404, [(404, exc.headline)]) from None
+        except Forbidden as exc:
+            raise Open311Error(403, [(403, exc.headline)]) from None
         except HotlineError as exc:
-            raise Open311Error(
-                403 if "admin key" in exc.headline else 400, [(400, str(exc))]
-            ) from None
+            raise Open311Error(400, [(400, str(exc))]) from None
         logger.debug(
             "request %d created (service %s, key %s)", created.id, new.service_code, key.prefix
         )
@@ -490,8 +506,10 @@ def create_app(
         ext = _truthy(extensions)
         ids = _split(service_request_id)
         if ids:
-            rows = st.get_requests(
-                [_id for i in ids if (_id := _as_id(i)) is not None], with_attributes=ext
+            rows = await run(
+                st.get_requests,
+                [_id for i in ids if (_id := _as_id(i)) is not None],
+                with_attributes=ext,
             )
         else:
             statuses = _split(status)
@@ -512,7 +530,8 @@ def create_app(
                 raise bad(f"the date range may not exceed {MAX_QUERY_DAYS} days")
             size = _int_param(page_size, "page_size", 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE)
             pg = _int_param(page, "page", 1, 10**6, 1)
-            rows = st.query_requests(
+            rows = await run(
+                st.query_requests,
                 service_codes=_split(service_code),
                 start=start,
                 end=end,
@@ -522,7 +541,7 @@ def create_app(
                 offset=(pg - 1) * size,
                 with_attributes=ext,
             )
-        notes = st.history([r["id"] for r in rows]) if ext else {}
+        notes = await run(st.history, [r["id"] for r in rows]) if ext else {}
         out = [
             request_record(r, cat, tz, extensions=ext, notes=notes.get(r["id"], ())) for r in rows
         ]
@@ -542,10 +561,10 @@ def create_app(
         _check_jurisdiction(q.get("jurisdiction_id"))
         ext = _truthy(q.get("extensions"))
         rid = _lookup(request.path_params["service_request_id"])
-        rows = st.get_requests([rid], with_attributes=ext)
+        rows = await run(st.get_requests, [rid], with_attributes=ext)
         if not rows:
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")])
-        notes = st.history([rid]) if ext else {}
+        notes = await run(st.history, [rid]) if ext else {}
         return _answer(
             [request_record(rows[0], cat, tz, extensions=ext, notes=notes.get(rid, ()))],
             fmt,
@@ -565,7 +584,7 @@ def create_app(
         if len(token) > 40:
             raise Open311Error(404, [(404, "token not found")])
         try:
-            rid = st.token_lookup(token)
+            rid = await run(st.token_lookup, token)
         except NotFound:
             raise Open311Error(404, [(404, f"token {token[:40]!r} not found")]) from None
         return _answer([{"service_request_id": str(rid), "token": token}], fmt, "service_requests")
@@ -613,12 +632,13 @@ def create_app(
             return False
         raise bad(f"{name} must be true or false, got {value[:20]!r}")
 
-    def _apply(rid: int, action: str, key: KeyInfo, p: dict[str, str]) -> dict[str, Any]:
+    async def _apply(rid: int, action: str, key: KeyInfo, p: dict[str, str]) -> dict[str, Any]:
         dup = p.get("duplicate_of")
         if dup is not None and not dup.isdigit():
             raise bad("duplicate_of must be a service_request_id")
         try:
-            return st.transition(
+            return await run(
+                st.transition,
                 rid,
                 action,
                 key,
@@ -649,13 +669,13 @@ def create_app(
         """Extension: apply a workflow action (operate key; ``datetime`` needs admin)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         p = _one(await _form(request))
-        key = _key(p.get("api_key") or request.headers.get("x-api-key"), "operate")
+        key = await _key(p.get("api_key") or request.headers.get("x-api-key"), "operate")
         rid = _lookup(service_request_id)
         action = p.get("action")
         if action not in ACTIONS:
             raise bad(f"action must be one of {', '.join(ACTIONS)}")
-        row = _apply(rid, action, key, p)
-        notes = st.history([rid])
+        row = await _apply(rid, action, key, p)
+        notes = await run(st.history, [rid])
         return _answer(
             [request_record(row, cat, tz, extensions=True, notes=notes[rid], internal=True)],
             fmt,
@@ -695,9 +715,9 @@ def create_app(
         """Extension: the citizen's follow-up rating after closure (回访: solved? satisfied?)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         p = _one(await _form(request))
-        key = _key(p.get("api_key") or request.headers.get("x-api-key"), "submit")
+        key = await _key(p.get("api_key") or request.headers.get("x-api-key"), "submit")
         rid = _lookup(service_request_id)
-        row = _apply(rid, "rate", key, p)
+        row = await _apply(rid, "rate", key, p)
         return _answer([request_record(row, cat, tz, extensions=True)], fmt, "service_requests")
 
     @app.get(
@@ -710,9 +730,10 @@ def create_app(
         """Extension: the update history (every transition, without actors)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         rid = _lookup(service_request_id)
-        if not st.get_requests([rid]):
+        if not await run(st.get_requests, [rid]):
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")])
-        return _answer([note_record(e, tz) for e in st.history([rid])[rid]], fmt, "notes")
+        hist = await run(st.history, [rid])
+        return _answer([note_record(e, tz) for e in hist[rid]], fmt, "notes")
 
     _KEYQ = _param("api_key", description="operate key (or the X-API-Key header)")
 
@@ -726,10 +747,10 @@ def create_app(
         """Extension: duplicate suggestions (same category, ≤ 50 m, ≤ 7 days, similar text)."""
         fmt, service_request_id = _fmt(request), request.path_params["service_request_id"]
         api_key = request.query_params.get("api_key")
-        _key(api_key or request.headers.get("x-api-key"), "operate")
+        await _key(api_key or request.headers.get("x-api-key"), "operate")
         rid = _lookup(service_request_id)
         try:
-            found = st.suggest_duplicates(rid)
+            found = await run(st.suggest_duplicates, rid)
         except NotFound:
             raise Open311Error(404, [(404, f"service_request_id {rid} not found")]) from None
         out = [
@@ -757,10 +778,15 @@ def create_app(
             request.query_params.get("api_key"),
             request.query_params.get("page_size"),
         )
-        _key(api_key or request.headers.get("x-api-key"), "operate")
+        await _key(api_key or request.headers.get("x-api-key"), "operate")
         size = _int_param(page_size, "page_size", 1, MAX_PAGE_SIZE, 100)
-        rows = st.query_requests(
-            states=["received"], queue="human", limit=size, order="oldest", with_attributes=True
+        rows = await run(
+            st.query_requests,
+            states=["received"],
+            queue="human",
+            limit=size,
+            order="oldest",
+            with_attributes=True,
         )
         out = []
         for r in rows:
@@ -796,7 +822,7 @@ def _int_param(value: str | None, name: str, lo: int, hi: int, default: int) -> 
     return int(value)
 
 
-_ = (Awaitable, Callable)
+_ = Awaitable
 
 
 class BackgroundServer:

@@ -158,7 +158,8 @@ def radar_svg(
         )
         if k == 0:
             ax.fill([*ang, ang[0]], [*v, v[0]], color=color, alpha=0.2)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.05), fontsize=7.5, frameon=False)
+    # legend clear of the axis labels (the right-hand ones reach about 1.15 axes widths)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.2, 1.0), fontsize=7.5, frameon=False)
     return _svg(fig)
 
 

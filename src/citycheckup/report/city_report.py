@@ -279,18 +279,8 @@ def _attach_problems(
         tables.append(problems)
     if (rd.path / "problems.csv").is_file() and "problems" in rd.tables:
         tables.append(rd.tables["problems"])
-    unit_col: list[pd.Series] = []
     for tbl in tables:
-        raw = tbl if isinstance(tbl, pd.DataFrame) else None
-        pt = problems_from_table(tbl, known=known)
-        if raw is None and isinstance(tbl, (str, Path)):
-            from citycheckup.data.readers import read_table
-
-            raw = read_table(tbl)
-        if raw is not None and UNIT in raw.columns:
-            pt[UNIT] = raw[UNIT].astype(str).to_numpy()
-        frames.append(pt)
-        unit_col.append(pt.get(UNIT, pd.Series([None] * len(pt))))
+        frames.append(problems_from_table(tbl, known=known))
     sp = rd.spatial_dir
     if sp is not None:
         homes = sp / "homes.gpkg"

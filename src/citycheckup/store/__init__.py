@@ -7,7 +7,13 @@ change it. The schema is versioned (``schema_version`` table) and migrated on op
 from citycheckup.store._errors import RunNotFoundError, StoreError
 from citycheckup.store._ingest import KINDS, RunContent, detect_kind, read_run_dir
 from citycheckup.store._schema import SCHEMA_VERSION
-from citycheckup.store._store import DEFAULT_STORE, ENV_STORE, Store, default_store_path, save_run_dir
+from citycheckup.store._store import (
+    DEFAULT_STORE,
+    ENV_STORE,
+    Store,
+    default_store_path,
+    save_run_dir,
+)
 
 __all__ = [
     "DEFAULT_STORE",

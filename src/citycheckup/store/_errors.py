@@ -16,7 +16,9 @@ class RunNotFoundError(CitycheckupError, LookupError):
 
     def __init__(self, run_id: str):
         self.run_id = run_id
-        super().__init__(f"no run {run_id!r} in the store; list the runs with 'citycheckup runs list'")
+        super().__init__(
+            f"no run {run_id!r} in the store; list the runs with 'citycheckup runs list'"
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])

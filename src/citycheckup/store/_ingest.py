@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,29 +68,41 @@ class RunContent:
                 except ValueError:
                     continue
         data = m.get("data")
-        hashes = ([{"source": d.get("source"), "sha256": d.get("sha256")} for d in data if isinstance(d, dict)]
-                  if isinstance(data, list) else [])
+        hashes = (
+            [
+                {"source": d.get("source"), "sha256": d.get("sha256")}
+                for d in data
+                if isinstance(d, dict)
+            ]
+            if isinstance(data, list)
+            else []
+        )
         if not hashes and isinstance(m.get("inputs"), dict):
             hashes = [{"input": k, **v} for k, v in m["inputs"].items() if isinstance(v, dict)]
         pipeline = m.get("pipeline")
         return {
             "kind": self.kind,
             "created_utc": created,
-            "framework_code": fw.get("code") if fw else (m.get("framework") if isinstance(m.get("framework"), str)
-                                                         else None),
+            "framework_code": fw.get("code")
+            if fw
+            else (m.get("framework") if isinstance(m.get("framework"), str) else None),
             "framework_version": fw.get("version") if fw else None,
             "package_version": m.get("version"),
             "source": "; ".join(str(d.get("source")) for d in data if isinstance(d, dict))
-            if isinstance(data, list) else (str(m.get("data")) if m.get("data") else None),
+            if isinstance(data, list)
+            else (str(m.get("data")) if m.get("data") else None),
             "n_units": int(self.units["unit_code"].nunique()) if not self.units.empty else 0,
             "year_min": int(years.min()) if len(years) else None,
             "year_max": int(years.max()) if len(years) else None,
             "score_codes": self.score_codes,
             "manifest": json.dumps(m, ensure_ascii=False, default=str),
             "data_hashes": json.dumps(hashes, ensure_ascii=False, default=str),
-            "pipeline": json.dumps(pipeline, ensure_ascii=False, default=str) if pipeline is not None else None,
+            "pipeline": json.dumps(pipeline, ensure_ascii=False, default=str)
+            if pipeline is not None
+            else None,
             "parameters": json.dumps(m.get("parameters"), ensure_ascii=False, default=str)
-            if m.get("parameters") is not None else None,
+            if m.get("parameters") is not None
+            else None,
         }
 
 
@@ -101,7 +114,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{path}: not a readable CSV table ({exc}); the run directory looks damaged") from exc
+        raise StoreError(
+            f"{path}: not a readable CSV table ({exc}); the run directory looks damaged"
+        ) from exc
 
 
 def detect_kind(run_dir: Path, manifest: dict[str, Any]) -> str:
@@ -116,42 +131,74 @@ def detect_kind(run_dir: Path, manifest: dict[str, Any]) -> str:
         return "index"
     if "districts.gpkg" in names or tool.endswith("spatial") or "indicators.csv" in names:
         return "spatial"
-    raise StoreError(f"{run_dir}: not a citycheckup result directory (expected scores.csv of a check-up run, "
-                     "datasets/ and ranks.csv of an index, sensitivity_indices.csv of a sensitivity analysis, "
-                     "or indicators.csv/districts.gpkg of a spatial run)")
+    raise StoreError(
+        f"{run_dir}: not a citycheckup result directory (expected scores.csv of a check-up run, "
+        "datasets/ and ranks.csv of an index, sensitivity_indices.csv of a sensitivity analysis, "
+        "or indicators.csv/districts.gpkg of a spatial run)"
+    )
 
 
 def _numeric_melt(df: pd.DataFrame, id_cols: list[str], stage: str) -> pd.DataFrame:
-    skip = set(id_cols) | {"unit_name", "uName", "province", "province_code", "size_class", "year", "Time"}
+    skip = set(id_cols) | {
+        "unit_name",
+        "uName",
+        "province",
+        "province_code",
+        "size_class",
+        "year",
+        "Time",
+    }
     cols = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
     if not cols:
         return pd.DataFrame(columns=["unit_code", "year", "stage", "indicator", "value"])
     code = id_cols[0]
     year = "year" if "year" in df.columns else "Time" if "Time" in df.columns else None
-    base = pd.DataFrame({"unit_code": df[code].astype(str),
-                         "year": df[year] if year else pd.Series(np.nan, index=df.index)})
+    base = pd.DataFrame(
+        {
+            "unit_code": df[code].astype(str),
+            "year": df[year] if year else pd.Series(np.nan, index=df.index),
+        }
+    )
     long = pd.concat([base] * len(cols), ignore_index=True)
     long["stage"] = stage
     long["indicator"] = np.repeat(np.array(cols, dtype=object), len(df))
-    long["value"] = np.concatenate([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in cols])
+    long["value"] = np.concatenate(
+        [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in cols]
+    )
     return long
 
 
-def _scores_long(sc: pd.DataFrame, codes: list[str], code_col: str = "unit_code",
-                 ranks: pd.DataFrame | None = None) -> pd.DataFrame:
+def _scores_long(
+    sc: pd.DataFrame,
+    codes: list[str],
+    code_col: str = "unit_code",
+    ranks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     frames = []
     year = sc["year"] if "year" in sc.columns else pd.Series(np.nan, index=sc.index)
     for c in codes:
         if ranks is not None:
-            rk = sc[[code_col]].merge(ranks[[code_col, c]] if c in ranks.columns else ranks[[code_col]],
-                                      on=code_col, how="left")
+            rk = sc[[code_col]].merge(
+                ranks[[code_col, c]] if c in ranks.columns else ranks[[code_col]],
+                on=code_col,
+                how="left",
+            )
             rank = rk[c] if c in rk.columns else np.nan
         else:
             rank = sc[f"rank_{c}"] if f"rank_{c}" in sc.columns else np.nan
-        frames.append(pd.DataFrame({"unit_code": sc[code_col].astype(str).to_numpy(), "year": year.to_numpy(),
-                                    "score": c, "value": pd.to_numeric(sc[c], errors="coerce").to_numpy(),
-                                    "rank": np.asarray(rank, dtype=float) if not np.isscalar(rank)
-                                    else np.full(len(sc), np.nan)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_code": sc[code_col].astype(str).to_numpy(),
+                    "year": year.to_numpy(),
+                    "score": c,
+                    "value": pd.to_numeric(sc[c], errors="coerce").to_numpy(),
+                    "rank": np.asarray(rank, dtype=float)
+                    if not np.isscalar(rank)
+                    else np.full(len(sc), np.nan),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -167,14 +214,19 @@ def _intervals(df: pd.DataFrame, score: str) -> pd.DataFrame:
     code = "unit_code" if "unit_code" in df.columns else "uCode" if "uCode" in df.columns else None
     if code is None:
         return pd.DataFrame()
-    out = pd.DataFrame({"unit_code": df[code].astype(str),
-                        "year": df["year"] if "year" in df.columns else np.nan, "score": score})
+    out = pd.DataFrame(
+        {
+            "unit_code": df[code].astype(str),
+            "year": df["year"] if "year" in df.columns else np.nan,
+            "score": score,
+        }
+    )
     for c in ("nominal", "mean", "median", "q5", "q95"):
         out[c] = pd.to_numeric(df[c], errors="coerce") if c in df.columns else np.nan
     return out
 
 
-def read_run_dir(run_dir: str | Path, *, kind: str = "auto") -> RunContent:
+def read_run_dir(run_dir: str | os.PathLike[str], *, kind: str = "auto") -> RunContent:
     """Read a result directory into a :class:`RunContent`.
 
     Parameters
@@ -187,21 +239,32 @@ def read_run_dir(run_dir: str | Path, *, kind: str = "auto") -> RunContent:
     """
     d = Path(run_dir)
     if not d.is_dir():
-        raise StoreError(f"{d}: no such result directory; give the --out folder of a citycheckup run")
+        raise StoreError(
+            f"{d}: no such result directory; give the --out folder of a citycheckup run"
+        )
     manifest: dict[str, Any] = {}
     if (d / "manifest.json").is_file():
         try:
             manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise StoreError(f"{d / 'manifest.json'}: invalid JSON ({exc}); the run directory looks damaged") from exc
+            raise StoreError(
+                f"{d / 'manifest.json'}: invalid JSON ({exc}); the run directory looks damaged"
+            ) from exc
     if kind == "auto":
         kind = detect_kind(d, manifest)
     elif kind not in KINDS:
         raise StoreError(f"unknown kind {kind!r}; choose one of: auto, {', '.join(KINDS)}")
     rc = RunContent(kind=kind, manifest=manifest)
+    # a sub-folder with its own manifest is a result of its own (e.g. out/demo/spatial): not part of this one
+    nested = [m.parent for m in d.rglob("manifest.json") if m.parent != d]
     for p in sorted(d.rglob("*")):
-        if (not p.is_file() or p.name.startswith(".") or p.name == "manifest.json"
-                or p.suffix.lower() in (".duckdb", ".wal", ".tmp")):
+        if (
+            not p.is_file()
+            or p.name.startswith(".")
+            or p.name == "manifest.json"
+            or p.suffix.lower() in (".duckdb", ".wal", ".tmp")
+            or any(n in p.parents for n in nested)
+        ):
             continue
         rel = p.relative_to(d).as_posix()
         if p.suffix.lower() == ".csv":
@@ -209,9 +272,15 @@ def read_run_dir(run_dir: str | Path, *, kind: str = "auto") -> RunContent:
         elif p.stat().st_size <= MAX_FILE_BYTES:
             rc.files[rel] = p.read_bytes()
         else:
-            log.warning("%s is larger than %d MB and is not kept in the store", p, MAX_FILE_BYTES // 2**20)
-    {"run": _typed_run, "index": _typed_index, "sensitivity": _typed_sensitivity,
-     "spatial": _typed_spatial}[kind](rc, d)
+            log.warning(
+                "%s is larger than %d MB and is not kept in the store", p, MAX_FILE_BYTES // 2**20
+            )
+    {
+        "run": _typed_run,
+        "index": _typed_index,
+        "sensitivity": _typed_sensitivity,
+        "spatial": _typed_spatial,
+    }[kind](rc, d)
     return rc
 
 
@@ -219,7 +288,9 @@ def _typed_run(rc: RunContent, d: Path) -> None:
     t = rc.tables
     sc = t.get("scores")
     if sc is None or sc.empty or "unit_code" not in sc.columns:
-        raise StoreError(f"{d / 'scores.csv'}: missing or empty; a check-up run needs scores with unit_code")
+        raise StoreError(
+            f"{d / 'scores.csv'}: missing or empty; a check-up run needs scores with unit_code"
+        )
     skip = {"unit_code", "unit_name", "year"}
     rc.score_codes = [c for c in sc.columns if c not in skip and not c.startswith("rank_")]
     ind = t.get("indicators", pd.DataFrame())
@@ -235,7 +306,9 @@ def _typed_run(rc: RunContent, d: Path) -> None:
         if name in t and not t[name].empty:
             setattr(rc, name, t[name])
     if "rank_intervals" in t and not t["rank_intervals"].empty:
-        rc.rank_intervals = _intervals(t["rank_intervals"], rc.score_codes[0] if rc.score_codes else "index")
+        rc.rank_intervals = _intervals(
+            t["rank_intervals"], rc.score_codes[0] if rc.score_codes else "index"
+        )
 
 
 def _typed_index(rc: RunContent, d: Path) -> None:
@@ -245,15 +318,25 @@ def _typed_index(rc: RunContent, d: Path) -> None:
         raise StoreError(f"{d}: an index result needs datasets/<Name>.csv files")
     first = t[f"datasets/{sets[0]}"]
     rc.units = _units_from(first, "uCode", "uName") if "uCode" in first.columns else pd.DataFrame()
-    vals = [_numeric_melt(t[f"datasets/{s}"], ["uCode"], s) for s in sets if "uCode" in t[f"datasets/{s}"].columns]
+    vals = [
+        _numeric_melt(t[f"datasets/{s}"], ["uCode"], s)
+        for s in sets
+        if "uCode" in t[f"datasets/{s}"].columns
+    ]
     rc.values = pd.concat(vals, ignore_index=True) if vals else pd.DataFrame()
     ranks = t.get("ranks")
     agg_name = "Aggregated" if "Aggregated" in sets else sets[-1]
     agg = t[f"datasets/{agg_name}"]
     if ranks is not None and "uCode" in ranks.columns:
-        rc.score_codes = [c for c in ranks.columns if c not in ("uCode", "uName") and c in agg.columns]
+        rc.score_codes = [
+            c for c in ranks.columns if c not in ("uCode", "uName") and c in agg.columns
+        ]
         # the top of the hierarchy (the index) first
-        rc.score_codes = rc.score_codes[::-1] if rc.score_codes and rc.score_codes[-1] == "Index" else rc.score_codes
+        rc.score_codes = (
+            rc.score_codes[::-1]
+            if rc.score_codes and rc.score_codes[-1] == "Index"
+            else rc.score_codes
+        )
         rc.scores = _scores_long(agg, rc.score_codes, "uCode", ranks=ranks)
 
 
@@ -262,7 +345,9 @@ def _typed_sensitivity(rc: RunContent, d: Path) -> None:
     target = str(rc.manifest.get("target", "index"))
     if rs is not None and not rs.empty:
         rc.rank_intervals = _intervals(rs, target)
-        code = "uCode" if "uCode" in rs.columns else "unit_code" if "unit_code" in rs.columns else None
+        code = (
+            "uCode" if "uCode" in rs.columns else "unit_code" if "unit_code" in rs.columns else None
+        )
         if code:
             rc.units = _units_from(rs, code, "uName" if "uName" in rs.columns else None)
 
@@ -270,7 +355,9 @@ def _typed_sensitivity(rc: RunContent, d: Path) -> None:
 def _typed_spatial(rc: RunContent, d: Path) -> None:
     ind = rc.tables.get("indicators")
     if ind is None or ind.empty:
-        raise StoreError(f"{d / 'indicators.csv'}: missing or empty; a spatial result needs indicators per district")
+        raise StoreError(
+            f"{d / 'indicators.csv'}: missing or empty; a spatial result needs indicators per district"
+        )
     code = "district" if "district" in ind.columns else ind.columns[0]
     keys = [code] + (["city"] if "city" in ind.columns and code != "city" else [])
     frame = ind.copy()
@@ -300,6 +387,7 @@ def _geometries(path: Path) -> pd.DataFrame:
 
 def file_meta(name: str, content: bytes) -> tuple[str, int, str]:
     """Media type, size and SHA-256 of a stored file."""
-    mt = mimetypes.guess_type(name)[0] or ("application/geopackage+sqlite3" if name.endswith(".gpkg")
-                                           else "application/octet-stream")
+    mt = mimetypes.guess_type(name)[0] or (
+        "application/geopackage+sqlite3" if name.endswith(".gpkg") else "application/octet-stream"
+    )
     return mt, len(content), hashlib.sha256(content).hexdigest()

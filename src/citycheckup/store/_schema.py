@@ -15,8 +15,10 @@ log = logging.getLogger(__name__)
 
 # version → (description, statements)
 MIGRATIONS: dict[int, tuple[str, list[str]]] = {
-    1: ("initial schema: runs, units, scores, values, grades, intervals, diagnosis, tables, files", [
-        """CREATE TABLE runs (
+    1: (
+        "initial schema: runs, units, scores, values, grades, intervals, diagnosis, tables, files",
+        [
+            """CREATE TABLE runs (
             run_id VARCHAR PRIMARY KEY,
             kind VARCHAR NOT NULL,
             label VARCHAR,
@@ -35,53 +37,54 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
             pipeline VARCHAR,
             parameters VARCHAR
         )""",
-        """CREATE TABLE units (
+            """CREATE TABLE units (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, unit_name VARCHAR,
             province VARCHAR, province_code VARCHAR, size_class VARCHAR
         )""",
-        """CREATE TABLE scores (
+            """CREATE TABLE scores (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER,
             score VARCHAR NOT NULL, value DOUBLE, rank DOUBLE
         )""",
-        """CREATE TABLE indicator_values (
+            """CREATE TABLE indicator_values (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER,
             stage VARCHAR NOT NULL, indicator VARCHAR NOT NULL, value DOUBLE
         )""",
-        """CREATE TABLE grades (
+            """CREATE TABLE grades (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER,
             indicator VARCHAR NOT NULL, value DOUBLE, grade VARCHAR, threshold_source VARCHAR
         )""",
-        """CREATE TABLE rank_intervals (
+            """CREATE TABLE rank_intervals (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER, score VARCHAR,
             nominal DOUBLE, mean DOUBLE, median DOUBLE, q5 DOUBLE, q95 DOUBLE
         )""",
-        """CREATE TABLE strengths (
+            """CREATE TABLE strengths (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER, peer_type VARCHAR,
             peer_group VARCHAR, kind VARCHAR, position INTEGER, indicator VARCHAR, value DOUBLE,
             peer_rank DOUBLE, peer_n DOUBLE
         )""",
-        """CREATE TABLE coverage (
+            """CREATE TABLE coverage (
             run_id VARCHAR NOT NULL, indicator VARCHAR, dimension VARCHAR, status VARCHAR,
             availability DOUBLE, reason VARCHAR
         )""",
-        """CREATE TABLE dimension_coverage (
+            """CREATE TABLE dimension_coverage (
             run_id VARCHAR NOT NULL, dimension VARCHAR, name_zh VARCHAR, name_en VARCHAR,
             n_indicators INTEGER, n_used INTEGER, coverage DOUBLE, mean_availability DOUBLE, status VARCHAR
         )""",
-        """CREATE TABLE geometries (
+            """CREATE TABLE geometries (
             run_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, geojson VARCHAR
         )""",
-        """CREATE TABLE run_tables (
+            """CREATE TABLE run_tables (
             run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, n_rows BIGINT, columns VARCHAR[],
             parquet BLOB
         )""",
-        """CREATE TABLE run_files (
+            """CREATE TABLE run_files (
             run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, media_type VARCHAR, size BIGINT,
             sha256 VARCHAR, content BLOB
         )""",
-        "CREATE INDEX scores_run ON scores (run_id, year, score)",
-        "CREATE INDEX values_run ON indicator_values (run_id, unit_code)",
-    ]),
+            "CREATE INDEX scores_run ON scores (run_id, year, score)",
+            "CREATE INDEX values_run ON indicator_values (run_id, unit_code)",
+        ],
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -110,22 +113,28 @@ def migrate(con: Any) -> int:
 
     have = current_version(con)
     if have > SCHEMA_VERSION:
-        raise StoreError(f"the store has schema version {have}, newer than this citycheckup supports "
-                         f"({SCHEMA_VERSION}); upgrade citycheckup or use another --store")
+        raise StoreError(
+            f"the store has schema version {have}, newer than this citycheckup supports "
+            f"({SCHEMA_VERSION}); upgrade citycheckup or use another --store"
+        )
     if have == SCHEMA_VERSION:
         return have
     con.execute("BEGIN TRANSACTION")
     try:
         if have == 0:
-            con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_utc TIMESTAMP NOT NULL, "
-                        "description VARCHAR)")
+            con.execute(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_utc TIMESTAMP NOT NULL, "
+                "description VARCHAR)"
+            )
         for v in range(have + 1, SCHEMA_VERSION + 1):
             desc, stmts = MIGRATIONS[v]
             for s in stmts:
                 con.execute(s)
-            con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
-                        [v, datetime.now(UTC).replace(tzinfo=None), desc])
-            log.info("store schema migrated to version %d (%s)", v, desc)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [v, datetime.now(UTC).replace(tzinfo=None), desc],
+            )
+            log.debug("store schema migrated to version %d (%s)", v, desc)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

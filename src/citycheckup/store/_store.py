@@ -42,8 +42,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STORE = "citycheckup.duckdb"
 ENV_STORE = "CITYCHECKUP_STORE"
-RUN_COLUMNS = ("run_id", "kind", "label", "created_utc", "stored_utc", "framework_code", "framework_version",
-               "package_version", "source", "n_units", "year_min", "year_max", "score_codes")
+RUN_COLUMNS = (
+    "run_id",
+    "kind",
+    "label",
+    "created_utc",
+    "stored_utc",
+    "framework_code",
+    "framework_version",
+    "package_version",
+    "source",
+    "n_units",
+    "year_min",
+    "year_max",
+    "score_codes",
+)
 RUN_SORTS = {"stored_utc", "created_utc", "kind", "label", "run_id", "framework_code", "n_units"}
 EXPORT_FORMATS = ("parquet", "csv", "xlsx")
 
@@ -84,14 +97,18 @@ class Store:
     True
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False, timeout: float = 10.0):
+    def __init__(
+        self, path: str | os.PathLike[str], *, read_only: bool = False, timeout: float = 10.0
+    ):
         import duckdb
 
         self.path = Path(path)
         self.read_only = read_only
         if read_only and not self.path.is_file():
-            raise StoreError(f"store {self.path} does not exist; save a run into it first "
-                             "(citycheckup run … --store PATH) or give another --store")
+            raise StoreError(
+                f"store {self.path} does not exist; save a run into it first "
+                "(citycheckup run … --store PATH) or give another --store"
+            )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
@@ -103,11 +120,13 @@ class Store:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                     raise StoreError(
                         f"store {self.path} cannot be opened: {exc}. Another process (e.g. 'citycheckup serve') "
-                        "holds it: submit runs through that server's API, or stop it and retry") from exc
+                        "holds it: submit runs through that server's API, or stop it and retry"
+                    ) from exc
                 time.sleep(0.2)
             except duckdb.Error as exc:
-                raise StoreError(f"store {self.path} cannot be opened ({exc}); is it a citycheckup DuckDB file?") \
-                    from exc
+                raise StoreError(
+                    f"store {self.path} cannot be opened ({exc}); is it a citycheckup DuckDB file?"
+                ) from exc
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self.generation = 0
@@ -117,8 +136,10 @@ class Store:
             v = current_version(self._con)
             if v != SCHEMA_VERSION:
                 self._con.close()
-                raise StoreError(f"store {self.path} has schema version {v}, this citycheckup needs "
-                                 f"{SCHEMA_VERSION}; open it once for writing to migrate it")
+                raise StoreError(
+                    f"store {self.path} has schema version {v}, this citycheckup needs "
+                    f"{SCHEMA_VERSION}; open it once for writing to migrate it"
+                )
         else:
             migrate(self._con)
 
@@ -157,7 +178,9 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
         if self.read_only:
-            raise StoreError(f"store {self.path} is open read-only; open it for writing to change it")
+            raise StoreError(
+                f"store {self.path} is open read-only; open it for writing to change it"
+            )
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -181,34 +204,106 @@ class Store:
         with self._transaction() as cur:
             cols = ["run_id", "label", "stored_utc", *summary]
             vals = [run_id, label, _now(), *summary.values()]
-            cur.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals)
-            self._insert(cur, "units", run_id, content.units,
-                         ["unit_code", "unit_name", "province", "province_code", "size_class"])
-            self._insert(cur, "scores", run_id, content.scores, ["unit_code", "year", "score", "value", "rank"])
-            self._insert(cur, "indicator_values", run_id, content.values,
-                         ["unit_code", "year", "stage", "indicator", "value"])
-            self._insert(cur, "grades", run_id, content.grades,
-                         ["unit_code", "year", "indicator", "value", "grade", "threshold_source"])
-            self._insert(cur, "rank_intervals", run_id, content.rank_intervals,
-                         ["unit_code", "year", "score", "nominal", "mean", "median", "q5", "q95"])
-            self._insert(cur, "strengths", run_id, content.strengths,
-                         ["unit_code", "year", "peer_type", "peer_group", "kind", "position", "indicator", "value",
-                          "peer_rank", "peer_n"])
-            self._insert(cur, "coverage", run_id, content.coverage,
-                         ["indicator", "dimension", "status", "availability", "reason"])
-            self._insert(cur, "dimension_coverage", run_id, content.dimension_coverage,
-                         ["dimension", "name_zh", "name_en", "n_indicators", "n_used", "coverage",
-                          "mean_availability", "status"])
+            cur.execute(
+                f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals
+            )
+            self._insert(
+                cur,
+                "units",
+                run_id,
+                content.units,
+                ["unit_code", "unit_name", "province", "province_code", "size_class"],
+            )
+            self._insert(
+                cur,
+                "scores",
+                run_id,
+                content.scores,
+                ["unit_code", "year", "score", "value", "rank"],
+            )
+            self._insert(
+                cur,
+                "indicator_values",
+                run_id,
+                content.values,
+                ["unit_code", "year", "stage", "indicator", "value"],
+            )
+            self._insert(
+                cur,
+                "grades",
+                run_id,
+                content.grades,
+                ["unit_code", "year", "indicator", "value", "grade", "threshold_source"],
+            )
+            self._insert(
+                cur,
+                "rank_intervals",
+                run_id,
+                content.rank_intervals,
+                ["unit_code", "year", "score", "nominal", "mean", "median", "q5", "q95"],
+            )
+            self._insert(
+                cur,
+                "strengths",
+                run_id,
+                content.strengths,
+                [
+                    "unit_code",
+                    "year",
+                    "peer_type",
+                    "peer_group",
+                    "kind",
+                    "position",
+                    "indicator",
+                    "value",
+                    "peer_rank",
+                    "peer_n",
+                ],
+            )
+            self._insert(
+                cur,
+                "coverage",
+                run_id,
+                content.coverage,
+                ["indicator", "dimension", "status", "availability", "reason"],
+            )
+            self._insert(
+                cur,
+                "dimension_coverage",
+                run_id,
+                content.dimension_coverage,
+                [
+                    "dimension",
+                    "name_zh",
+                    "name_en",
+                    "n_indicators",
+                    "n_used",
+                    "coverage",
+                    "mean_availability",
+                    "status",
+                ],
+            )
             self._insert(cur, "geometries", run_id, content.geometries, ["unit_code", "geojson"])
             for name, df in content.tables.items():
                 buf = io.BytesIO()
                 df.to_parquet(buf, index=False)
-                cur.execute("INSERT INTO run_tables VALUES (?, ?, ?, ?, ?)",
-                            [run_id, name, len(df), [str(c) for c in df.columns], buf.getvalue()])
+                cur.execute(
+                    "INSERT INTO run_tables VALUES (?, ?, ?, ?, ?)",
+                    [run_id, name, len(df), [str(c) for c in df.columns], buf.getvalue()],
+                )
             for name, data in content.files.items():
                 mt, size, sha = file_meta(name, data)
-                cur.execute("INSERT INTO run_files VALUES (?, ?, ?, ?, ?, ?)", [run_id, name, mt, size, sha, data])
-        log.info("stored %s run %s (%d units) in %s", content.kind, run_id, summary["n_units"], self.path)
+                cur.execute(
+                    "INSERT INTO run_files VALUES (?, ?, ?, ?, ?, ?)",
+                    [run_id, name, mt, size, sha, data],
+                )
+        log.info(
+            "stored %s result %s (%d units) in %s",
+            content.kind,
+            run_id,
+            summary["n_units"],
+            self.path,
+        )
         return run_id
 
     @staticmethod
@@ -226,7 +321,9 @@ class Store:
         finally:
             cur.unregister("_incoming")
 
-    def save_run_dir(self, run_dir: str | os.PathLike[str], *, kind: str = "auto", label: str | None = None) -> str:
+    def save_run_dir(
+        self, run_dir: str | os.PathLike[str], *, kind: str = "auto", label: str | None = None
+    ) -> str:
         """Read a result directory and store it as a new run; return its run id."""
         return self.save(read_run_dir(run_dir, kind=kind), label=label)
 
@@ -234,8 +331,20 @@ class Store:
         """Delete a run and everything stored with it."""
         self.run(run_id)
         with self._transaction() as cur:
-            for t in ("units", "scores", "indicator_values", "grades", "rank_intervals", "strengths", "coverage",
-                      "dimension_coverage", "geometries", "run_tables", "run_files", "runs"):
+            for t in (
+                "units",
+                "scores",
+                "indicator_values",
+                "grades",
+                "rank_intervals",
+                "strengths",
+                "coverage",
+                "dimension_coverage",
+                "geometries",
+                "run_tables",
+                "run_files",
+                "runs",
+            ):
                 cur.execute(f"DELETE FROM {t} WHERE run_id = ?", [run_id])
 
     def label_run(self, run_id: str, label: str | None) -> None:
@@ -246,8 +355,14 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------
     def list_runs(
-        self, *, kind: str | None = None, label: str | None = None, framework: str | None = None,
-        sort: str = "-stored_utc", limit: int | None = None, offset: int = 0,
+        self,
+        *,
+        kind: str | None = None,
+        label: str | None = None,
+        framework: str | None = None,
+        sort: str = "-stored_utc",
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Runs as dicts (without the manifest), newest first by default.
 
@@ -256,7 +371,9 @@ class Store:
         where, params = self._run_filter(kind, label, framework)
         key = sort.lstrip("-")
         if key not in RUN_SORTS:
-            raise StoreError(f"cannot sort runs by {key!r}; choose one of: {', '.join(sorted(RUN_SORTS))}")
+            raise StoreError(
+                f"cannot sort runs by {key!r}; choose one of: {', '.join(sorted(RUN_SORTS))}"
+            )
         order = f"{key} {'DESC' if sort.startswith('-') else 'ASC'} NULLS LAST, run_id"
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY {order}"
         if limit is not None:
@@ -264,13 +381,17 @@ class Store:
         rows = self.rows(sql, params)
         return [dict(zip(RUN_COLUMNS, r, strict=True)) for r in rows]
 
-    def count_runs(self, *, kind: str | None = None, label: str | None = None, framework: str | None = None) -> int:
+    def count_runs(
+        self, *, kind: str | None = None, label: str | None = None, framework: str | None = None
+    ) -> int:
         """Number of runs matching the filters of :meth:`list_runs`."""
         where, params = self._run_filter(kind, label, framework)
         return int(self.rows(f"SELECT count(*) FROM runs{where}", params)[0][0])
 
     @staticmethod
-    def _run_filter(kind: str | None, label: str | None, framework: str | None) -> tuple[str, list[Any]]:
+    def _run_filter(
+        kind: str | None, label: str | None, framework: str | None
+    ) -> tuple[str, list[Any]]:
         conds, params = [], []
         if kind:
             conds.append("kind = ?")
@@ -292,10 +413,19 @@ class Store:
         out = dict(zip(cols, rows[0], strict=True))
         for k in ("manifest", "data_hashes", "pipeline", "parameters"):
             out[k] = json.loads(out[k]) if out[k] else None
-        out["tables"] = [r[0] for r in self.rows("SELECT name FROM run_tables WHERE run_id = ? ORDER BY name",
-                                                  [run_id])]
-        out["files"] = [{"name": r[0], "media_type": r[1], "size": r[2], "sha256": r[3]} for r in self.rows(
-            "SELECT name, media_type, size, sha256 FROM run_files WHERE run_id = ? ORDER BY name", [run_id])]
+        out["tables"] = [
+            r[0]
+            for r in self.rows(
+                "SELECT name FROM run_tables WHERE run_id = ? ORDER BY name", [run_id]
+            )
+        ]
+        out["files"] = [
+            {"name": r[0], "media_type": r[1], "size": r[2], "sha256": r[3]}
+            for r in self.rows(
+                "SELECT name, media_type, size, sha256 FROM run_files WHERE run_id = ? ORDER BY name",
+                [run_id],
+            )
+        ]
         return out
 
     def has_run(self, run_id: str) -> bool:
@@ -304,22 +434,31 @@ class Store:
 
     def table(self, run_id: str, name: str) -> pd.DataFrame:
         """A stored table of a run (one of its CSV files, by relative name without ``.csv``)."""
-        rows = self.rows("SELECT parquet FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name])
+        rows = self.rows(
+            "SELECT parquet FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name]
+        )
         if not rows:
             self.run(run_id)
-            raise StoreError(f"run {run_id} has no table {name!r}; its tables: "
-                             f"{', '.join(self.run(run_id)['tables'])}")
+            raise StoreError(
+                f"run {run_id} has no table {name!r}; its tables: "
+                f"{', '.join(self.run(run_id)['tables'])}"
+            )
         return pd.read_parquet(io.BytesIO(rows[0][0]))
 
     def file(self, run_id: str, name: str) -> tuple[bytes, str]:
         """A stored output file of a run (content and media type)."""
-        rows = self.rows("SELECT content, media_type FROM run_files WHERE run_id = ? AND name = ?", [run_id, name])
+        rows = self.rows(
+            "SELECT content, media_type FROM run_files WHERE run_id = ? AND name = ?",
+            [run_id, name],
+        )
         if not rows:
             self.run(run_id)
             raise StoreError(f"run {run_id} has no file {name!r}")
         return bytes(rows[0][0]), str(rows[0][1])
 
-    def diff_runs(self, run_a: str, run_b: str, *, score: str = "index", year: int | None = None) -> pd.DataFrame:
+    def diff_runs(
+        self, run_a: str, run_b: str, *, score: str = "index", year: int | None = None
+    ) -> pd.DataFrame:
         """Score and rank changes of the units two runs share, from ``run_a`` to ``run_b``.
 
         ``year`` defaults to the latest year the two runs have in common. Columns: unit_code,
@@ -329,9 +468,11 @@ class Store:
         self.run(run_a)
         self.run(run_b)
         if year is None:
-            common = self.rows("SELECT max(a.year) FROM (SELECT DISTINCT year FROM scores WHERE run_id = ?) a "
-                               "JOIN (SELECT DISTINCT year FROM scores WHERE run_id = ?) b ON a.year = b.year",
-                               [run_a, run_b])[0][0]
+            common = self.rows(
+                "SELECT max(a.year) FROM (SELECT DISTINCT year FROM scores WHERE run_id = ?) a "
+                "JOIN (SELECT DISTINCT year FROM scores WHERE run_id = ?) b ON a.year = b.year",
+                [run_a, run_b],
+            )[0][0]
             year = common
         yfilter = "year IS NULL" if year is None else "year = ?"
         yp = [] if year is None else [int(year)]
@@ -345,13 +486,18 @@ class Store:
                 LEFT JOIN units ua ON ua.run_id = ? AND ua.unit_code = a.unit_code
                 LEFT JOIN units ub ON ub.run_id = ? AND ub.unit_code = a.unit_code
                 ORDER BY abs(a.rank - b.rank) DESC NULLS LAST, a.unit_code""",
-            [run_a, score, *yp, run_b, score, *yp, run_a, run_b])
+            [run_a, score, *yp, run_b, score, *yp, run_a, run_b],
+        )
         df.attrs["year"] = year
         return df
 
     # -- export ------------------------------------------------------------------------
     def export(
-        self, run_id: str, out: str | os.PathLike[str], *, fmt: Literal["parquet", "csv", "xlsx"] = "parquet",
+        self,
+        run_id: str,
+        out: str | os.PathLike[str],
+        *,
+        fmt: Literal["parquet", "csv", "xlsx"] = "parquet",
         tables: list[str] | None = None,
     ) -> list[Path]:
         """Write a run's tables to ``out`` (a folder for Parquet/CSV, a ``.xlsx`` file for XLSX).
@@ -359,13 +505,17 @@ class Store:
         Each file is written atomically. Returns the paths written.
         """
         if fmt not in EXPORT_FORMATS:
-            raise StoreError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
+            raise StoreError(
+                f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}"
+            )
         info = self.run(run_id)
         names = tables or info["tables"]
         unknown = [n for n in names if n not in info["tables"]]
         if unknown:
-            raise StoreError(f"run {run_id} has no table(s) {', '.join(unknown)}; its tables: "
-                             f"{', '.join(info['tables'])}")
+            raise StoreError(
+                f"run {run_id} has no table(s) {', '.join(unknown)}; its tables: "
+                f"{', '.join(info['tables'])}"
+            )
         out = Path(out)
         written: list[Path] = []
         if fmt == "xlsx":
@@ -392,7 +542,10 @@ class Store:
 
 
 def save_run_dir(
-    store_path: str | os.PathLike[str] | None, run_dir: str | os.PathLike[str], *, kind: str = "auto",
+    store_path: str | os.PathLike[str] | None,
+    run_dir: str | os.PathLike[str],
+    *,
+    kind: str = "auto",
     label: str | None = None,
 ) -> str:
     """Store the result directory ``run_dir`` in the store at ``store_path``; return the run id.

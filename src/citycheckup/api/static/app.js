@@ -12,7 +12,7 @@
       page: "页", prev: "上一页", next: "下一页", dimension_scores: "维度得分", interval: "排名区间 (5–95%)",
       radar: "与同类比较", trends: "历年趋势", indicators: "指标表", indicator: "指标", raw: "原始值",
       normalised: "标准化值", grade: "等级", thresholds: "阈值", unit: "单位", weak_points: "短板", strengths: "优势",
-      priorities: "优先改进", download: "下载报告", peer_province: "同省", peer_size_class: "同规模",
+      priorities: "优先改进", download: "下载本市报告", download_run: "下载全部报告", no_geo: "这些单位没有边界数据", peer_province: "同省", peer_size_class: "同规模",
       national_mean: "全国均值", province_mean: "省内均值", change: "变化", since: "自", of: "/",
       distribution: "分布", top: "最好", bottom: "最差", stats: "统计", compare_runs: "运行对比", run_a: "运行 A",
       run_b: "运行 B", rank_a: "A 排名", rank_b: "B 排名", rank_change: "名次变化", moved: "名次变化的单位",
@@ -31,7 +31,7 @@
       interval: "Rank interval (5–95 %)", radar: "Against peers", trends: "Trends", indicators: "Indicators",
       indicator: "Indicator", raw: "Value", normalised: "Normalised", grade: "Grade", thresholds: "Thresholds",
       unit: "Unit", weak_points: "Weak points", strengths: "Strengths", priorities: "Priorities",
-      download: "Download report", peer_province: "same province", peer_size_class: "same size class",
+      download: "Download this city's report", download_run: "Download the run's report", no_geo: "No boundaries for these units", peer_province: "same province", peer_size_class: "same size class",
       national_mean: "all-unit mean", province_mean: "province mean", change: "Change", since: "since", of: "/",
       distribution: "Distribution", top: "Best", bottom: "Worst", stats: "Statistics", compare_runs: "Run comparison",
       run_a: "Run A", run_b: "Run B", rank_a: "Rank A", rank_b: "Rank B", rank_change: "Rank change",
@@ -151,6 +151,7 @@
       const [base, fc] = await Promise.all([loadBase(), get(`/runs/${encodeURIComponent(state.run)}/geojson?${yq()}&${query}`)]);
       box.innerHTML = "";
       const spatial = state.runInfo.kind === "spatial";
+      if (!fc.features.length) { box.innerHTML = `<p class="muted">${esc(t("no_geo"))}</p>`; if (legendBox) legendBox.innerHTML = ""; return; }
       if (!spatial && !base) { box.innerHTML = `<p class="muted">maps unavailable</p>`; return; }
       const m = spatial ? C.featureMap(fc, { onHover: hover }) : C.chinaMap(base, fc, {
         onHover: hover, highlight, insetLabel: t("inset"), label: "map",
@@ -247,7 +248,8 @@
         <div class="kpi"><span class="muted">${esc(t("rank"))}</span><b>${idx.rank === null ? "–" : fmt(idx.rank, 0)} <span class="small muted">/ ${idx.n || ""}</span></b></div>
         ${idx.q5 !== null && idx.q5 !== undefined ? `<div class="kpi"><span class="muted">${esc(t("interval"))}</span><b>${fmt(idx.q5, 0)}–${fmt(idx.q95, 0)}</b></div>` : ""}
         ${ch ? `<div class="kpi"><span class="muted">${esc(t("change"))} ${esc(t("since"))} ${ch.base_year}</span><b>${ch.change >= 0 ? "+" : ""}${fmt(ch.change, 1)} <span class="small">(${ch.rank_change > 0 ? "▲" : ch.rank_change < 0 ? "▼" : ""}${fmt(Math.abs(ch.rank_change || 0), 0)})</span></b></div>` : ""}
-        ${p.reports.map(r => `<div class="kpi"><a class="download" href="${esc(r.url)}?download=true">${esc(t("download"))} (${esc(r.name)})</a></div>`).join("")}
+        ${(() => { const mine = p.reports.filter(r => r.scope === "unit"), list = mine.length ? mine : p.reports.filter(r => r.format === "html");
+          return list.length ? `<div class="kpi"><span class="muted">${esc(t(mine.length ? "download" : "download_run"))}</span><b class="small">${list.map(r => `<a class="download" href="${esc(r.url)}?download=true">${esc(r.format.toUpperCase())} · ${esc(r.lang)}</a>`).join(" ")}</b></div>` : ""; })()}
       </div>
       <div class="grid">
         <section class="card"><h2>${esc(t("radar"))}</h2><div class="chart" id="radar"></div></section>
@@ -278,13 +280,12 @@
       label: dimShort(s), value: s.value, nodata: s.status === "no data",
       note: s.value === null ? null : `${fmt(s.value, 1)} · #${s.rank === null ? "–" : fmt(s.rank, 0)}` })),
     { vmax: scale || undefined, nodataLabel: t("no_data"), label: "dimension scores" }));
-    const years = p.years;
+    const years = p.trends.years, none = years.map(() => null);
     const ser = p.scores.filter(s => s.status !== "no data").map(s => ({ name: dimShort(s),
-      values: years.map(y => { const pt = (p.trends[s.code] || []).find(q => q.year === y); return pt ? pt.value : null; }) }));
+      values: (p.trends.series[s.code] || {}).value || none }));
     document.getElementById("trend").appendChild(C.line(years, ser, { label: "trend", emptyLabel: t("no_data") }));
-    const rk = (p.trends[idx.code] || []);
     document.getElementById("trend-rank").appendChild(C.line(years, [{ name: `${t("index")} · ${t("rank")}`, color: "#d9822b",
-      values: years.map(y => { const pt = rk.find(q => q.year === y); return pt ? pt.rank : null; }) }], { invert: true, label: "rank trend" }));
+      values: (p.trends.series[idx.code] || {}).rank || none }], { invert: true, label: "rank trend" }));
   }
 
   /* ---------- indicator explorer ---------- */
