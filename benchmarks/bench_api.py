@@ -232,11 +232,12 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CITYCHECKUP_API_TOKEN": ""}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
         [CLI, "serve", "--store", str(store), "--port", str(port), "--read-only"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     try:
         deadline = time.monotonic() + 60
@@ -246,7 +247,8 @@ def main() -> None:
                 break
             except httpx.HTTPError as exc:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    err = server.stderr.read().decode() if server.stderr else ""
+                    log.seek(0)
+                    err = log.read().decode(errors="replace")
                     raise SystemExit(f"server did not start: {err}") from exc
                 time.sleep(0.3)
         run = max(runs, key=lambda r: r["n_units"])
@@ -293,6 +295,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from citycheckup.data.checks import CheckReport, check_dataset, check_derived
+from citycheckup.data.checks import CheckReport, Finding, check_dataset, check_derived
 from citycheckup.data.readers import NAME, UNIT, YEAR, Dataset
 from citycheckup.diagnosis import (
     city_size_class,
@@ -213,6 +213,10 @@ def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[in
             rows.append({"indicator": i.code, "dimension": top[i.code], "status": "no data", "availability": 0.0,
                          "reason": reason})
     cov = pd.DataFrame(rows)
+    return cov, _dimension_coverage(cov, fw)
+
+
+def _dimension_coverage(cov: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     drows = []
     for d in fw.dimensions:
         c = cov[cov["dimension"] == d.code]
@@ -222,7 +226,7 @@ def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[in
                       "coverage": used / len(c) if len(c) else 0.0,
                       "mean_availability": float(c.loc[c["status"] == "used", "availability"].mean()) if used else 0.0,
                       "status": "scored" if used else "no data"})
-    return cov, pd.DataFrame(drows)
+    return pd.DataFrame(drows)
 
 
 def build_pipeline(opts: CheckupOptions) -> list[dict[str, Any]]:
@@ -235,6 +239,9 @@ def build_pipeline(opts: CheckupOptions) -> list[dict[str, Any]]:
     norm: dict[str, Any] = ({"method": "minmax", "lower": lower, "upper": 100.0} if opts.normalisation == "minmax"
                             else {"method": "zscore", "mean": 0.0, "sd": 1.0})
     norm["global"] = bool(opts.global_normalisation)
+    # An indicator that treatment made constant (e.g. winsorising a lone low value among a few
+    # districts) carries no information: COINr's NaN, then skipped in the means and reported.
+    norm["constant"] = "nan"
     steps.append({"normalise": norm})
     steps.append({"aggregate": {"method": opts.aggregation, "min_availability": opts.min_availability}})
     return steps
@@ -257,10 +264,14 @@ def _composite(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupO
     return run_pipeline(_coin(ind, fw, used, opts), Pipeline.from_steps(build_pipeline(opts)))
 
 
-def _frames(res: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    normalised = res.datasets["Normalised"].rename(columns={"uCode": UNIT, "Time": YEAR})
-    aggregated = res.datasets["Aggregated"].rename(columns={"uCode": UNIT, "Time": YEAR})
-    return normalised, aggregated
+def _frames(res: Any, ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    out = []
+    for name in ("Normalised", "Aggregated"):
+        df = res.datasets[name].rename(columns={"uCode": UNIT, "Time": YEAR})
+        if YEAR not in df.columns:  # the engine drops Time for a single year (cross-sectional data)
+            df.insert(1, YEAR, int(ind[YEAR].iloc[0]))
+        out.append(df)
+    return out[0], out[1]
 
 
 def _ranks(scores: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
@@ -311,6 +322,19 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     ind = check_derived(_indicator_table(ds, fw, rep), fw, rep, invalid=opts.invalid)
     rep.raise_for_errors(ds.source)
     coverage, dim_cov = _coverage(ind, fw, rep, years)
+    # an indicator with one value for every unit and year cannot discriminate: not scored
+    # (judged on the unit-years that pass the unit screening, as the engine sees them)
+    cand = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
+    kept = ind[ind[cand].notna().sum(axis=1) >= opts.min_unit_availability * len(cand) - 1e-9] if cand else ind
+    for code in cand:
+        vals = kept[code].dropna()
+        if vals.nunique() <= 1 and kept[UNIT].nunique() > 1:
+            reason = (f"the same value ({vals.iloc[0]:g}) for every unit and year: it cannot discriminate"
+                      if len(vals) else "no value in the unit-years that have enough data")
+            coverage.loc[coverage["indicator"] == code, ["status", "reason"]] = ["constant", reason]
+            rep.findings.append(Finding("warning", "constant-indicator", f"{code}: {reason}; not scored",
+                                        column=code))
+    dim_cov = _dimension_coverage(coverage, fw)
     used = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
     if not used:
         raise DataError(
@@ -319,7 +343,13 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
         )
     # Normalise over all years of the data when global (so trends use the same scale), then keep `years`.
     comp = _composite(ind, fw, used, opts)
-    normalised, aggregated = _frames(comp)
+    normalised, aggregated = _frames(comp, ind)
+    for code in used:
+        if code in normalised.columns and normalised[code].isna().all() and ind[code].notna().any():
+            rep.findings.append(Finding(
+                "warning", "constant-after-treatment",
+                f"{code} has a single value after outlier treatment, so it cannot discriminate and is "
+                "skipped in the means (use --treatment none for small numbers of units)", column=code))
     score_codes = [fw.index_code, *fw.dimension_codes]
     scores = ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
                                            on=[UNIT, YEAR], how="left")
@@ -392,6 +422,8 @@ def _flags(ind_years: pd.DataFrame, used: list[str], opts: CheckupOptions, comp:
     pts = comp.treated_points
     if pts is not None and not pts.empty:
         pts = pts.rename(columns={"uCode": UNIT, "Time": YEAR})
+        if YEAR not in pts.columns:  # single-year data: the engine drops Time
+            pts = pts.assign(**{YEAR: int(ind_years[YEAR].iloc[0])})
         years = set(ind_years[YEAR].unique())
         pts = pts[pts[YEAR].isin(years)] if YEAR in pts.columns else pts
         # winsorised points are the unit's own extreme values (a log transform touches every unit)
@@ -471,7 +503,7 @@ def rescore(result: CheckupResult, indicators: pd.DataFrame) -> pd.DataFrame:
     """
     fw = result.framework
     used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
-    _, aggregated = _frames(_composite(indicators, fw, used, result.options))
+    _, aggregated = _frames(_composite(indicators, fw, used, result.options), indicators)
     score_codes = [fw.index_code, *fw.dimension_codes]
     scores = indicators[[UNIT, NAME, YEAR]].merge(
         aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")

@@ -7,7 +7,6 @@ one warning is filtered here, at the import, and nowhere else.
 from __future__ import annotations
 
 import shutil
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +14,9 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
-from tests.store import store_builders as builders
-
 from citycheckup.api import create_app
 from citycheckup.store import Store
+from tests.store import store_builders as builders
 
 TOKEN = "s3cret-token"
 

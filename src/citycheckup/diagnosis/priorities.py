@@ -19,6 +19,16 @@ the stacked call; the others (a city holding the unique worst value, a target ou
 the observed range that not all modifications share …) get an exact re-run of their
 own. With z-score normalisation every added row moves the mean and sd, so every
 modification is re-run exactly.
+
+This reasoning holds for a pipeline screen (row-wise) → normalise → aggregate (row-wise),
+i.e. a check-up run with ``treatment="none"``. With outlier treatment (COINr's default
+winsorisation, per year) the treated values depend on the whole column, so no bound test
+proves a stacked score exact: the stacked run then only *shortlists* each city's
+``top + 2`` most promising improvements, and every shortlisted one is re-run exactly (the
+gains reported are always exact; a candidate outside the shortlist could in principle have
+beaten one inside it only if the stacked approximation erred by more than their
+difference). As a guard, the stacked run must reproduce the scores of the real cities; if
+it does not, every modification is re-run.
 """
 
 from __future__ import annotations
@@ -123,8 +133,9 @@ def improvement_priorities(
     min_peers
         A peer group needs this many values of an indicator for a median.
     strategy
-        ``"auto"``: stack modified copies as pseudo-units where that is exact (see the
-        module notes) and re-run the rest; ``"exact"``: re-run every modification.
+        ``"auto"``: stack modified copies as pseudo-units where that is provably exact and
+        re-run the rest; with outlier treatment, shortlist by a stacked run and re-run the
+        shortlist (see the module notes). ``"exact"``: re-run every modification.
 
     Returns
     -------
@@ -188,10 +199,15 @@ def improvement_priorities(
     if not mods:
         return pd.DataFrame(columns=COLUMNS)
     m = pd.DataFrame(mods, columns=["row", UNIT, "indicator", "value", "reference"])
-    m["stacked"] = False
-
-    if strategy == "auto" and result.options.normalisation == "minmax":
-        refset = panel if result.options.global_normalisation else cur
+    if strategy not in ("auto", "exact"):
+        raise DataError(f"strategy must be auto or exact, got {strategy!r}")
+    opts = result.options
+    # normalise → aggregate only, with min-max: stacking is exact wherever the bounds agree
+    provable = opts.normalisation == "minmax" and getattr(opts, "treatment", "none") == "none"
+    shortlist = strategy == "auto" and not provable
+    m["stacked"] = shortlist  # with a distribution-dependent step: stacked scores only shortlist
+    if strategy == "auto" and provable:
+        refset = panel if opts.global_normalisation else cur
         for c, idx in m.groupby("indicator").groups.items():
             a = refset[c].to_numpy(dtype="float64")
             ext = _extremes(a[~np.isnan(a)])
@@ -207,12 +223,9 @@ def improvement_priorities(
                     break
                 keep = ok
             m.loc[idx, "stacked"] = keep
-    elif strategy not in ("auto", "exact"):
-        raise DataError(f"strategy must be auto or exact, got {strategy!r}")
 
     m["index_new"] = np.nan
     m["dimension_score_new"] = np.nan
-    m["method"] = np.where(m["stacked"], "stacked", "rerun")
     idx_code = fw.index_code
     st = m[m["stacked"]]
     if not st.empty:
@@ -229,7 +242,26 @@ def improvement_priorities(
         m.loc[st.index, "dimension_score_new"] = [
             sc.at[k, d] for k, d in zip(keys, dims, strict=True)
         ]
+        # guard: the extra rows must not have changed how the real cities score
+        orig = sc.reindex(base.index)[idx_code].to_numpy(dtype="float64")
+        ref_idx = base[idx_code].to_numpy(dtype="float64")
+        moved = np.nanmax(np.abs(orig - ref_idx)) if np.isfinite(orig - ref_idx).any() else 0.0
+        if not shortlist and moved > 1e-9:
+            log.warning(
+                "priorities: stacked rows moved the scores of real cities by %.3g; re-running "
+                "every modification exactly",
+                moved,
+            )
+            m["stacked"] = False
         log.debug("priorities: %d modifications scored in one stacked run", len(st))
+    if shortlist:
+        # approximate gains pick each city's candidates; those are then re-run exactly
+        approx = m["index_new"] - m[UNIT].map(base[idx_code]).astype("float64")
+        m = m.assign(_a=approx).sort_values([UNIT, "_a"], ascending=[True, False])
+        if top is not None:
+            m = m[m.groupby(UNIT, sort=False).cumcount() < top + 2]
+        m = m.drop(columns="_a")
+        m["stacked"] = False
     rr = m[~m["stacked"]]
     for j, row in rr.iterrows():
         mod = panel.copy()
@@ -240,6 +272,7 @@ def improvement_priorities(
         m.at[j, "dimension_score_new"] = s[top_dim[row["indicator"]]]
     if len(rr):
         log.debug("priorities: %d modifications re-run exactly", len(rr))
+    m["method"] = np.where(m["stacked"], "stacked", "rerun")
 
     m[YEAR] = y
     m["dimension"] = m["indicator"].map(top_dim)

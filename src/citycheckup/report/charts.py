@@ -118,7 +118,7 @@ def radar_svg(
     series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     vmax: float = 100.0,
-    size: float = 3.6,
+    size: float = 3.1,
 ) -> str:
     """Radar chart of dimension scores: the first series filled, the others (peers) dashed.
 

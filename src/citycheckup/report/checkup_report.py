@@ -164,7 +164,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     dim_label = {d["code"]: d["label"] for d in dims}
     ind_cov = [{"code": r["indicator"], "name": ind_names[r["indicator"]], "dim": dim_label[r["dimension"]],
                 "avail": f"{100 * r['availability']:.0f} %" if r["status"] == "used" else "–",
-                "reason": T["used"] if r["status"] == "used" else f"{T['no_data']}: {r['reason']}",
+                "reason": T["used"] if r["status"] == "used" else (r["reason"] if r["status"] == "constant" else f"{T['no_data']}: {r['reason']}"),
                 "nodata": r["status"] != "used"}
                for r in result.coverage.sort_values(["status", "dimension"], ascending=[False, True]).to_dict("records")]
     checks = result.checks.summary_lines()
@@ -243,13 +243,14 @@ def write_checkup_outputs(
     extra_manifest: dict[str, Any] | None = None,
     xlsx: bool = True,
     extra_langs: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
 ) -> Path:
     """Write every output of ``result`` into ``out`` atomically; return the report's path.
 
     A failure while writing leaves an earlier ``out`` untouched.
     """
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, keep=keep) as tmp:
         r = result
         r.scores.to_csv(tmp / "scores.csv", index=False)
         r.indicators.to_csv(tmp / "indicators.csv", index=False)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jinja2
 import markupsafe
@@ -63,6 +63,8 @@ __all__ = [
     "render_city_html",
     "render_overview_html",
     "render_reports",
+    "svg_img",
+    "threshold_text",
     "write_pdf",
 ]
 
@@ -300,6 +302,13 @@ def _attach_problems(
         pl = problem_list(frames, ctx.fw, mapping=mapping)
         ctx.problems = pl
         ctx.projects = renewal_projects(pl)
+        unassigned = int(pl[UNIT].isna().sum()) if UNIT in pl.columns else len(pl)
+        if unassigned and ctx.problem_unit is None:
+            log.warning(
+                "%d located problem(s) name no city (no unit_code column) and no --unit was given: "
+                "they are left out of the reports; report one city with --unit, or add a unit_code column",
+                unassigned,
+            )
 
 
 def _problems_for(ctx: ReportContext, code: str) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
@@ -795,8 +804,11 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
     for ind in fw.indicators:
         if ind.code in ctx.used and ind.source:
             keys += [k.strip() for k in ind.source.split(";")]
-    if ctx.grades_y is not None and not ctx.grades_y.empty:
-        pass
+    thresholds = [
+        {"key": _ind_name(ind, lang), "text": ind.grading.source}
+        for ind in fw.indicators
+        if ind.code in ctx.used and ind.grading is not None
+    ]
     sources = [{"key": k, "text": fw.sources[k]} for k in dict.fromkeys(keys) if k in fw.sources]
     data = [str(d.get("source", "")) for d in rd.manifest.get("data", [])]
     return {
@@ -806,6 +818,7 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
         "priorities": T["r.method_priorities"],
         "trends": T["r.method_trends"],
         "sources": sources,
+        "thresholds": thresholds,
         "data": data,
         "framework": f"{fw.name_zh if lang == 'zh' else fw.name_en} ({fw.code} v{fw.version})",
         "run": f"{rd.path.name} · citycheckup {rd.manifest.get('version', '')} · "
@@ -940,14 +953,17 @@ def _render_one(job: tuple[str, str, str, str]) -> list[str]:
     code, lang, fmt, out = job
     if _WORKER_CTX is None:  # pragma: no cover - set before the pool forks
         raise RuntimeError("report context not set in the worker")
-    html = render_city_html(_WORKER_CTX, code, lang=lang)  # type: ignore[arg-type]
+    html = render_city_html(_WORKER_CTX, code, lang=cast(Lang, lang))
     files = [str(_write(html, Path(out), f"city_{code}_{lang}", fmt))]
     if fmt == "pdf" or "pdf" not in _WORKER_FORMATS:  # once per city and language
         pl, pj, _ = _problems_for(_WORKER_CTX, code)
         if len(pl):
             from citycheckup.report.projects import write_project_lists
 
-            files += [str(p) for p in write_project_lists(pl, pj, out, stem=f"city_{code}_{lang}_", lang=lang)]
+            files += [
+                str(p)
+                for p in write_project_lists(pl, pj, out, stem=f"city_{code}_{lang}_", lang=lang)
+            ]
     return files
 
 
@@ -1012,7 +1028,9 @@ def render_reports(
                 "fork"
             )  # workers inherit the context, nothing is pickled
             with ProcessPoolExecutor(max_workers=n, mp_context=mp) as pool:
-                written += [Path(p) for ps in pool.map(_render_one, jobs_list, chunksize=4) for p in ps]
+                written += [
+                    Path(p) for ps in pool.map(_render_one, jobs_list, chunksize=4) for p in ps
+                ]
     finally:
         _WORKER_CTX = None
         _WORKER_FORMATS = ()

@@ -155,9 +155,9 @@ MESSAGES.update({
                      "en": "The strongest dimension is {dim} ({score}); the weakest is {low} ({lscore})."},
     "r.f_strength": {"zh": "同省对比的优势指标：{items}。", "en": "Strengths against the same province: {items}."},
     "r.f_weak": {"zh": "同省对比的短板指标：{items}。", "en": "Weak points against the same province: {items}."},
-    "r.f_priority": {"zh": "提升潜力最大的指标为{ind}：提高到同组中位数可使综合指数提高{gain}。",
-                     "en": "The largest potential gain is {ind}: raising it to the peer median would add {gain} to "
-                           "the index."},
+    "r.f_priority": {"zh": "提升潜力最大的指标为{ind}：改善到同组中位数可使综合指数提高{gain}。",
+                     "en": "The largest potential gain is {ind}: bringing it to the peer median would add {gain} "
+                           "to the index."},
     "r.f_grades": {"zh": "已分级指标中，“不足”{poor}项，“很好”{vg}项。",
                    "en": "Of the graded indicators, {poor} are poor and {vg} very good."},
     "r.f_problems": {"zh": "问题清单共{n}条，其中限时解决{tl}条。", "en": "The problem list has {n} entries, {tl} of them "
@@ -213,8 +213,8 @@ MESSAGES.update({
     "r.no_targets": {"zh": "本次评价的指标均无目标值。", "en": "None of the assessed indicators has a target."},
     "r.priorities": {"zh": "提升重点（重新计算综合指数得出）", "en": "Priorities (computed by re-scoring the index)"},
     "r.priorities_note": {
-        "zh": "将本市某一指标提高到{ref}、其余不变，重新运行同一评价流程后综合指数的增量；按增量排序。",
-        "en": "The gain of the overall index when one indicator of the city is raised to {ref}, all else "
+        "zh": "将本市某一指标改善到{ref}、其余不变，重新运行同一评价流程后综合指数的增量；按增量排序。",
+        "en": "The gain of the overall index when one indicator of the city is brought to {ref}, all else "
               "unchanged, re-running the same pipeline; sorted by gain.",
     },
     "r.ref_peer_median": {"zh": "同省城市中位数", "en": "the median of the same province"},
@@ -277,6 +277,7 @@ MESSAGES.update({
     },
     "r.data_sources": {"zh": "数据来源", "en": "Data sources"},
     "r.framework_sources": {"zh": "指标体系引用来源（本报告所用指标）", "en": "Sources of the framework (indicators used)"},
+    "r.threshold_sources": {"zh": "分级阈值来源", "en": "Sources of the grading thresholds"},
     "r.run_info": {"zh": "运行信息", "en": "Run"},
     "r.overview_summary": {
         "zh": "{year}年共评价{n}个城市，依据{dims}个有数据的维度（{informed}）。综合指数中位数为{median}，"

@@ -15,8 +15,15 @@ from citycheckup.report.xlsx import write_xlsx
 
 __all__ = ["write_project_lists"]
 
-def write_project_lists(problems: pd.DataFrame, projects: pd.DataFrame, out: str | Path, *, stem: str = "",
-                        lang: str = "zh") -> list[Path]:
+
+def write_project_lists(
+    problems: pd.DataFrame,
+    projects: pd.DataFrame,
+    out: str | Path,
+    *,
+    stem: str = "",
+    lang: str = "zh",
+) -> list[Path]:
     """Write ``<stem>problem_list.csv``, ``<stem>renewal_projects.csv`` and ``<stem>renewal_projects.xlsx``.
 
     The CSV files are UTF-8 with a byte-order mark, so that Excel opens the Chinese text
@@ -30,7 +37,9 @@ def write_project_lists(problems: pd.DataFrame, projects: pd.DataFrame, out: str
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pl = problems.reindex(columns=[c for c in PROBLEM_COLUMNS if c in problems.columns] or PROBLEM_COLUMNS)
+    pl = problems.reindex(
+        columns=[c for c in PROBLEM_COLUMNS if c in problems.columns] or PROBLEM_COLUMNS
+    )
     pj = projects.reindex(columns=PROJECT_COLUMNS)
     files = []
     for name, df in (("problem_list", pl), ("renewal_projects", pj)):

@@ -27,7 +27,7 @@ from citycheckup.errors import DataError, Problem
 from citycheckup.framework.models import Framework, Indicator
 from citycheckup.report.messages import t
 
-__all__ = ["README_SHEET", "read_template", "template_bounds", "write_template"]
+__all__ = ["README_SHEET", "is_template", "read_template", "template_bounds", "write_template"]
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,31 @@ def write_template(
     with atomic_file(target, "wb") as fh:
         wb.save(fh)
     return target
+
+
+def is_template(path: str | Path) -> bool:
+    """Whether ``path`` is a data-collection workbook written by :func:`write_template`.
+
+    For readers that accept any XLSX: route such a file to :func:`read_template`.
+    """
+    p = Path(path)
+    if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
+        return False
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(p, read_only=True)
+    except Exception:  # not a readable workbook: let the caller's reader report it
+        return False
+    try:
+        if README_SHEET not in wb.sheetnames:
+            return False
+        return bool(
+            wb[README_SHEET]["A3"].value == "framework"
+            and wb[README_SHEET]["A5"].value == "unit_code"
+        )
+    finally:
+        wb.close()
 
 
 def _number(v: object) -> float | None | str:

@@ -221,7 +221,7 @@
     const land = base.features.filter(f => f.properties.role === "land");
     const provinces = base.features.filter(f => f.properties.role === "province");
     const maritime = base.features.filter(f => f.properties.role === "maritime");
-    const mainBox = [albers(73, 40)[0], albers(105, 54.2)[1], albers(135.5, 40)[0], albers(105, 17.5)[1]];
+    const mainBox = [albers(73, 40)[0], albers(105, 54.2)[1], albers(143, 40)[0], albers(105, 17.5)[1]];
     const main = fitter([mainBox[0], mainBox[1], mainBox[2], mainBox[3]], 4, 4, W - 8, H - 8);
     const insetW = 118, insetH = 168, ix = W - insetW - 6, iy = H - insetH - 6;
     const insetBox = [albers(106, 12)[0], albers(115, 25.5)[1], albers(124, 12)[0], albers(112, 2.8)[1]];
