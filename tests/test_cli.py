@@ -88,3 +88,15 @@ def test_console_script_help() -> None:
     out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
     for cmd in ("demo", "run", "validate", "frameworks"):
         assert cmd in out.stdout
+
+
+def test_run_saves_into_the_store(small_csv: Path, tmp_path: Path) -> None:
+    from citycheckup.store import Store
+
+    store = tmp_path / "s.duckdb"
+    res = runner.invoke(app, ["run", "--data", str(small_csv), "--out", str(tmp_path / "r"), "--store", str(store),
+                              "--label", "test run"])
+    assert res.exit_code == 0, res.output
+    with Store(store, read_only=True) as st:
+        runs = st.list_runs()
+    assert len(runs) == 1

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from citycheckup.cli._common import console, guarded
+from citycheckup.cli._common import console, guarded, maybe_store
 
 out_console = Console()
 
@@ -120,6 +120,9 @@ def register(app: typer.Typer) -> None:
                                       help="Normalise each year separately (default: across all years)."),
         treatment: str = typer.Option("winsorise_log", "--treatment",
                                       help="Outlier treatment: winsorise_log (COINr default) or none."),
+        store: Path = typer.Option(None, "--store", help="DuckDB results store to save this run into "
+                                   "(default: $CITYCHECKUP_STORE when set; otherwise not stored)."),
+        label: str = typer.Option(None, "--label", help="Label of the stored run."),
         invalid: str = typer.Option("raise", "--invalid",
                                     help="Impossible values (negative population, share > 100 %): 'raise' stops "
                                          "and lists them; 'missing' blanks exactly those cells and reports them."),
@@ -134,6 +137,7 @@ def register(app: typer.Typer) -> None:
         report = guarded(lambda: _run(framework, data, list(year or []) or None, out, lang, normalisation, aggregation,
                                       weights, base_year, uncertainty, seed, min_availability, per_year,
                                       invalid=invalid, treatment=treatment))
+        maybe_store(out, kind="run", store=store, label=label)
         out_console.print(f"report: {report.resolve()}")
 
     @app.command()

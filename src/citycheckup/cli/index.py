@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from citycheckup.cli._common import guarded
+from citycheckup.cli._common import guarded, maybe_store, store_option_help
 
 if TYPE_CHECKING:
     from citycheckup.composite import Coin
@@ -32,6 +32,8 @@ def index(
     data: Annotated[Path, typer.Option("--data", help="Data table or COINr-style iData CSV.")],
     pipeline: Annotated[Path, typer.Option("--pipeline", help="Pipeline YAML (a 'steps' list).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    store: Annotated[Path | None, typer.Option("--store", help=store_option_help())] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Label of the stored run.")] = None,
 ) -> None:
     """Build a composite index: write datasets/<Name>.csv, ranks.csv, treatment.csv, stats.csv, manifest.json."""
 
@@ -49,6 +51,7 @@ def index(
         log.info("wrote %s (%d data sets)", out, len(res.datasets))
 
     guarded(work)
+    maybe_store(out, kind="index", store=store, label=label)
 
 
 def sensitivity(
@@ -61,6 +64,8 @@ def sensitivity(
         Path, typer.Option("--spec", help="Sensitivity YAML (target, n, seed, factors).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    store: Annotated[Path | None, typer.Option("--store", help=store_option_help())] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Label of the stored run.")] = None,
 ) -> None:
     """Uncertainty and sensitivity analysis: write rank_stats.csv and sensitivity_indices.csv."""
 
@@ -96,6 +101,7 @@ def sensitivity(
         log.info("wrote %s (%d runs)", out, len(res.runs))
 
     guarded(work)
+    maybe_store(out, kind="sensitivity", store=store, label=label)
 
 
 def register(app: typer.Typer) -> None:

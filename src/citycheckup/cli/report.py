@@ -112,6 +112,8 @@ def register(app: typer.Typer) -> None:
                 problems=problems,
                 problem_unit=codes[0] if len(codes) == 1 else None,
                 remediation=remediation,
+                priorities=bool(codes),  # the overview needs none
+                jobs=jobs or None,
             )
             files = render_reports(
                 rd,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from citycheckup.cli._common import console, fail, guarded
+from citycheckup.cli._common import console, fail, guarded, maybe_store, store_option_help
 
 __all__ = ["register"]
 
@@ -49,6 +49,8 @@ def spatial(
         None, "--scheduler", help="Dask scheduler address for --batch."
     ),
     workers: int = typer.Option(2, "--workers", help="Local Dask workers for --batch."),
+    store: Path | None = typer.Option(None, "--store", help=store_option_help()),
+    label: str | None = typer.Option(None, "--label", help="Label of the stored run."),
 ) -> None:
     """Compute 15-minute life circle, park, transit and road indicators per district."""
     for noisy in ("pyogrio", "pyrosm", "distributed"):
@@ -63,6 +65,7 @@ def spatial(
             lambda: run_batch(batch, out, scheduler=scheduler, n_workers=workers, maps=maps)
         )
         console.print(f"{table['city'].nunique()} cities → {out / 'indicators.csv'}")
+        maybe_store(out, kind="spatial", store=store, label=label)
         return
     if osm is None:
         fail("--osm FILE (or --batch LIST.csv) is required")
@@ -101,6 +104,7 @@ def spatial(
         f"{n} districts, {len(result.indicators.columns) - 1} indicators, "
         f"{len(result.missing)} missing values (see missing.csv) → {out}"
     )
+    maybe_store(out, kind="spatial", store=store, label=label)
 
 
 def register(app: typer.Typer) -> None:
