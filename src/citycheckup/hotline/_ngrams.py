@@ -226,6 +226,16 @@ class CharNgramTfidf:
         self.idf_: np.ndarray = np.zeros(0, dtype=np.float64)
         self._table = _KeyTable(self.vocabulary_)
 
+    def __getstate__(self) -> dict[str, object]:
+        # the lookup table is derived data (tens of MB): rebuilt on load, not pickled
+        state = self.__dict__.copy()
+        state.pop("_table", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._table = _KeyTable(self.vocabulary_)
+
     def fit(self, texts: Iterable[str]) -> CharNgramTfidf:
         """Learn the vocabulary and idf weights from ``texts``."""
         texts = list(texts)
