@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -246,6 +247,6 @@ def _demo_extras(out: Path) -> None:
             mod = importlib.import_module(module)
         except ModuleNotFoundError:
             continue
-        hook = getattr(mod, "demo_hook", None)
+        hook: Any = getattr(mod, "demo_hook", None)
         if hook is not None:
-            guarded(lambda hook=hook: hook(out))
+            guarded(functools.partial(hook, out))

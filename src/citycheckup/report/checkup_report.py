@@ -62,6 +62,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     """The self-contained HTML report of a check-up, in ``lang`` (``zh`` or ``en``)."""
     fw = result.framework
     T = {k: v[lang] for k, v in MESSAGES.items()}
+    if not result.scores["unit_code"].astype(str).str.fullmatch(r"\d{6}").all():
+        T["unit"] = T["unit_generic"]  # districts, countries …: not cities
     year = year if year is not None else result.years[-1]
     sc = result.scores[result.scores["year"] == year].copy()
     sc = sc.sort_values(["rank_index", "unit_code"], na_position="last")
@@ -206,7 +208,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         data_source=result.dataset.source, n_units=int(sc["unit_code"].nunique()), years=result.years, year=year,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), n_used=int((result.coverage["status"] == "used").sum()),
         n_indicators=len(fw.indicators), informed=informed, summary_text=summary, ranking=ranking,
-        has_intervals=bool(intervals), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
+        has_intervals=bool(intervals), has_province=bool(len(province)), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
         checks=checks, method_text=method_text, grades_text=grades_text, version=_version(),
         size_note=t("size_proxy_note", lang) if proxy_mark else "",
         unscored=unscored, extreme=extreme,
