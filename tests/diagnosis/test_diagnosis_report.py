@@ -320,20 +320,31 @@ def test_priorities_stacked_equals_exact_reruns_on_real_data() -> None:
     )
 
 
-def test_priorities_with_outlier_treatment_are_exact_reruns_of_a_shortlist() -> None:
-    """Winsorisation depends on the whole column: stacked scores only shortlist, gains are re-run."""
+def test_priorities_with_outlier_treatment_packed_runs_equal_one_run_each() -> None:
+    """Winsorisation depends on the whole column: no stacking; packed re-runs are exact."""
     res = _zj_js("winsorise_log")
-    auto = improvement_priorities(res, units=UNITS, top=3)
-    exact = improvement_priorities(res, units=UNITS, top=3, strategy="exact")
-    assert set(auto["method"]) == {"rerun"}
-    cols = ["unit_code", "priority", "indicator", "index_new", "gain", "rank_new"]
-    pd.testing.assert_frame_equal(auto[cols], exact[cols])
+    auto = improvement_priorities(res, units=UNITS, top=None)
+    exact = improvement_priorities(res, units=UNITS, top=None, strategy="exact")
+    assert "packed" in set(auto["method"]) and "stacked" not in set(auto["method"])
+    assert set(exact["method"]) == {"rerun"}
+    cols = [
+        "unit_code",
+        "priority",
+        "indicator",
+        "index_new",
+        "dimension_score_new",
+        "gain",
+        "rank_new",
+    ]
+    pd.testing.assert_frame_equal(auto[cols], exact[cols], check_exact=False, atol=1e-9, rtol=0)
 
 
-def test_priorities_zscore_reruns_everything_and_target_reference() -> None:
+def test_priorities_zscore_and_target_reference() -> None:
     res = _prio_result(CheckupOptions(normalisation="zscore"))
     p = improvement_priorities(res, top=None)
-    assert set(p["method"]) == {"rerun"}
+    assert "stacked" not in set(p["method"])  # z-scores: every added row moves mean and sd
+    exact = improvement_priorities(res, top=None, strategy="exact")
+    np.testing.assert_allclose(p["index_new"], exact["index_new"], rtol=0, atol=1e-9)
     assert (p["gain"] > 0).all()
     assert improvement_priorities(res, reference="target").empty  # no indicator has a target
     with pytest.raises(DataError, match="was not scored"):

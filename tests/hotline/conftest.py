@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.hotline._helpers import DATA, TestClient
 
 from citycheckup.hotline import HotlineClassifier, HotlineStore, load_catalogue
 from citycheckup.hotline.server import create_app
+from tests.hotline._helpers import DATA, TestClient
 
 PG_ENV = "CITYCHECKUP_TEST_PG_URL"
 

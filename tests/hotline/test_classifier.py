@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.hotline._helpers import DATA
 
 from citycheckup.errors import DataError, HotlineError
 from citycheckup.hotline import HotlineClassifier, cross_validate, read_training_csv
 from citycheckup.hotline._ngrams import CharNgramTfidf
+from tests.hotline._helpers import DATA
 
 
 def test_vectoriser_matches_scikit_learn() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.hotline._helpers import NOISE, TestClient
 
 from citycheckup.hotline.server import create_app
+from tests.hotline._helpers import NOISE, TestClient
 
 B = "/open311/v2"
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.hotline._helpers import NOISE
 
 from citycheckup.hotline import HotlineStore
 from citycheckup.hotline.loadgen import run_load
+from tests.hotline._helpers import NOISE
 
 # bounded: a hung server or client fails the test instead of blocking the suite
 pytestmark = pytest.mark.timeout(300)

@@ -6,6 +6,7 @@ import datetime as dt
 from xml.etree import ElementTree as ET
 
 import pytest
+
 from tests.hotline._helpers import NOISE
 
 B = "/open311/v2"

@@ -10,13 +10,13 @@ import sys
 import httpx
 import pandas as pd
 import pytest
-from tests.hotline._helpers import DATA
 from typer.testing import CliRunner
 
 from citycheckup.cli import app as cli_app
 from citycheckup.hotline import HotlineStore, catalogue_from_mapping, rates
 from citycheckup.hotline.replay import load_baltimore, load_nyc, replay, replay_catalogue_mapping
 from citycheckup.hotline.server import BackgroundServer, create_app
+from tests.hotline._helpers import DATA
 
 runner = CliRunner()
 

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-from tests.hotline._helpers import NOISE
 
 from citycheckup.errors import HotlineError
 from citycheckup.hotline import HotlineStore
 from citycheckup.hotline.schema import SCHEMA_VERSION, metadata, migrate, schema_version
 from citycheckup.hotline.server import BackgroundServer, create_app
 from citycheckup.hotline.store import SYSTEM, NewRequest, create_engine, hash_key
+from tests.hotline._helpers import NOISE
 
 
 def _exercise(st: HotlineStore) -> None:

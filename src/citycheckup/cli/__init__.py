@@ -45,7 +45,7 @@ def _root(
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # third-party libraries log their progress at INFO; keep them quiet unless --verbose
-    for noisy in ("weasyprint", "fontTools", "matplotlib", "PIL", "distributed", "pyogrio", "httpx", "pyrosm"):
+    for noisy in ("weasyprint", "fontTools", "matplotlib", "PIL", "distributed", "pyogrio", "httpx", "pyrosm", "numexpr"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 

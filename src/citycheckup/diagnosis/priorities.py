@@ -20,15 +20,20 @@ the observed range that not all modifications share …) get an exact re-run of 
 own. With z-score normalisation every added row moves the mean and sd, so every
 modification is re-run exactly.
 
-This reasoning holds for a pipeline screen (row-wise) → normalise → aggregate (row-wise),
-i.e. a check-up run with ``treatment="none"``. With outlier treatment (COINr's default
-winsorisation, per year) the treated values depend on the whole column, so no bound test
-proves a stacked score exact: the stacked run then only *shortlists* each city's
-``top + 2`` most promising improvements, and every shortlisted one is re-run exactly (the
-gains reported are always exact; a candidate outside the shortlist could in principle have
-beaten one inside it only if the stacked approximation erred by more than their
-difference). As a guard, the stacked run must reproduce the scores of the real cities; if
-it does not, every modification is re-run.
+This bound test holds for a pipeline screen (row-wise) → normalise → aggregate
+(row-wise), i.e. a check-up run with ``treatment="none"``.
+
+Every other modification — and all of them when the run treats outliers (COINr's default
+winsorisation, whose result depends on the whole column) or uses z-scores — is scored by
+an exact re-run. Re-runs are *packed*: modifications of distinct indicators **and**
+distinct cities share one run, which is then checked: every city not modified in it must
+score exactly as in the original run. Every step works column by column (treatment, per
+year; normalisation) or row by row (screening, aggregation), so when no modified column
+changed its treatment or normalisation for the other cities, each modified city's score in
+the packed run equals its score in a run of its own; when the check fails (a city holding a
+bound, z-scores, a flipped winsorisation), the run's modifications are re-run one by one.
+With 12 indicators a run carries up to 12 modifications. A stacked run is checked the same
+way. Tests compare both shortcuts with one run per modification.
 """
 
 from __future__ import annotations
@@ -97,6 +102,25 @@ def _exact_bounds(
     return lo, hi
 
 
+def _pack(mods: pd.DataFrame) -> list[list[int]]:
+    """Group modifications into runs with pairwise distinct indicators and distinct cities."""
+    queues = {c: list(g.index) for c, g in mods.groupby("indicator", sort=False)}
+    runs: list[list[int]] = []
+    while any(queues.values()):
+        used: set[str] = set()
+        batch: list[int] = []
+        for q in queues.values():
+            for k, j in enumerate(q):
+                u = str(mods.at[j, UNIT])
+                if u not in used:
+                    batch.append(j)
+                    used.add(u)
+                    q.pop(k)
+                    break
+        runs.append(batch)
+    return runs
+
+
 def improvement_priorities(
     result: CheckupResult,
     *,
@@ -133,16 +157,16 @@ def improvement_priorities(
     min_peers
         A peer group needs this many values of an indicator for a median.
     strategy
-        ``"auto"``: stack modified copies as pseudo-units where that is provably exact and
-        re-run the rest; with outlier treatment, shortlist by a stacked run and re-run the
-        shortlist (see the module notes). ``"exact"``: re-run every modification.
+        ``"auto"``: stack modified copies as pseudo-units where that is provably exact,
+        re-run the rest in packed runs (see the module notes); ``"exact"``: one run per
+        modification (the reference the shortcuts are tested against).
 
     Returns
     -------
     pandas.DataFrame
         ``unit_code, year, priority (1 = largest gain), indicator, dimension, direction,
         value, reference, reference_kind, peer_group, index, index_new, gain,
-        dimension_score, dimension_score_new, rank, rank_new, method (stacked|rerun)``.
+        dimension_score, dimension_score_new, rank, rank_new, method (stacked|packed|rerun)``.
         Only improvements with a positive gain are listed.
 
     Raises
@@ -204,8 +228,7 @@ def improvement_priorities(
     opts = result.options
     # normalise → aggregate only, with min-max: stacking is exact wherever the bounds agree
     provable = opts.normalisation == "minmax" and getattr(opts, "treatment", "none") == "none"
-    shortlist = strategy == "auto" and not provable
-    m["stacked"] = shortlist  # with a distribution-dependent step: stacked scores only shortlist
+    m["stacked"] = False
     if strategy == "auto" and provable:
         refset = panel if opts.global_normalisation else cur
         for c, idx in m.groupby("indicator").groups.items():
@@ -246,7 +269,7 @@ def improvement_priorities(
         orig = sc.reindex(base.index)[idx_code].to_numpy(dtype="float64")
         ref_idx = base[idx_code].to_numpy(dtype="float64")
         moved = np.nanmax(np.abs(orig - ref_idx)) if np.isfinite(orig - ref_idx).any() else 0.0
-        if not shortlist and moved > 1e-9:
+        if moved > 1e-9:
             log.warning(
                 "priorities: stacked rows moved the scores of real cities by %.3g; re-running "
                 "every modification exactly",
@@ -254,25 +277,52 @@ def improvement_priorities(
             )
             m["stacked"] = False
         log.debug("priorities: %d modifications scored in one stacked run", len(st))
-    if shortlist:
-        # approximate gains pick each city's candidates; those are then re-run exactly
-        approx = m["index_new"] - m[UNIT].map(base[idx_code]).astype("float64")
-        m = m.assign(_a=approx).sort_values([UNIT, "_a"], ascending=[True, False])
-        if top is not None:
-            m = m[m.groupby(UNIT, sort=False).cumcount() < top + 2]
-        m = m.drop(columns="_a")
-        m["stacked"] = False
     rr = m[~m["stacked"]]
-    for j, row in rr.iterrows():
+    # one run per modification ("exact"), or packed: modifications of distinct indicators and
+    # distinct cities share a run (see the module notes)
+    runs = _pack(rr) if strategy == "auto" else [[j] for j in rr.index]
+    score_cols = [c for c in [idx_code, *fw.dimension_codes] if c in base.columns]
+    base_scores = base[score_cols].to_numpy(dtype="float64")
+    n_fallback = 0
+    queue = list(runs)
+    packed: set[int] = set()
+    while queue:
+        batch = queue.pop(0)
         mod = panel.copy()
-        mod.iat[int(rows_y[row["row"]]), mod.columns.get_loc(row["indicator"])] = row["reference"]
+        for j in batch:
+            r_, c_ = int(rows_y[m.at[j, "row"]]), mod.columns.get_loc(m.at[j, "indicator"])
+            mod.iat[r_, c_] = m.at[j, "reference"]
         sc = rescore(result, mod)
-        s = sc[(sc[YEAR] == y) & (sc[UNIT].astype(str) == row[UNIT])].iloc[0]
-        m.at[j, "index_new"] = s[idx_code]
-        m.at[j, "dimension_score_new"] = s[top_dim[row["indicator"]]]
+        sc = sc[sc[YEAR] == y]
+        sc = sc.set_index(sc[UNIT].astype(str))
+        if len(batch) > 1:
+            # verify: every city not modified in this run must score exactly as in the run itself,
+            # i.e. no modified column changed its treatment or normalisation for the others
+            mine = {str(m.at[j, UNIT]) for j in batch}
+            keep = ~base.index.astype(str).isin(mine)
+            now = sc.reindex(base.index.astype(str))[score_cols].to_numpy(dtype="float64")
+            diff = np.abs(now[keep] - base_scores[keep])
+            same_nan = np.isnan(now[keep]) == np.isnan(base_scores[keep])
+            if not same_nan.all() or (np.nan_to_num(diff) > 1e-9).any():
+                queue.extend([[j] for j in batch])  # not separable: one run each
+                n_fallback += len(batch)
+                continue
+            packed.update(batch)
+        for j in batch:
+            u = str(m.at[j, UNIT])
+            m.at[j, "index_new"] = sc.at[u, idx_code]
+            m.at[j, "dimension_score_new"] = sc.at[u, top_dim[m.at[j, "indicator"]]]
     if len(rr):
-        log.debug("priorities: %d modifications re-run exactly", len(rr))
-    m["method"] = np.where(m["stacked"], "stacked", "rerun")
+        log.debug(
+            "priorities: %d modifications re-run exactly (%d packed, %d one by one)",
+            len(rr),
+            len(packed),
+            len(rr) - len(packed),
+        )
+    m["method"] = [
+        "stacked" if st_ else ("packed" if j in packed else "rerun")
+        for j, st_ in zip(m.index, m["stacked"], strict=True)
+    ]
 
     m[YEAR] = y
     m["dimension"] = m["indicator"].map(top_dim)

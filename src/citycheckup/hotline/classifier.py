@@ -90,6 +90,8 @@ class HotlineClassifier:
         Character n-gram sizes (at most 3).
     min_df
         Minimum number of training texts an n-gram must occur in.
+    max_features
+        Keep only this many most frequent n-grams (``None``: all).
     C
         Inverse regularisation strength of the SVM.
     class_weight
@@ -113,6 +115,7 @@ class HotlineClassifier:
         *,
         ngram_range: tuple[int, int] = (1, 3),
         min_df: int = 2,
+        max_features: int | None = None,
         C: float = 0.5,
         class_weight: str | None = None,
         calibration_folds: int = 3,
@@ -120,6 +123,7 @@ class HotlineClassifier:
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
+        self.max_features = max_features
         self.C = C
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
@@ -164,7 +168,7 @@ class HotlineClassifier:
             )
         if problems:
             raise DataError("cannot train the hotline classifier", problems=problems)
-        vec = CharNgramTfidf(self.ngram_range, min_df=self.min_df)
+        vec = CharNgramTfidf(self.ngram_range, min_df=self.min_df, max_features=self.max_features)
         X = vec.fit_transform(texts)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         if self.calibration_folds >= 2:

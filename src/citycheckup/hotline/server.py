@@ -75,11 +75,18 @@ class RateLimiter:
 
 
 def _param(
-    name: str, where: str = "query", description: str = "", *, enum: list[str] | None = None
+    name: str,
+    where: str = "query",
+    description: str = "",
+    *,
+    enum: list[str] | None = None,
+    pattern: str | None = None,
 ) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if enum:
         schema["enum"] = enum
+    if pattern:
+        schema["pattern"] = pattern
     return {
         "name": name,
         "in": where,
@@ -311,7 +318,7 @@ def create_app(
                         "properties": {
                             "api_key": {"type": "string"},
                             "jurisdiction_id": {"type": "string"},
-                            "service_code": {"type": "string"},
+                            "service_code": {"type": "string", "enum": list(cat.services)},
                             "lat": {"type": "string"},
                             "long": {"type": "string"},
                             "address_string": {"type": "string"},
@@ -547,7 +554,7 @@ def create_app(
         ]
         return _answer(out, fmt, "service_requests")
 
-    _RID = _param("service_request_id", "path")
+    _RID = _param("service_request_id", "path", "numeric id", pattern="^[0-9]{1,12}$")
 
     @app.get(
         prefix + "/requests/{service_request_id}.{fmt}",

@@ -263,14 +263,15 @@ MESSAGES.update({
     "aspect.poor": {"zh": "差", "en": "poor"},
     "r.method_priorities": {
         "zh": "提升重点：对每个低于参照值的指标，将其设为参照值并重新运行同一评价流程（筛选、异常值处理、标准化、聚合），"
-              "比较综合指数。无异常值处理且采用极差标准化时，不改变标准化上下界的修改副本作为附加单元一次性计算（与逐一重算结果相同，"
-              "已由测试验证）；有异常值处理（缩尾依赖整体分布）时，先以一次性计算筛选每个城市最有潜力的指标，再逐一重算，报告的增量均为重算结果。",
+              "比较综合指数，报告的增量均为重新计算的结果。为加快计算，无异常值处理且不改变极差标准化上下界的修改副本作为附加单元一次性计算；"
+              "其余修改中，不同城市、不同指标的修改合并为一次重算，并核验其他城市的得分完全不变（否则逐一重算）。两种做法与逐一重算结果一致，已由测试验证。",
         "en": "Priorities: every indicator below its reference is set to the reference and the same pipeline "
-              "(screening, outlier treatment, normalisation, aggregation) is re-run. Without outlier treatment and "
-              "with min-max normalisation, modified copies that leave the bounds unchanged are scored together as "
-              "extra units in one run (identical to one run each, checked by tests); with outlier treatment, whose "
-              "winsorisation depends on the whole distribution, such a run only shortlists each city's most "
-              "promising indicators, which are then re-run one by one: every gain reported is a re-run.",
+              "(screening, outlier treatment, normalisation, aggregation) is re-run; every gain reported is "
+              "re-computed. To save time, without outlier treatment, modified copies that leave the min-max bounds "
+              "unchanged are scored together as extra units in one run; the other modifications of distinct "
+              "cities and distinct indicators share a run, which is accepted only if every other city scores "
+              "exactly as before (else they are re-run one by one). Tests check both against one run per "
+              "modification.",
     },
     "r.method_trends": {
         "zh": "趋势：较上年变化为最新年与此前最近有数据年份之差；年均增速（CAGR）= (最新值/基期值)^(1/年数) − 1；"
