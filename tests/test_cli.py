@@ -100,3 +100,30 @@ def test_run_saves_into_the_store(small_csv: Path, tmp_path: Path) -> None:
     with Store(store, read_only=True) as st:
         runs = st.list_runs()
     assert len(runs) == 1
+
+
+def test_run_reads_a_filled_template_merged_with_other_data(small_csv: Path, tmp_path: Path) -> None:
+    """A department's workbook (citycheckup template) merges with the other cities' variables."""
+    import openpyxl
+
+    tpl = tmp_path / "baoding.xlsx"
+    res = runner.invoke(app, ["template", "--framework", "people-city-2025", "--unit", "130600", "--year", "2024",
+                              "--out", str(tpl)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(tpl)
+    for row in wb["innovation"].iter_rows(min_row=5):
+        if row[0].value == "gdp_per_capita":
+            row[3].value = 12345.0
+    wb.save(tpl)
+    df = pd.read_csv(small_csv)
+    df = df[df["城市"] != "保定市"]  # Baoding comes from its workbook only
+    data = tmp_path / "others.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["run", "--data", str(data), "--data", str(tpl), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ind = pd.read_csv(out / "indicators.csv", dtype={"unit_code": str})
+    row = ind[(ind["unit_code"] == "130600") & (ind["year"] == 2024)]
+    assert row["gdp_per_capita"].tolist() == [12345.0]
+    others = ind[ind["unit_code"] != "130600"]
+    assert others["gdp_per_capita"].notna().all()  # derived from the variables, not blanked by the merge

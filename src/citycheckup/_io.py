@@ -11,6 +11,13 @@ from pathlib import Path
 
 from citycheckup.errors import OutputError
 
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 __all__ = ["atomic_dir", "atomic_file", "write_text_atomic"]
 
 
@@ -21,6 +28,7 @@ def atomic_file(path: str | os.PathLike[str], mode: str = "w", **kwargs: object)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     try:
         with open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
             yield fh
@@ -49,6 +57,7 @@ def atomic_dir(path: str | os.PathLike[str], *, keep: tuple[str, ...] = ()) -> I
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are ordinary folders
     try:
         yield tmp
     except BaseException:

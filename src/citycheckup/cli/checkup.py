@@ -31,7 +31,18 @@ def _load_data(paths: list[str], year: int | None) -> Any:
     from citycheckup.data import load_city_macro, read_dataset
     from citycheckup.data.merge import merge_datasets
 
-    sets = [load_city_macro() if p == EMBEDDED else read_dataset(p, year=year) for p in paths]
+    def one(p: str) -> Any:
+        if p == EMBEDDED:
+            return load_city_macro()
+        try:  # a filled-in data-collection workbook (citycheckup template)
+            from citycheckup.report.template import is_template, read_template
+        except ImportError:
+            is_template = None
+        if is_template is not None and Path(p).suffix.lower() == ".xlsx" and is_template(p):
+            return read_template(p)
+        return read_dataset(p, year=year)
+
+    sets = [one(p) for p in paths]
     return sets[0] if len(sets) == 1 else merge_datasets(sets)
 
 

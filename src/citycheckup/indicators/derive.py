@@ -24,9 +24,10 @@ def derive_indicators(
 ) -> pd.DataFrame:
     """Add a column for each derived indicator whose variables are present.
 
-    An indicator already present as a column is kept as given (reported values win
-    over derived ones). Indicators whose variables are missing are skipped and
-    logged, so a data set may inform only part of the framework.
+    Reported values win over derived ones: where an indicator column is present, only
+    its missing cells are filled from the formula (e.g. one city's filled-in template
+    merged with other cities' raw variables). Indicators whose variables are missing
+    are skipped and logged, so a data set may inform only part of the framework.
 
     Returns
     -------
@@ -37,7 +38,7 @@ def derive_indicators(
     problems: list[Problem] = []
     new: dict[str, pd.Series] = {}
     for ind in framework.indicators:
-        if not ind.formula or ind.code in out.columns:
+        if not ind.formula or (ind.code in out.columns and out[ind.code].notna().all()):
             continue
         f = parse_formula(ind.formula)
         if not f.names <= set(out.columns) | set(new):
@@ -49,6 +50,10 @@ def derive_indicators(
             problems.extend(Problem(f"indicator {ind.code}: {p.message}", p.where) for p in exc.problems or [Problem(str(exc))])
     if problems:
         raise FormulaError("derived indicators could not be computed", problems=problems)
-    if new:
-        out = pd.concat([out, pd.DataFrame(new, index=out.index)], axis=1)
+    fill = {c: v for c, v in new.items() if c in out.columns}
+    for c, v in fill.items():
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64").fillna(v)
+    add = {c: v for c, v in new.items() if c not in out.columns}
+    if add:
+        out = pd.concat([out, pd.DataFrame(add, index=out.index)], axis=1)
     return out
