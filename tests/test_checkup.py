@@ -58,7 +58,7 @@ def test_no_data_dimensions_are_not_invented(result) -> None:
 def test_plausibility_bounds_of_derived_indicators(result) -> None:
     """三沙市: 16 万 students and 586 万 phone subscriptions for 0.22 万 residents are impossible."""
     found = [f for f in result.checks.findings if f.rule == "impossible-derived-value"]
-    assert any("students_per_10k" == f.column and "460300" in (f.unit or "") for f in found)
+    assert any(f.column == "students_per_10k" and "460300" in (f.unit or "") for f in found)
     assert result.indicators["students_per_10k"].max() <= 10000
 
 

@@ -110,9 +110,9 @@ def test_public_api_is_sorted() -> None:
 def test_maps_with_chinese_district_names(make_town: Callable[..., Path], tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import box
-    from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
 
     from citycheckup.spatial import run_spatial
+    from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
 
     half = LON0 + 2 * DLON
     d = gpd.GeoDataFrame(

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
-from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
 
 from citycheckup.errors import SpatialError
 from citycheckup.spatial import compute_spatial, run_spatial
+from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
 
 Town = Callable[..., Path]
 
