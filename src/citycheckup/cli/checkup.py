@@ -104,6 +104,8 @@ def register(app: typer.Typer) -> None:
         if lang not in ("zh", "en"):
             raise typer.BadParameter("--lang must be zh or en")
         other = tuple(x for x in ("zh", "en") if x != lang)
+        # Helsinki first: the 300-city check-up is then the newest run (the dashboard opens on it)
+        _demo_spatial(out)
         report = guarded(lambda: _run("people-city-2025", [EMBEDDED], None, out, lang, "minmax", "arithmetic",
                                       "framework", None, uncertainty, 1, 0.5, False, extra_langs=other,
                                       invalid="missing", keep=("helsinki_spatial", "helsinki_checkup", "reports")))
@@ -250,10 +252,9 @@ def _demo_spatial(out: Path) -> None:
 
 
 def _demo_extras(out: Path) -> None:
-    """Demo parts owned by other modules (spatial, reports, store last), when present."""
+    """Demo parts owned by other modules (reports, then the store), when present."""
     import importlib
 
-    _demo_spatial(out)
     for module in ("citycheckup.cli.report", "citycheckup.cli.store"):
         try:
             mod = importlib.import_module(module)

@@ -45,8 +45,7 @@ def demo_hook(out: Path) -> None:
     tmp.unlink(missing_ok=True)
     n = 0
     with Store(tmp) as st:
-        st.save_run_dir(out, kind="run", label="demo: 300 cities 2000–2024")
-        n += 1
+        # the main run is stored last, so that it is the newest run the dashboard opens on
         for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
             try:
                 manifest = (
@@ -59,6 +58,8 @@ def demo_hook(out: Path) -> None:
                 continue
             st.save_run_dir(sub, label=f"demo: {sub.name}")
             n += 1
+        st.save_run_dir(out, kind="run", label="demo: 300 cities 2000–2024")
+        n += 1
     os.replace(tmp, store_path)
     out_console.print(
         f"store: {store_path.resolve()} ({n} run{'s' if n > 1 else ''})", soft_wrap=True
