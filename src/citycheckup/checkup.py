@@ -106,7 +106,7 @@ class CheckupOptions:
     weights: Literal["framework", "equal"] = "framework"
     global_normalisation: bool = True
     min_availability: float = 0.5
-    min_unit_availability: float = 2 / 3
+    min_unit_availability: float = 0.5
     base_year: int | None = None
     size_variable: str = "pop_urban"
     size_proxy: str = "pop_resident"
