@@ -274,6 +274,16 @@ def _frames(res: Any, ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out[0], out[1]
 
 
+def _score_table(ind: pd.DataFrame, aggregated: pd.DataFrame, score_codes: list[str]) -> pd.DataFrame:
+    """unit_code, unit_name, year, the score codes (missing for a dimension with no data) and their ranks."""
+    scores = ind[[UNIT, NAME, YEAR]].merge(
+        aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")
+    for c in score_codes:
+        if c not in scores.columns:
+            scores[c] = np.nan  # a dimension with no data
+    return _ranks(scores[[UNIT, NAME, YEAR, *score_codes]], score_codes)
+
+
 def _ranks(scores: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     out = scores.copy()
     for c in codes:
@@ -351,14 +361,8 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
                 f"{code} has a single value after outlier treatment, so it cannot discriminate and is "
                 "skipped in the means (use --treatment none for small numbers of units)", column=code))
     score_codes = [fw.index_code, *fw.dimension_codes]
-    scores = ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
-                                           on=[UNIT, YEAR], how="left")
-    for c in score_codes:
-        if c not in scores.columns:
-            scores[c] = np.nan  # a dimension with no data
-    scores = scores[[UNIT, NAME, YEAR, *score_codes]]
-    scores = scores[scores[YEAR].isin(years)].reset_index(drop=True)
-    scores = _ranks(scores, score_codes)
+    all_scores = _score_table(ind, aggregated, score_codes)  # ranks are within a year
+    scores = all_scores[all_scores[YEAR].isin(years)].reset_index(drop=True)
     ind_years = ind[ind[YEAR].isin(years)].reset_index(drop=True)
     normalised = normalised[normalised[YEAR].isin(years)].reset_index(drop=True)
 
@@ -385,14 +389,9 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     base = opts.base_year if opts.base_year is not None else years[0]
     if base not in years_avail:
         raise DataError(f"base year {base} is not in the data ({years_avail[0]}–{years_avail[-1]})")
-    # the change table needs both years scored
-    if base not in years:
-        extra = _ranks(ind[[UNIT, NAME, YEAR]].merge(aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
-                                                   on=[UNIT, YEAR], how="left"), [c for c in score_codes if c in aggregated.columns])
-        change_src = pd.concat([scores, extra[extra[YEAR] == base]], ignore_index=True)
-    else:
-        change_src = scores
-    changes = score_changes(change_src, score_codes, year=years[-1], base_year=base) if years[-1] != base else pd.DataFrame()
+    # the base year may lie outside the scored years: take it from the scores of all years
+    changes = (score_changes(all_scores, score_codes, year=years[-1], base_year=base) if years[-1] != base
+               else pd.DataFrame())
     if "size_class" in diag.columns:
         ind_years = ind_years.merge(diag[[UNIT, YEAR, "size_class"]], on=[UNIT, YEAR], how="left")
 
@@ -504,10 +503,4 @@ def rescore(result: CheckupResult, indicators: pd.DataFrame) -> pd.DataFrame:
     fw = result.framework
     used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
     _, aggregated = _frames(_composite(indicators, fw, used, result.options), indicators)
-    score_codes = [fw.index_code, *fw.dimension_codes]
-    scores = indicators[[UNIT, NAME, YEAR]].merge(
-        aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")
-    for c in score_codes:
-        if c not in scores.columns:
-            scores[c] = np.nan
-    return _ranks(scores[[UNIT, NAME, YEAR, *score_codes]], score_codes)
+    return _score_table(indicators, aggregated, [fw.index_code, *fw.dimension_codes])

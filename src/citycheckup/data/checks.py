@@ -39,11 +39,7 @@ class Finding:
     year: int | None = None
 
     def __str__(self) -> str:
-        where = ", ".join(x for x in (
-            f"column {self.column}" if self.column else "",
-            f"unit {self.unit}" if self.unit else "",
-            f"year {self.year}" if self.year is not None else "",
-        ) if x)
+        where = _where(self)
         return f"[{self.severity}] {self.rule}: {self.message}" + (f" ({where})" if where else "")
 
 
