@@ -27,11 +27,12 @@ def result(fw, embedded):
     return run_checkup(embedded, fw, CheckupOptions(invalid="missing"))
 
 
-def test_scores_every_city_and_year(result) -> None:
+def test_scores_every_city_and_year_it_existed(result) -> None:
     s = result.scores
     assert s["unit_code"].nunique() == 300
     assert sorted(s["year"].unique()) == list(range(2000, 2025))
-    assert len(s) == 300 * 25
+    gone = result.flags[result.flags["flag"] == "not_existing"]
+    assert len(s) == 300 * 25 - len(gone)
     dims = ["system", "innovation", "livable", "green", "resilient", "civilized", "smart"]
     assert list(s.columns) == ["unit_code", "unit_name", "year", "index", *dims, "rank_index",
                                *[f"rank_{d}" for d in dims]]
@@ -41,18 +42,51 @@ def test_scores_every_city_and_year(result) -> None:
     assert sorted(map(tuple, missing.to_numpy().tolist())) == sorted(
         map(tuple, flagged[["unit_code", "year"]].to_numpy().tolist()))
     assert s["index"].notna().mean() > 0.95
-    # 巢湖 (abolished 2011) and 莱芜 (merged 2019) have 2 of 12 indicators in the embedded data
-    assert set(flagged["unit_code"]) >= {"341400", "371200"}
+
+
+def test_no_unit_is_scored_after_it_ceased_or_before_it_existed(result) -> None:
+    """巢湖 abolished 2011 (last year 2010), 莱芜 merged 2019 (last 2018), 三沙 set up 2012."""
+    s = result.scores
+    last = s.groupby("unit_code")["year"].max()
+    first = s.groupby("unit_code")["year"].min()
+    assert last["341400"] == 2010 and last["371200"] == 2018
+    assert first["460300"] == 2012
+    gone = result.flags[result.flags["flag"] == "not_existing"]
+    chaohu = gone[gone["unit_code"] == "341400"]
+    assert chaohu["year"].min() == 2011 and chaohu["year"].max() == 2024
+    assert "2011" in chaohu["detail"].iloc[0]
 
 
 def test_no_data_dimensions_are_not_invented(result) -> None:
     cov = result.dimension_coverage.set_index("dimension")
-    assert set(cov.index[cov["status"] == "no data"]) == {"green", "resilient", "civilized"}
-    for d in ("green", "resilient", "civilized"):
+    # system: its only indicators with data are context (urban share of migrants, population growth)
+    assert set(cov.index[cov["status"] == "no data"]) == {"system", "green", "resilient", "civilized"}
+    for d in ("system", "green", "resilient", "civilized"):
         assert result.scores[d].isna().all()
         assert result.scores[f"rank_{d}"].isna().all()
     used = result.coverage[result.coverage["status"] == "used"]
     assert "broadband_per_100" not in used["indicator"].tolist()  # excluded: a national total
+
+
+def test_context_indicators_are_shown_never_scored(result) -> None:
+    cov = result.coverage.set_index("indicator")
+    for code in ("hukou_resident_gap", "resident_population_growth", "gdp_growth"):
+        assert cov.loc[code, "status"] == "context"
+        assert code in result.indicators.columns  # shown …
+        assert code not in result.normalised.columns  # … never scored
+
+
+def test_beijing_livable_has_no_cliff(result) -> None:
+    """Issue 10: Beijing's livable fell from 56.5 (2013) to 11.4 (2014) under per-year treatment."""
+    s = result.scores[result.scores["unit_code"] == "110000"].set_index("year")["livable"]
+    i = result.indicators[result.indicators["unit_code"] == "110000"].set_index("year")
+    d_score = s.diff().dropna()
+    assert d_score.min() > -8  # no cliff
+    # and the score falls only in years in which one of its inputs fell
+    inputs = i[["education_expenditure_per_capita", "education_expenditure_share"]].diff()
+    for y, ds in d_score.items():
+        if ds < -1e-9:
+            assert (inputs.loc[y] < 0).any(), (y, ds)
 
 
 def test_plausibility_bounds_of_derived_indicators(result) -> None:
@@ -72,8 +106,8 @@ def test_rank_intervals_bracket_the_nominal_rank(fw, embedded) -> None:
 
 
 def test_index_is_weighted_mean_of_informed_dimensions(result) -> None:
-    s = result.scores.dropna(subset=["system", "innovation", "livable", "smart"])
-    mean = s[["system", "innovation", "livable", "smart"]].mean(axis=1)
+    s = result.scores.dropna(subset=["innovation", "livable", "smart"])
+    mean = s[["innovation", "livable", "smart"]].mean(axis=1)
     np.testing.assert_allclose(s["index"].to_numpy(), mean.to_numpy(), rtol=1e-9)
 
 
@@ -117,15 +151,16 @@ def test_year_selection_and_bad_year(fw, embedded) -> None:
 
 def test_geometric_needs_positive_scale_and_options_checked(fw, embedded) -> None:
     with pytest.raises(DataError, match="geometric aggregation needs positive values"):
-        run_checkup(embedded, fw, CheckupOptions(aggregation="geometric", normalisation="zscore"))
+        run_checkup(embedded, fw, CheckupOptions(scoring="relative", aggregation="geometric",
+                                                 normalisation="zscore"))
     sub = Dataset(data=embedded.data[embedded.data["year"] >= 2022], source="x", units=embedded.units,
                   groups=embedded.groups)
-    r = run_checkup(sub, fw, CheckupOptions(aggregation="geometric", invalid="missing"))
+    r = run_checkup(sub, fw, CheckupOptions(scoring="relative", aggregation="geometric", invalid="missing"))
     assert (r.scores["index"].dropna() >= 1.0).all()
 
 
 def test_no_usable_indicator_is_a_clear_error(fw) -> None:
     ds = Dataset(data=pd.DataFrame({"unit_code": ["a"], "unit_name": ["a"], "year": [2020], "foo": [1.0]}),
                  source="foo.csv")
-    with pytest.raises(DataError, match="no indicator of framework people_city_2025 can be computed"):
+    with pytest.raises(DataError, match="no indicator of framework people_city_2025 can be scored"):
         run_checkup(ds, fw)

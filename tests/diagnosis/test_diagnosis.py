@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,12 +46,15 @@ def test_grades_boundaries_go_to_the_better_grade() -> None:
 
 
 def test_target_attainment_rate() -> None:
-    v = pd.DataFrame({"unit_code": ["a", "b", "c"], "year": 2024, "park": [8.0, 7.0, np.nan],
-                      "leak": [9.5, 9.0, np.nan], "dens": [1, 1, 1]})
-    a = target_attainment(v, _fw()).set_index("unit_code")
-    assert a.loc["a", "attainment_rate"] == 50.0  # park 8 ≥ 8 yes; leak 9.5 ≤ 9 no
-    assert a.loc["b", "attainment_rate"] == 50.0
-    assert math.isnan(a.loc["c", "attainment_rate"])
+    """Attainment counts graded values whose grade is not 不足, over graded values only."""
+    v = pd.DataFrame({"unit_code": ["a", "b", "c"], "year": 2024, "park": [8.0, 5.49, np.nan],
+                      "leak": [15.01, 9.0, np.nan], "dens": [1.0, 0.2, np.nan]})
+    a = target_attainment(grade_indicators(v, _fw())).set_index("unit_code")
+    # a: park 8.0 good, leak 15.01 poor, dens 1.0 very good → 2 of 3
+    assert a.loc["a", "n_with_target"] == 3 and a.loc["a", "attainment_rate"] == pytest.approx(200 / 3)
+    # b: park 5.49 poor, leak 9.0 very good, dens 0.2 poor → 1 of 3
+    assert a.loc["b", "n_attained"] == 1
+    assert "c" not in a.index  # nothing graded: no rate is invented
 
 
 def test_size_classes_2014_standard() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from citycheckup.framework import (
     LEVELS,
+    TIERS,
     Framework,
     builtin_frameworks,
     framework_from_coinr_table,
@@ -51,7 +52,7 @@ MANDATORY = {
 
 #: demo indicators: code → (dimension, formula, unit, direction)
 DEMO = {
-    "hukou_resident_gap": ("system", "(pop_resident - pop_hukou) / pop_resident * 100", "%", -1),
+    "hukou_resident_gap": ("system", "(pop_resident - pop_hukou) / pop_resident * 100", "%", 1),
     "resident_population_growth": ("system", "growth(pop_resident)", "%", 1),
     "gdp_per_capita": ("innovation", "gdp / pop_resident", "元/人", 1),
     "st_expenditure_share": ("innovation", "exp_science / exp_total * 100", "%", 1),
@@ -89,8 +90,8 @@ def test_header(fw: Framework) -> None:
     assert fw.name_zh == "现代化人民城市体检指标体系 (2025)"
     assert fw.name_en == "People's City check-up 2025"
     assert fw.index_code == "index"
-    assert fw.version == "2025.1"
-    for key in ("S1", "S19", "S20", "S27", "S39", "S46", "S46b"):
+    assert fw.version == "2026.1"
+    for key in ("S1", "S19", "S20", "S27", "S39", "S46", "S46b", "CVC"):
         assert key in fw.sources
 
 
@@ -115,7 +116,7 @@ def test_indicator_counts(fw: Framework) -> None:
     assert len(fw.indicators) >= 60
     assert sum(counts.values()) == len(fw.indicators)
     for dim, n in counts.items():
-        assert n >= 5, f"dimension {dim} has only {n} indicators"
+        assert n >= 8, f"dimension {dim} has only {n} indicators"
 
 
 def test_codes_ascii_snake_case_and_unique(fw: Framework) -> None:
@@ -135,42 +136,101 @@ def test_indicator_fields(fw: Framework) -> None:
         assert ind.name_zh and ind.name_en
 
 
-def test_every_grading_has_a_source(fw: Framework) -> None:
-    graded = [i for i in fw.indicators if i.grading is not None]
-    assert graded, "some indicators must be graded"
-    for ind in graded:
-        assert ind.grading is not None
-        assert ind.grading.source and len(ind.grading.source) >= 3, ind.code
-        assert ind.grading.note, f"{ind.code}: the grading note must say how the grades were derived"
+def _raw_threshold_sets() -> list[tuple[str, dict]]:
+    """Every threshold set of the YAML file as written (so that defaults do not hide omissions)."""
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("citycheckup.framework") / "builtin" / f"{NAME}.yaml").read_text(encoding="utf-8")
+    out = []
+    for dim in yaml.safe_load(text)["dimensions"]:
+        for ind in dim["indicators"]:
+            for g in ([ind["grading"]] if ind.get("grading") else []) + list(ind.get("references") or []):
+                out.append((ind["code"], g))
+    return out
 
 
-def test_unverified_thresholds_are_marked(fw: Framework) -> None:
+def test_every_threshold_has_tier_reference_and_applicability() -> None:
+    sets = _raw_threshold_sets()
+    assert len(sets) >= 20
+    for code, g in sets:
+        p = g.get("provenance")
+        assert p, f"{code}: threshold without provenance"
+        assert p["tier"] in TIERS, code
+        assert len(p["reference"]) >= 10, code
+        assert not re.search(r"https?://|www\.", p["reference"] + p.get("reference_en", "")), code
+        if p["tier"] == "local_standard":
+            assert p.get("locality"), f"{code}: a local standard names its locality"
+        else:
+            assert "applies" in g, f"{code}: state the applicability rule (role, years, regions …)"
+
+
+def test_no_url_in_any_reader_facing_citation(fw: Framework) -> None:
     for ind in fw.indicators:
-        if ind.grading is not None and "[R]" in ind.grading.source:
-            assert "unverified [R]" in (ind.grading.note or ""), ind.code
+        for g in ind.thresholds:
+            assert not re.search(r"https?://|www\.", g.source), ind.code
+            assert g.provenance is not None and not re.search(r"https?://", g.provenance.reference)
+        if ind.goalposts is not None:
+            assert not re.search(r"https?://", ind.goalposts.provenance.reference), ind.code
 
 
-def test_gradings_are_consistent(fw: Framework) -> None:
+def test_every_scored_indicator_has_goalposts_or_is_a_share_or_count(fw: Framework) -> None:
+    from citycheckup.checkup import goalposts_of
+    from citycheckup.checkup._run import COUNT_UNITS
+
     for ind in fw.indicators:
-        g = ind.grading
-        if g is None:
+        if ind.kind == "context":
             continue
-        if g.cutoffs is not None:
-            c = g.cutoffs
-            assert (c[0] > c[1] > c[2]) if ind.direction == 1 else (c[0] < c[1] < c[2]), ind.code
-        bands = g.resolved_bands(ind.direction)
-        # every probe value lies in at most one band
-        for x in [-1e9, 0.0, 0.5, 0.6, 0.7, 1.0, 1.5, 5.5, 8.0, 14.8, 20, 25, 50, 70, 73, 80, 85, 90, 100, 1e9]:
-            assert sum(b.contains(x) for b in bands) <= 1, (ind.code, x)
+        if goalposts_of(ind) is None:
+            assert ind.unit in COUNT_UNITS or ind.unit == "score", (
+                f"{ind.code} ({ind.unit}) can be neither scored nor recognised as a count")
+
+
+def test_kinds_of_issue_10(fw: Framework) -> None:
+    d = fw.indicator("builtup_population_density")
+    assert d.kind == "band" and d.band == [0.87, 1.5]
+    assert fw.indicator("urbanisation_rate").kind == "context"
+    assert fw.indicator("hukou_resident_gap").kind == "context"  # in-migration, not citizenisation
+    assert fw.indicator("hukou_urbanisation_rate").kind == "higher"
+    assert fw.indicator("resident_population_growth").kind == "context"
+    for i in fw.indicators:
+        if i.kind == "context":
+            assert i.grading is None and i.goalposts is None and not i.references, i.code
+
+
+def test_lower_levels_enter_only_as_shares_with_denominators(fw: Framework) -> None:
+    for ind in fw.indicators:
+        if ind.level in ("housing", "community") or (ind.mohurd_id or "").startswith(("H-", "C-", "B-")):
+            if ind.mohurd_id in ("B-01", "B-04", "B-05", "B-11"):  # coverage shares of the spatial module
+                continue
+            assert ind.unit == "%", ind.code
+            assert ind.denominator and ind.formula and ind.denominator in ind.formula, ind.code
+
+
+def test_carbon_indicators(fw: Framework) -> None:
+    for code, unit in (("co2_per_gdp", "t/万元"), ("co2_per_capita", "t/人")):
+        ind = fw.indicator(code)
+        assert fw.top_dimension_of()[code] == "green"
+        assert (ind.unit, ind.kind) == (unit, "lower")
+        assert ind.goalposts is not None and ind.goalposts.scale == "log"
+
+
+def test_demo_indicators_are_named_proxies(fw: Framework) -> None:
+    for code in DEMO:
+        ind = fw.indicator(code)
+        if ind.kind != "context":
+            assert ind.proxy_for, code
+            assert ind.goalposts is not None and ind.goalposts.provenance.tier == "project", code
 
 
 def test_cited_source_keys_exist(fw: Framework) -> None:
     for ind in fw.indicators:
         for key in (k.strip() for k in (ind.source or "").split(";")):
             assert key in fw.sources, f"{ind.code}: source key {key!r} is not under 'sources:'"
-        if ind.grading is not None:
-            for key in re.findall(r"\bS\d+b?\b", ind.grading.source):
-                assert key in fw.sources, f"{ind.code}: grading cites unknown key {key}"
+        for g in ind.thresholds:
+            if g.provenance is not None and g.provenance.found_in:
+                assert g.provenance.found_in in fw.sources, f"{ind.code}: found_in {g.provenance.found_in!r}"
 
 
 def test_levels_follow_reference_ids(fw: Framework) -> None:
@@ -210,17 +270,23 @@ def test_mandatory_details(fw: Framework) -> None:
         assert "11.2.1" in " ".join(fw.indicator(code).international.sdg)
     assert "S39" in (fw.indicator("intersection_density").source or "")
     road = fw.indicator("road_network_density")
-    assert road.grading is not None and "S27" in road.grading.source
+    assert road.grading is not None and road.grading.provenance is not None
+    assert road.grading.provenance.found_in == "S27" and road.grading.provenance.tier == "state_council"
+    assert road.grading.applies.target_year == 2020
 
 
 def test_park_gradings(fw: Framework) -> None:
-    park = fw.indicator("park_area_per_capita").grading
-    assert park is not None and park.cutoffs == [14.8, 8, 5.5]
-    assert "S19" in park.source and "S20" in park.source
+    park = fw.indicator("park_area_per_capita")
+    assert park.grading is not None and park.grading.pass_line == 8.0
+    assert park.grading.provenance is not None and park.grading.provenance.tier == "national_standard"
+    assert "GB 55014-2021" in park.grading.provenance.reference
+    # the honour title's 14.8 (and its per-district 5.5) are references, never the city's pass line
+    assert [g.pass_line for g in park.references] == [14.8]
+    assert park.references[0].applies.role == "reference"
     for code in ("park_service_coverage_300m", "park_service_coverage_500m"):
         g = fw.indicator(code).grading
-        assert g is not None
-        assert "51346" in g.source and "55014" in g.source
+        assert g is not None and g.provenance is not None
+        assert "55014" in g.provenance.reference
 
 
 def grade(fw: Framework, code: str, x: float) -> str | None:
@@ -231,28 +297,61 @@ def grade(fw: Framework, code: str, x: float) -> str | None:
 
 
 @pytest.mark.parametrize(("code", "value", "expected"), [
-    ("park_area_per_capita", 14.8, "very_good"),
+    # GB 55014-2021 §2.1.3: at least 8.0 m² per person; below it is 不足 (poor), never 一般
     ("park_area_per_capita", 8.0, "good"),
-    ("park_area_per_capita", 7.99, "fair"),
-    ("park_area_per_capita", 5.5, "fair"),
-    ("park_area_per_capita", 5.49, "poor"),
-    ("park_service_coverage_500m", 90.0, "good"),
-    ("park_service_coverage_500m", 79.9, "poor"),
+    ("park_area_per_capita", 8.01, "good"),
+    ("park_area_per_capita", 7.99, "poor"),
+    ("park_area_per_capita", 14.8, "good"),
+    ("park_area_per_capita", 5.5, "poor"),
+    # GB 55014 floor 80 % (poor below), GB/T 51346 §4.3.4 90 %
+    ("park_service_coverage_500m", 90.0, "very_good"),
+    ("park_service_coverage_500m", 89.99, "fair"),
+    ("park_service_coverage_500m", 80.0, "fair"),
+    ("park_service_coverage_500m", 79.99, "poor"),
     ("road_network_density", 8.0, "good"),
-    ("road_network_density", 7.9, "poor"),
-    ("builtup_population_density", 0.67, "good"),
-    ("builtup_population_density", 0.8, "very_good"),
-    ("builtup_population_density", 1.6, "poor"),
+    ("road_network_density", 7.99, "poor"),
+    # Yichang's local standard (annex 1): 0.7–1.5 万人/km²; 宜昌 0.67 was graded 不足
+    ("builtup_population_density", 0.67, "poor"),
+    ("builtup_population_density", 0.7, "good"),
+    ("builtup_population_density", 1.49, "good"),
+    ("builtup_population_density", 1.5, "poor"),
+    # CJJ 92-2016: basic leakage ≤ 10 % grade 1, ≤ 12 % grade 2
+    ("water_network_leakage_rate", 10.0, "good"),
+    ("water_network_leakage_rate", 10.01, "fair"),
+    ("water_network_leakage_rate", 12.0, "fair"),
+    ("water_network_leakage_rate", 12.01, "poor"),
 ])
 def test_grading_examples(fw: Framework, code: str, value: float, expected: str) -> None:
     assert grade(fw, code, value) == expected
 
 
+def test_national_average_targets_are_references_only(fw: Framework) -> None:
+    for code in ("good_air_quality_days_ratio", "surface_water_class3_share", "msw_recovery_rate"):
+        ind = fw.indicator(code)
+        assert ind.grading is None, code
+        assert ind.references and all(g.applies.role == "reference" for g in ind.references), code
+
+
+def test_reclaimed_water_is_for_water_scarce_cities_only(fw: Framework) -> None:
+    ind = fw.indicator("reclaimed_water_utilisation_rate")
+    sets = ind.thresholds
+    assert [g.pass_line for g in sets] == [35, 30, 25]
+    assert all(g.applies.water_scarce is True and g.applies.target_year == 2025 for g in sets)
+    assert sets[0].applies.regions == ["11", "12", "13"]
+
+
+def test_future_targets_are_not_current_pass_lines(fw: Framework) -> None:
+    sewage = fw.indicator("sewage_collection_rate")
+    assert [(g.pass_line, g.applies.target_year) for g in sewage.thresholds][:2] == [(70, None), (73, 2027)]
+    sponge = fw.indicator("sponge_city_area_share")
+    assert [(g.pass_line, g.applies.target_year) for g in sponge.thresholds] == [(20, 2020), (80, 2030)]
+
+
 def test_variables(fw: Framework) -> None:
-    assert [v.code for v in fw.variables] == list(VARIABLES)
+    assert [v.code for v in fw.variables][: len(VARIABLES)] == list(VARIABLES)
     for v in fw.variables:
         assert v.min == 0, v.code
-        if VARIABLES[v.code] is not None:
+        if VARIABLES.get(v.code) is not None:
             assert v.unit == VARIABLES[v.code], v.code
     share = fw.variable("share_tertiary")
     assert share is not None and share.max == 1
@@ -261,7 +360,7 @@ def test_variables(fw: Framework) -> None:
 def test_every_formula_uses_declared_variables(fw: Framework) -> None:
     declared = {v.code for v in fw.variables}
     derived = [i for i in fw.indicators if i.formula]
-    assert {i.code for i in derived} == set(DEMO)
+    assert set(DEMO) <= {i.code for i in derived}
     for ind in derived:
         assert ind.formula is not None
         names = parse_formula(ind.formula).names

@@ -27,7 +27,7 @@ def _progress() -> Progress:
                     transient=True, disable=not console.is_terminal)
 
 
-def _load_data(paths: list[str], year: int | None) -> Any:
+def _load_data(paths: list[str], year: int | None, fw: Any = None) -> Any:
     from citycheckup.data import load_city_macro, read_dataset
     from citycheckup.data.merge import merge_datasets
 
@@ -40,19 +40,41 @@ def _load_data(paths: list[str], year: int | None) -> Any:
             is_template = None
         if is_template is not None and Path(p).suffix.lower() == ".xlsx" and is_template(p):
             return read_template(p)
-        return read_dataset(p, year=year)
+        return read_dataset(p, year=year, framework=fw)
 
     sets = [one(p) for p in paths]
     return sets[0] if len(sets) == 1 else merge_datasets(sets)
 
 
-def _run(
-    framework: str, data: list[str], years: list[int] | None, out: Path, lang: str, normalisation: str,
-    aggregation: str, weights: str, base_year: int | None, uncertainty: int, seed: int, min_availability: float,
-    per_year: bool, extra_langs: tuple[str, ...] = (), invalid: str = "raise", treatment: str = "winsorise_log",
-    keep: tuple[str, ...] = (),
-) -> Path:
-    from citycheckup.checkup import CheckupOptions, run_checkup
+def _options(*, years: list[int] | None, scoring: str, normalisation: str, aggregation: str, weights: str,
+             base_year: int | None, uncertainty: int, seed: int, min_availability: float, per_year: bool,
+             invalid: str, treatment: str, treatment_scope: str, localities: list[str]) -> Any:
+    """Check-up options from the command line, every bad value reported at once."""
+    from citycheckup.checkup import CheckupOptions
+
+    opts = CheckupOptions(years=years, scoring=scoring, normalisation=normalisation,  # type: ignore[arg-type]
+                          aggregation=aggregation, weights=weights, base_year=base_year,  # type: ignore[arg-type]
+                          uncertainty_n=uncertainty, seed=seed, min_availability=min_availability,
+                          global_normalisation=not per_year, invalid=invalid,  # type: ignore[arg-type]
+                          treatment=treatment, treatment_scope=treatment_scope,  # type: ignore[arg-type]
+                          localities=_locality_codes(localities))
+    guarded(opts.validate)
+    return opts
+
+
+def _locality_codes(names: list[str]) -> list[str]:
+    """6-digit codes of the localities given by code or name (宜昌, 宜昌市, 420500, Yichang)."""
+    if not names:
+        return []
+    from citycheckup.data.identity import default_gazetteer
+
+    g = default_gazetteer()
+    return [guarded(lambda n=n: g.match(n)) for n in names]
+
+
+def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
+         extra_langs: tuple[str, ...] = (), keep: tuple[str, ...] = ()) -> Path:
+    from citycheckup.checkup import run_checkup
     from citycheckup.framework import load_framework
     from citycheckup.report.checkup_report import write_checkup_outputs
 
@@ -61,13 +83,9 @@ def _run(
         task = prog.add_task("loading framework", total=None)
         fw = load_framework(framework)
         prog.update(task, description="reading data")
-        ds = _load_data(data, years[0] if years and len(years) == 1 else None)
-        prog.update(task, description="scoring (indicators → composite → diagnosis)")
-        opts = CheckupOptions(years=years, normalisation=normalisation,  # type: ignore[arg-type]
-                              aggregation=aggregation, weights=weights,  # type: ignore[arg-type]
-                              base_year=base_year, uncertainty_n=uncertainty, seed=seed,
-                              min_availability=min_availability, global_normalisation=not per_year,
-                              invalid=invalid, treatment=treatment)  # type: ignore[arg-type]
+        years = opts.years
+        ds = _load_data(data, years[0] if years and len(years) == 1 else None, fw)
+        prog.update(task, description="scoring (indicators → scores → grades → diagnosis)")
         result = run_checkup(ds, fw, opts)
         prog.update(task, description="writing outputs")
         report = write_checkup_outputs(
@@ -77,9 +95,13 @@ def _run(
             extra_langs=extra_langs, keep=keep,
         )
     n_units = result.scores["unit_code"].nunique()
+    n_dims = len(result.framework.dimensions)
+    scoring = ("absolute, against the framework's goalposts" if opts.scoring == "absolute"
+               else f"relative, among the {n_units} units of the data")
     console.print(f"scored {n_units} units × {len(result.years)} years on "
                   f"{int((result.coverage['status'] == 'used').sum())} indicators "
-                  f"({len(result.informed_dimensions)}/7 dimensions with data) in {time.perf_counter() - t0:.1f} s")
+                  f"({len(result.informed_dimensions)}/{n_dims} dimensions with data; {scoring}) "
+                  f"in {time.perf_counter() - t0:.1f} s")
     nodata = [d for d in result.framework.dimension_codes if d not in result.informed_dimensions]
     if nodata:
         console.print(f"dimensions with no data (left out of the index): {', '.join(nodata)}")
@@ -106,9 +128,12 @@ def register(app: typer.Typer) -> None:
         other = tuple(x for x in ("zh", "en") if x != lang)
         # Helsinki first: the 300-city check-up is then the newest run (the dashboard opens on it)
         _demo_spatial(out)
-        report = guarded(lambda: _run("people-city-2025", [EMBEDDED], None, out, lang, "minmax", "arithmetic",
-                                      "framework", None, uncertainty, 1, 0.5, False, extra_langs=other,
-                                      invalid="missing", keep=("helsinki_spatial", "helsinki_checkup", "reports")))
+        opts = _options(years=None, scoring="absolute", normalisation="minmax", aggregation="arithmetic",
+                        weights="framework", base_year=None, uncertainty=uncertainty, seed=1, min_availability=0.5,
+                        per_year=False, invalid="missing", treatment="winsorise_log", treatment_scope="panel",
+                        localities=[])
+        report = guarded(lambda: _run("people-city-2025", [EMBEDDED], out, lang, opts, extra_langs=other,
+                                      keep=("helsinki_spatial", "helsinki_checkup", "reports")))
         _demo_extras(out)
         out_console.print(f"report: {report.resolve()}")
 
@@ -122,7 +147,11 @@ def register(app: typer.Typer) -> None:
         year: list[int] = typer.Option(None, "--year", "-y", help="Year(s) to score (default: all)."),
         out: Path = typer.Option(..., "--out", "-o", help="Output directory (replaced atomically)."),
         lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
-        normalisation: str = typer.Option("minmax", "--normalisation", help="minmax or zscore."),
+        scoring: str = typer.Option("absolute", "--scoring",
+                                    help="absolute (default: each indicator against the framework's fixed, cited "
+                                         "goalposts; one city alone gets a complete result) or relative (min-max "
+                                         "ranking among the units in the data, COINr's default build)."),
+        normalisation: str = typer.Option("minmax", "--normalisation", help="Relative scoring: minmax or zscore."),
         aggregation: str = typer.Option("arithmetic", "--aggregation", help="arithmetic or geometric."),
         weights: str = typer.Option("framework", "--weights", help="framework or equal."),
         base_year: int = typer.Option(None, "--base-year", help="Earlier year for the change table."),
@@ -133,7 +162,13 @@ def register(app: typer.Typer) -> None:
         per_year: bool = typer.Option(False, "--per-year-normalisation",
                                       help="Normalise each year separately (default: across all years)."),
         treatment: str = typer.Option("winsorise_log", "--treatment",
-                                      help="Outlier treatment: winsorise_log (COINr default) or none."),
+                                      help="Relative scoring: outlier treatment, winsorise_log (COINr default) or none."),
+        treatment_scope: str = typer.Option("panel", "--treatment-scope",
+                                            help="Relative scoring: panel (one treatment decision per indicator for "
+                                                 "all years; default) or year (COINr's per-year decisions)."),
+        locality: list[str] = typer.Option(None, "--locality",
+                                           help="Use this city's local standards for grading it (code or name; "
+                                                "repeat for several)."),
         store: Path = typer.Option(None, "--store", help="DuckDB results store to save this run into "
                                    "(default: $CITYCHECKUP_STORE when set; otherwise not stored)."),
         label: str = typer.Option(None, "--label", help="Label of the stored run."),
@@ -141,16 +176,14 @@ def register(app: typer.Typer) -> None:
                                     help="Impossible values (negative population, share > 100 %): 'raise' stops "
                                          "and lists them; 'missing' blanks exactly those cells and reports them."),
     ) -> None:
-        """Run a check-up: framework + data → scores, ranks, diagnosis, report."""
-        if invalid not in ("raise", "missing"):
-            raise typer.BadParameter("--invalid must be raise or missing")
-        if treatment not in ("winsorise_log", "none"):
-            raise typer.BadParameter("--treatment must be winsorise_log or none")
+        """Run a check-up: framework + data → scores, grades, diagnosis, report."""
         if lang not in ("zh", "en"):
             raise typer.BadParameter("--lang must be zh or en")
-        report = guarded(lambda: _run(framework, data, list(year or []) or None, out, lang, normalisation, aggregation,
-                                      weights, base_year, uncertainty, seed, min_availability, per_year,
-                                      invalid=invalid, treatment=treatment))
+        opts = _options(years=list(year or []) or None, scoring=scoring, normalisation=normalisation,
+                        aggregation=aggregation, weights=weights, base_year=base_year, uncertainty=uncertainty,
+                        seed=seed, min_availability=min_availability, per_year=per_year, invalid=invalid,
+                        treatment=treatment, treatment_scope=treatment_scope, localities=list(locality or []))
+        report = guarded(lambda: _run(framework, data, out, lang, opts))
         maybe_store(out, kind="run", store=store, label=label)
         out_console.print(f"report: {report.resolve()}")
 
@@ -158,10 +191,13 @@ def register(app: typer.Typer) -> None:
     def validate(
         framework: str = typer.Option("people-city-2025", "--framework", "-f", help="Framework name or file."),
         data: list[str] = typer.Option(None, "--data", "-d", help="Data file(s) to check against the framework."),
-        year: int = typer.Option(None, "--year", help="Year for a table without a year column."),
+        year: list[int] = typer.Option(None, "--year", "-y",
+                                       help="Year(s) to check (and the year of a table without a year column)."),
+        scoring: str = typer.Option("absolute", "--scoring", help="absolute or relative (as for run)."),
+        invalid: str = typer.Option("raise", "--invalid", help="raise or missing (as for run)."),
     ) -> None:
-        """Validate a framework (and data against it), reporting every problem at once."""
-        from citycheckup.data import check_dataset
+        """Validate a framework (and data against it) with exactly the checks `run` makes, all at once."""
+        from citycheckup.checkup import check_data
         from citycheckup.framework import load_framework
 
         fw = guarded(lambda: load_framework(framework))
@@ -169,11 +205,19 @@ def register(app: typer.Typer) -> None:
                           f"{len(fw.dimensions)} dimensions — valid")
         if not data:
             return
-        ds = guarded(lambda: _load_data(list(data), year))
-        rep = check_dataset(ds, fw)
-        for f in rep.findings:
+        years = list(year or []) or None
+        opts = _options(years=years, scoring=scoring, normalisation="minmax", aggregation="arithmetic",
+                        weights="framework", base_year=None, uncertainty=0, seed=1, min_availability=0.5,
+                        per_year=False, invalid=invalid, treatment="winsorise_log", treatment_scope="panel",
+                        localities=[])
+        ds = guarded(lambda: _load_data(list(data), years[0] if years and len(years) == 1 else None, fw))
+        rep = guarded(lambda: check_data(ds, fw, opts))
+        shown = [f for f in rep.findings if f.severity != "info"] + [f for f in rep.findings if f.severity == "info"]
+        for f in shown[:60]:
             style = {"error": "red", "warning": "yellow", "info": "dim"}[f.severity]
-            out_console.print(f"[{style}]{f}[/{style}]", highlight=False)
+            out_console.print(f"[{style}]{f}[/{style}]", highlight=False, markup=False)
+        if len(shown) > 60:
+            out_console.print(f"… and {len(shown) - 60} more findings", highlight=False)
         n_err = len(rep.errors)
         out_console.print(f"{ds.source}: {len(ds.data)} rows, {n_err} error(s), "
                           f"{sum(f.severity == 'warning' for f in rep.findings)} warning(s)")

@@ -8,12 +8,14 @@ from citycheckup.diagnosis.grades import (
     ASPECT_GRADES,
     GRADE_POINTS,
     aspect_grade,
+    assess_thresholds,
     dimension_grades,
     grade_indicators,
     grade_value,
     target_attainment,
     target_gaps,
 )
+from citycheckup.diagnosis.applicability import REASONS, UnitContext, applicability
 from citycheckup.diagnosis.peers import (
     SIZE_CLASSES,
     PeerSpec,
@@ -40,7 +42,11 @@ __all__ = [
     "REMEDIATION_TYPES",
     "SIZE_CLASSES",
     "PeerSpec",
+    "REASONS",
+    "UnitContext",
+    "applicability",
     "aspect_grade",
+    "assess_thresholds",
     "city_size_class",
     "dimension_grades",
     "grade_indicators",

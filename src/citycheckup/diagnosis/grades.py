@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import numpy as np
 import pandas as pd
 
-from citycheckup.framework.models import Framework
+from citycheckup.diagnosis.applicability import UnitContext, applicability
+from citycheckup.framework.models import Framework, Grading
 
 __all__ = [
     "ASPECT_GRADES",
     "ASPECT_GRADE_LABELS",
     "GRADE_POINTS",
     "aspect_grade",
+    "assess_thresholds",
     "dimension_grades",
     "grade_indicators",
     "grade_value",
@@ -30,68 +34,154 @@ def grade_value(value: float, bands: list) -> str | None:  # type: ignore[type-a
     return None
 
 
-def grade_indicators(values: pd.DataFrame, fw: Framework, *, id_cols: tuple[str, ...] = ("unit_code", "year")) -> pd.DataFrame:
-    """Grade every value of every graded indicator.
+def _contexts(values: pd.DataFrame, id_cols: tuple[str, ...], context: pd.DataFrame | None) -> list[UnitContext]:
+    """One :class:`UnitContext` per row of ``values``."""
+    unit_col = id_cols[0]
+    year_col = "year" if "year" in id_cols else None
+    n = len(values)
+    cols: dict[str, list[object]] = {"province_code": [None] * n, "size_class": [None] * n,
+                                     "water_scarce": [None] * n}
+    if context is not None and not context.empty:
+        keys = [c for c in id_cols if c in context.columns]
+        ctx = values[list(id_cols)].merge(context.drop_duplicates(keys), on=keys, how="left")
+        for c in cols:
+            if c in ctx.columns:
+                cols[c] = [None if pd.isna(v) else v for v in ctx[c].tolist()]
+    for c in ("province_code", "size_class", "water_scarce"):
+        if c in values.columns and all(v is None for v in cols[c]):
+            cols[c] = [None if pd.isna(v) else v for v in values[c].tolist()]
+    units = values[unit_col].astype(str).tolist()
+    years = values[year_col].astype("int64").tolist() if year_col else [0] * n
+    return [UnitContext(u, int(y), None if p is None else str(p), None if sc is None else str(sc),
+                        None if ws is None else bool(ws))
+            for u, y, p, sc, ws in zip(units, years, cols["province_code"], cols["size_class"],
+                                       cols["water_scarce"], strict=True)]
+
+
+def _threshold_label(g: Grading, lang: str) -> str:
+    lab = g.label_zh if lang == "zh" else g.label_en
+    if lab:
+        return lab
+    p = g.provenance
+    return (p.reference if lang == "zh" else (p.reference_en or p.reference)) if p is not None else g.source
+
+
+def assess_thresholds(
+    values: pd.DataFrame,
+    fw: Framework,
+    *,
+    id_cols: tuple[str, ...] = ("unit_code", "year"),
+    context: pd.DataFrame | None = None,
+    localities: Collection[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Grade every value against the first threshold set that applies; list the others.
 
     Parameters
     ----------
     values
-        Wide table: ``id_cols`` plus one column per indicator code (raw values, not normalised).
+        Wide table: ``id_cols`` plus one column per indicator code (raw values).
     fw
-        The framework; indicators without ``grading`` are skipped.
+        The framework: each indicator's threshold sets (:attr:`Indicator.thresholds`),
+        in order; the first that applies to the unit-year grades it.
+    context
+        Per unit(-year) attributes for applicability: ``province_code``, ``size_class``,
+        ``water_scarce`` (missing = unknown). Columns of ``values`` with these names are
+        used when ``context`` lacks them.
+    localities
+        Codes of the units whose local standards were selected.
 
     Returns
     -------
-    pandas.DataFrame
-        Long table: ``id_cols``, ``indicator``, ``value``, ``grade`` (very_good/good/fair/poor,
-        missing where the value is missing), ``threshold_source``.
+    tuple of pandas.DataFrame
+        ``grades``: ``id_cols``, ``indicator``, ``value``, ``grade``, ``threshold``
+        (index of the set in :attr:`Indicator.thresholds`), ``tier``, ``reference``,
+        ``threshold_source`` — one row per graded value (a missing value has no grade).
+        ``references``: every threshold set that did not grade a value: ``id_cols``,
+        ``indicator``, ``value``, ``threshold``, ``tier``, ``reference``, ``reason``
+        (a code of :data:`~citycheckup.diagnosis.applicability.REASONS`), ``reason_year``
+        and ``grade_if_applied`` (what the value would be graded under it).
     """
-    frames = []
-    for ind in fw.indicators:
-        if ind.grading is None or ind.code not in values.columns:
-            continue
-        bands = ind.grading.resolved_bands(ind.direction)
-        v = values[ind.code].astype("float64")
-        grades = [grade_value(x, bands) for x in v.to_numpy()]
-        frames.append(pd.DataFrame({
-            **{c: values[c].to_numpy() for c in id_cols},
-            "indicator": ind.code, "value": v.to_numpy(), "grade": grades,
-            "threshold_source": ind.grading.source,
-        }))
-    if not frames:
-        return pd.DataFrame(columns=[*id_cols, "indicator", "value", "grade", "threshold_source"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def target_attainment(values: pd.DataFrame, fw: Framework, *, id_cols: tuple[str, ...] = ("unit_code", "year")) -> pd.DataFrame:
-    """Whether each value meets its indicator's target, and the attainment rate per unit-year.
-
-    A value attains its target when ``value ≥ target`` (direction +1) or ``value ≤ target``
-    (direction −1). The rate (达标率) is attained / indicators with a target and a value.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``id_cols``, ``n_with_target``, ``n_attained``, ``attainment_rate`` (0–100, missing when
-        no indicator with a target has a value).
-    """
-    hits = []
-    for ind in fw.indicators:
-        if ind.target is None or ind.code not in values.columns:
-            continue
+    gcols = [*id_cols, "indicator", "value", "grade", "threshold", "tier", "reference", "threshold_source"]
+    rcols = [*id_cols, "indicator", "value", "threshold", "tier", "reference", "reason", "reason_year",
+             "grade_if_applied"]
+    inds = [i for i in fw.indicators if i.thresholds and i.code in values.columns]
+    if not inds or values.empty:
+        return pd.DataFrame(columns=gcols), pd.DataFrame(columns=rcols)
+    ctxs = _contexts(values, id_cols, context)
+    ids = {c: values[c].to_numpy() for c in id_cols}
+    grows: list[dict[str, object]] = []
+    rrows: list[dict[str, object]] = []
+    cache: dict[tuple[int, UnitContext], tuple[bool, str | None, int | None]] = {}
+    for ind in inds:
+        sets = ind.thresholds
+        bands = [g.resolved_bands(ind.direction) for g in sets]
         v = values[ind.code].astype("float64").to_numpy()
-        ok = (v >= ind.target) if ind.direction > 0 else (v <= ind.target)
-        hits.append(pd.DataFrame({**{c: values[c].to_numpy() for c in id_cols},
-                                  "has": ~np.isnan(v), "ok": ok & ~np.isnan(v)}))
-    if not hits:
-        out = values[list(id_cols)].copy()
-        out["n_with_target"] = 0
-        out["n_attained"] = 0
-        out["attainment_rate"] = np.nan
-        return out
-    h = pd.concat(hits).groupby(list(id_cols), sort=False).agg(n_with_target=("has", "sum"), n_attained=("ok", "sum"))
-    h["attainment_rate"] = np.where(h["n_with_target"] > 0, 100.0 * h["n_attained"] / h["n_with_target"].where(h["n_with_target"] > 0), np.nan)
-    return h.reset_index()
+        for r, x in enumerate(v):
+            if np.isnan(x):
+                continue
+            ctx = ctxs[r]
+            graded = False
+            for k, g in enumerate(sets):
+                key = (id(g), ctx)
+                if key not in cache:
+                    cache[key] = applicability(g, ctx, localities=localities)
+                ok, reason, ryear = cache[key]
+                p = g.provenance
+                tier = p.tier if p is not None else ""
+                ref = p.reference if p is not None else g.source
+                grade = grade_value(float(x), bands[k])
+                base = {**{c: ids[c][r] for c in id_cols}, "indicator": ind.code, "value": float(x),
+                        "threshold": k, "tier": tier, "reference": ref}
+                if ok and not graded:
+                    graded = True
+                    grows.append({**base, "grade": grade, "threshold_source": g.source})
+                else:
+                    rrows.append({**base, "reason": reason if not ok else "superseded", "reason_year": ryear,
+                                  "grade_if_applied": grade})
+    return pd.DataFrame(grows, columns=gcols), pd.DataFrame(rrows, columns=rcols)
+
+
+def grade_indicators(
+    values: pd.DataFrame,
+    fw: Framework,
+    *,
+    id_cols: tuple[str, ...] = ("unit_code", "year"),
+    context: pd.DataFrame | None = None,
+    localities: Collection[str] = (),
+) -> pd.DataFrame:
+    """Grade every value against the first threshold set that applies to its unit-year.
+
+    The ``grades`` table of :func:`assess_thresholds` (which see for the parameters).
+    Values whose indicator has no applicable threshold get no row.
+    """
+    return assess_thresholds(values, fw, id_cols=id_cols, context=context, localities=localities)[0]
+
+
+def target_attainment(grades: pd.DataFrame, *, id_cols: tuple[str, ...] = ("unit_code", "year")) -> pd.DataFrame:
+    """Attainment (达标) per unit-year, counted over the thresholds that apply only.
+
+    A graded value *attains* when its grade is not 不足 (``poor``): it meets the pass
+    line of the threshold that applies to it. The rate (达标率) is attained / graded.
+
+    Parameters
+    ----------
+    grades
+        The ``grades`` table of :func:`assess_thresholds` / :func:`grade_indicators`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id_cols``, ``n_with_target`` (graded values), ``n_attained``,
+        ``attainment_rate`` (0–100).
+    """
+    cols = [*id_cols, "n_with_target", "n_attained", "attainment_rate"]
+    g = grades.dropna(subset=["grade"]) if not grades.empty else grades
+    if g.empty:
+        return pd.DataFrame(columns=cols)
+    g = g.assign(ok=(g["grade"] != "poor").astype("int64"))
+    h = g.groupby(list(id_cols), sort=False).agg(n_with_target=("ok", "size"), n_attained=("ok", "sum"))
+    h["attainment_rate"] = 100.0 * h["n_attained"] / h["n_with_target"]
+    return h.reset_index()[cols]
 
 
 #: Aspect (dimension) grades, best first (MOHURD 城区 aspects: 优 / 良 / 中 / 差).
@@ -138,6 +228,7 @@ def dimension_grades(
     *,
     id_cols: tuple[str, ...] = ("unit_code", "year"),
     weighted: bool = True,
+    by: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Grade each dimension (aspect) of each unit-year from its graded indicators.
 
@@ -149,6 +240,9 @@ def dimension_grades(
         The framework: gives each indicator's top-level dimension and weight.
     weighted
         Weight the grade points with the indicators' framework weights (else equal).
+    by
+        Indicator code → group (e.g. the conference task of each MOHURD indicator);
+        default: each indicator's top-level dimension.
 
     Returns
     -------
@@ -175,9 +269,10 @@ def dimension_grades(
     g = grades.dropna(subset=["grade"]).copy()
     if g.empty:
         return pd.DataFrame(columns=cols)
-    top = fw.top_dimension_of()
+    top = dict(by) if by is not None else fw.top_dimension_of()
     weight = {i.code: (i.weight if weighted else 1.0) for i in fw.indicators}
     g["dimension"] = g["indicator"].map(top)
+    g = g.dropna(subset=["dimension"])
     g["points"] = g["grade"].map(GRADE_POINTS).astype("float64")
     g["w"] = g["indicator"].map(weight).astype("float64")
     g.loc[g["w"] <= 0, "w"] = np.nan

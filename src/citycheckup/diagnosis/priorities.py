@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -48,8 +48,19 @@ import pandas as pd
 from citycheckup.diagnosis.peers import PeerSpec, peer_group, peer_medians
 from citycheckup.errors import DataError
 
-if TYPE_CHECKING:
-    from citycheckup.checkup import CheckupResult
+
+class CheckupResult(Protocol):
+    """What priorities need of a check-up result (:class:`citycheckup.checkup.CheckupResult`)."""
+
+    framework: Any
+    options: Any
+    coverage: pd.DataFrame
+    years: list[int]
+    panel: pd.DataFrame
+    indicators: pd.DataFrame
+    scores: pd.DataFrame
+
+    def rescore(self, indicators: pd.DataFrame) -> pd.DataFrame: ...
 
 __all__ = ["improvement_priorities"]
 
@@ -174,8 +185,6 @@ def improvement_priorities(
     DataError
         When ``year`` was not scored or the peer grouping cannot be formed.
     """
-    from citycheckup.checkup import rescore
-
     fw = result.framework
     used = result.coverage.loc[result.coverage["status"] == "used", "indicator"].tolist()
     y = int(year if year is not None else result.years[-1])
@@ -211,8 +220,15 @@ def improvement_priorities(
     mods = []
     for c in used:
         v = cur[c].to_numpy(dtype="float64")
-        r = ref[c].to_numpy(dtype="float64") if c in ref.columns else np.full(len(cur), np.nan)
-        worse = ~np.isnan(v) & ~np.isnan(r) & ((r - v) * directions[c] > 0)
+        ind = fw.indicator(c)
+        if ind.kind == "band":
+            # the reference of a band indicator is the nearest edge of its band, whatever the peers do
+            lo, hi = ind.band
+            r = np.clip(v, lo, hi)
+            worse = ~np.isnan(v) & (r != v)
+        else:
+            r = ref[c].to_numpy(dtype="float64") if c in ref.columns else np.full(len(cur), np.nan)
+            worse = ~np.isnan(v) & ~np.isnan(r) & ((r - v) * directions[c] > 0)
         for k in np.flatnonzero(worse):
             u = str(cur.at[k, UNIT])
             if wanted is not None and u not in wanted:
@@ -227,8 +243,10 @@ def improvement_priorities(
         raise DataError(f"strategy must be auto or exact, got {strategy!r}")
     opts = result.options
     # normalise → aggregate only, with min-max: stacking is exact wherever the bounds agree
-    provable = opts.normalisation == "minmax" and getattr(opts, "treatment", "none") == "none"
-    m["stacked"] = False
+    absolute = getattr(opts, "scoring", "relative") == "absolute"
+    provable = not absolute and opts.normalisation == "minmax" and getattr(opts, "treatment", "none") == "none"
+    # absolute scores are row-wise (fixed goalposts): extra rows never change another unit's score
+    m["stacked"] = bool(strategy == "auto" and absolute)
     if strategy == "auto" and provable:
         refset = panel if opts.global_normalisation else cur
         for c, idx in m.groupby("indicator").groups.items():
@@ -257,7 +275,7 @@ def improvement_priorities(
         for j, (c, val) in enumerate(zip(st["indicator"], st["reference"], strict=True)):
             pseudo.iat[j, pseudo.columns.get_loc(c)] = val
         stacked = pd.concat([panel, pseudo], ignore_index=True)
-        sc = rescore(result, stacked)
+        sc = result.rescore(stacked)
         sc = sc[sc[YEAR] == y].set_index(UNIT)
         keys = pseudo[UNIT].to_numpy()
         m.loc[st.index, "index_new"] = sc.loc[keys, idx_code].to_numpy()
@@ -292,7 +310,7 @@ def improvement_priorities(
         for j in batch:
             r_, c_ = int(rows_y[m.at[j, "row"]]), mod.columns.get_loc(m.at[j, "indicator"])
             mod.iat[r_, c_] = m.at[j, "reference"]
-        sc = rescore(result, mod)
+        sc = result.rescore(mod)
         sc = sc[sc[YEAR] == y]
         sc = sc.set_index(sc[UNIT].astype(str))
         if len(batch) > 1:

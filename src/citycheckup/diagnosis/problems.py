@@ -355,19 +355,32 @@ def problem_list(
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     p = pd.concat(frames, ignore_index=True)
     inds = {i.code: i for i in fw.indicators} if fw is not None else {}
+    # a problem type may be the numerator variable of a share (hazardous buildings of
+    # "share of buildings with hazards"): it takes that indicator's level and its own names
+    owner: dict[str, Any] = {}
+    if fw is not None:
+        from citycheckup.indicators.formula import parse_formula
+
+        for i in fw.indicators:
+            if i.formula and i.denominator:
+                for name in parse_formula(i.formula).names - {i.denominator}:
+                    owner.setdefault(name, i)
     levels = {"housing": 0, "community": 1, "block": 2, "city": 3}
     recs = []
     for r in p.to_dict("records"):
         code = r["indicator"]
         e = _entry(mapping, code)
         ind = inds.get(code)
+        var = fw.variable(code) if fw is not None and ind is None else None
+        named = ind if ind is not None else var
+        lev_src = ind if ind is not None else owner.get(code)
         recs.append(
             {
                 **r,
-                "level": ind.level if ind is not None else "block",
-                "name_zh": ind.name_zh if ind is not None else code,
-                "name_en": ind.name_en if ind is not None else code,
-                "count_unit": r.get("count_unit") or (ind.unit if ind is not None else ""),
+                "level": lev_src.level if lev_src is not None else "block",
+                "name_zh": named.name_zh if named is not None else code,
+                "name_en": named.name_en if named is not None else code,
+                "count_unit": r.get("count_unit") or (named.unit if named is not None else ""),
                 **{k: e.get(k, "") for k in _FIELDS},
                 "remediation_zh": REMEDIATION_TYPES[e.get("remediation", "best_effort")]["zh"],
             }

@@ -150,12 +150,16 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
                         formulas.append((ccode, f, cpath))
                     g = child.get("grading")
                     t = child.get("target")
-                    if isinstance(g, dict) and "source" not in g:
-                        problems.append(Problem(
-                            f"indicator {ccode}: grading thresholds need a 'source' citation",
-                            at((*cpath, "grading")),
-                        ))
+                    refs = child.get("references") if isinstance(child.get("references"), list) else []
+                    for gpath, gset in [((*cpath, "grading"), g),
+                                        *[((*cpath, "references", k), r) for k, r in enumerate(refs)]]:
+                        if isinstance(gset, dict) and "source" not in gset and "provenance" not in gset:
+                            problems.append(Problem(
+                                f"indicator {ccode}: grading thresholds need a 'source' citation "
+                                "or a 'provenance'", at(gpath)))
                     direction = child.get("direction")
+                    if direction is None:
+                        direction = {"higher": 1, "lower": -1}.get(str(child.get("kind")))
                     cut = g.get("cutoffs") if isinstance(g, dict) else None
                     if (isinstance(cut, list) and len(cut) == 3 and direction in (1, -1)
                             and all(isinstance(c, int | float) for c in cut)):
@@ -240,8 +244,8 @@ def _load_yaml_text(text: str, source: str) -> Framework:
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            if err["type"] == "missing" and loc[-2:] == ("grading", "source"):
-                continue  # already reported by _semantic_problems with a clearer message
+            if "need a 'source' citation" in str(err.get("msg", "")):
+                continue  # already reported by _semantic_problems with its line
             if loc[-1:] == ("target",) and err["type"] in ("float_parsing", "float_type"):
                 continue  # likewise ("target must be a number")
             line = _line_for(loc, lines)

@@ -1,6 +1,6 @@
 """Print-quality charts for check-up reports (matplotlib → SVG with text kept as text).
 
-Chinese labels need a CJK font: charts use "Noto Sans CJK SC" (Debian ``fonts-noto-cjk``).
+Chinese labels need a CJK font: charts use the bundled "Noto Sans CJK SC" (:mod:`citycheckup._fonts`).
 A matplotlib font cache built before that font was installed does not list it and
 Chinese turns into boxes ("Glyph … missing"); :func:`setup_matplotlib` then registers
 the font files directly, so no cache directory has to be deleted. ``svg.fonttype`` is
@@ -15,7 +15,6 @@ inset, as on official maps.
 from __future__ import annotations
 
 import functools
-import glob
 import io
 import itertools
 import logging
@@ -59,29 +58,14 @@ def setup_matplotlib() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from matplotlib import font_manager
+    from citycheckup._fonts import register_matplotlib
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if CJK_FONT not in names:
-        files = sorted(
-            glob.glob("/usr/share/fonts/**/NotoSansCJK*.tt[cf]", recursive=True)
-            + glob.glob("/usr/share/fonts/**/NotoSansCJK*.otf", recursive=True)
-        )
-        for f in files:
-            font_manager.fontManager.addfont(f)
-        if not files:
-            log.warning(
-                "font %r not found: Chinese chart labels may not render; install fonts-noto-cjk",
-                CJK_FONT,
-            )
+    register_matplotlib()  # the bundled CJK font: no system font needed
     import matplotlib.pyplot as plt
 
     matplotlib.rcParams.update(
         {
             "svg.fonttype": "none",
-            "font.family": "sans-serif",
-            "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
-            "axes.unicode_minus": False,
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,

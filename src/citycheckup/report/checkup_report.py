@@ -30,6 +30,13 @@ import pandas as pd
 from citycheckup._io import atomic_dir
 from citycheckup.checkup import CheckupResult
 from citycheckup.diagnosis.peers import SIZE_CLASSES
+from citycheckup.report.labels import (
+    local_now,
+    province_label,
+    scoring_label,
+    size_basis_note,
+    unit_label,
+)
 from citycheckup.report.messages import MESSAGES, t
 from citycheckup.report.svg import bar_chart, radar_chart
 from citycheckup.report.xlsx import write_xlsx
@@ -75,6 +82,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     size = ind["size_class"] if "size_class" in ind.columns else pd.Series(dtype=str)
     proxy_mark = "*" if result.size_basis not in (None, result.options.size_variable) else ""
     size_label = {c: (zh if lang == "zh" else en) + proxy_mark for c, zh, en, _ in SIZE_CLASSES}
+    n_units = int(sc["unit_code"].nunique())
     intervals = {}
     ri = result.rank_intervals
     if not ri.empty and "year" in ri.columns:
@@ -83,13 +91,16 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     ranking = []
     for r in sc.to_dict("records"):
         ranking.append({
-            "code": r["unit_code"], "name": r["unit_name"], "province": province.get(r["unit_code"], ""),
+            "code": r["unit_code"], "name": unit_label(r["unit_code"], r["unit_name"], lang),
+            "province": province_label(province.get(r["unit_code"], ""), lang, code=r["unit_code"]),
             "rank": "" if pd.isna(r["rank_index"]) else int(r["rank_index"]),
             "index": _fmt(r[fw.index_code]) or "", "interval": intervals.get(r["unit_code"], ""),
             "dims": [_fmt(r[c]) for c in dim_codes],
         })
     means = [sc[c].mean() if sc[c].notna().any() else None for c in dim_codes]
-    dim_bars = bar_chart([d["label"] for d in dims], means, vmax=100.0 if result.options.normalisation == "minmax" else None,
+    absolute = result.options.scoring == "absolute"
+    dim_bars = bar_chart([d["label"] for d in dims], means,
+                         vmax=100.0 if absolute or result.options.normalisation == "minmax" else None,
                          missing_label=T["no_data"])
     # peer means for the radar: national mean and province mean
     nat = [None if m is None else float(m) for m in means]
@@ -103,10 +114,11 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     cities = []
     sc_rows = {x["unit_code"]: x for x in sc.to_dict("records")}
     prov_means: dict[str, list[float | None]] = {}
-    if len(province):
-        pm = sc.assign(province=sc["unit_code"].map(province)).groupby("province")[dim_codes].mean()
+    if len(province) and n_units > 1:
+        pm = sc.assign(province=sc["unit_code"].map(
+            lambda c: province_label(province.get(c, ""), lang, code=c))).groupby("province")[dim_codes].mean()
         prov_means = {p: [None if pd.isna(v) else float(v) for v in row] for p, row in zip(pm.index, pm.to_numpy(), strict=True)}
-    scale = 100.0 if result.options.normalisation == "minmax" else None
+    scale = 100.0 if absolute or result.options.normalisation == "minmax" else None
 
     def change_text(c_row: dict[str, Any] | None, c: str) -> str:
         if not c_row or f"{c}_change" not in c_row:
@@ -128,7 +140,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         prov = r["province"]
         if prov and prov in prov_means:
             series.append((f"{prov} {mean_word}", prov_means[prov]))
-        series.append(("全国均值" if lang == "zh" else "all-city mean", nat))
+        if n_units > 1:
+            series.append(("全部单元均值" if lang == "zh" else "mean of all units", nat))
         radar = radar_chart([d["label"] for d in dims], series, vmax=scale or max(
             [abs(v) for s_ in series for v in s_[1] if v is not None] or [1.0]), title=r["name"],
             missing_label=T["no_data"])
@@ -170,7 +183,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
                 "nodata": r["status"] != "used"}
                for r in result.coverage.sort_values(["status", "dimension"], ascending=[False, True]).to_dict("records")]
     checks = result.checks.summary_lines()
-    names = dict(zip(result.scores["unit_code"], result.scores["unit_name"], strict=False))
+    names = {c: unit_label(c, n, lang)
+             for c, n in zip(result.scores["unit_code"], result.scores["unit_name"], strict=False)}
     fl = result.flags
     unscored = [f"{names.get(x['unit_code'], x['unit_code'])} ({x['unit_code']}): {x['detail']}"
                 for x in fl[(fl["year"] == year) & (fl["flag"] == "insufficient_data")].to_dict("records")] \
@@ -180,21 +194,37 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         if not fl.empty else []
     informed = result.informed_dimensions
     opts = result.options
-    method_text = (t("treatment_text", lang, winmax=opts.winmax) + " " if opts.treatment != "none" else "") + \
-        t("screen_text", lang, share=f"{100 * opts.min_unit_availability:.0f} %") + " " + \
-        t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
-                    scope=T["scope_global" if opts.global_normalisation else "scope_year"],
-                    agg=T[f"agg_{opts.aggregation}"], avail=f"{100 * opts.min_availability:.0f} %")
-    top3 = [r["name"] for r in ranking[:3]]
-    nodata = [dim_label[d.code] for d in fw.dimensions if d.code not in informed]
-    if lang == "zh":
-        summary = (f"{year}年综合指数排名前三的城市为{'、'.join(top3)}。评价基于{len(informed)}个有数据的维度"
-                   f"（{'、'.join(dim_label[c] for c in informed)}）；"
-                   + (f"{'、'.join(nodata)}维度暂无数据。" if nodata else "七个维度均有数据。"))
+    if absolute:
+        method_text = (scoring_label("absolute", lang, n_units=n_units) + " "
+                       + t("screen_text", lang, share=f"{100 * opts.min_unit_availability:.0f} %") + " "
+                       + t("method_abs_text", lang, avail=f"{100 * opts.min_availability:.0f} %"))
     else:
-        summary = (f"In {year}, the top three cities by overall index are {', '.join(top3)}. The index rests on the "
-                   f"{len(informed)} dimensions with data ({', '.join(dim_label[c] for c in informed)})"
-                   + (f"; {', '.join(nodata)} have no data." if nodata else "; all seven dimensions have data."))
+        method_text = (scoring_label("relative", lang, n_units=n_units) + " "
+                       + (t("treatment_text", lang, winmax=opts.winmax) + " " if opts.treatment != "none" else "")
+                       + t("screen_text", lang, share=f"{100 * opts.min_unit_availability:.0f} %") + " "
+                       + t("method_text", lang, norm=T[f"norm_{opts.normalisation}"],
+                           scope=T["scope_global" if opts.global_normalisation else "scope_year"],
+                           agg=T[f"agg_{opts.aggregation}"], avail=f"{100 * opts.min_availability:.0f} %"))
+    top3 = [r["name"] for r in ranking[:3] if r["rank"] != ""]
+    nodata = [dim_label[d.code] for d in fw.dimensions if d.code not in informed]
+    n_dims = len(fw.dimensions)
+    if lang == "zh":
+        lead = (f"{year}年综合得分排名前三的单元为{'、'.join(top3)}。" if len(top3) >= 3 else
+                f"{year}年{ranking[0]['name']}综合得分{ranking[0]['index'] or '–'}（满分100）。" if n_units == 1 and ranking
+                else "")
+        summary = (lead + f"评价基于{len(informed)}个有数据的维度（{'、'.join(dim_label[c] for c in informed)}）；"
+                   + (f"{'、'.join(nodata)}维度暂无数据。" if nodata else f"{n_dims}个维度均有数据。"))
+        if n_units == 1:
+            summary += T["r.no_rank_single"]
+    else:
+        lead = (f"In {year}, the top three units by overall score are {', '.join(top3)}. " if len(top3) >= 3 else
+                f"In {year}, {ranking[0]['name']} scores {ranking[0]['index'] or '–'} of 100. " if n_units == 1 and ranking
+                else "")
+        summary = (lead + f"The index rests on the {len(informed)} dimensions with data "
+                   f"({', '.join(dim_label[c] for c in informed)})"
+                   + (f"; {', '.join(nodata)} have no data." if nodata else f"; all {n_dims} dimensions have data."))
+        if n_units == 1:
+            summary += " " + T["r.no_rank_single"]
     graded = len(result.grades.dropna(subset=["grade"])) if not result.grades.empty else 0
     grades_text = T["grades_note"] if graded == 0 else f"{T['graded_count']}: {graded}"
     env = jinja2.Environment(
@@ -206,11 +236,11 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     return env.get_template("checkup.html.j2").render(
         lang=lang, T=T, fw_name=_label(fw, lang), fw_code=fw.code, fw_version=fw.version,
         data_source=result.dataset.source, n_units=int(sc["unit_code"].nunique()), years=result.years, year=year,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), n_used=int((result.coverage["status"] == "used").sum()),
+        generated=local_now(lang), n_used=int((result.coverage["status"] == "used").sum()),
         n_indicators=len(fw.indicators), informed=informed, summary_text=summary, ranking=ranking,
         has_intervals=bool(intervals), has_province=bool(len(province)), dims=dims, dim_bars=dim_bars, cities=cities, dim_cov=dim_cov, ind_cov=ind_cov,
         checks=checks, method_text=method_text, grades_text=grades_text, version=_version(),
-        size_note=t("size_proxy_note", lang) if proxy_mark else "",
+        size_note=size_basis_note(result.size_basis, lang) if size.notna().any() else "",
         unscored=unscored, extreme=extreme,
     )
 
@@ -229,6 +259,8 @@ def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, 
         "data": [{"source": ds.source, "sha256": ds.sha256, "rows": len(ds.data),
                   "units": int(ds.data["unit_code"].nunique()), "years": [result.years[0], result.years[-1]]}],
         "parameters": result.options.as_dict(),
+        "scoring": result.options.scoring,
+        "size_basis": result.size_basis,
         "pipeline": result.pipeline,
         "weights": result.options.weights,
         "dimensions": result.dimension_coverage[["dimension", "status", "n_indicators", "n_used"]].to_dict("records"),
@@ -265,6 +297,8 @@ def write_checkup_outputs(
         r.changes.to_csv(tmp / "changes.csv", index=False)
         r.checks.table().to_csv(tmp / "checks.csv", index=False)
         r.flags.to_csv(tmp / "flags.csv", index=False)
+        r.goalposts.to_csv(tmp / "goalposts.csv", index=False)
+        r.references.to_csv(tmp / "references.csv", index=False)
         if not r.rank_intervals.empty:
             r.rank_intervals.to_csv(tmp / "rank_intervals.csv", index=False)
         if xlsx:

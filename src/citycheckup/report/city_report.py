@@ -23,11 +23,11 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -54,6 +54,14 @@ from citycheckup.diagnosis import (
 from citycheckup.errors import DataError
 from citycheckup.framework.models import Indicator
 from citycheckup.report import charts
+from citycheckup.report.labels import (
+    local_now,
+    province_label,
+    scoring_label,
+    size_basis_note,
+    size_label,
+    unit_label,
+)
 from citycheckup.report.messages import MESSAGES, t
 from citycheckup.report.run import RunData, load_run
 
@@ -404,23 +412,7 @@ def threshold_text(ind: Indicator, lang: str) -> str:
     """Grading thresholds and target of an indicator as one short line."""
     parts = []
     if ind.grading is not None:
-        g = ind.grading
-        if g.cutoffs is not None:
-            op = "≥" if ind.direction > 0 else "≤"
-            parts.append(
-                " · ".join(
-                    f"{t(f'grade.{k}', lang)} {op}{c:g}"
-                    for k, c in zip(("very_good", "good", "fair"), g.cutoffs, strict=True)
-                )
-            )
-        else:
-            segs = []
-            for b in g.bands or []:
-                lo = "" if b.lower is None else f"{b.lower:g}"
-                hi = "" if b.upper is None else f"{b.upper:g}"
-                rng = f"{lo}–{hi}" if lo and hi else (f"≥{lo}" if lo else f"<{hi}")
-                segs.append(f"{t(f'grade.{b.grade}', lang)} {rng}")
-            parts.append(" · ".join(segs))
+        parts.append(_rule_text(ind, ind.grading, lang))
     if ind.target is not None:
         parts.append(f"{t('r.target', lang)} {'≥' if ind.direction > 0 else '≤'}{ind.target:g}")
     return "; ".join(parts) or t("r.no_threshold", lang)
@@ -442,16 +434,16 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         )
     T = _T(lang)
     row = ctx.scores_y.loc[code]
-    name = str(row[NAME])
+    name = unit_label(code, row[NAME], lang)
     info = ctx.ind_y.loc[code] if code in ctx.ind_y.index else pd.Series(dtype=object)
-    province = str(info.get("province", "")) if not _isnan(info.get("province")) else ""
+    province = province_label(info.get("province"), lang, code=code)
     size = info.get("size_class")
-    size_label = (
-        t(f"size.{size}", lang) if isinstance(size, str) and f"size.{size}" in MESSAGES else ""
-    )
+    size_text = size_label(size, lang)
+    size_note = size_basis_note(ctx.run.manifest.get("size_basis"), lang) if size_text else ""
     dims = fw.dimension_codes
     idx = fw.index_code
     n_units = int(ctx.scores_y[idx].notna().sum())
+    absolute = getattr(ctx.run.options, "scoring", "relative") == "absolute"
     dim_labels = [_dim_label(d, lang, fw) for d in dims]
     radar_labels = [
         lab if d in ctx.informed else f"{lab}\n{T['no_data']}"
@@ -463,11 +455,12 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             (f"{province} · {T['r.province_mean']}", ctx.group_means["province"][province])
         )
     if isinstance(size, str) and size in ctx.group_means.get("size_class", {}):
-        series.append((f"{size_label} · {T['r.size_mean']}", ctx.group_means["size_class"][size]))
-    series.append((T["r.all_mean"], ctx.group_means["all"][""]))
+        series.append((f"{size_text} · {T['r.size_mean']}", ctx.group_means["size_class"][size]))
+    if n_units > 1:
+        series.append((T["r.all_mean"], ctx.group_means["all"][""]))
     scale = (
         100.0
-        if ctx.run.options.normalisation == "minmax"
+        if absolute or ctx.run.options.normalisation == "minmax"
         else max([abs(v) for _, s in series for v in s if v is not None] or [1.0])
     )
     radar = charts.radar_svg(radar_labels, series, vmax=scale)
@@ -542,23 +535,40 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             if r["peer_n"] >= 3
         }
     top = fw.top_dimension_of()
+    status = dict(zip(ctx.run.tables["coverage"]["indicator"], ctx.run.tables["coverage"]["status"], strict=True))
+    ref_by: dict[str, str] = {}
+    if not ctx.grades_y.empty and "reference" in ctx.grades_y.columns:
+        gy = ctx.grades_y[ctx.grades_y[UNIT].astype(str) == code]
+        ref_by = {r["indicator"]: _applied_threshold(fw.indicator(r["indicator"]), int(r["threshold"]), lang)
+                  for r in gy.to_dict("records") if not _isnan(r.get("threshold"))}
+    norm = ctx.run.table("normalised")
+    score_by: dict[str, Any] = {}
+    if absolute and not norm.empty:
+        nrow = norm[(norm[UNIT].astype(str) == code) & (norm[YEAR] == ctx.year)]
+        if len(nrow):
+            score_by = nrow.iloc[0].to_dict()
     ind_rows = []
     for ind in fw.indicators:
-        if ind.code not in ctx.used:
-            continue
         v = info.get(ind.code) if ind.code in info.index else None
+        if _isnan(v):
+            continue
+        st = status.get(ind.code, "")
         grade = g_by.get(ind.code)
+        note = (T["r.kind_context"] if ind.kind == "context"
+                else T["r.kind_count"] if st == "not scored" else "")
         ind_rows.append(
             {
-                "name": _ind_name(ind, lang),
+                "name": _ind_name(ind, lang) + (f" （{T['r.proxy']}）" if lang == "zh" and ind.proxy_for
+                                                 else f" ({T['r.proxy']})" if ind.proxy_for else ""),
                 "dim": _dim_label(top[ind.code], lang, fw),
                 "value": _num(v),
                 "unit": ind.unit,
-                "threshold": threshold_text(ind, lang),
+                "score": _score(score_by.get(ind.code)) if st == "used" and score_by else note,
+                "threshold": ref_by.get(ind.code) or threshold_text(ind, lang),
                 "grade": "" if _isnan(grade) or grade is None else t(f"grade.{grade}", lang),
                 "gcls": grade if isinstance(grade, str) else "",
                 "peer": pr_by.get(ind.code, ""),
-                "source": ind.source or "",
+                "source": _tier_text(ind, g_by.get(ind.code), lang),
             }
         )
     n_graded = sum(1 for r in ind_rows if r["grade"])
@@ -686,7 +696,10 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
 
     # -- findings
     findings = []
-    if not _isnan(row[idx]):
+    if not _isnan(row[idx]) and n_units < 2:
+        findings.append(t("r.f_score_single", lang, year=ctx.year, score=_score(row[idx])))
+        findings.append(T["r.no_rank_single"])
+    elif not _isnan(row[idx]) and not _isnan(row[f"rank_{idx}"]):
         findings.append(
             t(
                 "r.f_rank",
@@ -765,7 +778,9 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         city=name,
         code=code,
         province=province,
-        size_label=size_label,
+        size_label=size_text,
+        size_note=size_note,
+        scoring_note=scoring_label(getattr(ctx.run.options, "scoring", "relative"), lang, n_units=n_units),
         year=ctx.year,
         kpi_index=_score(row[idx]),
         kpi_rank=f"{int(row[f'rank_{idx}'])}/{n_units}" if not _isnan(row[f"rank_{idx}"]) else "–",
@@ -798,13 +813,51 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         prob_rows=prob_rows,
         proj_rows=proj_rows,
         appendix=_appendix(ctx, lang),
-        generated=_now(),
+        generated=_now(lang),
         **_page_css(lang, f"{name} · {T['report_title']} {ctx.year}"),
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _now(lang: str = "zh") -> str:
+    return local_now(lang)
+
+
+def _applied_threshold(ind: Indicator, k: int, lang: str) -> str:
+    """The threshold set that graded a value: its rule and label (never a web address)."""
+    sets = ind.thresholds
+    if not 0 <= k < len(sets):
+        return threshold_text(ind, lang)
+    g = sets[k]
+    rule = _rule_text(ind, g, lang)
+    lab = (g.label_zh if lang == "zh" else g.label_en) or ""
+    return f"{rule}（{lab}）" if lab and lang == "zh" else f"{rule} ({lab})" if lab else rule
+
+
+def _tier_text(ind: Indicator, grade: Any, lang: str) -> str:
+    """Tier and reference of the threshold that graded the value, for the source column."""
+    for g in ind.thresholds:
+        p = g.provenance
+        if p is not None and grade is not None and not _isnan(grade):
+            ref = p.reference if lang == "zh" else (p.reference_en or p.reference)
+            return f"{t(f'tier.{p.tier}', lang)}: {ref}"
+    return ""
+
+
+def _rule_text(ind: Indicator, g: Any, lang: str) -> str:
+    if g.pass_line is not None:
+        op = "≥" if ind.direction > 0 else "≤"
+        return f"{t('grade.good', lang)} {op}{g.pass_line:g}"
+    if g.cutoffs is not None:
+        op = "≥" if ind.direction > 0 else "≤"
+        return " · ".join(f"{t(f'grade.{k}', lang)} {op}{c:g}"
+                          for k, c in zip(("very_good", "good", "fair"), g.cutoffs, strict=True))
+    segs = []
+    for b in g.bands or []:
+        lo = "" if b.lower is None else f"{b.lower:g}"
+        hi = "" if b.upper is None else f"{b.upper:g}"
+        rng = f"{lo}–{hi}" if lo and hi else (f"≥{lo}" if lo else f"<{hi}")
+        segs.append(f"{t(f'grade.{b.grade}', lang)} {rng}")
+    return " · ".join(segs)
 
 
 def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
@@ -812,23 +865,30 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
     fw = ctx.fw
     opts = rd.options
     T = _T(lang)
-    method = t(
-        "method_text",
-        lang,
-        norm=T[f"norm_{opts.normalisation}"],
-        scope=T["scope_global" if opts.global_normalisation else "scope_year"],
-        agg=T[f"agg_{opts.aggregation}"],
-        avail=f"{100 * opts.min_availability:.0f} %",
-    )
+    if getattr(opts, "scoring", "relative") == "absolute":
+        method = T["scoring.absolute"] + " " + t("method_abs_text", lang, avail=f"{100 * opts.min_availability:.0f} %")
+    else:
+        method = t(
+            "method_text",
+            lang,
+            norm=T[f"norm_{opts.normalisation}"],
+            scope=T["scope_global" if opts.global_normalisation else "scope_year"],
+            agg=T[f"agg_{opts.aggregation}"],
+            avail=f"{100 * opts.min_availability:.0f} %",
+        )
     keys: list[str] = []
     for ind in fw.indicators:
         if ind.code in ctx.used and ind.source:
             keys += [k.strip() for k in ind.source.split(";")]
-    thresholds = [
-        {"key": _ind_name(ind, lang), "text": ind.grading.source}
-        for ind in fw.indicators
-        if ind.code in ctx.used and ind.grading is not None
-    ]
+    thresholds = []
+    for ind in fw.indicators:
+        if ind.code not in ctx.ind_y.columns or not ctx.ind_y[ind.code].notna().any():
+            continue
+        for g in ind.thresholds:
+            p = g.provenance
+            text = (f"{t(f'tier.{p.tier}', lang)}: " + (p.reference if lang == "zh" else (p.reference_en or p.reference))
+                    if p is not None else g.source)
+            thresholds.append({"key": _ind_name(ind, lang), "text": text})
     sources = [{"key": k, "text": fw.sources[k]} for k in dict.fromkeys(keys) if k in fw.sources]
     data = [str(d.get("source", "")) for d in rd.manifest.get("data", [])]
     return {
@@ -929,7 +989,7 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
         has_intervals=bool(ctx.intervals),
         top10=ranking[:10],
         appendix=_appendix(ctx, lang),
-        generated=_now(),
+        generated=_now(lang),
         **_page_css(lang, f"{T['r.overview_title']} {ctx.year}"),
     )
 
@@ -937,16 +997,36 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
 # ---------------------------------------------------------------------------------------------
 def write_pdf(html: str, path: str | Path) -> Path:
     """Render ``html`` to a PDF at ``path`` with WeasyPrint (written atomically)."""
+    import warnings
+
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from citycheckup._fonts import font_face_css, raise_for_missing_glyphs
 
     # per-page progress messages and font-subsetting chatter are not news for our users
     for name in ("weasyprint.progress", "fontTools"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
-    doc = weasyprint.HTML(string=html, base_url=None).render()
+    raise_for_missing_glyphs(_visible_text(html), what=f"PDF {Path(path).name}")
+    fonts = FontConfiguration()
+    # the bundled CJK font, so Chinese renders on a machine without system fonts
+    css = weasyprint.CSS(string=font_face_css(), font_config=fonts)
+    with warnings.catch_warnings():
+        # "No fonts configured in FontConfig": expected on a bare machine; the font above is used
+        warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")
+        doc = weasyprint.HTML(string=html, base_url=None).render(stylesheets=[css], font_config=fonts)
     with atomic_file(path, "wb") as fh:
         doc.write_pdf(fh)
     _readable(Path(path))
     return Path(path)
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees in ``page`` (tags, styles and scripts removed, entities decoded)."""
+    return html.unescape(_TAGS.sub(" ", page))
 
 
 def _readable(p: Path) -> None:

@@ -327,4 +327,67 @@ MESSAGES.update({
     "tpl.level": {"zh": "层级", "en": "Level"},
     "tpl.note": {"zh": "备注", "en": "Note"},
     "tpl.invalid": {"zh": "请输入允许范围内的数值", "en": "Enter a number in the allowed range"},
+    # issue 10: scoring, size-class basis, one city alone, thresholds
+    "scoring.absolute": {
+        "zh": "绝对评分：每项指标按框架中有出处的固定目标值（基准值）计0–100分，得分只取决于本市自身数据，不受其他城市影响。",
+        "en": "Absolute scores: each indicator is scored 0–100 against fixed, cited reference points (goalposts) in "
+              "the framework, so a city's score depends on its own data only, not on other cities.",
+    },
+    "scoring.relative": {
+        "zh": "相对评分：在本次数据的 {n} 个单元之间做极差标准化，得分表示在这些单元中的相对位置，其他单元变化时会随之变化。",
+        "en": "Relative scores: min-max across the {n} units of this data set; a score says where a unit stands "
+              "among these units and moves when the others change.",
+    },
+    "scoring.short_absolute": {"zh": "绝对评分（对照目标值）", "en": "absolute (against goalposts)"},
+    "scoring.short_relative": {"zh": "相对评分（{n}个单元间比较）", "en": "relative (among {n} units)"},
+    "size_basis.pop_urban": {
+        "zh": "城市规模等级依据国发〔2014〕51号，按数据中的城区常住人口划分。",
+        "en": "City-size classes follow 国发〔2014〕51号 (State Council, 2014), by the urban resident population "
+              "given in the data.",
+    },
+    "size_basis.census": {
+        "zh": "城市规模等级依据国发〔2014〕51号划分；数据中没有城区常住人口，按人口普查城镇人口（全市域，2010年或2020年中较近的一次）近似，"
+              "会高估部分城市的规模等级。",
+        "en": "City-size classes follow 国发〔2014〕51号; the data has no urban resident population, so the census "
+              "urban population of the whole prefecture (2010 or 2020, the nearer census) stands in for it, which "
+              "overstates the class of some cities.",
+    },
+    "size_basis.none": {
+        "zh": "数据中没有城区常住人口，且本单元不在人口普查表中，城市规模等级未知。",
+        "en": "The data has no urban resident population and the unit is not in the census table: its size "
+              "class is unknown.",
+    },
+    "r.no_rank_single": {
+        "zh": "本次只评价了一个城市，排名、同组比较与排名区间需要至少两个城市，故未给出。",
+        "en": "Only one city was assessed: ranks, peer comparisons and rank intervals need at least two cities "
+              "and are not shown.",
+    },
+    "r.no_peers": {
+        "zh": "同组城市不足3个，未给出优势与短板。",
+        "en": "Fewer than three peer cities: strengths and weak points are not shown.",
+    },
+    "r.f_score_single": {
+        "zh": "{year}年综合得分{score}（满分100，按目标值绝对评分）。",
+        "en": "The {year} index score is {score} of 100 (absolute, against goalposts).",
+    },
+    "r.score_col": {"zh": "指标得分", "en": "Score"},
+    "r.kind_context": {"zh": "背景指标（不计分）", "en": "context (not scored)"},
+    "r.kind_count": {"zh": "问题数量（只判达标，不计分）", "en": "count (graded, not scored)"},
+    "r.proxy": {"zh": "代理指标", "en": "proxy"},
+    "r.threshold_refs": {"zh": "参考阈值（不作为本市达标线）", "en": "Reference thresholds (not this city's pass lines)"},
+    "tier.national_standard": {"zh": "国家标准", "en": "national standard"},
+    "tier.state_council": {"zh": "中央/国务院文件", "en": "Central Committee / State Council document"},
+    "tier.ministry": {"zh": "部委文件", "en": "ministry document"},
+    "tier.local_standard": {"zh": "地方标准", "en": "local standard"},
+    "tier.project": {"zh": "本项目建议值", "en": "proposal of this project"},
+    "r.goalposts": {"zh": "评分目标值（基准值）", "en": "Goalposts of the scores"},
+    "not_existing": {"zh": "该年份此行政单元尚未设立或已撤销，不予评价", "en": "the unit did not exist in this year; not scored"},
+    "method_abs_text": {
+        "zh": "各维度内按权重对指标得分做算术平均（缺失值跳过并重新归一权重，单元需至少具备{avail}的指标数据），再由各维度平均得到综合指数。"
+              "背景指标只展示不计分；问题数量只判是否达标、不计分；区间型指标在适宜区间内得满分。",
+        "en": "Within each dimension the indicator scores are averaged with their weights (missing values skipped "
+              "and weights renormalised; a unit needs at least {avail} of the indicators), and the dimensions are "
+              "averaged into the index. Context indicators are shown, not scored; problem counts are graded, not "
+              "scored; a band indicator scores full marks inside its band.",
+    },
 })

@@ -40,6 +40,9 @@ _TABLES = (
     "checks",
     "rank_intervals",
     "problems",
+    "goalposts",
+    "references",
+    "flags",
 )
 _REQUIRED = ("scores", "indicators", "coverage", "dimension_coverage")
 

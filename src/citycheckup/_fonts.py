@@ -1,0 +1,138 @@
+"""The CJK font that reports, charts and maps are set in, shipped by a PyPI package.
+
+Chinese text must render on a bare machine with nothing but the Python dependencies,
+so the font comes from the PyPI package ``noto-cjk-sans-otc`` (Noto Sans CJK, SIL Open
+Font Licence 1.1), never from the system:
+
+* matplotlib: :func:`register_matplotlib` adds the font file to matplotlib's font list
+  and puts :data:`FAMILY` first in ``font.sans-serif``;
+* WeasyPrint and browsers: :func:`font_face_css` is an ``@font-face`` rule that points
+  at the file, under the family name the stylesheets already use, so a system copy of
+  the font is not needed (and, where one exists, the bundled file still wins);
+* :func:`missing_glyphs` and :func:`raise_for_missing_glyphs` check text against the
+  font's character map before rendering, so a character the font lacks stops the run
+  with one message instead of thousands of warnings and boxes in the output.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from citycheckup.errors import OutputError
+
+__all__ = [
+    "FAMILY",
+    "FONT_CREDIT",
+    "font_face_css",
+    "font_path",
+    "missing_glyphs",
+    "raise_for_missing_glyphs",
+    "register_matplotlib",
+]
+
+#: Family name used in CSS, SVG and matplotlib (the simplified-Chinese face of the collection).
+FAMILY = "Noto Sans CJK SC"
+FONT_CREDIT = "Noto Sans CJK (SIL Open Font License 1.1), from the PyPI package noto-cjk-sans-otc"
+_PACKAGE = "noto_cjk_sans_otc"
+# Characters that never need a glyph (layout and control characters).
+_IGNORED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Zs"}
+
+
+@functools.lru_cache(maxsize=1)
+def font_path() -> Path:
+    """Path of the bundled font collection (``NotoSansCJK-Regular.ttc``).
+
+    Raises
+    ------
+    OutputError
+        When the font package is not installed (it comes with the ``report`` and
+        ``spatial`` extras).
+    """
+    try:
+        import noto_cjk_sans_otc
+    except ImportError as exc:  # pragma: no cover - the extras install it
+        raise OutputError(
+            "the CJK font package is not installed, so Chinese text cannot be rendered; "
+            "install citycheckup with its report extra: pip install 'citycheckup[report]'"
+        ) from exc
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    if not path.is_file():  # pragma: no cover - a broken installation
+        raise OutputError(f"the CJK font file {path} is missing; reinstall noto-cjk-sans-otc")
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _cmap() -> frozenset[int]:
+    """Code points the bundled simplified-Chinese face can draw."""
+    from fontTools.ttLib import TTCollection
+
+    coll = TTCollection(str(font_path()), lazy=True)
+    try:
+        for font in coll.fonts:
+            names = {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}
+            if FAMILY in names:
+                return frozenset(font.getBestCmap())
+        return frozenset(coll.fonts[0].getBestCmap())
+    finally:
+        coll.close()
+
+
+def missing_glyphs(texts: str | Iterable[str]) -> list[str]:
+    """Characters of ``texts`` that the bundled font cannot draw (sorted, unique).
+
+    Examples
+    --------
+    >>> missing_glyphs("城市体检 Check-up 2025 ≥ 80 %")
+    []
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    cmap = _cmap()
+    missing = {ch for t in texts for ch in set(t)
+               if ord(ch) not in cmap and unicodedata.category(ch) not in _IGNORED_CATEGORIES}
+    return sorted(missing)
+
+
+def raise_for_missing_glyphs(texts: str | Iterable[str], *, what: str) -> None:
+    """Raise one :class:`OutputError` naming every character the font lacks.
+
+    Parameters
+    ----------
+    texts
+        The text to be rendered.
+    what
+        What is being rendered (for the message), e.g. ``"report 北京市.pdf"``.
+    """
+    missing = missing_glyphs(texts)
+    if missing:
+        shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise OutputError(
+            f"{what}: the font {FAMILY} has no glyph for {shown}{more}; these characters would print "
+            "as boxes. Replace them in the input (names, notes) or report the character so the font "
+            "can be extended.")
+
+
+@functools.lru_cache(maxsize=1)
+def register_matplotlib() -> str:
+    """Make matplotlib draw with the bundled CJK font; returns the family name.
+
+    Idempotent. Sets ``font.sans-serif`` to ``[FAMILY, "DejaVu Sans"]`` and
+    ``axes.unicode_minus = False`` (the CJK font has no U+2212 in every face).
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(font_path()))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return FAMILY
+
+
+def font_face_css() -> str:
+    """An ``@font-face`` rule that binds :data:`FAMILY` to the bundled file (for WeasyPrint)."""
+    return f"@font-face {{ font-family: '{FAMILY}'; src: url('{font_path().as_uri()}'); }}"
