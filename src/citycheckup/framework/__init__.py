@@ -23,6 +23,7 @@ from citycheckup.framework.models import (
     Indicator,
     International,
     Provenance,
+    SubItem,
     Variable,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "Indicator",
     "International",
     "Provenance",
+    "SubItem",
     "Variable",
     "builtin_frameworks",
     "framework_from_coinr_table",

@@ -27,6 +27,7 @@ __all__ = [
     "Kind",
     "Level",
     "Provenance",
+    "SubItem",
     "Tier",
     "Variable",
 ]
@@ -284,6 +285,16 @@ class International(_Model):
     sdg: list[str] = Field(default_factory=list)
 
 
+class SubItem(_Model):
+    """A field-survey sub-item of a lower-level indicator (the kinds of problem inspectors record)."""
+
+    code: Code
+    name_zh: str
+    name_en: str
+
+    _code = field_validator("code")(classmethod(lambda cls, v: _check_code(v)))
+
+
 class Variable(_Model):
     """A raw variable that formulas refer to (e.g. resident population in 万人)."""
 
@@ -341,8 +352,10 @@ class Indicator(_Model):
     method_en: str | None = None
     scope: str | None = None
     """Spatial scope of the value: 建成区, 中心城区, 市辖区, 城区, 全市域 …"""
+    scope_en: str | None = None
     owner: str | None = None
     """Data owner (the department that supplies the value)."""
+    owner_en: str | None = None
     reference_date: str | None = None
     """When the value is measured (e.g. ``year end``, ``12-31``)."""
     proxy_for: str | None = None
@@ -351,6 +364,10 @@ class Indicator(_Model):
     """MOHURD aspect / level sub-group this indicator belongs to (for the two-way reading)."""
     task: str | None = None
     """Conference task (people-city dimension code) this indicator informs."""
+    located_in: Literal["building", "dwelling", "compound", "community", "block", "road", "city"] | None = None
+    """Register whose records a lower-level problem is located in (problems roll up over it)."""
+    sub_items: list[SubItem] = Field(default_factory=list)
+    """Field-survey sub-items (drop-down choices of the survey workbook)."""
     source: str | None = None
     mohurd_id: str | None = None
     international: International = Field(default_factory=International)
@@ -469,6 +486,12 @@ class Framework(_Model):
     name_en: str
     version: str = "1"
     index_code: Code = "index"
+    method: Literal["composite", "mohurd"] = "composite"
+    """``composite``: indicators scored and aggregated into an index (people-city-2025);
+    ``mohurd``: MOHURD's method — lower levels are problem inventories (never scored), the
+    city level is graded indicator by indicator and summarised by aspect (mohurd-2025)."""
+    tasks: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Codes and names (``zh``/``en``) of the conference tasks the indicators' ``task`` refers to."""
     description: str | None = None
     sources: dict[str, str] = Field(default_factory=dict)
     variables: list[Variable] = Field(default_factory=list)
