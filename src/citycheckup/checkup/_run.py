@@ -159,8 +159,7 @@ def _existence(ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return ind, pd.DataFrame(columns=[UNIT, YEAR, "flag", "detail"])
     gone = ind.loc[~keep, [UNIT, YEAR]]
     for u, grp in gone.groupby(UNIT, sort=True):
-        hist = g.history(str(u)) if hasattr(g, "history") else ""
-        text = hist.get("en", "") if isinstance(hist, dict) else str(hist)
+        text = str(g.history(str(u), lang="en")) if hasattr(g, "history") else ""
         for y in sorted(grp[YEAR].astype(int)):
             rows.append({UNIT: u, YEAR: y, "flag": "not_existing",
                          "detail": text or "the unit did not exist as a prefecture-level unit in this year"})
@@ -426,6 +425,9 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
         When a data check finds errors (all listed), no indicator can be scored, or a
         requested year is absent.
     """
+    if fw.method == "mohurd":
+        raise DataError(f"framework {fw.code} follows MOHURD's method (lower levels are inventories, the city "
+                        "level is graded): run it with run_mohurd; `citycheckup run` chooses by itself")
     opts = options or CheckupOptions()
     opts.validate()
     rep, ds, ind = _prepare(ds, fw, opts)
