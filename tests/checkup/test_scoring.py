@@ -108,7 +108,7 @@ def _synthetic_panel(seed: int, n_units: int, n_years: int) -> pd.DataFrame:
     for u in range(n_units):
         for y in range(n_years):
             rows.append({"unit_code": f"u{u:02d}", "unit_name": f"u{u:02d}", "year": 2010 + y,
-                         "gdp_per_capita": float(rng.lognormal(10.5, 0.8)),
+                         "gdp_per_capita": float(min(rng.lognormal(10.5, 0.8), 400_000.0)),
                          "tertiary_share": float(rng.uniform(30, 70)),
                          "st_expenditure_share": float(rng.lognormal(0.0, 1.0)),
                          "education_expenditure_share": float(rng.uniform(8, 25))})
@@ -128,8 +128,10 @@ def test_a_rising_indicator_never_lowers_the_city_score(seed: int, n_units: int,
     others = [c for c in CODES if c != code]
     df.loc[mine, others] = df.loc[mine, others].iloc[0].to_numpy()  # all else fixed over time
     start = float(df.loc[mine, code].iloc[0])
-    # strictly rising; shares stay below 95 % (a share above 100 % is an impossible value)
-    room = (95.0 - start) if fw.indicator(code).unit == "%" else 3 * start
+    # strictly rising, staying below the indicator's maximum (above it a value is impossible)
+    ind = fw.indicator(code)
+    hi = ind.max if ind.max is not None else (100.0 if ind.unit == "%" else None)
+    room = 3 * start if hi is None else min(3 * start, 0.95 * hi - start)
     steps = rng.dirichlet(np.ones(n_years)) [: n_years - 1] * room
     df.loc[mine, code] = start + np.concatenate([[0.0], np.cumsum(steps)])
     res = run_checkup(Dataset(data=df, source="synthetic"), fw,

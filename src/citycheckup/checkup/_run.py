@@ -42,7 +42,7 @@ import pandas as pd
 
 from citycheckup.checkup._options import CheckupOptions
 from citycheckup.checkup._scores import band_distance, goalposts_of, indicator_scores
-from citycheckup.data.checks import CheckReport, Finding, check_dataset, check_derived
+from citycheckup.data.checks import CheckReport, Finding, check_all
 from citycheckup.data.readers import NAME, UNIT, YEAR, Dataset
 from citycheckup.diagnosis import (
     assess_thresholds,
@@ -54,7 +54,6 @@ from citycheckup.diagnosis import (
 from citycheckup.errors import DataError, Problem
 from citycheckup.framework.loader import framework_to_coinr_meta
 from citycheckup.framework.models import Framework
-from citycheckup.indicators.derive import derive_indicators
 
 __all__ = ["CheckupResult", "build_pipeline", "check_data", "rescore", "run_checkup"]
 
@@ -124,19 +123,6 @@ class CheckupResult:
 
 
 # -- data → indicator table -----------------------------------------------------------------
-def _indicator_table(ds: Dataset, fw: Framework, rep: CheckReport) -> pd.DataFrame:
-    data = ds.data.drop(columns=[c for c in rep.excluded if c in ds.data.columns])
-    derived = derive_indicators(data, fw, unit=UNIT, year=YEAR)
-    codes = [c for c in fw.indicator_codes if c in derived.columns]
-    keep = [UNIT, NAME, YEAR, *[g for g in ds.groups if g in derived.columns]]
-    if ds.groups == [] and "province" in derived.columns:
-        keep.append("province")
-    out = derived[keep + codes].copy()
-    for c in codes:
-        out[c] = out[c].astype("float64")
-    return out
-
-
 def _existence(ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop unit-years in which a known prefecture-level unit did not exist; flag them."""
     from citycheckup.data.identity import default_gazetteer
@@ -168,15 +154,8 @@ def _existence(ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _prepare(ds: Dataset, fw: Framework, opts: CheckupOptions) -> tuple[CheckReport, Dataset, pd.DataFrame]:
     """Every data check of a run (the same for ``validate``), the cleaned data and its indicators."""
-    rep = check_dataset(ds, fw, invalid=opts.invalid)
-    if rep.errors:
-        return rep, ds, pd.DataFrame()
-    if rep.invalid or rep.fills:
-        data = ds.data.copy()
-        for col, rows in [*rep.invalid.items(), *rep.fills.items()]:
-            data.iloc[rows, data.columns.get_loc(col)] = np.nan
-        ds = Dataset(data=data, source=ds.source, units=ds.units, groups=ds.groups, sha256=ds.sha256)
-    ind = check_derived(_indicator_table(ds, fw, rep), fw, rep, invalid=opts.invalid)
+    checked = check_all(ds, fw, invalid=opts.invalid)
+    rep, ds, ind = checked.report, checked.dataset, checked.indicators
     years_avail = ds.years
     if opts.years:
         missing_years = sorted(set(opts.years) - set(years_avail))

@@ -85,6 +85,8 @@ def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
         prog.update(task, description="reading data")
         years = opts.years
         ds = _load_data(data, years[0] if years and len(years) == 1 else None, fw)
+        if fw.method == "mohurd":
+            return _run_mohurd(fw, ds, data, out, lang, opts, prog, task, t0, extra_langs=extra_langs, keep=keep)
         prog.update(task, description="scoring (indicators → scores → grades → diagnosis)")
         result = run_checkup(ds, fw, opts)
         prog.update(task, description="writing outputs")
@@ -110,6 +112,28 @@ def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
         console.print(line, style="yellow", highlight=False, markup=False)
     if len(lines) > 12:
         console.print(f"… {len(lines) - 12} more warning groups: see checks.csv and the report", style="yellow")
+    return report
+
+
+def _run_mohurd(fw: Any, ds: Any, data: list[str], out: Path, lang: str, opts: Any, prog: Any, task: Any,
+                t0: float, *, extra_langs: tuple[str, ...], keep: tuple[str, ...]) -> Path:
+    """MOHURD's method: lower levels as inventories, the city level graded (no scores)."""
+    from citycheckup.checkup import run_mohurd
+    from citycheckup.report.mohurd_outputs import write_mohurd_outputs
+
+    prog.update(task, description="grading the city level, counting the lower levels")
+    result = run_mohurd(ds, fw, opts)
+    prog.update(task, description="writing outputs")
+    report = write_mohurd_outputs(
+        result, out, lang=lang, extra_langs=extra_langs, keep=keep,
+        extra_manifest={"command": " ".join(["citycheckup", *sys.argv[1:]]), "data_arguments": data})
+    graded = len(result.grades)
+    inv = len(result.inventories)
+    console.print(f"{fw.code}: {result.n_units} unit(s) × {len(result.years)} year(s): {graded} city-level values "
+                  f"graded, {len(result.ungraded)} without an applicable threshold, {inv} lower-level counts "
+                  f"(not scored) in {time.perf_counter() - t0:.1f} s")
+    for line in result.checks.summary_lines(("warning",))[:12]:
+        console.print(line, style="yellow", highlight=False, markup=False)
     return report
 
 
@@ -215,7 +239,7 @@ def register(app: typer.Typer) -> None:
         shown = [f for f in rep.findings if f.severity != "info"] + [f for f in rep.findings if f.severity == "info"]
         for f in shown[:60]:
             style = {"error": "red", "warning": "yellow", "info": "dim"}[f.severity]
-            out_console.print(f"[{style}]{f}[/{style}]", highlight=False, markup=False)
+            out_console.print(str(f), style=style, highlight=False, markup=False)
         if len(shown) > 60:
             out_console.print(f"… and {len(shown) - 60} more findings", highlight=False)
         n_err = len(rep.errors)

@@ -39,5 +39,6 @@ def merge_datasets(sets: Sequence[Dataset]) -> Dataset:
     for ds in sets:
         units.update(ds.units)
         groups_all += [g for g in ds.groups if g not in groups_all]
+    conversions = [{**rec, "source": ds.source} for ds in sets for rec in ds.conversions]
     return Dataset(data=merged.reset_index(drop=True), source=" + ".join(ds.source for ds in sets), units=units,
-                   groups=groups_all, sha256=";".join(ds.sha256 or "" for ds in sets))
+                   groups=groups_all, sha256=";".join(ds.sha256 or "" for ds in sets), conversions=conversions)

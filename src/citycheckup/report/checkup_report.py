@@ -265,6 +265,7 @@ def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, 
         "weights": result.options.weights,
         "dimensions": result.dimension_coverage[["dimension", "status", "n_indicators", "n_used"]].to_dict("records"),
         "excluded_columns": result.checks.excluded,
+        "conversions": getattr(ds, "conversions", []),
         **(extra or {}),
     }
 

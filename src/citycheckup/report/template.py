@@ -39,17 +39,28 @@ _COUNT_UNITS = {"栋", "个", "套", "条", "处", "起", "座", "户", "人"}
 _BIG = 1e15
 
 
+def _is_change(ind: Indicator) -> bool:
+    """Whether the indicator is a change (growth rate or difference), which may be negative."""
+    text = "".join((ind.formula or "").split())
+    return any(f"{fn}(" in text for fn in ("growth", "diff", "cagr"))
+
+
 def template_bounds(ind: Indicator) -> tuple[float | None, float | None]:
     """Allowed (min, max) of an indicator's value in the template.
 
-    The indicator's own ``min``/``max`` when set; otherwise 0–100 for ``%`` and ≥ 0 for
-    counts (units 栋/个/套/条 …) and located problem counts; else unbounded.
+    The indicator's own ``min``/``max`` when set. Without ``max``, a reported share
+    (unit ``%``, no formula) is at most 100. Without ``min``, a count (units 栋/个/套/条 …,
+    located problem counts) is ≥ 0; every other indicator without ``min`` may be
+    negative, and so may a change (a ``growth()``/``diff()``/``cagr()`` formula): the
+    population growth of a shrinking city, a fall in rents, the non-hukou share of a
+    city with net out-migration.
     """
     lo, hi = ind.min, ind.max
-    if ind.unit.strip() == "%":
-        lo = 0.0 if lo is None else lo
-        hi = 100.0 if hi is None else hi
-    elif lo is None and (
+    if _is_change(ind):
+        return lo, hi
+    if hi is None and ind.unit.strip() == "%" and not ind.formula:
+        hi = 100.0
+    if lo is None and (
         ind.unit.strip() in _COUNT_UNITS or (ind.level != "city" and ind.target == 0)
     ):
         lo = 0.0

@@ -1,0 +1,113 @@
+"""Writing the outputs of a MOHURD-method check-up (``citycheckup run`` with ``mohurd-2025``).
+
+Written atomically into ``out``:
+
+- ``values.csv``         every indicator value per unit and year (all levels)
+- ``inventories.csv``    lower levels: count, denominator and share of each problem type
+- ``grades.csv``         city level: grade, threshold set, tier and reference of each value
+- ``references.csv``     threshold sets that did not grade a value, with the reason
+- ``ungraded.csv``       city-level values without an applicable threshold
+- ``aspect_grades.csv``, ``task_grades.csv``, ``attainment.csv``, ``changes.csv``,
+  ``coverage.csv``, ``checks.csv``, ``flags.csv``
+- ``results.xlsx``       the same tables as sheets
+- ``report.html`` (+ ``report_<lang>.html``)  the annual report of the city (one unit), or a
+  one-page overview of the grades of several units
+- ``manifest.json``
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from citycheckup._io import atomic_dir
+from citycheckup.checkup import MohurdResult
+from citycheckup.report.annual import AnnualInputs, annual_report
+from citycheckup.report.document import to_html
+from citycheckup.report.labels import local_now, unit_label
+from citycheckup.report.messages import t
+from citycheckup.report.xlsx import write_xlsx
+
+__all__ = ["TABLES", "write_mohurd_outputs"]
+
+TABLES = ("values", "inventories", "grades", "references", "ungraded", "aspect_grades", "task_grades", "attainment",
+          "changes", "coverage", "flags")
+
+
+def _overview_html(result: MohurdResult, lang: str) -> str:
+    """A one-page overview of the aspect grades of several units (each has its own annual report)."""
+    fw = result.framework
+    y = result.years[-1]
+    ag = result.aspect_grades
+    ag = ag[ag["year"] == y] if not ag.empty else ag
+    aspects = list(dict.fromkeys(ag["dimension"])) if not ag.empty else []
+    names = {d.code: (d.name_zh if lang == "zh" else d.name_en) for d in fw.all_dimensions()}
+    units = result.values[result.values["year"] == y][["unit_code", "unit_name"]].drop_duplicates("unit_code")
+    e = html.escape
+    head = "".join(f"<th>{e(names.get(a, a))}</th>" for a in aspects)
+    rows = []
+    for u, n in units.itertuples(index=False):
+        cells = []
+        for a in aspects:
+            g = ag[(ag["unit_code"].astype(str) == str(u)) & (ag["dimension"] == a)]
+            grade = g["grade"].iloc[0] if len(g) else None
+            cells.append(f'<td class="a-{grade}">{e(t(f"aspect.{grade}", lang)) if grade else "–"}</td>')
+        rows.append(f"<tr><td>{e(unit_label(u, n, lang))}</td>{''.join(cells)}</tr>")
+    title = f"{y}年城市体检城区维度评价" if lang == "zh" else f"City-level aspect grades {y}"
+    note = ("每个城市的完整体检报告（住房、小区、街区结果，城区逐项评价）请按城市生成。" if lang == "zh" else
+            "Each city's full check-up report (housing, compound and block results, every city indicator) is "
+            "produced per city.")
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{e(title)}</title><style>body{{font-family:'Noto Sans CJK SC',sans-serif;margin:16px}}"
+            "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px}"
+            ".a-excellent{color:#1a7f3c;font-weight:bold}.a-good{color:#2c9f5a}.a-medium{color:#b07d12}"
+            f".a-poor{{color:#b8323b;font-weight:bold}}</style></head><body><h1>{e(title)}</h1>"
+            f"<p>{e(note)}</p><table><thead><tr><th>{'城市' if lang == 'zh' else 'City'}</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table><p style='color:#777'>{e(local_now(lang))}</p></body></html>")
+
+
+def _report_html(result: MohurdResult, lang: str) -> str:
+    units = result.values["unit_code"].astype(str).unique()
+    if len(units) == 1:
+        return to_html(annual_report(AnnualInputs(result=result), units[0], lang=lang))
+    return _overview_html(result, lang)
+
+
+def write_mohurd_outputs(result: MohurdResult, out: str | Path, *, lang: str = "zh",
+                         extra_langs: tuple[str, ...] = (), extra_manifest: dict[str, Any] | None = None,
+                         keep: tuple[str, ...] = ()) -> Path:
+    """Write every output of ``result`` into ``out`` atomically; return the report's path."""
+    from citycheckup.report.checkup_report import _version
+
+    out = Path(out)
+    with atomic_dir(out, keep=keep) as tmp:
+        frames: dict[str, pd.DataFrame] = {name: getattr(result, name) for name in TABLES}
+        for name, df in frames.items():
+            df.to_csv(tmp / f"{name}.csv", index=False)
+        checks = result.checks.table()
+        checks.to_csv(tmp / "checks.csv", index=False)
+        write_xlsx(tmp / "results.xlsx", {k: v for k, v in {**frames, "checks": checks}.items() if not v.empty})
+        (tmp / "report.html").write_text(_report_html(result, lang), encoding="utf-8")
+        for other in extra_langs:
+            (tmp / f"report_{other}.html").write_text(_report_html(result, other), encoding="utf-8")
+        fw = result.framework
+        manifest = {
+            "tool": "citycheckup", "version": _version(), "kind": "mohurd",
+            "created": local_now("en"),
+            "framework": {"code": fw.code, "version": fw.version, "name_zh": fw.name_zh, "name_en": fw.name_en,
+                          "method": fw.method, "n_indicators": len(fw.indicators)},
+            "data": [{"source": result.dataset.source, "sha256": result.dataset.sha256,
+                      "rows": len(result.dataset.data), "units": result.n_units,
+                      "years": [result.years[0], result.years[-1]]}],
+            "parameters": result.options.as_dict(), "size_basis": result.size_basis, "lang": lang,
+            "conversions": getattr(result.dataset, "conversions", []),
+            **(extra_manifest or {}),
+        }
+        manifest["outputs"] = sorted(p.name for p in tmp.iterdir())
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+    return out / "report.html"
