@@ -1,5 +1,6 @@
 """Data: readers, city identity, units, checks against a framework, the embedded data set."""
 
+from citycheckup.data.census import CENSUS_BASIS, CENSUS_SOURCE, CENSUS_YEARS, census_population
 from citycheckup.data.checks import (
     CheckReport,
     DataCheck,
@@ -10,7 +11,6 @@ from citycheckup.data.checks import (
     indicator_table,
     normalise_unit,
 )
-from citycheckup.data.census import CENSUS_BASIS, CENSUS_SOURCE, CENSUS_YEARS, census_population
 from citycheckup.data.embedded import load_city_macro
 from citycheckup.data.headers import HeaderIndex
 from citycheckup.data.identity import (
