@@ -91,7 +91,8 @@ def test_city_html_content(ctx: ReportContext) -> None:
     )  # problem and project lists
     assert "2022→2024" in html  # years used by the trends
     en = render_city_html(ctx, "330100", lang="en")
-    assert "City health check-up report: 杭州市" in en and "fix within deadline" in en
+    assert "City health check-up report: Hangzhou" in en and "fix within deadline" in en
+    assert "杭州" not in en  # English names in English outputs
     # the problem table belongs to Hangzhou only
     other = render_city_html(ctx, "110000", lang="zh")
     assert "伍家岗区" not in other and MESSAGES["r.no_problems"]["zh"] in other
@@ -214,7 +215,7 @@ def test_parallel_city_reports(small_run: Path, tmp_path: Path) -> None:
         "city_330100_en.html",
         "city_330200_en.html",
     ]
-    assert "保定市" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8")
+    assert "Baoding" in (tmp_path / "city_130600_en.html").read_text(encoding="utf-8")
     assert pd.Series([f.stat().st_size for f in files]).min() > 10_000
 
 
@@ -254,14 +255,15 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
         "road_network_density",
         "sewage_collection_rate",
         "cultural_facility_area_per_capita",
-        "dwellings_structural_hazard",
+        "share_buildings_structural_hazard",
     ]
+    y["share_buildings_structural_hazard"] = 100 * 42 / 8302  # Yichang 2025 (S1): 42 of 8,302 buildings
     cities = {
         "420500": ("宜昌市", [y[c] for c in cols]),  # real (S1)
-        "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 120.0]),  # invented peers, realistic ranges
-        "420600": ("襄阳市", [84.0, 6.5, 75.0, 0.15, 30.0]),
-        "420700": ("鄂州市", [78.0, 7.9, 68.0, 0.12, 8.0]),
-        "421000": ("荆州市", [88.0, 5.8, 72.0, 0.18, 55.0]),
+        "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 1.2]),  # invented peers, realistic ranges
+        "420600": ("襄阳市", [84.0, 6.5, 75.0, 0.15, 0.3]),
+        "420700": ("鄂州市", [78.0, 7.9, 68.0, 0.12, 0.08]),
+        "421000": ("荆州市", [88.0, 5.8, 72.0, 0.18, 0.55]),
     }
     rows = [
         {
@@ -284,13 +286,14 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     assert not ctx.aspects_y.empty
     html = render_city_html(ctx, "420500", lang="zh")
     assert MESSAGES["r.aspects"]["zh"] in html and MESSAGES["r.aspect_rule"]["zh"][:10] in html
-    assert 'class="g-good">较好<' in html  # park coverage 90.1 % ∈ [90, 100) → 较好
-    assert "很好 ≥100 · 较好 ≥90 · 一般 ≥80" in html  # thresholds shown with the value
-    assert (
-        MESSAGES["r.weak_target"]["zh"] in html and "42" in html
-    )  # 42 structural hazards vs target 0
+    assert 'class="g-very_good">很好<' in html  # park coverage 90.1 % ≥ 90 (GB/T 51346-2019 §4.3.4) → 很好
+    assert "很好 ≥90 · 一般 80–90 · 不足 &lt;80" in html  # the threshold that graded the value
+    assert 'class="g-good">较好<' in html  # sewage 81.06 ≥ 70 and roads 8.68 ≥ 8 → 较好
+    assert "0.51" in html  # hazardous buildings as a share of all buildings, never a raw count
+    # a local standard of Yichang's grades it only when selected: cultural facilities are not graded here
+    assert "本市地方标准，本次未选用" in html
     en = render_city_html(ctx, "420500", lang="en")
-    assert ">good<" in en and "very good ≥100" in en
+    assert ">very good<" in en and "very good ≥90" in en
     assert MESSAGES["r.threshold_sources"]["en"] in en and "GB/T 51346-2019" in en
 
 

@@ -19,8 +19,9 @@ YICHANG = {
     "road_network_density": 8.68,
     "sewage_collection_rate": 81.06,
     "cultural_facility_area_per_capita": 0.31,
-    "dwellings_structural_hazard": 42.0,
-    "compounds_without_property_management": 273.0,
+    # Yichang 2025 (S1): 42 of 8,302 residential buildings; 273 of 1,075 compounds, as shares
+    "share_buildings_structural_hazard": 0.51,
+    "share_compounds_without_property_management": 25.4,
 }
 
 
@@ -97,7 +98,7 @@ def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None
     rows = _rows(out)
     bad = {
         "park_service_coverage_500m": 150.0,  # % above 100
-        "dwellings_structural_hazard": -3,  # a count below 0
+        "share_buildings_structural_hazard": -3,  # a share below 0
         "road_network_density": "8.68 km",  # text with a unit
         "sewage_collection_rate": 81.06,
     }  # fine
@@ -119,7 +120,7 @@ def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None
         in msg
     )
     assert (
-        f"{where('dwellings_structural_hazard')}: dwellings_structural_hazard: -3 is below the allowed minimum 0"
+        f"{where('share_buildings_structural_hazard')}: share_buildings_structural_hazard: -3 is below the allowed minimum 0"
         in msg
     )
     assert (
@@ -141,6 +142,6 @@ def test_template_rejects_a_foreign_workbook(tmp_path: Path) -> None:
 
 def test_template_values_are_floats(tmp_path: Path) -> None:
     out = write_template(FW, "420500", 2025, tmp_path / "t.xlsx")
-    _fill(out, {"dwellings_gas_hazard": 6})
+    _fill(out, {"share_buildings_gas_hazard": 6})
     ds = read_template(out)
-    assert ds.data["dwellings_gas_hazard"].dtype == np.float64
+    assert ds.data["share_buildings_gas_hazard"].dtype == np.float64

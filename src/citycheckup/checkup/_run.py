@@ -275,6 +275,8 @@ def _coin(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOption
     from citycheckup.composite import Coin
 
     meta = framework_to_coinr_meta(fw, indicators=used)
+    # indicator values are already rates (their formulas divide by the denominator): no COINr denomination
+    meta = meta.drop(columns=[c for c in ("Denominator",) if c in meta.columns])
     if opts.weights == "equal":
         meta["Weight"] = 1.0
     # absolute scores and band distances are already "higher is better"

@@ -3,6 +3,7 @@
 Works on composite results (:class:`citycheckup.checkup.CheckupResult` and its tables).
 """
 
+from citycheckup.diagnosis.applicability import REASONS, UnitContext, applicability
 from citycheckup.diagnosis.grades import (
     ASPECT_GRADE_LABELS,
     ASPECT_GRADES,
@@ -15,7 +16,6 @@ from citycheckup.diagnosis.grades import (
     target_attainment,
     target_gaps,
 )
-from citycheckup.diagnosis.applicability import REASONS, UnitContext, applicability
 from citycheckup.diagnosis.peers import (
     SIZE_CLASSES,
     PeerSpec,

@@ -345,7 +345,8 @@ def improvement_priorities(
     m[YEAR] = y
     m["dimension"] = m["indicator"].map(top_dim)
     m["direction"] = m["indicator"].map(directions)
-    m["reference_kind"] = kind
+    # a band indicator's reference is the nearest end of its band, whatever the reference mode
+    m["reference_kind"] = [("band" if fw.indicator(c).kind == "band" else kind) for c in m["indicator"]]
     m["peer_group"] = groups.to_numpy()[m["row"].to_numpy()]
     m["index"] = m[UNIT].map(base[idx_code]).astype("float64")
     m["dimension_score"] = [base.at[u, d] for u, d in zip(m[UNIT], m["dimension"], strict=True)]

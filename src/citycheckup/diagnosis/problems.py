@@ -3,8 +3,9 @@
 Levels ``housing``, ``community`` and ``block`` of the MOHURD check-up give located
 problem counts (target zero). This module turns them into a problem list with a
 suggested 整治类型 (限时解决 ``time_limited`` / 尽力解决 ``best_effort``) and a
-responsible department, from an editable mapping (``remediation.yaml``, package data),
-and groups the list into an urban-renewal project list.
+responsible department, from the editable remediation catalogue (``remediation.yaml``,
+package data of :mod:`citycheckup.inventory`, the single source of truth shared with the
+problem lifecycle), and groups the list into an urban-renewal project list.
 
 Sources of problems:
 
@@ -16,18 +17,16 @@ Sources of problems:
 
 from __future__ import annotations
 
-import copy
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from citycheckup.errors import DataError, Problem
 from citycheckup.framework.models import Framework
+from citycheckup.inventory._catalogue import REMEDIATION_TYPES, load_catalogue
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -42,11 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: 整治类型 codes and labels.
-REMEDIATION_TYPES: dict[str, dict[str, str]] = {
-    "time_limited": {"zh": "限时解决", "en": "fix within deadline"},
-    "best_effort": {"zh": "尽力解决", "en": "best effort"},
-}
 _FIELDS = (
     "category_zh",
     "category_en",
@@ -109,44 +103,23 @@ _TABLE_ALIASES: dict[str, tuple[str, ...]] = {
 def load_remediation_mapping(path: str | Path | None = None) -> dict[str, Any]:
     """The problem → remediation mapping: the package default, updated with ``path``.
 
+    The mapping is the remediation catalogue of :mod:`citycheckup.inventory`
+    (:func:`citycheckup.inventory.load_catalogue`): one file serves both the problem
+    lists of reports and the problem lifecycle.
+
     Parameters
     ----------
     path
         A YAML file with ``indicators: {code: {field: value}}`` (and optionally
-        ``default:``). Its entries replace the defaults' fields of the same code.
+        ``default:`` and ``deadline_days:``). Its entries replace the defaults' fields of
+        the same code.
 
     Raises
     ------
     DataError
         When the file is unreadable or an entry has an unknown ``remediation`` type.
     """
-    text = (resources.files("citycheckup.diagnosis") / "remediation.yaml").read_text(
-        encoding="utf-8"
-    )
-    mapping: dict[str, Any] = yaml.safe_load(text)
-    if path is not None:
-        p = Path(path)
-        try:
-            user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(
-                f"remediation mapping {p} could not be read ({exc}); give a YAML file"
-            ) from exc
-        mapping = copy.deepcopy(mapping)
-        mapping["default"].update(user.get("default") or {})
-        for code, entry in (user.get("indicators") or {}).items():
-            mapping["indicators"].setdefault(code, {}).update(entry or {})
-    problems = [
-        Problem(
-            f"remediation must be one of {', '.join(REMEDIATION_TYPES)}, got {e.get('remediation')!r}",
-            f"indicator {code}",
-        )
-        for code, e in mapping["indicators"].items()
-        if e.get("remediation", "best_effort") not in REMEDIATION_TYPES
-    ]
-    if problems:
-        raise DataError("invalid remediation mapping", problems=problems)
-    return mapping
+    return load_catalogue(path)
 
 
 def _entry(mapping: dict[str, Any], code: str) -> dict[str, Any]:

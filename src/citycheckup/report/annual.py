@@ -30,7 +30,7 @@ from citycheckup.checkup import LOWER_LEVELS, MohurdResult
 from citycheckup.diagnosis.applicability import REASONS
 from citycheckup.framework.models import Framework, Indicator
 from citycheckup.report.document import Bullets, Document, Para, Section, Table
-from citycheckup.report.labels import local_now, size_basis_note, size_label, unit_label
+from citycheckup.report.labels import local_now, size_basis_note, size_label, unit_label, unit_text
 from citycheckup.report.messages import t
 
 __all__ = ["AnnualInputs", "annual_report"]
@@ -75,7 +75,7 @@ def _name(ind: Indicator, lang: str) -> str:
 
 
 def _unit(ind: Indicator, lang: str) -> str:
-    return ind.unit if lang == "zh" else (ind.unit_en or ind.unit)
+    return unit_text(ind.unit, lang, unit_en=ind.unit_en)
 
 
 def _dim_name(fw: Framework, code: str, lang: str) -> str:

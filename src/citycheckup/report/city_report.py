@@ -61,6 +61,7 @@ from citycheckup.report.labels import (
     size_basis_note,
     size_label,
     unit_label,
+    unit_text,
 )
 from citycheckup.report.messages import MESSAGES, t
 from citycheckup.report.run import RunData, load_run
@@ -244,7 +245,8 @@ def build_context(
     }
     for col in ("province", "size_class"):
         if col in ind_y.columns:
-            g = sy.assign(_g=ind_y[col].reindex(sy.index)).groupby("_g")[dims].mean()
+            grp = sy.assign(_g=ind_y[col].reindex(sy.index)).groupby("_g")
+            g = grp[dims].mean()[grp.size() >= 3]  # a mean of one or two cities says little
             means[col] = {
                 str(k): [_f(v) for v in row] for k, row in zip(g.index, g.to_numpy(), strict=True)
             }
@@ -562,9 +564,9 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
                                                  else f" ({T['r.proxy']})" if ind.proxy_for else ""),
                 "dim": _dim_label(top[ind.code], lang, fw),
                 "value": _num(v),
-                "unit": ind.unit,
+                "unit": unit_text(ind.unit, lang, unit_en=ind.unit_en),
                 "score": _score(score_by.get(ind.code)) if st == "used" and score_by else note,
-                "threshold": ref_by.get(ind.code) or threshold_text(ind, lang),
+                "threshold": ref_by.get(ind.code) or _not_graded_text(ctx, ind, code, lang),
                 "grade": "" if _isnan(grade) or grade is None else t(f"grade.{grade}", lang),
                 "gcls": grade if isinstance(grade, str) else "",
                 "peer": pr_by.get(ind.code, ""),
@@ -586,7 +588,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     trend_rows = [
         {
             "name": _ind_name(inds[r["indicator"]], lang),
-            "unit": inds[r["indicator"]].unit,
+            "unit": unit_text(inds[r["indicator"]].unit, lang, unit_en=inds[r["indicator"]].unit_en),
             "base": _num(r["base_value"]),
             "value": _num(r["value"]),
             "yoy": ""
@@ -617,7 +619,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
                     if f"peer_{r['peer_type']}" in T
                     else r["peer_type"],
                     "name": _ind_name(ind, lang),
-                    "value": f"{_num(r['value'])} {ind.unit}",
+                    "value": f"{_num(r['value'])} {unit_text(ind.unit, lang, unit_en=ind.unit_en)}",
                     "rank": f"{int(r['peer_rank'])}/{int(r['peer_n'])}",
                 }
             )
@@ -634,7 +636,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             "name": _ind_name(inds[r["indicator"]], lang),
             "value": _num(r["value"]),
             "target": _num(r["target"]),
-            "unit": inds[r["indicator"]].unit,
+            "unit": unit_text(inds[r["indicator"]].unit, lang, unit_en=inds[r["indicator"]].unit_en),
             "short": _num(r["shortfall"]),
         }
         for r in gaps.to_dict("records")
@@ -652,9 +654,9 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
             "dim": _dim_label(r["dimension"], lang, fw),
             "value": _num(r["value"]),
             "ref": _num(r["reference"]),
-            "unit": inds[r["indicator"]].unit,
+            "unit": unit_text(inds[r["indicator"]].unit, lang, unit_en=inds[r["indicator"]].unit_en),
             "gain": f"+{r['gain']:.2f}",
-            "rank": f"{int(r['rank'])} → {int(r['rank_new'])}",
+            "rank": "" if _isnan(r["rank"]) or _isnan(r["rank_new"]) else f"{int(r['rank'])} → {int(r['rank_new'])}",
         }
         for r in pri.to_dict("records")
     ]
@@ -710,7 +712,10 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
                 rank=int(row[f"rank_{idx}"]),
             )
         )
-    if c_row is not None and not _isnan(c_row.get(f"{idx}_change")):
+    if c_row is not None and not _isnan(c_row.get(f"{idx}_change")) and n_units < 2:
+        findings.append(t("r.f_change", lang, base=int(c_row["base_year"]),
+                          change=f"{float(c_row[f'{idx}_change']):+.1f}"))
+    elif c_row is not None and not _isnan(c_row.get(f"{idx}_change")):
         rc = c_row.get(f"rank_{idx}_change")
         move = (
             t("r.f_same", lang)
@@ -746,8 +751,10 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     if weak_prov:
         findings.append(t("r.f_weak", lang, items=sep.join(weak_prov)))
     if prio_rows:
+        band_first = str(pri.iloc[0].get("reference_kind", "")) == "band"
         findings.append(
-            t("r.f_priority", lang, ind=prio_rows[0]["name"], gain=f"{pri.iloc[0]['gain']:.2f}")
+            t("r.f_priority_band" if band_first else "r.f_priority", lang, ind=prio_rows[0]["name"],
+              gain=f"{pri.iloc[0]['gain']:.2f}")
         )
     if n_graded:
         findings.append(
@@ -765,8 +772,9 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     nodata = [lab for d, lab in zip(dims, dim_labels, strict=True) if d not in ctx.informed]
     if nodata:
         findings.append(t("r.f_nodata", lang, dims=sep.join(nodata)))
-    attain = ctx.gaps_y[ctx.gaps_y[UNIT].astype(str) == code]
-    kpi_attain = f"{100 * attain['attained'].mean():.0f} %" if len(attain) else "–"
+    att = ctx.run.table("attainment")
+    att = att[(att[UNIT].astype(str) == code) & (att[YEAR] == ctx.year)] if not att.empty else att
+    kpi_attain = f"{float(att['attainment_rate'].iloc[0]):.0f} %" if len(att) else "–"
 
     return _template("city_report.html.j2").render(
         lang=lang,
@@ -805,10 +813,13 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         prio_note=t(
             "r.priorities_note",
             lang,
-            ref=T["r.ref_size_median"]
+            ref=T["r.ref_band"]
+            if len(pri) and (pri["reference_kind"].astype(str) == "band").all()
+            else T["r.ref_size_median"]
             if len(pri) and str(pri.iloc[0]["reference_kind"]).endswith("size_class")
             else T["r.ref_peer_median"],
         ),
+        single=n_units < 2,
         maps=maps,
         prob_rows=prob_rows,
         proj_rows=proj_rows,
@@ -831,6 +842,25 @@ def _applied_threshold(ind: Indicator, k: int, lang: str) -> str:
     rule = _rule_text(ind, g, lang)
     lab = (g.label_zh if lang == "zh" else g.label_en) or ""
     return f"{rule}（{lab}）" if lab and lang == "zh" else f"{rule} ({lab})" if lab else rule
+
+
+def _not_graded_text(ctx: ReportContext, ind: Indicator, code: str, lang: str) -> str:
+    """Why a value has no grade: no threshold at all, or none that applies to this city and year."""
+    if not ind.thresholds:
+        return t("r.no_threshold", lang)
+    from citycheckup.diagnosis.applicability import REASONS
+
+    refs = ctx.run.table("references")
+    if not refs.empty:
+        rr = refs[(refs[UNIT].astype(str) == code) & (refs[YEAR] == ctx.year) & (refs["indicator"] == ind.code)]
+        reasons = []
+        for rc, ry in zip(rr["reason"], rr["reason_year"], strict=True):
+            text = REASONS.get(str(rc), {}).get(lang, "")
+            if text:
+                reasons.append(text.format(year=int(ry)) if "{year}" in text and not _isnan(ry) else text)
+        if reasons:
+            return t("r.not_graded", lang, reason=("；" if lang == "zh" else "; ").join(dict.fromkeys(reasons)))
+    return t("r.no_threshold", lang)
 
 
 def _tier_text(ind: Indicator, grade: Any, lang: str) -> str:
@@ -876,10 +906,6 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
             agg=T[f"agg_{opts.aggregation}"],
             avail=f"{100 * opts.min_availability:.0f} %",
         )
-    keys: list[str] = []
-    for ind in fw.indicators:
-        if ind.code in ctx.used and ind.source:
-            keys += [k.strip() for k in ind.source.split(";")]
     thresholds = []
     for ind in fw.indicators:
         if ind.code not in ctx.ind_y.columns or not ctx.ind_y[ind.code].notna().any():
@@ -889,15 +915,14 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
             text = (f"{t(f'tier.{p.tier}', lang)}: " + (p.reference if lang == "zh" else (p.reference_en or p.reference))
                     if p is not None else g.source)
             thresholds.append({"key": _ind_name(ind, lang), "text": text})
-    sources = [{"key": k, "text": fw.sources[k]} for k in dict.fromkeys(keys) if k in fw.sources]
     data = [str(d.get("source", "")) for d in rd.manifest.get("data", [])]
     return {
         "method": method,
-        "peers": T["peers_text"],
+        "peers": T["peers_text_short"] + " " + size_basis_note(rd.manifest.get("size_basis"), lang),
         "aspect_rule": T["r.aspect_rule"],
         "priorities": T["r.method_priorities"],
         "trends": T["r.method_trends"],
-        "sources": sources,
+        "sources": [],  # where values were found (web pages) is not printed in reports
         "thresholds": thresholds,
         "data": data,
         "framework": f"{fw.name_zh if lang == 'zh' else fw.name_en} ({fw.code} v{fw.version})",

@@ -18,13 +18,27 @@ from citycheckup.report.messages import MESSAGES, t
 
 __all__ = [
     "TZ",
+    "UNITS_EN",
     "local_now",
     "province_label",
     "scoring_label",
     "size_basis_note",
     "size_label",
     "unit_label",
+    "unit_text",
 ]
+
+#: Units of measure in English (the framework writes them in Chinese yearbook style).
+UNITS_EN: dict[str, str] = {
+    "万人/km²": "10,000 persons/km²", "元/人": "CNY per person", "人/万人": "per 10,000 residents",
+    "户/百人": "per 100 residents", "万元": "10,000 CNY", "亿元": "100 million CNY", "元": "CNY",
+    "百万元": "million CNY", "万人": "10,000 persons", "人": "persons", "万户": "10,000 subscribers",
+    "个": "number", "栋": "buildings", "套": "dwellings", "座": "number", "条": "roads", "起": "cases",
+    "处": "sites", "项": "items", "家": "establishments", "m²/人": "m² per person", "个/10万人": "per 100,000 residents",
+    "个/km²": "per km²", "座/km²": "per km²", "t/万元": "t per 10,000 CNY", "t/人": "t per person",
+    "km/km²": "km/km²", "分": "points", "score": "score", "min": "min", "年": "years", "km": "km",
+    "fraction (0–1)": "fraction (0–1)", "%": "%", "km²": "km²", "m²": "m²",
+}
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -86,3 +100,11 @@ def size_basis_note(basis: str | None, lang: str) -> str:
 def scoring_label(scoring: str, lang: str, *, n_units: int) -> str:
     """What the scores mean: absolute against goalposts, or relative among ``n_units`` units."""
     return t("scoring.absolute" if scoring == "absolute" else "scoring.relative", lang, n=n_units)
+
+
+def unit_text(unit: str | None, lang: str, *, unit_en: str | None = None) -> str:
+    """A unit of measure for the reader: as written in Chinese, translated in English."""
+    u = (unit or "").strip()
+    if lang == "zh":
+        return u
+    return unit_en or UNITS_EN.get(u, u)

@@ -91,6 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Strengths and weak points are ranks among cities of the same province and of the same city-size "
               "class (State Council notice 国发〔2014〕51号, by urban resident population).",
     },
+    "peers_text_short": {
+        "zh": "优势与短板按城市在同省城市及同规模等级城市中的组内排名确定。",
+        "en": "Strengths and weak points are ranks among cities of the same province and of the same city-size class.",
+    },
     "size_proxy_note": {
         "zh": "* 数据中没有城区常住人口，城市规模等级按全市常住人口近似划分，会高估多数地级市的规模等级。",
         "en": "* The data has no urban resident population; size classes use the resident population of the "
@@ -149,6 +153,13 @@ MESSAGES.update({
                  "en": "In {year} the overall index is {score}, rank {rank} of {n} cities."},
     "r.f_rank_change": {"zh": "与{base}年相比，综合指数变化{change}，排名{move}。",
                         "en": "Since {base} the index changed by {change}; the rank {move}."},
+    "r.f_change": {"zh": "与{base}年相比，综合得分变化{change}。", "en": "Since {base} the index score changed by {change}."},
+    "r.f_priority_band": {"zh": "提升潜力最大的指标为{ind}：调整到适宜区间可使综合得分提高{gain}。",
+                          "en": "The largest potential gain is {ind}: bringing it into its optimal band would add "
+                                "{gain} to the index."},
+    "r.ref_band": {"zh": "适宜区间的最近端点（区间型指标）", "en": "the nearest end of its optimal band (band indicators)"},
+    "r.no_weak_single": {"zh": "只有一个城市，无法做同组比较。", "en": "With one city only, there is no peer comparison."},
+    "r.not_graded": {"zh": "未分级：{reason}", "en": "not graded: {reason}"},
     "r.f_up": {"zh": "上升{n}位", "en": "rose {n} places"},
     "r.f_down": {"zh": "下降{n}位", "en": "fell {n} places"},
     "r.f_same": {"zh": "不变", "en": "is unchanged"},
@@ -231,9 +242,10 @@ MESSAGES.update({
         "en": "Problems at the housing, compound (community) and block levels follow the chain problem list → "
               "remediation → urban-renewal project list; types and departments come from an editable mapping.",
     },
-    "r.no_problems": {"zh": "本次运行无问题清单数据（可用 --problems 提供问题表，或运行空间体检）。",
-                      "en": "This run has no problem data (give a table with --problems, or run the spatial "
-                            "check-up)."},
+    "r.no_problems": {"zh": "本次没有住房、小区、街区的问题数据；提供实地调查的问题表或空间体检结果后，将在此列出问题清单和更新项目。",
+                      "en": "There is no problem data for housing, compounds or blocks; once a field-survey problem "
+                            "table or spatial results are supplied, the problem list and the renewal projects "
+                            "appear here."},
     "r.problem_id": {"zh": "编号", "en": "ID"},
     "r.level": {"zh": "层级", "en": "Level"},
     "r.location": {"zh": "位置", "en": "Location"},
@@ -390,4 +402,5 @@ MESSAGES.update({
               "averaged into the index. Context indicators are shown, not scored; problem counts are graded, not "
               "scored; a band indicator scores full marks inside its band.",
     },
+    "r.radar_caption_single": {"zh": "各维度得分（0–100，按目标值绝对评分）", "en": "Dimension scores (0–100, absolute)"},
 })

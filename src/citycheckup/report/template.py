@@ -252,7 +252,9 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
     -------
     Dataset
         Columns ``unit_code``, ``unit_name``, ``year`` and one column per indicator code
-        with a value; ``units`` gives each indicator's unit of measure.
+        with a value; ``units`` gives each indicator's unit of measure. When the
+        workbook holds last year's values (column E), they form a second row for the
+        previous year, so the city's changes are reported.
 
     Raises
     ------
@@ -312,6 +314,7 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
             )
         known = set(framework.indicator_codes) if framework is not None else None
         values: dict[str, float] = {}
+        last: dict[str, float] = {}
         units: dict[str, str] = {}
         for name in wb.sheetnames:
             if name == README_SHEET:
@@ -370,6 +373,9 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
                     continue
                 values[code] = v
                 units[code] = "" if row[2] is None else str(row[2])
+                prev = _number(row[4])  # last year's value (prefilled or typed in): the change baseline
+                if isinstance(prev, float):
+                    last[code] = prev
     finally:
         wb.close()
     if problems:
@@ -377,17 +383,17 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
             f"{p}: {len(problems)} invalid cell(s); correct them and read the workbook again",
             problems=problems,
         )
-    data = pd.DataFrame(
-        [
-            {
-                UNIT: str(meta["unit_code"]),
-                NAME: str(meta.get("unit_name") or ""),
-                YEAR: year,
-                **values,
-            }
-        ]
-    )
-    for c in values:
+    code_, name_ = str(meta["unit_code"]).strip(), str(meta.get("unit_name") or "").strip()
+    if not name_:  # the gazetteer's name, so a report never says "nan"
+        from citycheckup.data.identity import default_gazetteer
+
+        g = default_gazetteer()
+        name_ = g.name_of(code_) if code_ in g else code_
+    rows = [{UNIT: code_, NAME: name_, YEAR: year, **values}]
+    if last and year is not None:  # last year's values, so the city's change is reported
+        rows.insert(0, {UNIT: code_, NAME: name_, YEAR: year - 1, **last})
+    data = pd.DataFrame(rows)
+    for c in {*values, *last}:
         data[c] = data[c].astype("float64")
     log.info("read %d indicator values of %s %s from %s", len(values), meta["unit_code"], year, p)
     return Dataset(data=data, source=str(p), units=units, sha256=file_sha256(p))
