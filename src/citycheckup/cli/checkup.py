@@ -264,21 +264,55 @@ def register(app: typer.Typer) -> None:
     def frameworks_show(
         name: str = typer.Argument(..., help="Built-in name or framework file."),
         lang: str = typer.Option("zh", "--lang", help="zh or en."),
+        details: bool = typer.Option(True, "--details/--brief",
+                                     help="Method, scope, data owner and threshold provenance of every indicator."),
     ) -> None:
-        """Show a framework's dimensions and indicators."""
+        """Show a framework's indicators by level and dimension: method, scope, owner, thresholds and their provenance."""
         from citycheckup.framework import load_framework
 
         fw = guarded(lambda: load_framework(name))
-        out_console.print(f"[bold]{fw.name_zh if lang == 'zh' else fw.name_en}[/bold] ({fw.code} v{fw.version})")
-        for d in fw.dimensions:
-            table = Table(title=f"{d.code}: {d.name_zh if lang == 'zh' else d.name_en}", title_justify="left")
-            for col in ("code", "name", "unit", "dir", "level", "target", "grading source"):
-                table.add_column(col)
-            for i in d.iter_indicators():
-                table.add_row(i.code, i.name_zh if lang == "zh" else i.name_en, i.unit, f"{i.direction:+d}", i.level,
-                              "" if i.target is None else f"{i.target:g}",
-                              i.grading.source if i.grading else "")
-            out_console.print(table)
+        zh = lang == "zh"
+        out_console.print(f"[bold]{fw.name_zh if zh else fw.name_en}[/bold] ({fw.code} v{fw.version}, "
+                          f"method {fw.method}, {len(fw.indicators)} indicators)")
+        for top in fw.dimensions:
+            for d in (top.dimensions or [top]):
+                title = (f"{top.code}/{d.code}: " if d is not top else f"{top.code}: ") + (d.name_zh if zh else d.name_en)
+                table = Table(title=title, title_justify="left", show_lines=details)
+                cols = ["code", "id", "name", "unit", "kind", "level"]
+                if details:
+                    cols += ["method / scope / owner", "thresholds (tier · reference · applies)"]
+                for col in cols:
+                    table.add_column(col, overflow="fold")
+                for i in d.iter_indicators():
+                    row = [i.code, i.mohurd_id or "", i.name_zh if zh else i.name_en, i.unit,
+                           i.kind + (f" {i.band}" if i.band else ""), i.level]
+                    if details:
+                        method = (i.method_zh if zh else i.method_en) or (f"= {i.formula}" if i.formula else "")
+                        scope = (i.scope if zh else (i.scope_en or i.scope)) or ""
+                        owner = (i.owner if zh else (i.owner_en or i.owner)) or ""
+                        parts = [x for x in (method, f"scope: {scope}" if scope else "",
+                                             f"owner: {owner}" if owner else "",
+                                             f"date: {i.reference_date}" if i.reference_date else "",
+                                             f"denominator: {i.denominator}" if i.denominator else "") if x]
+                        thr = []
+                        for g in i.thresholds:
+                            p = g.provenance
+                            a = g.applies
+                            cond = [x for x in (
+                                "reference only" if a.role == "reference" else "",
+                                "water-scarce cities" if a.water_scarce else "",
+                                f"regions {','.join(a.regions)}" if a.regions else "",
+                                f"target {a.target_year}" if a.target_year else "",
+                                f"locality {','.join(p.locality)}" if p is not None and p.locality else "") if x]
+                            rule = (f"≥{g.pass_line:g}" if i.direction > 0 else f"≤{g.pass_line:g}") \
+                                if g.pass_line is not None else ("cutoffs " + "/".join(f"{c:g}" for c in g.cutoffs)
+                                                                 if g.cutoffs else "bands")
+                            ref = (p.reference if zh else (p.reference_en or p.reference)) if p else g.source
+                            thr.append(f"{rule} · {p.tier if p else '?'} · {ref}" + (f" · {'; '.join(cond)}" if cond
+                                                                                   else ""))
+                        row += ["\n".join(parts), "\n".join(thr) or "—"]
+                    table.add_row(*row)
+                out_console.print(table)
 
     app.add_typer(frameworks_app, name="frameworks")
 
