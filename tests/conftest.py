@@ -20,3 +20,11 @@ def shared_data() -> Path:
             pytest.fail(f"../shared/data is required in CI but was not found at {path}")
         pytest.skip(f"shared data not found at {path} (set CITYCHECKUP_SHARED to its parent)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_writes_outside_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Caches (boundary files, matplotlib's font list) go to a temporary folder, never to ~/.cache."""
+    base = tmp_path_factory.mktemp("cache")
+    os.environ["CITYCHECKUP_CACHE"] = str(base / "citycheckup")
+    os.environ.setdefault("MPLCONFIGDIR", str(base / "matplotlib"))
