@@ -24,8 +24,10 @@ from pathlib import Path
 from citycheckup.errors import OutputError
 
 __all__ = [
+    "FALLBACK",
     "FAMILY",
     "FONT_CREDIT",
+    "fallback_path",
     "font_face_css",
     "font_path",
     "missing_glyphs",
@@ -35,6 +37,9 @@ __all__ = [
 
 #: Family name used in CSS, SVG and matplotlib (the simplified-Chinese face of the collection).
 FAMILY = "Noto Sans CJK SC"
+#: Fallback for the few symbols the CJK font lacks (subscripts such as the ₂ of CO₂): DejaVu Sans,
+#: which matplotlib ships (its licence is in matplotlib's LICENSE_DEJAVU).
+FALLBACK = "DejaVu Sans"
 FONT_CREDIT = "Noto Sans CJK (SIL Open Font License 1.1), from the PyPI package noto-cjk-sans-otc"
 _PACKAGE = "noto_cjk_sans_otc"
 # Characters that never need a glyph (layout and control characters).
@@ -64,20 +69,35 @@ def font_path() -> Path:
     return path
 
 
+def fallback_path() -> Path | None:
+    """DejaVu Sans from matplotlib's data folder, when matplotlib is installed."""
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - the extras install it
+        return None
+    p = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return p if p.is_file() else None
+
+
 @functools.lru_cache(maxsize=1)
 def _cmap() -> frozenset[int]:
-    """Code points the bundled simplified-Chinese face can draw."""
-    from fontTools.ttLib import TTCollection
+    """Code points the bundled simplified-Chinese face (and the fallback) can draw."""
+    from fontTools.ttLib import TTCollection, TTFont
 
     coll = TTCollection(str(font_path()), lazy=True)
     try:
+        cmap: set[int] = set(coll.fonts[0].getBestCmap())
         for font in coll.fonts:
             names = {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}
             if FAMILY in names:
-                return frozenset(font.getBestCmap())
-        return frozenset(coll.fonts[0].getBestCmap())
+                cmap = set(font.getBestCmap())
+                break
     finally:
         coll.close()
+    fb = fallback_path()
+    if fb is not None:
+        cmap |= set(TTFont(str(fb), lazy=True).getBestCmap())
+    return frozenset(cmap)
 
 
 def missing_glyphs(texts: str | Iterable[str]) -> list[str]:
@@ -134,5 +154,13 @@ def register_matplotlib() -> str:
 
 
 def font_face_css() -> str:
-    """An ``@font-face`` rule that binds :data:`FAMILY` to the bundled file (for WeasyPrint)."""
-    return f"@font-face {{ font-family: '{FAMILY}'; src: url('{font_path().as_uri()}'); }}"
+    """``@font-face`` rules binding :data:`FAMILY` (and :data:`FALLBACK`) to the bundled files (for WeasyPrint).
+
+    Also sets the page's font stack to the two, so symbols the CJK font lacks come from the fallback.
+    """
+    css = f"@font-face {{ font-family: '{FAMILY}'; src: url('{font_path().as_uri()}'); }}"
+    fb = fallback_path()
+    if fb is not None:
+        css += f" @font-face {{ font-family: '{FALLBACK}'; src: url('{fb.as_uri()}'); }}"
+        css += f" html {{ font-family: '{FAMILY}', '{FALLBACK}', sans-serif; }}"
+    return css

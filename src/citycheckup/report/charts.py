@@ -94,7 +94,7 @@ def _svg(fig: Any) -> str:
     text = _ID_ATTR.sub(lambda m: f'id="{pfx}{m.group(1)}"', text)
     text = _ID_REF.sub(lambda m: f"{m.group(1)}#{pfx}{m.group(2)}", text)
     # name the family with quotes and a fallback so browsers and WeasyPrint both resolve it
-    return _FONT_CSS.sub("font-family: 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif", text)
+    return _FONT_CSS.sub("font-family: 'Noto Sans CJK SC', 'DejaVu Sans', 'Noto Sans SC', sans-serif", text)
 
 
 def radar_svg(

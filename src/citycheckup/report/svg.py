@@ -8,7 +8,7 @@ from html import escape
 
 __all__ = ["bar_chart", "radar_chart"]
 
-FONT = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif"
+FONT = "'Noto Sans CJK SC','DejaVu Sans','Noto Sans SC','Microsoft YaHei',sans-serif"
 PALETTE = ("#1f5fa8", "#e07b28", "#2c9f5a", "#b8323b", "#7a4fb0", "#8c6d31", "#d6549a")
 
 
