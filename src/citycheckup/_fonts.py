@@ -96,7 +96,8 @@ def _cmap() -> frozenset[int]:
         coll.close()
     fb = fallback_path()
     if fb is not None:
-        cmap |= set(TTFont(str(fb), lazy=True).getBestCmap())
+        with TTFont(str(fb), lazy=True) as fallback:
+            cmap |= set(fallback.getBestCmap())
     return frozenset(cmap)
 
 

@@ -117,8 +117,11 @@ def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFra
         if i.denominator and i.denominator in ds.data.columns:
             den = data[i.denominator].reindex(pd.MultiIndex.from_frame(v[[UNIT, YEAR]])).to_numpy(dtype="float64")
         count = v[i.code].to_numpy(dtype="float64")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(den > 0, 100.0 * count / den, np.nan)
+        if i.unit.strip() == "%":  # a coverage share (B-01, B-04 …) is already a rate, not a count
+            rate, count = count, np.full(len(v), np.nan)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(den > 0, 100.0 * count / den, np.nan)
         frames.append(pd.DataFrame({
             UNIT: v[UNIT].to_numpy(), YEAR: v[YEAR].to_numpy(), "level": i.level,
             "aspect": i.aspect or aspect[i.code], "indicator": i.code, "count": count,
