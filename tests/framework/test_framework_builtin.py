@@ -341,10 +341,21 @@ def test_reclaimed_water_is_for_water_scarce_cities_only(fw: Framework) -> None:
 
 
 def test_future_targets_are_not_current_pass_lines(fw: Framework) -> None:
+    """A target grades from its year on (listed first, it then takes over); before, it is shown as a target."""
+    import pandas as pd
+
+    from citycheckup.diagnosis import assess_thresholds
+
     sewage = fw.indicator("sewage_collection_rate")
-    assert [(g.pass_line, g.applies.target_year) for g in sewage.thresholds][:2] == [(70, None), (73, 2027)]
+    assert [(g.pass_line, g.applies.target_year) for g in sewage.thresholds][:2] == [(73, 2027), (70, None)]
     sponge = fw.indicator("sponge_city_area_share")
-    assert [(g.pass_line, g.applies.target_year) for g in sponge.thresholds] == [(20, 2020), (80, 2030)]
+    assert [(g.pass_line, g.applies.target_year) for g in sponge.thresholds] == [(80, 2030), (20, 2020)]
+    v = pd.DataFrame({"unit_code": ["110000"] * 3, "year": [2026, 2027, 2028], "sewage_collection_rate": 71.0})
+    g, refs = assess_thresholds(v, fw)
+    # 2026: the 2027 target is a target (shown), 70 % grades → good; from 2027: 71 < 73 → poor
+    assert g.set_index("year")["grade"].to_dict() == {2026: "good", 2027: "poor", 2028: "poor"}
+    r26 = refs[(refs["year"] == 2026) & (refs["reason"] == "target_year")]
+    assert r26["reason_year"].tolist() == [2027]
 
 
 def test_variables(fw: Framework) -> None:
