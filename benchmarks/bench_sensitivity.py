@@ -18,6 +18,7 @@ timing covers ``get_sensitivity`` only).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -173,13 +174,21 @@ SYN_SPEC = {
 }
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def timed(coin: Coin, pipe: list, spec: dict, repeat: int) -> tuple[list[float], object]:
+    """Wall times of ``repeat`` runs; their CPU times (less sensitive to other jobs on a
+    shared machine) are kept in ``CPU["last"]``."""
     times = []
+    cpu = []
     res = None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = run_sensitivity(coin, pipe, spec)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    CPU["last"] = cpu
     return times, res
 
 
@@ -200,7 +209,8 @@ def main() -> None:
     coinr = statistics.median(COINR_ASEM_SECONDS)
     print(
         f"ASEM 51x49, 4 factors, N=100 ({len(res.runs)} rebuilds): median {med:.3f} s "  # type: ignore[attr-defined]
-        f"of {args.repeat} runs {[round(t, 3) for t in times]}; COINr {coinr:.1f} s -> {coinr / med:.0f}x faster"
+        f"of {args.repeat} runs {[round(t, 3) for t in times]}; COINr {coinr:.1f} s -> {coinr / med:.0f}x faster; "
+        f"CPU median {statistics.median(CPU['last']):.3f} s; load average {os.getloadavg()[0]:.1f}"
     )
     print(res.indices.round(3).to_string(index=False))  # type: ignore[attr-defined]
 

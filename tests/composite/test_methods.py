@@ -394,8 +394,11 @@ def test_strengths_and_compare() -> None:
     data = pd.DataFrame(
         {"uCode": ["A", "B", "C"], "x": [3.0, 2, 1], "y": [1.0, 2, 3], "i": [1.0, 2, 3]}
     )
-    s, w = strengths_weaknesses(data, ["x", "y"], "A", top=1, bottom=1)
+    s, w = strengths_weaknesses(data, ["x", "y"], "A", top=1, bottom=1, min_discard=False)
     assert s["iCode"].tolist() == ["x"] and w["iCode"].tolist() == ["y"]
+    # by default (COINr's min_discard) the unit's last place in y is not listed
+    s, w = strengths_weaknesses(data, ["x", "y"], "A", top=1, bottom=1)
+    assert s["iCode"].tolist() == ["x"] and w["iCode"].tolist() == ["x"]
     b = data.assign(i=[3.0, 2, 1])
     cmp = compare_results(data, b, "i").set_index("uCode")
     assert cmp.loc["A", "Diff"] == -2 and cmp.loc["B", "AbsDiff"] == 0

@@ -60,6 +60,10 @@ class Coin:
         Optional named weight sets ``{name: {code: weight}}`` selectable in the
         aggregation step by name (the metadata ``Weight`` column is the set
         ``"Original"``).
+    exclude
+        Indicator codes to leave out (COINr ``new_coin(exclude=)``); the full table
+        stays available as :attr:`source_meta` so that
+        :func:`~citycheckup.composite.adjust.change_ind` can add them back.
 
     Raises
     ------
@@ -82,8 +86,10 @@ class Coin:
     data: pd.DataFrame
     meta: pd.DataFrame
     weight_sets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
 
     # derived (filled in __post_init__)
+    source_meta: pd.DataFrame = field(init=False, repr=False)
     indicators: tuple[str, ...] = field(init=False)
     aggregates: tuple[str, ...] = field(init=False)
     levels: dict[int, tuple[str, ...]] = field(init=False)
@@ -95,10 +101,50 @@ class Coin:
 
     def __post_init__(self) -> None:
         meta = self._clean_meta(self.meta)
+        object.__setattr__(self, "source_meta", meta)
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        if self.exclude:
+            meta = self._excluded(meta, self.exclude)
         object.__setattr__(self, "meta", meta)
         self._derive(meta)
         data = self._clean_data(self.data)
         object.__setattr__(self, "data", data)
+        self._check_weight_sets()
+
+    @staticmethod
+    def _excluded(meta: pd.DataFrame, exclude: Sequence[str]) -> pd.DataFrame:
+        inds = set(meta.loc[meta["Type"] == "Indicator", "iCode"].astype(str))
+        bad = [c for c in exclude if c not in inds]
+        if bad:
+            raise FrameworkError(
+                "cannot exclude code(s) that are not indicators",
+                problems=[
+                    Problem("not an indicator code of the table", f"exclude {c}") for c in bad
+                ],
+            )
+        return meta[~meta["iCode"].isin(list(exclude))].reset_index(drop=True)
+
+    def _check_weight_sets(self) -> None:
+        known = set(self.indicators + self.aggregates)
+        problems = []
+        for name, ws in self.weight_sets.items():
+            if not isinstance(ws, Mapping):
+                problems.append(Problem("a weight set maps codes to weights", f"weight set {name}"))
+                continue
+            for code, v in ws.items():
+                if code not in known and code not in set(self.source_meta["iCode"].astype(str)):
+                    problems.append(
+                        Problem("not an indicator or aggregate code", f"weight set {name}: {code}")
+                    )
+                elif not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+                    problems.append(
+                        Problem(
+                            f"weight must be a finite number, got {v!r}",
+                            f"weight set {name}: {code}",
+                        )
+                    )
+        if problems:
+            raise FrameworkError("invalid weight sets", problems=problems)
 
     # ------------------------------------------------------------------ meta
     @staticmethod
@@ -253,11 +299,16 @@ class Coin:
                 )
             elif not pd.api.types.is_numeric_dtype(d[ind]):
                 coerced = pd.to_numeric(d[ind], errors="coerce")
-                bad = d.loc[coerced.isna() & d[ind].notna(), "uCode"].tolist()
+                badrows = d.loc[coerced.isna() & d[ind].notna(), ["uCode", ind]]
+                shown = ", ".join(
+                    f"{v!r} (unit {u})" for u, v in badrows.head(5).itertuples(index=False)
+                )
                 problems.append(
                     Problem(
-                        f"values must be numeric; {len(bad)} non-numeric value(s), "
-                        f"e.g. for unit(s) {', '.join(map(str, bad[:5]))}",
+                        f"values must be numeric; {len(badrows)} non-numeric value(s): {shown}"
+                        + (f" and {len(badrows) - 5} more" if len(badrows) > 5 else "")
+                        + ". Leave a missing value's cell empty, or declare the marker as "
+                        "missing (read_data(na_values=[...]); citycheckup index --na-values)",
                         f"indicator {ind}",
                     )
                 )
@@ -366,9 +417,10 @@ class Coin:
         return top[0]
 
     def extra(self, **kwargs: Any) -> Coin:
-        """A copy with some fields replaced (``data``, ``meta``, ``weight_sets``)."""
+        """A copy with some fields replaced (``data``, ``meta``, ``weight_sets``, ``exclude``)."""
         return Coin(
             data=kwargs.get("data", self.data),
-            meta=kwargs.get("meta", self.meta),
+            meta=kwargs.get("meta", self.source_meta),
             weight_sets=kwargs.get("weight_sets", self.weight_sets),
+            exclude=kwargs.get("exclude", self.exclude),
         )

@@ -12,12 +12,14 @@ Registry :data:`AGGREGATORS`: ``arithmetic``, ``geometric``, ``harmonic``,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from citycheckup.composite._coin import Coin
 from citycheckup.composite._state import State, arrays_of
+from citycheckup.composite.dropped import dropped_codes
 from citycheckup.errors import ComputationError, PipelineError, Problem
 
 from ._util import Registry
@@ -25,13 +27,17 @@ from ._util import Registry
 __all__ = [
     "AGGREGATORS",
     "NonPositivePolicy",
+    "OutrankResult",
     "aggregate",
     "aggregate_batch",
+    "dropped_codes",
+    "outrank_matrix",
     "resolve_weights",
     "structure_codes",
 ]
 
 NonPositivePolicy = Literal["raise", "omit", "shift"]
+CopelandNA = Literal["pairwise", "coinr"]
 
 #: f(C (R,n,c), W (R,c), G (c,p), *, p, nonpositive, where) -> (R,n,p)
 Aggregator = Callable[..., np.ndarray]
@@ -183,28 +189,116 @@ def a_genmean(
         return (num / den) ** (1.0 / p)
 
 
+class OutrankResult(NamedTuple):
+    """Outranking matrix with its robustness summary (COINr ``outrankMatrix``)."""
+
+    matrix: np.ndarray
+    n_dominant: int
+    frac_dominant: float
+
+
+def _outrank(X: np.ndarray, w: np.ndarray, na: str) -> np.ndarray:
+    w = w / np.nansum(w)
+    gt = (X[:, None, :] > X[None, :, :]).astype(float)
+    eq = (X[:, None, :] == X[None, :, :]).astype(float)
+    orm = gt @ w + 0.5 * (eq @ w)
+    if na == "coinr":
+        # COINr computes the upper triangle and sets the lower one to 1 - upper
+        low = np.tril_indices(orm.shape[0], -1)
+        orm[low] = 1.0 - orm.T[low]
+    np.fill_diagonal(orm, 0.0)
+    return orm
+
+
+def outrank_matrix(
+    X: np.ndarray | pd.DataFrame,
+    w: Sequence[float] | np.ndarray | None = None,
+    *,
+    na: CopelandNA = "pairwise",
+) -> OutrankResult:
+    """Weighted outranking matrix of the rows of ``X`` (units × indicators).
+
+    Parameters
+    ----------
+    X
+        Indicator values (oriented so that higher is better), NaN = missing.
+    w
+        Weights per column (relative; default equal).
+    na
+        ``"pairwise"`` computes every entry from the pair's own comparisons (a
+        comparison with a missing value counts for neither unit); ``"coinr"`` computes
+        the upper triangle that way and sets :math:`O_{ji} = 1 - O_{ij}`, as COINr does.
+        Without missing values both give the same matrix.
+
+    Notes
+    -----
+    With weights normalised to sum 1,
+    :math:`O_{ij} = \\sum_k w_k [x_{ik} > x_{jk}] + \\tfrac12 \\sum_k w_k [x_{ik} = x_{jk}]`,
+    :math:`O_{ii} = 0`. ``n_dominant`` counts the ordered pairs with :math:`O_{ij} = 1`
+    (unit i is at least as good in every indicator, better in one), ``frac_dominant``
+    divides by the number of unordered pairs :math:`n(n-1)/2`.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 3, 2], [2, 2, 3], [3, 1, 1], [4, 5, 4.0]])  # COINr's test case
+    >>> r = outrank_matrix(X)
+    >>> float(r.matrix[1, 0]), float(r.matrix[3, 0]), r.n_dominant
+    (0.6666666666666666, 1.0, 3)
+    """
+    if na not in ("pairwise", "coinr"):
+        raise PipelineError(f"copeland na must be 'pairwise' or 'coinr', got {na!r}")
+    A = np.asarray(X, dtype=float)
+    if A.ndim != 2:
+        raise PipelineError(f"X must be a units × indicators matrix, got shape {A.shape}")
+    wv = np.ones(A.shape[1]) if w is None else np.asarray(w, dtype=float)
+    if wv.shape != (A.shape[1],):
+        raise PipelineError(f"give one weight per column ({A.shape[1]}), got {wv.size}")
+    orm = _outrank(A, wv, na)
+    n = A.shape[0]
+    ndom = int(np.isclose(orm, 1.0, rtol=0, atol=1e-12).sum())
+    return OutrankResult(orm, ndom, ndom / ((n * n - n) / 2) if n > 1 else float("nan"))
+
+
+def _copeland_na(copeland: Mapping[str, Any] | None) -> str:
+    if copeland is None:
+        return "pairwise"
+    if not isinstance(copeland, Mapping) or set(copeland) - {"na"}:
+        raise PipelineError(
+            "aggregate.copeland takes {na: pairwise} or {na: coinr}, got " + repr(copeland)
+        )
+    na = str(copeland.get("na", "pairwise"))
+    if na not in ("pairwise", "coinr"):
+        raise PipelineError(f"aggregate.copeland.na must be 'pairwise' or 'coinr', got {na!r}")
+    return na
+
+
 @AGGREGATORS.register("copeland")
-def a_copeland(C: np.ndarray, W: np.ndarray, G: np.ndarray, **_: Any) -> np.ndarray:
+def a_copeland(
+    C: np.ndarray,
+    W: np.ndarray,
+    G: np.ndarray,
+    *,
+    copeland: Mapping[str, Any] | None = None,
+    **_: Any,
+) -> np.ndarray:
     """Copeland scores from the weighted outranking matrix within each group.
 
     Notes
     -----
-    With weights normalised to sum 1 in the group,
-    :math:`O_{ij} = \\sum_k w_k [x_{ik} > x_{jk}] + \\tfrac12 \\sum_k w_k [x_{ik} = x_{jk}]`
-    (missing comparisons count 0); the score is
-    :math:`\\sum_{j \\ne i} \\operatorname{sign}(O_{ij} - \\tfrac12)`.
+    The score of unit i is :math:`\\sum_{j \\ne i} \\operatorname{sign}(O_{ij} - \\tfrac12)`
+    with the outranking matrix :math:`O` of :func:`outrank_matrix` (entries within
+    1e-12 of 1/2 count as ties). ``copeland: {na: coinr}`` uses COINr's rule for
+    missing values (lower triangle = 1 − upper), whose scores depend on the order of
+    the units; the default (``pairwise``) treats both units of a pair alike.
     """
+    na = _copeland_na(copeland)
     R, n, _c = C.shape
     out = np.empty((R, n, G.shape[1]))
     for j in range(G.shape[1]):
         cols = np.flatnonzero(G[:, j])
         for r in range(R):
-            X = C[r][:, cols]
-            w = W[r, cols] / W[r, cols].sum()
-            gt = (X[:, None, :] > X[None, :, :]).astype(float)
-            eq = (X[:, None, :] == X[None, :, :]).astype(float)
-            outrank = gt @ w + 0.5 * (eq @ w)
-            S = np.sign(np.round(outrank - 0.5, 12))
+            orm = _outrank(C[r][:, cols], W[r, cols], na)
+            S = np.sign(np.round(orm - 0.5, 12))
             np.fill_diagonal(S, 0.0)
             out[r, :, j] = S.sum(axis=1)
     return out
@@ -279,6 +373,9 @@ def resolve_weights(coin: Coin, weights: Any = None) -> np.ndarray:
     return np.array([w[c] for c in codes], dtype=float)
 
 
+ZeroWeights = Literal["raise", "nan"]
+
+
 def aggregate_batch(
     coin: Coin,
     X: np.ndarray,
@@ -288,6 +385,8 @@ def aggregate_batch(
     min_availability: Any = None,
     p: Any = None,
     nonpositive: NonPositivePolicy = "raise",
+    copeland: Mapping[str, Any] | None = None,
+    zero_weights: ZeroWeights = "raise",
 ) -> np.ndarray:
     """Aggregate indicator values ``X`` (n × indicators) for ``R`` weight vectors.
 
@@ -306,11 +405,23 @@ def aggregate_batch(
         Policy when a geometric/harmonic/power mean meets values ``<= 0``:
         ``"raise"`` (default), ``"omit"`` (treat as missing) or ``"shift"``
         (add ``1 - min`` to the level's input).
+    copeland
+        ``{na: pairwise}`` (default) or ``{na: coinr}``: how the Copeland method treats
+        missing values (see :func:`outrank_matrix`).
+    zero_weights
+        When the weights of all children of an aggregate sum to 0: ``"raise"``
+        (default) or ``"nan"`` (the aggregate is missing, as COINr; used when
+        removing elements one at a time).
 
     Returns
     -------
     numpy.ndarray
         Aggregate scores, shape ``(R, n, len(coin.aggregates))``.
+
+    Raises
+    ------
+    ComputationError
+        The weights of an aggregate's children sum to 0 (``zero_weights="raise"``).
     """
     arr = arrays_of(coin)
     levels = arr.levels
@@ -327,6 +438,13 @@ def aggregate_batch(
                     f"aggregate.method (level {lev})",
                 )
             )
+    if zero_weights not in ("raise", "nan"):
+        problems.append(Problem("zero_weights must be 'raise' or 'nan'", "aggregate.zero_weights"))
+    if copeland is not None:
+        try:
+            _copeland_na(copeland)
+        except PipelineError as exc:
+            problems.append(Problem(exc.headline, "aggregate.copeland"))
     if problems:
         raise PipelineError("invalid aggregate step", problems=problems)
     W = np.atleast_2d(np.asarray(W, dtype=float))
@@ -340,6 +458,16 @@ def aggregate_batch(
     for lv in levels:
         widx = np.array([pos[c] for c in lv.children])
         Wl = W[:, widx]
+        sums = Wl @ lv.membership
+        if zero_weights == "raise" and (sums == 0).any():
+            r, j = np.argwhere(sums == 0)[0]
+            kids = [c for c, k in zip(lv.children, lv.child_parent, strict=True) if k == j]
+            raise ComputationError(
+                f"the weights of the children of {lv.parents[j]} ({', '.join(kids)}) sum to 0"
+                + (f" in weight set {r + 1} of {R}" if R > 1 else "")
+                + f", so {lv.parents[j]} would be missing for every unit. Give at least one of "
+                "them a non-zero weight, or leave the aggregate out of the framework."
+            )
         func = AGGREGATORS[methods[lv.level]]
         Y = func(
             C,
@@ -347,8 +475,11 @@ def aggregate_batch(
             lv.membership,
             p=ps[lv.level],
             nonpositive=nonpositive,
+            copeland=copeland,
             where=f"level {lv.level} ({', '.join(lv.parents[:3])}{'…' if len(lv.parents) > 3 else ''})",
         )
+        if zero_weights == "nan" and (sums == 0).any():
+            Y = np.where((sums == 0)[:, None, :], np.nan, Y)
         th = thresh[lv.level]
         if th is not None:
             avail = (~np.isnan(C)).astype(float) @ lv.membership / lv.membership.sum(axis=0)
@@ -367,6 +498,8 @@ def aggregate(
     min_availability: Any = None,
     p: Any = None,
     nonpositive: NonPositivePolicy = "raise",
+    copeland: Mapping[str, Any] | None = None,
+    empty: Literal["report", "raise"] = "report",
 ) -> State:
     """Pipeline step ``aggregate``: write data set ``Aggregated`` (indicators + aggregates).
 
@@ -387,7 +520,15 @@ def aggregate(
     nonpositive
         Policy for non-positive inputs to geometric/harmonic means: ``"raise"``,
         ``"omit"`` or ``"shift"``.
+    copeland
+        ``{na: coinr}`` for COINr's treatment of missing values in the Copeland method.
+    empty
+        An indicator or aggregate without any value (in a year) is left out of its
+        parent and listed in the details ``dropped`` (``"report"``, default), or
+        stops the run (``"raise"``).
     """
+    if empty not in ("report", "raise"):
+        raise PipelineError(f"aggregate.empty must be 'report' or 'raise', got {empty!r}")
     W = resolve_weights(state.coin, weights)
     scores = aggregate_batch(
         state.coin,
@@ -397,5 +538,18 @@ def aggregate(
         min_availability=min_availability,
         p=p,
         nonpositive=nonpositive,
+        copeland=copeland,
     )[0]
-    return state.with_dataset("Aggregated", state.X, scores=scores)
+    dropped = dropped_codes(state, scores)
+    if empty == "raise" and len(dropped):
+        lines = [
+            f"{r.iCode}" + (f" ({r.Time})" if "Time" in dropped.columns else "") + f": {r.Reason}"
+            for r in dropped.itertuples()
+        ]
+        raise ComputationError(
+            f"{len(dropped)} indicator(s)/aggregate(s) have no value:\n  - "
+            + "\n  - ".join(lines[:20])
+            + (f"\n  and {len(lines) - 20} more" if len(lines) > 20 else "")
+            + "\nFix the data or set empty: report to leave them out of their parents."
+        )
+    return state.with_dataset("Aggregated", state.X, scores=scores, details={"dropped": dropped})

@@ -31,6 +31,7 @@ from citycheckup.composite._coin import Coin
 from citycheckup.composite._state import State
 from citycheckup.composite._util import Registry, rank_desc
 from citycheckup.composite.aggregate import aggregate
+from citycheckup.composite.custom import custom
 from citycheckup.composite.denominate import denominate
 from citycheckup.composite.impute import impute
 from citycheckup.composite.normalise import normalise
@@ -50,6 +51,7 @@ STEPS.update(
         "treat": treat,
         "normalise": normalise,
         "aggregate": aggregate,
+        "custom": custom,
     }
 )
 
@@ -61,6 +63,7 @@ DATASET_OF = {
     "treat": "Treated",
     "normalise": "Normalised",
     "aggregate": "Aggregated",
+    "custom": "Custom",
 }
 
 #: YAML keys that are Python keywords.
@@ -207,6 +210,7 @@ class Pipeline:
         steps = doc.get("steps") if isinstance(doc, Mapping) else doc
         if steps is None:
             raise PipelineError(f"{p}: no 'steps' list found; write 'steps:' followed by the steps")
+        steps = _relative_paths(steps, p.parent)
         try:
             return cls.from_steps(steps)
         except PipelineError as exc:
@@ -234,6 +238,24 @@ class Pipeline:
     def run(self, coin: Coin) -> PipelineResult:
         """Run on ``coin`` (same as :func:`run_pipeline`)."""
         return run_pipeline(coin, self)
+
+
+def _relative_paths(steps: Any, base: Path) -> Any:
+    """Resolve a relative ``denominate.table`` path against the pipeline file's folder."""
+    if not isinstance(steps, list):
+        return steps
+    out = []
+    for st in steps:
+        if isinstance(st, Mapping) and isinstance(st.get("denominate"), Mapping):
+            params = dict(st["denominate"])
+            table = params.get("table")
+            if isinstance(table, str) and not Path(table).is_absolute():
+                cand = base / table
+                if cand.is_file():
+                    params["table"] = str(cand)
+            st = {"denominate": params}
+        out.append(st)
+    return out
 
 
 def rank_table(values: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
@@ -272,6 +294,12 @@ class PipelineResult:
         Details of those steps (empty DataFrames when the step did not run).
     state
         The final internal state.
+    pipeline
+        The pipeline that was run.
+    dropped
+        Indicators and aggregates without any value (per year in panels) that were
+        left out of their parents, with the reason (``iCode, Level, Parent, (Time),
+        Reason, Reason_zh``); empty when none.
     """
 
     datasets: dict[str, pd.DataFrame]
@@ -282,6 +310,7 @@ class PipelineResult:
     screening: pd.DataFrame
     state: State
     pipeline: Pipeline
+    dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_states(coin: Coin, pipeline: Pipeline) -> State:
@@ -330,4 +359,5 @@ def run_pipeline(coin: Coin, pipeline: Pipeline | Sequence[Mapping[str, Any]]) -
         screening=state.details.get("screening", pd.DataFrame()),
         state=state,
         pipeline=pipe,
+        dropped=state.details.get("dropped", pd.DataFrame()),
     )

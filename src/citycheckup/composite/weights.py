@@ -220,11 +220,12 @@ def optimise_weights(
     level: int,
     targets: Sequence[float] | Literal["equal"] = "equal",
     method: Literal["pearson", "spearman"] = "pearson",
+    optype: Literal["balance", "infomax"] = "balance",
     aggregate: Mapping[str, Any] | None = None,
     tol: float = 1e-4,
     maxiter: int = 500,
 ) -> tuple[dict[str, float], pd.DataFrame]:
-    """Optimise the weights of one level towards target correlations (COINr ``get_opt_weights``, ``balance``).
+    """Optimise the weights of one level (COINr ``get_opt_weights``).
 
     Parameters
     ----------
@@ -233,34 +234,57 @@ def optimise_weights(
     data
         Normalised data set (``uCode`` + indicator columns).
     level
-        Level whose weights are optimised (1 = indicators).
+        Level whose weights are optimised (1 = indicators, below the top level).
     targets
-        Target relative importance of each code of the level (normalised to sum 1), or ``"equal"``.
+        ``balance``: target relative importance of each code of the level (normalised
+        to sum 1), or ``"equal"``. Ignored by ``infomax``.
     method
         Correlation type.
+    optype
+        ``"balance"``: make the shares of the codes' correlations with the index match
+        the targets; ``"infomax"``: maximise the sum of those correlations (the
+        information the index carries about its components).
     aggregate
         Parameters of the aggregate step used to rebuild the index.
     tol, maxiter
-        Nelder-Mead settings.
+        Nelder-Mead settings (COINr uses a loose ``reltol = 0.1``; a tighter
+        tolerance finds a better optimum).
 
     Notes
     -----
-    Minimises :math:`\\log \\overline{(c/\\sum c - t)^2}`, :math:`c` the correlations of
-    the level's codes with the index, by Nelder-Mead on the level's weights (as COINr).
+    ``balance`` minimises :math:`\\log \\overline{(c/\\sum c - t)^2}`, ``infomax``
+    maximises :math:`\\sum c`, :math:`c` the correlations of the level's codes with
+    the index rebuilt with the trial weights (Nelder-Mead on the level's weights,
+    as COINr; negative trial weights are used by absolute value). Optimised weights
+    are normalised to sum 1 over the level, as COINr.
 
     Returns
     -------
     tuple
-        ``(weights of all codes, table of codes with target and achieved correlation share)``.
+        ``(weights of all codes, table iCode, target, achieved, weight)``; ``achieved``
+        is the correlation share (``balance``) or the correlation (``infomax``).
     """
     from citycheckup.composite.aggregate import aggregate_batch, resolve_weights, structure_codes
 
+    if optype not in ("balance", "infomax"):
+        raise PipelineError(f"optype must be 'balance' or 'infomax', got {optype!r}")
+    if not 1 <= level < coin.max_level:
+        raise PipelineError(f"level must be between 1 and {coin.max_level - 1}, got {level}")
     codes = list(coin.levels[level])
-    t = (
-        np.full(len(codes), 1 / len(codes))
-        if targets == "equal"
-        else np.asarray(targets, float) / np.sum(targets)
-    )
+    if optype == "balance":
+        if isinstance(targets, str):
+            if targets != "equal":
+                raise PipelineError("targets must be 'equal' or one number per code")
+            t = np.full(len(codes), 1 / len(codes))
+        else:
+            t = np.asarray(targets, float)
+            if t.shape != (len(codes),):
+                raise PipelineError(
+                    f"give {len(codes)} targets (codes {', '.join(codes)}), got {t.size}"
+                )
+            t = t / t.sum()
+    else:
+        t = np.full(len(codes), np.nan)
     params = dict(aggregate or {})
     base = resolve_weights(coin, params.pop("weights", None))
     allc = structure_codes(coin)
@@ -268,7 +292,7 @@ def optimise_weights(
     X = data[list(coin.indicators)].to_numpy(dtype=float)
     agg_codes = coin.aggregates
 
-    def corr_share(w: np.ndarray) -> np.ndarray:
+    def correlations(w: np.ndarray) -> np.ndarray:
         W = base.copy()
         W[pos] = np.abs(w)
         S = aggregate_batch(coin, X, W, **params)[0]
@@ -276,20 +300,30 @@ def optimise_weights(
         idx = full[:, len(coin.indicators) + agg_codes.index(coin.index_code)]
         cols = [full[:, allc.index(c)] for c in codes]
         df = pd.DataFrame({"i": idx, **{str(k): v for k, v in enumerate(cols)}})
-        c = df.corr(method=method)["i"].to_numpy()[1:]
-        return c / c.sum()
+        return df.corr(method=method)["i"].to_numpy()[1:]
 
     def obj(w: np.ndarray) -> float:
-        return float(np.log(np.mean((corr_share(w) - t) ** 2) + 1e-300))
+        if not np.abs(w).sum() > 0:
+            return float("inf")
+        c = correlations(w)
+        if optype == "infomax":
+            return float(-np.sum(c))
+        return float(np.log(np.mean((c / c.sum() - t) ** 2) + 1e-300))
 
+    start = t if optype == "balance" else base[pos]
     res = optimize.minimize(
-        obj,
-        base[pos],
-        method="Nelder-Mead",
-        options={"xatol": tol, "fatol": tol, "maxiter": maxiter},
+        obj, start, method="Nelder-Mead", options={"xatol": tol, "fatol": tol, "maxiter": maxiter}
     )
     w = np.abs(res.x)
-    w = w / w.sum() * len(w)
+    w = w / w.sum()
     out = {**coin.weights(), **dict(zip(codes, w.tolist(), strict=True))}
-    table = pd.DataFrame({"iCode": codes, "target": t, "achieved": corr_share(w), "weight": w})
+    c = correlations(w)
+    table = pd.DataFrame(
+        {
+            "iCode": codes,
+            "target": t,
+            "achieved": c / c.sum() if optype == "balance" else c,
+            "weight": w,
+        }
+    )
     return out, table
