@@ -415,20 +415,24 @@ def _suggestions(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dict
 def _satisfaction(inp: AnnualInputs, lang: str) -> Section:
     zh = lang == "zh"
     s = Section("社会满意度" if zh else "Residents' satisfaction")
-    if inp.survey is None and inp.hotline is None:
-        s.add(Para("本次未提供居民满意度调查结果。按问卷开展抽样调查并导入答卷后，将在此报告各维度满意度及其置信区间，"
-                   "并与同期12345热线满意率对照。" if zh else
-                   "No residents' satisfaction survey was supplied. Once a sample survey is run and its answers "
-                   "imported, satisfaction by aspect with confidence intervals is reported here, next to the 12345 "
-                   "hotline's satisfaction rate of the same period."))
-        return s
-    render = getattr(inp.survey, "report_blocks", None)
-    if callable(render):
-        s.blocks.extend(render(lang))
+    survey = inp.survey
     hot = inp.hotline
-    if hot is not None and getattr(hot, "satisfaction_rate", None) is not None:
-        s.add(Para(f"同期12345热线满意率为{hot.satisfaction_rate:.1f}%。" if zh else
-                    f"The 12345 hotline's satisfaction rate of the same period is {hot.satisfaction_rate:.1f} %."))
+    rate = getattr(hot, "satisfaction_rate", None) if hot is not None else None
+    if survey is None:
+        if rate is None:
+            s.add(Para("本次未提供居民满意度调查结果。按问卷开展抽样调查并导入答卷后，将在此报告各维度满意度及其置信区间，"
+                       "并与同期12345热线满意率对照。" if zh else
+                       "No residents' satisfaction survey was supplied. Once a sample survey is run and its answers "
+                       "imported, satisfaction by aspect with confidence intervals is reported here, next to the 12345 "
+                       "hotline's satisfaction rate of the same period."))
+        else:
+            s.add(Para((f"本次未开展居民满意度调查；同期12345热线满意率为{rate:.1f}%（只反映来电市民对办理结果的评价）。" if zh else
+                        f"No residents' survey was run; the 12345 hotline's satisfaction rate of the same period is "
+                        f"{rate:.1f} % (callers' views of how their requests were handled only).")))
+        return s
+    if rate is not None and getattr(survey, "hotline", None) is None and hasattr(survey, "with_hotline"):
+        survey = survey.with_hotline(rate, scale="percent", period=getattr(hot, "period", None))
+    s.blocks.extend(survey.report_blocks(lang))  # the survey's blocks carry the 12345 comparison
     return s
 
 
