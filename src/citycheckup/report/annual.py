@@ -426,9 +426,9 @@ def _satisfaction(inp: AnnualInputs, lang: str) -> Section:
                        "imported, satisfaction by aspect with confidence intervals is reported here, next to the 12345 "
                        "hotline's satisfaction rate of the same period."))
         else:
-            s.add(Para((f"本次未开展居民满意度调查；同期12345热线满意率为{rate:.1f}%（只反映来电市民对办理结果的评价）。" if zh else
+            s.add(Para(f"本次未开展居民满意度调查；同期12345热线满意率为{rate:.1f}%（只反映来电市民对办理结果的评价）。" if zh else
                         f"No residents' survey was run; the 12345 hotline's satisfaction rate of the same period is "
-                        f"{rate:.1f} % (callers' views of how their requests were handled only).")))
+                        f"{rate:.1f} % (callers' views of how their requests were handled only)."))
         return s
     if rate is not None and getattr(survey, "hotline", None) is None and hasattr(survey, "with_hotline"):
         survey = survey.with_hotline(rate, scale="percent", period=getattr(hot, "period", None))
