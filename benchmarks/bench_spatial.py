@@ -1,16 +1,26 @@
-"""Benchmark: nearest-facility network distance for every node of a ~500k-node street grid.
+"""Benchmarks of the spatial engine, two parts (``--part e2e|distance|all``, default all).
 
-Ours (scipy multi-source Dijkstra, one run per category) against networkx
-multi-source Dijkstra and, when installed, pandana (contraction hierarchies).
-Each engine runs in its own process so that its peak memory (max RSS) is its own.
+**e2e** — the whole ``citycheckup spatial`` command with its default maps on the São Paulo
+extract (OSM PBF + GTFS + population hexgrid, 2 km grid districts), against OSMnx + networkx
+doing the same job: OSMnx reads the same extract (as OSM XML, its offline format; converted
+once with pyosmium, untimed), builds and projects the walk graph, fetches the features,
+snaps homes and facilities to nearest nodes, runs one networkx multi-source Dijkstra per
+facility category, computes the same coverage shares per district and draws the same maps
+with geopandas. Both run as separate processes (imports included); medians and the ratio
+are printed in the same run. Needs (benchmark-only, not a dependency of citycheckup)::
+
+    .venv/bin/pip install 'osmnx>=2.0' 'osmium>=3.7'
+
+**distance** — nearest-facility network distance for every node of a ~500k-node street
+grid: ours (scipy multi-source Dijkstra, one run per category) against networkx and, when
+installed, pandana. Each engine runs in its own process so that its peak memory (max RSS)
+is its own. Targets: ≤ 3 s and ≤ 1.5 GiB for ours at ~500k nodes.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_spatial.py                # 708² grid, 8 categories
-    .venv/bin/python benchmarks/bench_spatial.py --side 300     # quicker
-
-Prints median wall-clock seconds of several runs, the speed-up ratios and peak
-RSS. Targets: ≤ 3 s and ≤ 1.5 GiB for ours at ~500k nodes.
+    .venv/bin/python benchmarks/bench_spatial.py                       # both parts
+    .venv/bin/python benchmarks/bench_spatial.py --part e2e --e2e-repeat 3
+    .venv/bin/python benchmarks/bench_spatial.py --part distance --side 300   # quicker
 """
 
 from __future__ import annotations
@@ -152,6 +162,243 @@ def run_pandana(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> d
 
 ENGINES = {"ours": run_ours, "networkx": run_networkx, "pandana": run_pandana}
 
+# --------------------------------------------------------------------------------------------
+# end to end on São Paulo
+
+SHARED = os.environ.get(
+    "CITYCHECKUP_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared")
+)
+SPO = os.path.join(SHARED, "data", "osm", "sao_paulo")
+GRID_M = 2000.0
+
+
+def _spo_xml() -> str:
+    """The São Paulo PBF as OSM XML (OSMnx reads no PBF), converted once with pyosmium."""
+    import osmium
+
+    out = os.path.join(tempfile.gettempdir(), "bench_spatial_spo.osm")
+    if not os.path.exists(out):
+        w = osmium.SimpleWriter(out, overwrite=True)
+
+        class Copy(osmium.SimpleHandler):  # type: ignore[misc]
+            def node(self, n: Any) -> None:
+                w.add_node(n)
+
+            def way(self, x: Any) -> None:
+                w.add_way(x)
+
+            def relation(self, r: Any) -> None:
+                w.add_relation(r)
+
+        Copy().apply_file(os.path.join(SPO, "spo_osm.pbf"))
+        w.close()
+    return out
+
+
+def run_osmnx_e2e(out: str, bounds: list[float]) -> dict[str, Any]:
+    """OSMnx + networkx doing the job of ``citycheckup spatial`` on São Paulo (default maps)."""
+    t_all = time.perf_counter()
+    steps: dict[str, float] = {}
+    import geopandas as gpd
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+    import osmnx as ox
+    import pandas as pd
+    import shapely
+
+    from citycheckup.spatial import gtfs_stops, load_facility_config
+
+    steps["imports"] = time.perf_counter() - t_all
+    t = time.perf_counter()
+    xml = _spo_xml()
+    area_wgs = shapely.box(*bounds)
+    G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
+    G = ox.truncate.truncate_graph_polygon(G, area_wgs, truncate_by_edge=False)
+    feats = ox.features_from_xml(xml, polygon=area_wgs, tags=dict.fromkeys(("amenity", "shop", "leisure", "healthcare", "social_facility", "office", "railway", "public_transport", "highway", "place", "landuse"), True))  # fmt: skip
+    steps["read (osmnx xml)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    G = ox.project_graph(G)
+    crs = G.graph["crs"]
+    Gu = ox.convert.to_undirected(G)
+    area = gpd.GeoSeries([area_wgs], crs=4326).to_crs(crs).iloc[0]
+    feats = feats.to_crs(crs)
+    pop = pd.read_csv(os.path.join(SPO, "spo_hexgrid.csv"))
+    homes = gpd.GeoDataFrame(pop, geometry=gpd.points_from_xy(pop.lon, pop.lat), crs=4326).to_crs(
+        crs
+    )
+    homes = homes[homes.within(area)].reset_index(drop=True)
+    stops = gtfs_stops(os.path.join(SPO, "spo_gtfs.zip")).to_crs(crs)
+    cfg = load_facility_config()
+    cols = [c for c in feats.columns if c != "geometry"]
+    tags = [
+        {k: str(v) for k, v in zip(cols, row, strict=True) if isinstance(v, str)}
+        for row in feats[cols].itertuples(index=False)
+    ]
+    steps["project + features"] = time.perf_counter() - t
+    t = time.perf_counter()
+    hn = ox.distance.nearest_nodes(G, homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy())
+    dist: dict[str, Any] = {}
+    needed = []
+    for lc in cfg.life_circles:
+        if lc.scope == "network":
+            needed += [c for c in lc.categories if c not in cfg.polygon_categories]
+    needed += [n.category for n in cfg.named]
+    for cat in dict.fromkeys(needed):
+        if cat in ("bus_stop", "rail_station"):
+            pts = stops[stops.category == cat].geometry
+        else:
+            g = feats[cfg.matches(cat, tags)] if tags else feats.iloc[:0]
+            pts = g.geometry.representative_point()
+        if len(pts) == 0:
+            continue
+        src = set(ox.distance.nearest_nodes(G, pts.x.to_numpy(), pts.y.to_numpy()).tolist())
+        d = nx.multi_source_dijkstra_path_length(Gu, src, cutoff=2000.0, weight="length")
+        dist[cat] = np.array([d.get(n, np.inf) for n in hn])
+    steps["snap + networkx dijkstra"] = time.perf_counter() - t
+    t = time.perf_counter()
+    minx, miny, maxx, maxy = area.bounds
+    cells = [
+        shapely.box(x, y, x + GRID_M, y + GRID_M)
+        for x in np.arange(minx, maxx, GRID_M)
+        for y in np.arange(miny, maxy, GRID_M)
+    ]
+    districts = gpd.GeoDataFrame(
+        {"district": [f"D{i}" for i in range(len(cells))]}, geometry=cells, crs=crs
+    ).clip(area)
+    joined = gpd.sjoin(homes, districts, predicate="within", how="left")
+    joined = joined[~joined.index.duplicated()]
+    w = joined["population"].to_numpy(float)
+    table = {}
+
+    def share(ok: np.ndarray) -> pd.Series:
+        s = (
+            pd.Series(w * ok).groupby(joined["district"].to_numpy()).sum()
+            / pd.Series(w).groupby(joined["district"].to_numpy()).sum()
+        )
+        s["ALL"] = (w * ok).sum() / w.sum()
+        return 100 * s
+
+    for lc in cfg.life_circles:
+        if lc.scope != "network":
+            continue
+        items = [it for it in lc.items if any(c in dist for c in it.categories)]
+        if items:
+            ok = np.all(
+                [
+                    np.min([dist[c] for c in it.categories if c in dist], axis=0) <= lc.distance_m
+                    for it in items
+                ],
+                axis=0,
+            )
+            table[lc.code] = share(ok)
+        for c in lc.categories:
+            if c in dist:
+                table[f"facility_{c}_{int(lc.distance_m)}"] = share(dist[c] <= lc.distance_m)
+    for nc in cfg.named:
+        if nc.category in dist:
+            table[nc.code] = share(dist[nc.category] <= nc.distance_m)
+    result = pd.DataFrame(table)
+    os.makedirs(out, exist_ok=True)
+    result.to_csv(os.path.join(out, "indicators.csv"))
+    steps["coverage"] = time.perf_counter() - t
+    t = time.perf_counter()
+    edges = ox.convert.graph_to_gdfs(G, nodes=False)
+    dd = districts.merge(result, left_on="district", right_index=True, how="left")
+    n_maps = 0
+    for code in ("life_circle_5min_coverage", "life_circle_10min_coverage", "life_circle_15min_coverage",
+                 "park_service_coverage", "transit_stop_coverage_500m", "fresh_market_coverage", "road_network_density"):  # fmt: skip
+        fig, ax = plt.subplots(figsize=(7.5, 7.5), dpi=110)
+        if code in dd.columns:
+            dd.plot(
+                column=code,
+                ax=ax,
+                legend=True,
+                vmin=0,
+                vmax=100,
+                missing_kwds={"color": "lightgrey"},
+            )
+        else:
+            dd.plot(ax=ax, color="lightgrey")
+        edges.plot(ax=ax, color="black", linewidth=0.25, alpha=0.35)
+        ax.set_axis_off()
+        ax.set_title(code)
+        fig.savefig(os.path.join(out, f"{code}.png"))
+        plt.close(fig)
+        n_maps += 1
+    steps["maps"] = time.perf_counter() - t
+    return {"total_s": time.perf_counter() - t_all, "steps": steps, "maps": n_maps, "categories": len(dist),
+            "homes": len(homes), "nodes": G.number_of_nodes()}  # fmt: skip
+
+
+def _e2e_child(kind: str, out: str, bounds: list[float], timeout: float) -> dict[str, Any] | None:
+    if kind == "ours":
+        exe = os.path.join(os.path.dirname(sys.executable), "citycheckup")
+        cmd = [exe, "spatial", "--osm", os.path.join(SPO, "spo_osm.pbf"), "--gtfs", os.path.join(SPO, "spo_gtfs.zip"),
+               "--population", os.path.join(SPO, "spo_hexgrid.csv"), "--grid", str(int(GRID_M)), "--out", out]  # fmt: skip
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        wall = time.perf_counter() - t0
+        if r.returncode != 0:
+            logger.warning("citycheckup spatial failed: %s", r.stderr[-2000:])
+            return None
+        with open(os.path.join(out, "manifest.json"), encoding="utf-8") as fh:
+            man = json.load(fh)
+        return {"total_s": wall, "steps": man["timings_s"], "maps": len(man["maps"]["written"])}
+    fd, result = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    cmd = [sys.executable, __file__, "--worker", "osmnx-e2e", "--result", result, "--out", out,
+           "--bounds=" + ",".join(map(str, bounds))]  # fmt: skip
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        logger.warning("OSMnx baseline failed: %s", r.stderr[-2000:])
+        return None
+    with open(result, encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    os.unlink(result)
+    data["total_s"] = wall
+    return data
+
+
+def main_e2e(repeat: int, timeout: float) -> None:
+    import shutil
+
+    from citycheckup.spatial import read_osm
+
+    data = read_osm(os.path.join(SPO, "spo_osm.pbf"))
+    bounds = list((data.bounds or data.data_extent).bounds)  # the study area ours uses
+    _spo_xml()  # conversion for OSMnx, untimed
+    runs: dict[str, list[dict[str, Any]]] = {"ours": [], "osmnx": []}
+    base = tempfile.mkdtemp(prefix="bench_spatial_e2e_")
+    # warm-up of both (pyrosm's and the OS's file caches), not counted
+    for kind in ("ours", "osmnx"):
+        _e2e_child(kind, os.path.join(base, f"warm_{kind}"), bounds, timeout)
+    for i in range(repeat):
+        for kind in ("ours", "osmnx"):
+            res = _e2e_child(kind, os.path.join(base, f"{kind}_{i}"), bounds, timeout)
+            if res is None:
+                raise SystemExit(f"{kind} failed")
+            runs[kind].append(res)
+    shutil.rmtree(base, ignore_errors=True)
+    t_ours = statistics.median(r["total_s"] for r in runs["ours"])
+    t_nx = statistics.median(r["total_s"] for r in runs["osmnx"])
+    logger.info(
+        "São Paulo end to end (2 km grid, GTFS, population hexgrid, default maps), median of %d runs:",
+        repeat,
+    )
+    logger.info("  citycheckup spatial (CLI process)  %7.2f s  (%d maps; steps of the last run: %s)", t_ours,
+                runs["ours"][-1]["maps"], {k: round(v, 2) for k, v in runs["ours"][-1]["steps"].items()})  # fmt: skip
+    logger.info("  OSMnx + networkx (process)         %7.2f s  (%d maps; steps of the last run: %s)", t_nx,
+                runs["osmnx"][-1]["maps"], {k: round(v, 2) for k, v in runs["osmnx"][-1]["steps"].items()})  # fmt: skip
+    logger.info("  ratio OSMnx+networkx / citycheckup: %.1f× (target ≥ 5×)", t_nx / t_ours)
+    logger.info(
+        "  load average during the run: %.1f (cores: %d)", os.getloadavg()[0], os.cpu_count() or 0
+    )
+
 
 def _child(
     engine: str, side: int, repeat: int, limit: float | None, timeout: float
@@ -193,10 +440,24 @@ def main() -> None:
     ap.add_argument(
         "--engines", default="ours,networkx,pandana", help="comma-separated subset to run"
     )
-    ap.add_argument("--worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
+    ap.add_argument("--part", choices=["e2e", "distance", "all"], default="all")
+    ap.add_argument("--e2e-repeat", type=int, default=3, help="runs of each side of the e2e part")
+    ap.add_argument("--worker", choices=[*sorted(ENGINES), "osmnx-e2e"], help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--bounds", help=argparse.SUPPRESS)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.worker == "osmnx-e2e":
+        res = run_osmnx_e2e(args.out, [float(v) for v in args.bounds.split(",")])
+        with open(args.result, "w", encoding="utf-8") as fh:
+            json.dump(res, fh)
+        return
+    if args.part in ("e2e", "all"):
+        main_e2e(args.e2e_repeat, args.timeout)
+        if args.part == "e2e":
+            return
+        logger.info("")
     if args.worker:
         g = street_grid(args.side)
         with open(args.result, "w", encoding="utf-8") as fh:

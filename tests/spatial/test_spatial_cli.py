@@ -35,16 +35,31 @@ def test_cli_single_city_with_maps(make_town: Callable[..., Path], tmp_path: Pat
     table = pd.read_csv(out / "indicators.csv")
     assert table.columns[:2].tolist() == ["district", "year"]
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    codes = [c for c in table.columns if c not in {"district", "year"}]
+    from citycheckup.spatial import DEFAULT_MAP_CODES
+
+    codes = [c for c in DEFAULT_MAP_CODES if c in table.columns]
+    assert len(codes) >= 4
+    # by default only the maps the reports use; the other indicators get none
+    pngs = sorted(p.stem for p in (out / "maps").glob("*.png"))
+    assert pngs == sorted(codes)
+    assert manifest["maps"]["written"] == codes
+    assert not list((out / "maps").glob("*.html"))  # interactive maps only on request
     for code in codes:
         assert (out / "maps" / f"{code}.png").stat().st_size > 10_000
-        page = (out / "maps" / f"{code}.html").read_text("utf-8")
+    assert f"maps/{codes[0]}.png" in manifest["files"]
+    out2 = tmp_path / "all"
+    r = CliRunner().invoke(app, ["spatial", "--osm", str(make_town()), "--out", str(out2), "--grid", "250",
+                                 "--maps", "all"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    every = [c for c in table.columns if c not in {"district", "year", "quality"}]
+    assert sorted(p.stem for p in (out2 / "maps").glob("*.png")) == sorted(every)
+    for code in every:
+        page = (out2 / "maps" / f"{code}.html").read_text("utf-8")
         assert "© OpenStreetMap contributors, ODbL" in page
         assert "<script src" not in page and "http://" not in page.replace(
             "http://www.w3.org/2000/svg", ""
         )
         assert "https://" not in page
-    assert f"maps/{codes[0]}.png" in manifest["files"]
 
 
 def test_cli_bad_input_exits_cleanly(tmp_path: Path) -> None:
@@ -80,7 +95,9 @@ def test_batch_on_local_dask_cluster(
     r = CliRunner().invoke(
         app, ["spatial", "--batch", str(lst), "--out", str(out), "--no-maps", "--workers", "2"]
     )
-    assert r.exit_code == 0, r.output
+    # one city failed: the batch exits non-zero and names it, the others are written
+    assert r.exit_code == 1, r.output
+    assert "1 of 3 cities failed: broken" in " ".join(r.output.split())
     table = pd.read_csv(out / "indicators.csv")
     assert table.columns[:3].tolist() == ["city", "district", "year"]
     assert set(table.city) == {"town", "ninghua"}
@@ -124,10 +141,11 @@ def test_maps_with_chinese_district_names(make_town: Callable[..., Path], tmp_pa
         crs="EPSG:4326",
     )
     out = tmp_path / "cn"
-    res = run_spatial(make_town(), out, districts=d)
+    res = run_spatial(make_town(), out, districts=d, maps=["road_network_density"])
     assert res.indicators["district"].tolist() == ["西区", "东区", "ALL"]
     assert "西区" in (out / "maps" / "road_network_density.html").read_text("utf-8")
     assert (out / "maps" / "road_network_density.png").stat().st_size > 10_000
+    assert "城市道路网密度" in (out / "maps" / "road_network_density.html").read_text("utf-8")
 
 
 def test_batch_on_an_existing_scheduler(make_town: Callable[..., Path], tmp_path: Path) -> None:
@@ -175,3 +193,42 @@ def test_batch_list_errors_are_collected(tmp_path: Path) -> None:
         and "'missing.osm' not found" in msg
         and "grid must be a number" in msg
     )
+
+
+def test_maps_on_request_and_unknown_codes(make_town: Callable[..., Path], tmp_path: Path) -> None:
+    town = make_town()
+    out = tmp_path / "m"
+    r = CliRunner().invoke(app, ["spatial", "--osm", str(town), "--out", str(out), "--grid", "250",
+                                 "--maps", "building_coverage_ratio,intersection_density"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert sorted(p.stem for p in (out / "maps").glob("*.png")) == [
+        "building_coverage_ratio",
+        "intersection_density",
+    ]
+    r = CliRunner().invoke(
+        app, ["spatial", "--osm", str(town), "--out", str(tmp_path / "n"), "--maps", "nope"]
+    )
+    assert r.exit_code == 2
+    assert "'nope' is not an indicator of this run" in r.output
+    assert not (tmp_path / "n").exists()
+
+
+def test_unreachable_scheduler_is_one_clear_error(
+    make_town: Callable[..., Path], tmp_path: Path
+) -> None:
+    import socket
+
+    lst = tmp_path / "one.csv"
+    pd.DataFrame({"city": ["town"], "osm": [str(make_town())]}).to_csv(lst, index=False)
+    # a port that was free a moment ago: nothing listens there
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = CliRunner().invoke(app, ["spatial", "--batch", str(lst), "--out", str(tmp_path / "b"),
+                                 "--scheduler", f"tcp://127.0.0.1:{port}"])  # fmt: skip
+    assert r.exit_code == 2
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) <= 3
+    r = CliRunner().invoke(app, ["spatial", "--batch", str(lst), "--out", str(tmp_path / "b"),
+                                 "--scheduler", "not an address"])  # fmt: skip
+    assert r.exit_code == 2 and "invalid Dask scheduler address" in r.output

@@ -26,7 +26,15 @@ def test_town_indicators_and_outputs(make_town: Town, tmp_path: Path) -> None:
     assert table.columns[:2].tolist() == ["district", "year"]
     assert table["district"].iloc[-1] == "ALL"
     assert (table["year"] == 2025).all()
-    for f in ("districts.gpkg", "homes.gpkg", "missing.csv", "manifest.json"):
+    for f in (
+        "districts.gpkg",
+        "homes.gpkg",
+        "missing.csv",
+        "manifest.json",
+        "quality.csv",
+        "life_circles.csv",
+        "facility_counts.csv",
+    ):
         assert (out / f).is_file()
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["attribution"] == "© OpenStreetMap contributors, ODbL"
@@ -37,25 +45,23 @@ def test_town_indicators_and_outputs(make_town: Town, tmp_path: Path) -> None:
     cov = [c for c in res.indicators.columns if "coverage" in c]
     vals = res.indicators[cov].to_numpy(float)
     assert np.nanmin(vals) >= 0 and np.nanmax(vals) <= 100
-    # a category with no facility: missing with a reason, never 0
-    assert np.isnan(allrow["facility_elderly_care_coverage_1000m"])
+    # a named indicator whose facility was not found: missing with a reason, never 0
+    assert np.isnan(allrow["secondary_school_coverage"])
     assert np.isnan(allrow["life_circle_15min_coverage"])
     m = res.missing
-    reasons = m[(m.indicator == "life_circle_15min_coverage") & (m.district == "ALL")].reason.iloc[
-        0
-    ]
-    assert "no elderly_care facility" in reasons
-    # everything is within 1 km in a 400 m town
-    assert allrow["facility_school_coverage_1000m"] == pytest.approx(100.0)
+    reasons = m[(m.indicator == "secondary_school_coverage") & (m.district == "ALL")].reason.iloc[0]
+    assert "no middle_school facility found" in reasons
+    # everything is within 500 m in a 400 m town
     assert allrow["transit_stop_coverage_500m"] == pytest.approx(100.0)
-    # road density: 5 rows × 400 m of residential street over the bounds (500 m × 500 m)
-    assert allrow["road_network_density"] == pytest.approx(5 * 0.4 / 0.25, rel=0.02)
+    assert allrow["facility_kindergarten_coverage_300m"] < 100.0
+    # all-roads density: 5 rows × 400 m of residential street over the bounds (500 m × 500 m)
+    assert allrow["road_density_all_roads"] == pytest.approx(5 * 0.4 / 0.25, rel=0.02)
     homes = gpd.read_file(out / "homes.gpkg")
     assert {"district", "weight", "snapped", "net_kindergarten_m", "euc_kindergarten_m"} <= set(
         homes.columns
     )
     # network distance is never shorter than the straight line
-    for cat in ("kindergarten", "convenience", "school", "park_300m"):
+    for cat in ("kindergarten", "supermarket", "bus_stop", "park_service_coverage_300m"):
         net, euc = homes[f"net_{cat}_m"], homes[f"euc_{cat}_m"]
         ok = net.notna()
         assert (net[ok] >= euc[ok] - 1e-6).all()
@@ -66,10 +72,12 @@ def test_town_indicators_and_outputs(make_town: Town, tmp_path: Path) -> None:
 def test_home_distance_known_answer(make_town: Town) -> None:
     res = compute_spatial(make_town(), grid=1000)
     row = res.homes.iloc[0]
-    # home centred at (50 m, 30 m): snaps 30 m south onto the row-0 street, walks 150 m east to
-    # column 2 and 200 m north to the kindergarten on node (200 m, 200 m)
+    # home centred at (50 m, 30 m): its nearest edge is the row-0 street, 30 m south; the
+    # footways at x = 0 and x = 100 m are 50 m away, within the 25 m candidate slack. Best: walk
+    # 50 m east to the x = 100 footway, 170 m north to row 2 and 100 m east to the kindergarten
+    # on node (200 m, 200 m) — shorter than by the street (30 + 150 + 200 = 380 m).
     assert row["snap_m"] == pytest.approx(30.0, abs=0.5)
-    assert row["net_kindergarten_m"] == pytest.approx(30 + 150 + 200, abs=1.0)
+    assert row["net_kindergarten_m"] == pytest.approx(50 + 170 + 100, abs=1.0)
     assert row["euc_kindergarten_m"] == pytest.approx(np.hypot(150, 170), abs=1.0)
 
 
@@ -99,22 +107,26 @@ def test_boundary_outside_the_extract(make_town: Town) -> None:
         compute_spatial(make_town(), boundary=far)
 
 
-def test_crs_mismatch_is_an_error(make_town: Town, tmp_path: Path) -> None:
+def test_layers_in_different_crs_are_reprojected(make_town: Town, tmp_path: Path) -> None:
+    # districts in CGCS2000 (EPSG:4490), population in Web Mercator: both reprojected, none refused
     d = gpd.GeoDataFrame(
-        {"name": ["a"]},
-        geometry=[box(LON0, LAT0, LON0 + 2 * DLON, LAT0 + 2 * DLAT)],
+        {"街道": ["学院路街道"]},
+        geometry=[box(LON0 - DLON, LAT0 - DLAT, LON0 + 5 * DLON, LAT0 + 5 * DLAT)],
+        crs="EPSG:4490",
+    )
+    pop = gpd.GeoDataFrame(
+        {"population": [1000.0]},
+        geometry=gpd.points_from_xy([LON0 + 2 * DLON], [LAT0 + 2 * DLAT]),
         crs="EPSG:4326",
-    )
-    pop = gpd.GeoDataFrame({"population": [100]}, geometry=d.geometry, crs="EPSG:4326").to_crs(
-        "EPSG:3857"
-    )
+    ).to_crs("EPSG:3857")
     d.to_file(tmp_path / "d.geojson")
     pop.to_file(tmp_path / "p.gpkg")
-    with pytest.raises(SpatialError, match="different CRSs") as err:
-        compute_spatial(
-            make_town(), districts=tmp_path / "d.geojson", population=tmp_path / "p.gpkg"
-        )
-    assert "EPSG:3857" in str(err.value) and "p.gpkg" in str(err.value)
+    res = compute_spatial(
+        make_town(), districts=tmp_path / "d.geojson", population=tmp_path / "p.gpkg"
+    )
+    assert res.indicators["district"].tolist() == ["学院路街道", "ALL"]
+    assert any("CGCS2000" in n for n in res.manifest["notes"])
+    assert res.quality.set_index("district").loc["ALL", "residents"] == pytest.approx(1000.0)
 
 
 def test_layer_without_crs_is_an_error(make_town: Town) -> None:

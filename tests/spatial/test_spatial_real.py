@@ -24,8 +24,8 @@ pytestmark = pytest.mark.shared
 
 COVERAGE_PAIRS = (
     "transit_stop_coverage_500m",
-    "park_service_coverage_500m",
-    "facility_school_coverage_1000m",
+    "park_service_coverage",
+    "life_circle_15min_coverage",
 )
 
 
@@ -89,10 +89,11 @@ def _check_invariants(res: SpatialResult) -> None:
     t = res.indicators.set_index("district")
     assert t.index[-1] == "ALL"
     cov = [c for c in t.columns if "coverage" in c]
+    assert set(t["quality"]) <= {"ok", "low"}
     vals = t[cov].to_numpy(float)
     assert np.nanmin(vals) >= 0 and np.nanmax(vals) <= 100
     # every missing value has a reason
-    nan_cells = {(d, c) for c in t.columns for d in t.index[t[c].isna()]}
+    nan_cells = {(d, c) for c in t.columns if c != "quality" for d in t.index[t[c].isna()]}
     reasons = set(zip(res.missing.district, res.missing.indicator, strict=True))
     assert nan_cells <= reasons
     # network distance ≥ straight line, home by home
@@ -109,20 +110,18 @@ def test_helsinki_indicators(helsinki: SpatialResult) -> None:
     a = t.loc["ALL"]
     # coverage grows with the distance
     assert (
-        a["facility_sports_coverage_300m"]
-        <= a["facility_sports_coverage_500m"]
-        <= a["facility_sports_coverage_1000m"]
-    )
-    assert a["life_circle_10min_coverage"] <= a["life_circle_15min_coverage"] or np.isnan(
-        a["life_circle_10min_coverage"]
+        a["facility_sports_ground_coverage_300m"]
+        <= a["facility_sports_ground_coverage_500m"]
+        <= a["facility_sports_ground_coverage_1000m"]
     )
     for code in COVERAGE_PAIRS:
         assert a[code] <= a[code + "_euclidean"] + 1e-9
-    assert 5 < a["road_network_density"] < 30
+    assert 5 < a["road_density_all_roads"] < 30
     assert a["intersection_density"] > 0
     assert 0 < a["building_coverage_ratio"] < 100
     assert a["park_area_per_capita"] > 0
     assert helsinki.manifest["homes"]["weight"].startswith("persons")
+    assert "floor area" in helsinki.manifest["homes"]["population_method"]
     assert helsinki.manifest["walk_graph"]["nodes"] > 5000
 
 
@@ -142,8 +141,20 @@ def test_beijing_clipped_to_bounds(shared_data: Path) -> None:
         and bx[3] <= maxy + 1e-6
     )
     a = res.indicators.set_index("district").loc["ALL"]
-    assert 3 < a["road_network_density"] < 25
+    assert 3 < a["road_density_all_roads"] < 25
     assert res.manifest["crs"] == "EPSG:32650"
+    # the 15-minute circle is computed over the GB 50180 items found, and says which it lacks
+    assert np.isfinite(a["life_circle_15min_coverage"])
+    lc = res.life_circles[res.life_circles.circle == "15min"]
+    checked = int((lc.status == "checked").sum())
+    assert 0 < checked < len(lc)
+    m = res.missing[
+        (res.missing.district == "ALL") & (res.missing.indicator == "life_circle_15min_coverage")
+    ]
+    assert f"computed over {checked} of {len(lc)}" in m[m.status == "partial"].reason.iloc[0]
+    # homes nearest to a disconnected footway are attached to the main network and counted
+    assert res.manifest["homes"]["on_fragment"] > 0
+    assert res.homes.loc[res.homes.on_fragment, "net_bus_stop_m"].notna().all()
     # homes too far from the walk network are reported, not used
     assert res.manifest["homes"]["unsnapped"] == int((~res.homes["snapped"]).sum())
 
@@ -152,23 +163,38 @@ def test_shanghai_dual_carriageways_merged(shared_data: Path) -> None:
     res = compute_spatial(
         shared_data / "osm/china/shanghai_jingan_huangpu_drive_osmnx.osm", grid=1000
     )
-    roads = res.manifest["facilities"]["roads"]
+    roads = res.manifest["roads"]
     assert roads["centreline_km"] < 0.9 * roads["carriageway_km"]
     a = res.indicators.set_index("district").loc["ALL"]
     area = res.manifest["study_area"]["km2"]
-    assert a["road_network_density"] == pytest.approx(roads["centreline_km"] / area, rel=1e-3)
+    assert a["road_density_all_roads"] == pytest.approx(roads["centreline_km"] / area, rel=1e-3)
     assert a["intersection_density"] > 10
     # a road-only extract: no facility of any category, so missing values with reasons
     assert np.isnan(a["life_circle_15min_coverage"])
     m = res.missing.set_index(["district", "indicator"])
-    assert "no kindergarten facility" in m.loc[("ALL", "life_circle_5min_coverage"), "reason"]
+    assert (
+        "no GB 50180 item of this circle was found"
+        in m.loc[("ALL", "life_circle_5min_coverage"), "reason"]
+    )
     assert any("walk-network nodes" in n for n in res.manifest["notes"])
+    # no buildings, no land use: no built-up area, so no MOHURD density (all-roads density stays)
+    assert np.isnan(a["road_network_density"])
 
 
 def test_shanghai_baoshan(shared_data: Path) -> None:
     res = compute_spatial(shared_data / "osm/china/shanghai_baoshan_shu.osm", grid=500)
     _check_invariants(res)
     assert res.manifest["crs"] == "EPSG:32651"
+    a = res.indicators.set_index("district").loc["ALL"]
+    assert np.isfinite(a["life_circle_15min_coverage"])
+    # thin mapping is flagged: few homes per km² of built-up land and few GB 50180 items
+    assert a["quality"] == "low"
+    flags = res.missing[(res.missing.district == "ALL") & (res.missing.status == "low_quality")]
+    life = flags[flags.indicator == "life_circle_15min_coverage"].reason.iloc[0]
+    assert "homes are thinly mapped" in life and "GB 50180 items found" in life
+    # MOHURD density (urban roads per built-up km²) and the all-roads density are both given
+    assert np.isfinite(a["road_network_density"]) and np.isfinite(a["road_density_all_roads"])
+    assert a["road_network_density"] != pytest.approx(a["road_density_all_roads"], rel=0.05)
 
 
 def test_sao_paulo_gtfs_network_below_euclidean(shared_data: Path) -> None:
@@ -189,6 +215,14 @@ def test_sao_paulo_gtfs_network_below_euclidean(shared_data: Path) -> None:
     assert a["transit_stop_coverage_500m"] < 0.8 * a["transit_stop_coverage_500m_euclidean"]
     assert a["rail_station_coverage_1000m"] < a["rail_station_coverage_1000m_euclidean"]
     # the extract has no parks: missing with a reason, not 0
-    assert np.isnan(a["park_service_coverage_500m"])
+    assert np.isnan(a["park_service_coverage"])
     assert res.manifest["crs"] == "EPSG:32723"
     assert shapely.area(res.study_area) > 40e6
+    # the 15-minute circle is computed over the items the data express; the extract has no
+    # buildings, so all the population stays at its grid cells and the values are flagged
+    assert np.isfinite(a["life_circle_15min_coverage"])
+    assert a["quality"] == "low"
+    q = res.quality.set_index("district").loc["ALL"]
+    assert q["homes_mapped"] == 0 and q["residents"] > 400_000
+    flagged = res.missing[(res.missing.district == "ALL") & (res.missing.status == "low_quality")]
+    assert "transit_stop_coverage_500m" in set(flagged.indicator)

@@ -1,9 +1,10 @@
-"""Spatial indicators from OpenStreetMap: 15-minute life circles, park, transit and road indicators.
+"""Spatial indicators from OpenStreetMap: GB 50180 life circles, parks, transit, MOHURD road density.
 
-OSM extract → walk graph (numpy/scipy) → one multi-source Dijkstra per facility
-category → coverage indicators per district (街区) and for the whole area.
-Coverage indicators are percentages (0–100). Anything built from OSM data must
-credit "© OpenStreetMap contributors, ODbL".
+OSM extract (+ population grid, census totals, POI table, GTFS) → walk graph
+(numpy/scipy) → one multi-source Dijkstra per facility category → coverage
+indicators per district (街区) and for the whole area, each checked against the
+completeness of its inputs. Coverage indicators are percentages (0–100). Anything
+built from OSM data must credit "© OpenStreetMap contributors, ODbL".
 
 Examples
 --------
@@ -14,7 +15,7 @@ Examples
 """
 
 from citycheckup.spatial._areas import utm_crs
-from citycheckup.spatial._batch import read_batch, run_batch
+from citycheckup.spatial._batch import BatchResult, read_batch, run_batch
 from citycheckup.spatial._coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -42,16 +43,16 @@ from citycheckup.spatial._indicators import (
     road_network_density,
 )
 from citycheckup.spatial._osm import OSMData, read_osm
-from citycheckup.spatial._pipeline import (
-    ATTRIBUTION,
-    SpatialResult,
-    compute_spatial,
-    run_spatial,
-    write_spatial_outputs,
-)
+from citycheckup.spatial._outputs import DEFAULT_MAP_CODES, run_spatial, write_spatial_outputs
+from citycheckup.spatial._pipeline import compute_spatial
+from citycheckup.spatial._poi import read_poi_table
+from citycheckup.spatial._population import read_census
+from citycheckup.spatial._result import ATTRIBUTION, SpatialResult
 
 __all__ = [
     "ATTRIBUTION",
+    "BatchResult",
+    "DEFAULT_MAP_CODES",
     "FacilityConfig",
     "LifeCircle",
     "OSMData",
@@ -75,7 +76,9 @@ __all__ = [
     "nearest_node_distances",
     "park_area_per_capita",
     "read_batch",
+    "read_census",
     "read_osm",
+    "read_poi_table",
     "road_network_density",
     "run_batch",
     "run_spatial",

@@ -16,7 +16,6 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from citycheckup.errors import Problem, SpatialError
-from citycheckup.spatial._facilities import FacilityConfig
 from citycheckup.spatial._osm import WGS84, OSMData
 
 __all__ = [
@@ -24,8 +23,6 @@ __all__ = [
     "clipped_segments",
     "file_districts",
     "grid_districts",
-    "homes_from_buildings",
-    "homes_from_population",
     "read_layer",
     "require_same_crs",
     "utm_crs",
@@ -232,6 +229,9 @@ def clipped_segments(
 # --------------------------------------------------------------------------------------------
 # districts
 
+_ID_COLUMNS = ("district", "name", "code", "id", "NAME", "街道", "社区", "名称", "街道名称", "社区名称",
+               "XZQMC", "JDMC", "SQMC", "name_zh")  # fmt: skip
+
 
 def _as_districts(gdf: gpd.GeoDataFrame, ids: pd.Series, area: BaseGeometry) -> gpd.GeoDataFrame:
     geoms = shapely.intersection(gdf.geometry.to_numpy(), area)
@@ -304,8 +304,11 @@ def file_districts(
 ) -> gpd.GeoDataFrame:
     """Districts from a polygon layer, projected and clipped to ``area``.
 
-    The id column is ``id_column`` or the first of ``district``, ``name``, ``code``,
-    ``id`` found; otherwise the row number.
+    The id column is ``id_column`` or the first found of ``district``, ``name``,
+    ``code``, ``id``, ``NAME`` and the usual Chinese columns of 街道/社区 layers
+    (``街道``, ``社区``, ``名称``, ``街道名称``, ``社区名称``, ``XZQMC``, ``JDMC``, ``SQMC``);
+    otherwise the row number. Any CRS pyproj knows is accepted (e.g. CGCS2000,
+    EPSG:4490, and its Gauss–Krüger zones).
 
     Raises
     ------
@@ -326,9 +329,7 @@ def file_districts(
             "district id column not found",
             problems=[Problem(f"no column {id_column!r}; columns are {list(layer.columns)}", src)],
         )
-    col = id_column or next(
-        (c for c in ("district", "name", "code", "id", "NAME") if c in g.columns), None
-    )
+    col = id_column or next((c for c in _ID_COLUMNS if c in g.columns), None)
     ids = (
         g[col].astype(str)
         if col
@@ -362,14 +363,25 @@ def file_districts(
 
 def admin_districts(
     osm: OSMData, level: int, area: BaseGeometry, crs: pyproj.CRS
-) -> gpd.GeoDataFrame:
-    """Districts from OSM ``boundary=administrative`` polygons of ``admin_level=level``.
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Districts from OSM ``boundary=administrative`` relations of ``admin_level=level``.
 
-    Returns an empty frame when the extract has none at that level.
+    Complete relations give their polygons. A relation of which the extract holds only
+    some member ways (an API box export) is assembled where its ways are present: the
+    study area is cut along those ways, and the pieces that lie on the relation's side
+    go to it. Its side is the one of the polygon closed by the chord between the loose
+    ends of its ways, which lies inside any convex district.
+
+    Returns
+    -------
+    tuple
+        The districts (empty when the extract has none at that level) and notes
+        saying which relations were assembled from partial ways.
     """
+    empty = gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     f = osm.features
     if f.empty:
-        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        return empty, []
     tags = f["tags"].tolist()
     mask = np.array(
         [
@@ -378,134 +390,64 @@ def admin_districts(
         ],
         bool,
     )
-    mask &= f.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     g = f[mask].to_crs(crs)
     if g.empty:
-        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        return empty, []
     names = pd.Series(
         [t.get("name") or f"osm{int(i)}" for t, i in zip(g["tags"], g["osm_id"], strict=True)],
         index=g.index,
     )
-    return _as_districts(g, names, area)
-
-
-# --------------------------------------------------------------------------------------------
-# homes
-
-
-def homes_from_population(
-    layer: gpd.GeoDataFrame,
-    area: BaseGeometry,
-    crs: pyproj.CRS,
-    *,
-    column: str | None = None,
-    spacing_m: float = 50.0,
-) -> gpd.GeoDataFrame:
-    """Home points weighted by population.
-
-    Points are used as they are. Polygons (a population grid) are sampled on a
-    regular lattice of ``spacing_m`` inside the polygon ∩ study area; each
-    polygon's population, scaled by the share of its area inside the study area,
-    is split equally among its sample points.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Points with a ``weight`` column (persons).
-    """
-    src = layer.attrs.get("source", "population")
-    col = column or next(
-        (c for c in layer.columns if c.lower() in {"population", "pop", "pop_total", "人口"}), None
-    )
-    if col is None or col not in layer.columns:
-        raise SpatialError(
-            "population column not found",
-            problems=[
-                Problem(
-                    f"expected a 'population' column (or --population-column), found {list(layer.columns)}",
-                    src,
-                )
-            ],
-        )
-    pop = pd.to_numeric(layer[col], errors="coerce")
-    bad = pop.isna() | (pop < 0)
-    if bad.any():
-        logger.warning(
-            "%d population value(s) missing or negative in %s; treated as 0", int(bad.sum()), src
-        )
-    g = layer.assign(_pop=pop.fillna(0).clip(lower=0)).to_crs(crs)
-    types = g.geometry.geom_type
-    points = g[types == "Point"]
-    xs: list[np.ndarray] = [points.geometry.x.to_numpy()]
-    ys: list[np.ndarray] = [points.geometry.y.to_numpy()]
-    ws: list[np.ndarray] = [points["_pop"].to_numpy(float)]
-    inside = shapely.contains_xy(area, xs[0], ys[0])
-    xs[0], ys[0], ws[0] = xs[0][inside], ys[0][inside], ws[0][inside]
-    polys = g[types.isin(["Polygon", "MultiPolygon"])]
-    for geom, p in zip(polys.geometry, polys["_pop"], strict=True):
-        part = shapely.intersection(geom, area)
-        if part.is_empty or part.area == 0 or geom.area == 0:
+    is_poly = g.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    full = _as_districts(g[is_poly], names[is_poly], area) if is_poly.any() else empty
+    notes: list[str] = []
+    pieces: list[tuple[str, BaseGeometry]] = []
+    taken = shapely.union_all(full.geometry.to_numpy()) if len(full) else shapely.Polygon()
+    for name, lines in zip(names[~is_poly], g.geometry[~is_poly], strict=True):
+        part = _partial_district(lines, area)
+        part = shapely.difference(part, taken) if not part.is_empty else part
+        if part.is_empty or part.area == 0:
+            notes.append(f"admin boundary {name!r} (admin_level={level}) is only partly in the extract and "
+                         "could not be assembled: its ways do not cut the study area")  # fmt: skip
             continue
-        minx, miny, maxx, maxy = part.bounds
-        mgx, mgy = np.meshgrid(
-            np.arange(minx + spacing_m / 2, maxx, spacing_m),
-            np.arange(miny + spacing_m / 2, maxy, spacing_m),
+        taken = shapely.union(taken, part)
+        pieces.append((name, part))
+        notes.append(f"admin boundary {name!r} (admin_level={level}) is only partly in the extract: "
+                     f"assembled from its {len(shapely.get_parts(lines))} member way(s) present")  # fmt: skip
+    if pieces:
+        extra = gpd.GeoDataFrame(
+            {"district": [n for n, _ in pieces]}, geometry=[p for _, p in pieces], crs=crs
         )
-        gx, gy = mgx.ravel(), mgy.ravel()
-        ok = shapely.contains_xy(part, gx, gy)
-        gx, gy = gx[ok], gy[ok]
-        if gx.size == 0:
-            rp = part.representative_point()
-            gx, gy = np.array([rp.x]), np.array([rp.y])
-        share = part.area / geom.area
-        xs.append(gx)
-        ys.append(gy)
-        ws.append(np.full(gx.size, p * share / gx.size))
-    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
-    return gpd.GeoDataFrame(
-        {"weight": w, "source": "population"}, geometry=gpd.points_from_xy(x, y), crs=crs
-    )
-
-
-def homes_from_buildings(
-    buildings: gpd.GeoDataFrame, residential_land: BaseGeometry | None, config: FacilityConfig
-) -> gpd.GeoDataFrame:
-    """Residential buildings as homes, weighted by footprint area × storeys (floor area, m²).
-
-    ``buildings`` must be projected and carry a ``tags`` column. A building counts
-    when its ``building=*`` value is residential, or when it is ``building=yes``
-    and lies in residential land use.
-    """
-    if buildings.empty:
-        return gpd.GeoDataFrame(
-            {"weight": [], "source": []}, geometry=gpd.GeoSeries([], crs=buildings.crs)
+        full = pd.concat([full, extra], ignore_index=True) if len(full) else extra
+        full = (
+            gpd.GeoDataFrame(full, geometry="geometry", crs=crs)
+            .dissolve("district", sort=False)
+            .reset_index()
         )
-    tags = buildings["tags"].tolist()
-    kind = np.array([t.get("building", "") for t in tags], dtype=object)
-    res = np.isin(kind, list(config.residential_buildings))
-    centroids = buildings.geometry.representative_point()
-    if residential_land is not None and not residential_land.is_empty:
-        generic = kind == "yes"
-        in_res = np.zeros(len(buildings), bool)
-        if generic.any():
-            in_res[generic] = shapely.contains(residential_land, centroids.to_numpy()[generic])
-        res |= in_res
-    levels = np.array([_levels(t, config.default_levels) for t in tags], float)
-    area = buildings.geometry.area.to_numpy()
-    sel = res & (area > 0)
-    return gpd.GeoDataFrame(
-        {"weight": (area * levels)[sel], "source": "building"},
-        geometry=centroids[sel].to_numpy(),
-        crs=buildings.crs,
-    )
+    return full[["district", "geometry"]] if len(full) else empty, notes
 
 
-def _levels(tags: Mapping[str, str], default: float) -> float:
-    raw = tags.get("building:levels")
-    if raw is None:
-        return default
-    try:
-        val = float(str(raw).split(";")[0].replace(",", "."))
-    except ValueError:
-        return default
-    return val if 0 < val < 200 else default
+def _partial_district(lines: BaseGeometry, area: BaseGeometry) -> BaseGeometry:
+    """The part of ``area`` on the inner side of a partial boundary (see :func:`admin_districts`)."""
+    merged = shapely.line_merge(lines)
+    chains = shapely.get_parts(merged)
+    closed = []
+    for ch in chains:
+        coords = np.asarray(ch.coords)
+        if len(coords) < 3:
+            continue
+        ring = shapely.Polygon(np.vstack([coords, coords[:1]]))
+        ring = shapely.make_valid(ring)
+        if ring.area > 0:
+            closed.append(ring)
+    if not closed:
+        return shapely.Polygon()
+    inner = shapely.union_all(closed)
+    # cut the area along the ways (a 1 cm slit: robust where a way ends on the area's edge)
+    faces = shapely.get_parts(shapely.difference(area, shapely.buffer(lines, 0.01)))
+    keep = [
+        fc for fc in faces if fc.area > 0 and shapely.intersection(fc, inner).area > 0.5 * fc.area
+    ]
+    if not keep:
+        return shapely.Polygon()
+    # close the slit again: grow the kept faces by the slit width, within the area
+    return shapely.intersection(shapely.buffer(shapely.union_all(keep), 0.011), area)

