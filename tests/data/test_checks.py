@@ -26,7 +26,7 @@ def test_rules(fw) -> None:
         "unit_code": [f"u{i}" for i in range(12)],
         "year": [2020] * 12,
         "pop_resident": [100.0] * 11 + [-5.0],
-        "park_service_coverage_500m": [50.0] * 11 + [120.0],
+        "park_square_coverage_500m": [50.0] * 11 + [120.0],
         "mystery_column": [1.0] * 12,
         "mobile_users": [7478.1] * 12,
         "road_network_density": [8.0 + i for i in range(12)],
@@ -38,7 +38,7 @@ def test_rules(fw) -> None:
     assert "impossible-value" in by_rule
     msgs = " | ".join(str(f) for f in by_rule["impossible-value"])
     assert "pop_resident = -5 is below the minimum 0" in msgs and "unit u11" in msgs
-    assert "park_service_coverage_500m = 120 is above the maximum 100 %; a share must lie in 0–100 %" in msgs
+    assert "park_square_coverage_500m = 120 is above the maximum 100 %; a share must lie in 0–100 %" in msgs
     assert [f.column for f in by_rule["unknown-column"]] == ["mystery_column"]
     # km/km2 is the same unit as km/km²; 人 is not 万人
     assert [f.column for f in by_rule["unit-mismatch"]] == ["pop_resident"]

@@ -152,7 +152,7 @@ def test_yichang_values_graded_with_the_builtin_framework() -> None:
     vals = pd.read_csv(DATA / "yichang_2025_city.csv").set_index("indicator")["value"]
     v = pd.DataFrame([{"unit_code": "420500", "year": 2025, **vals.to_dict()}])
     g = grade_indicators(v, fw).set_index("indicator")["grade"]
-    assert g["park_service_coverage_500m"] == "very_good"
+    assert g["park_square_coverage_500m"] == "good"  # 90.1 ≥ 90 (GB/T 51346-2019 §4.3.4)
     assert g["road_network_density"] == "good"  # 8.68 ≥ 8 (2016 Opinions, target for 2020)
     assert g["sewage_collection_rate"] == "good"  # 81.06 ≥ 70
     # without selecting Yichang's locality its local standards do not grade it
@@ -436,7 +436,7 @@ def test_problems_from_spatial_counts_homes_beyond_distance() -> None:
     ind = pd.DataFrame(
         {
             "district": ["D1", "D2", "ALL"],
-            "park_service_coverage_500m": [95.0, 60.0, 80.0],
+            "park_service_coverage": [95.0, 60.0, 80.0],
             "life_circle_15min_coverage": [85.0, np.nan, 85.0],
         }
     )
@@ -449,11 +449,11 @@ def test_problems_from_spatial_counts_homes_beyond_distance() -> None:
     )
     p = problems_from_spatial(ind, homes=homes).set_index(["district", "indicator"])
     # D2 park coverage 60 % < 90 %: homes beyond 500 m (800 m and unreachable) weigh 25 persons
-    assert p.loc[("D2", "park_service_coverage_500m"), "count"] == 25.0
-    assert p.loc[("D2", "park_service_coverage_500m"), "count_unit"] == "persons"
+    assert p.loc[("D2", "park_service_coverage"), "count"] == 25.0
+    assert p.loc[("D2", "park_service_coverage"), "count_unit"] == "persons"
     # D1 life circle 85 % < 90 %: no homes column for it → points below the standard
     assert p.loc[("D1", "life_circle_15min_coverage"), "count"] == pytest.approx(5.0)
-    assert ("D1", "park_service_coverage_500m") not in p.index  # 95 % meets the standard
+    assert ("D1", "park_service_coverage") not in p.index  # 95 % meets the standard
     assert "ALL" not in p.index.get_level_values(0)
     pl = problem_list(p.reset_index(), load_framework("people-city-2025"))
     assert set(pl["level"]) == {"block"} and not math.isnan(pl["count"].sum())

@@ -36,8 +36,8 @@ MANDATORY = {
     "life_circle_5min_coverage": ("livable", "block"),
     "life_circle_10min_coverage": ("livable", "block"),
     "life_circle_15min_coverage": ("livable", "block"),
-    "park_service_coverage_300m": ("green", "block"),
-    "park_service_coverage_500m": ("green", "block"),
+    "park_service_coverage": ("green", "block"),
+    "park_square_coverage_500m": ("green", "block"),
     "transit_stop_coverage_500m": ("livable", "block"),
     "rail_station_coverage_1000m": ("livable", "block"),
     "road_network_density": ("livable", "city"),
@@ -283,10 +283,11 @@ def test_park_gradings(fw: Framework) -> None:
     # the honour title's 14.8 (and its per-district 5.5) are references, never the city's pass line
     assert [g.pass_line for g in park.references] == [14.8]
     assert park.references[0].applies.role == "reference"
-    for code in ("park_service_coverage_300m", "park_service_coverage_500m"):
-        g = fw.indicator(code).grading
-        assert g is not None and g.provenance is not None
-        assert "55014" in g.provenance.reference
+    park = fw.indicator("park_service_coverage")  # L-06: one rule (2,000 m² → 300 m, 5,000 m² → 500 m)
+    assert park.mohurd_id == "L-06" and park.grading is not None and park.grading.pass_line == 80
+    assert park.grading.provenance is not None and "GB 55014-2021" in park.grading.provenance.reference
+    square = fw.indicator("park_square_coverage_500m")  # GB/T 51346 §4.3.4, a proxy of B-04
+    assert square.grading is not None and square.grading.pass_line == 90 and "B-04" in (square.proxy_for or "")
 
 
 def grade(fw: Framework, code: str, x: float) -> str | None:
@@ -303,11 +304,13 @@ def grade(fw: Framework, code: str, x: float) -> str | None:
     ("park_area_per_capita", 7.99, "poor"),
     ("park_area_per_capita", 14.8, "good"),
     ("park_area_per_capita", 5.5, "poor"),
-    # GB 55014 floor 80 % (poor below), GB/T 51346 §4.3.4 90 %
-    ("park_service_coverage_500m", 90.0, "very_good"),
-    ("park_service_coverage_500m", 89.99, "fair"),
-    ("park_service_coverage_500m", 80.0, "fair"),
-    ("park_service_coverage_500m", 79.99, "poor"),
+    # GB 55014-2021 §2.1.3: park service-radius coverage at least 80 %
+    ("park_service_coverage", 80.0, "good"),
+    ("park_service_coverage", 79.99, "poor"),
+    ("park_service_coverage", 80.01, "good"),
+    # GB/T 51346-2019 §4.3.4: park and square 500 m coverage > 90 %
+    ("park_square_coverage_500m", 90.0, "good"),
+    ("park_square_coverage_500m", 89.99, "poor"),
     ("road_network_density", 8.0, "good"),
     ("road_network_density", 7.99, "poor"),
     # Yichang's local standard (annex 1): 0.7–1.5 万人/km²; 宜昌 0.67 was graded 不足

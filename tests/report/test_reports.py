@@ -227,17 +227,17 @@ def test_spatial_results_of_the_city_are_mapped_and_listed(small_run: Path, tmp_
     sp = run / "spatial"
     (sp / "maps").mkdir(parents=True)
     pd.DataFrame(
-        {"district": ["拱墅区", "ALL"], "year": 2024, "park_service_coverage_500m": [71.5, 88.0]}
+        {"district": ["拱墅区", "ALL"], "year": 2024, "park_service_coverage": [71.5, 88.0]}
     ).to_csv(sp / "indicators.csv", index=False)
     # a 1×1 PNG stands in for the map the spatial module draws
     png = bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
     )
-    (sp / "maps" / "park_service_coverage_500m.png").write_bytes(png)
+    (sp / "maps" / "park_service_coverage.png").write_bytes(png)
     ctx = build_context(run, units=["330100"], problem_unit="330100", priorities=False)
     html = render_city_html(ctx, "330100", lang="zh")
-    assert "data:image/png;base64," in html and "公园绿化活动场地服务半径覆盖率" in html
+    assert "data:image/png;base64," in html and "公园绿地服务半径覆盖率" in html
     assert "拱墅区口袋公园与社区游园建设" in html  # district below the 90 % standard → a project
     assert "© OpenStreetMap" in html
 
@@ -251,7 +251,7 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
 
     y = pd.read_csv(DATA / "yichang_2025_city.csv").set_index("indicator")["value"]
     cols = [
-        "park_service_coverage_500m",
+        "park_square_coverage_500m",
         "road_network_density",
         "sewage_collection_rate",
         "cultural_facility_area_per_capita",
@@ -286,14 +286,13 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     assert not ctx.aspects_y.empty
     html = render_city_html(ctx, "420500", lang="zh")
     assert MESSAGES["r.aspects"]["zh"] in html and MESSAGES["r.aspect_rule"]["zh"][:10] in html
-    assert 'class="g-very_good">很好<' in html  # park coverage 90.1 % ≥ 90 (GB/T 51346-2019 §4.3.4) → 很好
-    assert "很好 ≥90 · 一般 80–90 · 不足 &lt;80" in html  # the threshold that graded the value
+    assert "较好 ≥90（国家规划标准）" in html  # park and square coverage 90.1 % ≥ 90 (GB/T 51346-2019 §4.3.4)
     assert 'class="g-good">较好<' in html  # sewage 81.06 ≥ 70 and roads 8.68 ≥ 8 → 较好
     assert "0.51" in html  # hazardous buildings as a share of all buildings, never a raw count
     # a local standard of Yichang's grades it only when selected: cultural facilities are not graded here
     assert "本市地方标准，本次未选用" in html
     en = render_city_html(ctx, "420500", lang="en")
-    assert ">very good<" in en and "very good ≥90" in en
+    assert ">good<" in en and "good ≥90 (national planning standard)" in en
     assert MESSAGES["r.threshold_sources"]["en"] in en and "GB/T 51346-2019" in en
 
 
@@ -332,3 +331,10 @@ def test_charts_keep_chinese_text_as_text_without_missing_glyphs() -> None:
     assert "Noto Sans CJK SC" in svg
     ids = re.findall(r'id="([^"]+)"', svg + trend)
     assert len(ids) == len(set(ids))  # unique ids when several charts share one page
+
+
+def test_report_maps_are_among_the_default_spatial_maps() -> None:
+    from citycheckup.report.city_report import _MAP_CODES
+    from citycheckup.spatial import DEFAULT_MAP_CODES
+
+    assert set(_MAP_CODES) <= set(DEFAULT_MAP_CODES)  # a report never waits for a map that is not drawn

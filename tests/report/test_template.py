@@ -15,7 +15,7 @@ from citycheckup.report.template import FIRST_ROW, is_template, read_template, w
 FW = load_framework("people-city-2025")
 #: Yichang 2025 values (see tests/report/data/README.md)
 YICHANG = {
-    "park_service_coverage_500m": 90.1,
+    "park_square_coverage_500m": 90.1,
     "road_network_density": 8.68,
     "sewage_collection_rate": 81.06,
     "cultural_facility_area_per_capita": 0.31,
@@ -73,7 +73,7 @@ def test_template_layout(tmp_path: Path) -> None:
     assert ws.cell(row=r, column=3).value == "km/km²"
     # every value cell has a decimal validation with the allowed range
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    sheet_p, rp = rows["park_service_coverage_500m"]
+    sheet_p, rp = rows["park_square_coverage_500m"]
     dvp = {str(dv.sqref): dv for dv in wb[sheet_p].data_validations.dataValidation}[f"D{rp}"]
     assert dvp.type == "decimal" and (dvp.formula1, dvp.formula2) == ("0.0", "100.0")
     assert f"D{r}" in dvs
@@ -97,7 +97,7 @@ def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None
     out = write_template(FW, "420500", 2025, tmp_path / "t.xlsx")
     rows = _rows(out)
     bad = {
-        "park_service_coverage_500m": 150.0,  # % above 100
+        "park_square_coverage_500m": 150.0,  # % above 100
         "share_buildings_structural_hazard": -3,  # a share below 0
         "road_network_density": "8.68 km",  # text with a unit
         "sewage_collection_rate": 81.06,
@@ -116,7 +116,7 @@ def test_template_bad_cells_reported_with_sheet_and_cell(tmp_path: Path) -> None
         return f"Sheet '{s}' cell D{r}"
 
     assert (
-        f"{where('park_service_coverage_500m')}: park_service_coverage_500m: 150 is above the allowed maximum 100"
+        f"{where('park_square_coverage_500m')}: park_square_coverage_500m: 150 is above the allowed maximum 100"
         in msg
     )
     assert (

@@ -82,13 +82,15 @@ log = logging.getLogger(__name__)
 Lang = Literal["zh", "en"]
 Format = Literal["html", "pdf"]
 UNIT, NAME, YEAR = "unit_code", "unit_name", "year"
+#: Maps shown in city reports: the spatial module's default maps (written by every spatial run).
 _MAP_CODES = (
-    "park_service_coverage_500m",
     "life_circle_15min_coverage",
+    "park_service_coverage",
     "transit_stop_coverage_500m",
-    "facility_fresh_food_coverage_500m",
-    "facility_elderly_care_coverage_1000m",
+    "fresh_market_coverage",
     "life_circle_10min_coverage",
+    "life_circle_5min_coverage",
+    "road_network_density",
 )
 
 
