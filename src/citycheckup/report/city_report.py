@@ -57,6 +57,7 @@ from citycheckup.report import charts
 from citycheckup.report.labels import (
     local_now,
     province_label,
+    romanise_doc_numbers,
     scoring_label,
     size_basis_note,
     size_label,
@@ -778,7 +779,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
     att = att[(att[UNIT].astype(str) == code) & (att[YEAR] == ctx.year)] if not att.empty else att
     kpi_attain = f"{float(att['attainment_rate'].iloc[0]):.0f} %" if len(att) else "–"
 
-    return _template("city_report.html.j2").render(
+    page = _template("city_report.html.j2").render(
         lang=lang,
         T=T,
         title=t("r.city_title", lang, city=name),
@@ -829,6 +830,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         generated=_now(lang),
         **_page_css(lang, f"{name} · {T['report_title']} {ctx.year}"),
     )
+    return romanise_doc_numbers(page) if lang == "en" else page
 
 
 def _now(lang: str = "zh") -> str:

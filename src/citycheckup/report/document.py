@@ -162,8 +162,45 @@ def _block_html(b: Block) -> str:
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _english(doc: Document) -> Document:
+    """English documents cite Chinese document numbers in pinyin (国办发〔2015〕75号 → Guobanfa [2015] No. 75)."""
+    if doc.lang != "en":
+        return doc
+    import copy
+
+    from citycheckup.report.labels import romanise_doc_numbers as rom
+
+    d = copy.deepcopy(doc)
+
+    def fix(blocks: list[Block]) -> None:
+        for b in blocks:
+            if isinstance(b, Para):
+                b.text = rom(b.text)
+            elif isinstance(b, Bullets):
+                b.items = [rom(x) for x in b.items]
+            elif isinstance(b, Table):
+                b.columns = [rom(x) for x in b.columns]
+                b.rows = [[rom(x) for x in r] for r in b.rows]
+                b.caption = rom(b.caption) if b.caption else b.caption
+            elif isinstance(b, Figure):
+                b.caption = rom(b.caption)
+
+    def walk(s: Section) -> None:
+        s.title = rom(s.title)
+        fix(s.blocks)
+        for sub in s.subsections:
+            walk(sub)
+
+    for s in (*d.sections, *d.annexes):
+        walk(s)
+    d.title, d.subtitle = rom(d.title), rom(d.subtitle)
+    d.meta = [rom(m) for m in d.meta]
+    return d
+
+
 def to_html(doc: Document) -> str:
     """The document as one self-contained HTML page (inline CSS and images)."""
+    doc = _english(doc)
     e = html.escape
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -270,6 +307,7 @@ def to_docx(doc: Document, path: str | Path) -> Path:
 
     from citycheckup._fonts import FAMILY
 
+    doc = _english(doc)
     d = docx.Document()
     sec0 = d.sections[0]
     sec0.page_height, sec0.page_width = Cm(29.7), Cm(21.0)

@@ -7,6 +7,7 @@ city's time zone (China Standard Time, 北京时间).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "scoring_label",
     "size_basis_note",
     "size_label",
+    "romanise_doc_numbers",
     "unit_label",
     "unit_text",
 ]
@@ -108,3 +110,33 @@ def unit_text(unit: str | None, lang: str, *, unit_en: str | None = None) -> str
     if lang == "zh":
         return u
     return unit_en or UNITS_EN.get(u, u)
+
+
+#: Pinyin of the characters of Chinese document-number prefixes (国办发, 发改环资, 建科 …).
+_DOC_PINYIN = {"国": "Guo", "办": "ban", "发": "fa", "改": "gai", "环": "huan", "资": "zi", "建": "Jian", "科": "ke",
+               "城": "cheng", "标": "biao", "函": "han", "规": "gui", "质": "zhi", "农": "nong", "财": "cai",
+               "中": "Zhong", "厅": "ting", "字": "zi", "政": "zheng", "综": "zong", "保": "bao", "村": "cun"}
+_DOC_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{1,6})〔(?P<year>\d{4})〕(?P<num>\d+)号")
+
+
+def romanise_doc_numbers(text: str) -> str:
+    """Chinese document numbers in pinyin for English text: 国办发〔2015〕75号 → Guobanfa [2015] No. 75.
+
+    Prefixes with a character outside the table are left as they are (and show up in the
+    checks for Chinese in English reports, where the table can be extended).
+    """
+    def one(m: re.Match[str]) -> str:
+        prefix = m.group("prefix")
+        # the prefix is the longest run of known characters ending at 〔 (发改环资, 国办发 …)
+        run = ""
+        for j in range(len(prefix), 0, -1):
+            if all(c in _DOC_PINYIN for c in prefix[-j:]):
+                run = prefix[-j:]
+                break
+        if not run:
+            return m.group(0)
+        py = "".join(_DOC_PINYIN[c] for c in run)
+        py = py[0].upper() + py[1:]
+        return f"{prefix[: len(prefix) - len(run)]}{py} [{m.group('year')}] No. {m.group('num')}"
+
+    return _DOC_NUMBER.sub(one, text)
