@@ -424,8 +424,11 @@ def test_template_accepts_negative_growth_and_refuses_below_min(ufw, tmp_path: P
         "population_density: -0.1 is below the allowed minimum 0"]
     _fill_template(path, {"green_coverage": 0.0, "population_density": 0.0})
     ds = read_template(path, framework=ufw)
-    row = ds.data.iloc[0]
+    row = ds.data.set_index("year").loc[2025]
     assert (row["resident_population_growth"], row["gdp_growth"], row["rent_increase"]) == (-1.2, -3.5, -2.0)
+    # last year's values (prefilled, negative) come back as the previous year
+    prev = ds.data.set_index("year").loc[2024]
+    assert (prev["resident_population_growth"], prev["gdp_growth"]) == (-0.8, -2.0)
     # and the run's checks agree: no negative change is an error
     assert check_all_ok(ds, ufw)
 
@@ -448,7 +451,8 @@ def test_builtin_template_prefilled_negative_growth_reads_back(tmp_path: Path) -
                           last_values={"resident_population_growth": -0.37})
     _fill_template(path, {"resident_population_growth": -0.52})
     ds = read_template(path, framework=fw)
-    assert ds.data["resident_population_growth"].iloc[0] == -0.52
+    growth = ds.data.set_index("year")["resident_population_growth"]
+    assert growth[2024] == -0.52 and growth[2023] == -0.37
 
 
 def test_merge_keeps_the_conversions_of_each_file(ufw) -> None:
