@@ -18,11 +18,64 @@ def _umask() -> int:
     return mask
 
 
-__all__ = ["atomic_dir", "atomic_file", "write_text_atomic"]
+__all__ = ["atomic_dir", "atomic_file", "safe_child", "write_text_atomic"]
+
+
+def safe_child(out_dir: str | os.PathLike[str], *parts: str) -> Path:
+    """The path ``out_dir/parts…``, resolved, after checking that it lies under ``out_dir``.
+
+    Use it wherever a name from the data (a unit code, a table or city name) becomes part
+    of an output path: ``../``, an absolute part, a symbolic link that points elsewhere
+    or a NUL byte would otherwise let the data choose where a file is written.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder (``--out``); it need not exist yet.
+    *parts
+        Path components below it, e.g. ``f"city_{code}_zh.html"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved path (symbolic links followed), inside the resolved ``out_dir``.
+
+    Raises
+    ------
+    OutputError
+        When a part is empty, absolute or contains a NUL byte, or when the resolved path
+        is ``out_dir`` itself or lies outside it.
+
+    Examples
+    --------
+    >>> safe_child("/tmp/out", "city_110000_zh.html").name
+    'city_110000_zh.html'
+    >>> safe_child("/tmp/out", "../etc/passwd")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    citycheckup.errors.OutputError: ...
+    """
+    base = Path(out_dir).resolve()
+    for part in parts:
+        text = os.fspath(part)
+        if not text or "\x00" in text or Path(text).is_absolute():
+            raise OutputError(
+                f"output name {text!r} is empty, absolute or contains a NUL byte; it would be "
+                f"written outside {base}. Fix the name in the input data (e.g. its unit_code)"
+            )
+    target = base.joinpath(*parts).resolve()
+    if target == base or not target.is_relative_to(base):
+        raise OutputError(
+            f"output name {'/'.join(parts)!r} leads to {target}, outside the output folder "
+            f"{base}; refusing to write there. Fix the name in the input data (e.g. a unit_code "
+            "with '/' or '..') or remove the symbolic link"
+        )
+    return target
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[object]:
+def atomic_file(
+    path: str | os.PathLike[str], mode: str = "w", **kwargs: object
+) -> Iterator[object]:
     """Open a temporary file next to ``path``; rename it onto ``path`` only on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +118,9 @@ def atomic_dir(path: str | os.PathLike[str], *, keep: tuple[str, ...] = ()) -> I
         raise
     if target.exists() and not target.is_dir():
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"output path {target} exists and is not a directory; choose another --out")
+        raise OutputError(
+            f"output path {target} exists and is not a directory; choose another --out"
+        )
     old = None
     if target.exists():
         # keep files of earlier runs that this run did not produce (e.g. spatial/ next to a run)

@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Order is the order of --help. Each module owns its commands.
-_SUBMODULES = ("checkup", "index", "spatial", "report", "store", "hotline")
+_SUBMODULES = ("checkup", "index", "spatial", "report", "store", "inventory", "survey", "hotline")
 
 
 def _register_all() -> None:

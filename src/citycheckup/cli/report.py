@@ -11,7 +11,7 @@ from rich.console import Console
 
 from citycheckup.cli._common import console, guarded
 
-__all__ = ["DEMO_CITIES", "demo_hook", "register"]
+__all__ = ["DEMO_CITIES", "check_output_names", "demo_hook", "register"]
 
 out_console = Console()
 
@@ -41,6 +41,39 @@ def _previous_values(path: str, unit: str, year: int) -> dict[str, float]:
         for k, v in rec.items()
         if isinstance(v, int | float) and not pd.isna(v) and k not in ("year",)
     }
+
+
+def check_output_names(out: Path, codes: list[str], langs: list[str], formats: list[str]) -> None:
+    """Refuse unit codes whose report files would not land directly in ``out``.
+
+    A unit code becomes part of a file name (``city_<code>_<lang>.<fmt>`` and the
+    problem lists ``city_<code>_<lang>_…``); a code with ``/``, ``..`` or a NUL byte
+    would write elsewhere. Every offending code is listed in one error.
+
+    Raises
+    ------
+    OutputError
+        Naming each code and what to fix.
+    """
+    from citycheckup._io import safe_child
+    from citycheckup.errors import OutputError, Problem
+
+    base = out.resolve()
+    problems = []
+    for code in codes:
+        names = [f"city_{code}_{lang}.{fmt}" for lang in langs for fmt in formats]
+        names += [f"city_{code}_{lang}_problem_list.csv" for lang in langs]
+        try:
+            if any(safe_child(base, n).parent != base for n in names):
+                raise OutputError("it contains a path separator")
+        except OutputError as exc:
+            problems.append(Problem(f"unit_code {code!r}: {exc}", where="scores.csv"))
+    if problems:
+        raise OutputError(
+            f"{len(problems)} unit code(s) would write report files outside {base}; nothing "
+            "was written. Unit codes must be plain names (e.g. an adcode such as 110000):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -105,6 +138,7 @@ def register(app: typer.Typer) -> None:
                 if all_units
                 else [str(u) for u in unit or []]
             )
+            check_output_names(out or run / "reports", codes, lang, fmt)
             ctx = build_context(
                 rd,
                 year=year,
@@ -137,7 +171,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def template(
         framework: str = typer.Option(
-            "people-city-2025", "--framework", "-f", help="Framework name or file."
+            None,
+            "--framework",
+            "-f",
+            help="Framework name or file (default people-city-2025; mohurd-2025 with --level).",
         ),
         unit: str = typer.Option(..., "--unit", "-u", help="Unit (city) code the workbook is for."),
         year: int = typer.Option(..., "--year", "-y", help="Year the values refer to."),
@@ -147,18 +184,45 @@ def register(app: typer.Typer) -> None:
             None, "--previous", help="Run directory or data file with last year's values."
         ),
         lang: str = typer.Option("zh", "--lang", help="Label language: zh or en."),
+        level: str = typer.Option(
+            None,
+            "--level",
+            help="Write the field-survey workbook of a lower level instead: housing, community or block "
+            "(registers, located problems with MOHURD sub-items).",
+        ),
+        store: Path = typer.Option(
+            None,
+            "--store",
+            help="With --level: prefill the registers of --unit from this results store (latest year before --year).",
+        ),
     ) -> None:
         """Write the data-collection workbook departments fill in (a sheet per dimension, validated cells)."""
         if lang not in ("zh", "en"):
             raise typer.BadParameter("--lang must be zh or en")
         if out.suffix.lower() != ".xlsx":
             raise typer.BadParameter("--out must end in .xlsx")
+        if level is not None and level not in ("housing", "community", "block"):
+            raise typer.BadParameter("--level must be housing, community or block")
 
         def go() -> Path:
             from citycheckup.framework import load_framework
+
+            if level is not None:
+                from citycheckup.cli.inventory import field_survey_workbook
+
+                return field_survey_workbook(
+                    framework or "mohurd-2025",
+                    level,
+                    out,
+                    unit=unit,
+                    year=year,
+                    name=name,
+                    lang=lang,
+                    store=store,
+                )
             from citycheckup.report.template import write_template
 
-            fw = load_framework(framework)
+            fw = load_framework(framework or "people-city-2025")
             last = _previous_values(previous, unit, year - 1) if previous else {}
             return write_template(fw, unit, year, out, unit_name=name, last_values=last, lang=lang)
 

@@ -143,7 +143,9 @@ def problems_from_spatial(
         ``ALL`` is skipped), or the table itself.
     homes
         ``homes.gpkg`` (or a table with ``district``, ``weight`` and distance columns):
-        homes beyond the mapping's ``homes.distance_m`` are counted per district.
+        homes beyond the mapping's ``homes.distance_m`` are counted per district. ``homes``
+        may list several ``{column, distance_m}``: a home is served when any of them holds
+        (a park rule with radii by park size); columns missing from the table are skipped.
     mapping
         From :func:`load_remediation_mapping` (default: the package mapping).
 
@@ -178,10 +180,18 @@ def problems_from_spatial(
                 continue
             count: float = np.nan
             unit = "%"
-            h = e.get("homes")
-            if hm is not None and h and h["column"] in hm.columns:
+            # one {column, distance_m} or a list of them: a home is served when any applies
+            alts = e.get("homes") or []
+            alts = [a for a in ([alts] if isinstance(alts, dict) else alts)
+                    if hm is not None and a["column"] in hm.columns]  # fmt: skip
+            if hm is not None and alts:
                 sel = hm[hm["district"].astype(str) == d]
-                far = ~(sel[h["column"]].astype("float64") <= float(h["distance_m"]))
+                served = np.zeros(len(sel), dtype=bool)
+                for a in alts:
+                    served |= (
+                        sel[a["column"]].astype("float64") <= float(a["distance_m"])
+                    ).to_numpy()
+                far = ~served
                 w = (
                     sel["weight"].astype("float64")
                     if "weight" in sel.columns

@@ -85,6 +85,68 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
             "CREATE INDEX values_run ON indicator_values (run_id, unit_code)",
         ],
     ),
+    2: (
+        "inventory: registers, located problems, observations, status events, surveys, projects, imports",
+        [
+            """CREATE TABLE inv_imports (
+            import_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER,
+            level VARCHAR, source VARCHAR, sha256 VARCHAR, n_rows INTEGER, note VARCHAR, actor VARCHAR,
+            imported_utc TIMESTAMP NOT NULL
+        )""",
+            """CREATE TABLE inv_buildings (
+            import_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+            building_id VARCHAR NOT NULL, address VARCHAR, compound_id VARCHAR, community_id VARCHAR,
+            block_id VARCHAR, district VARCHAR, year_built INTEGER, floors INTEGER, dwellings INTEGER,
+            structure VARCHAR, lon DOUBLE, lat DOUBLE, attributes VARCHAR
+        )""",
+            """CREATE TABLE inv_compounds (
+            import_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+            compound_id VARCHAR NOT NULL, name VARCHAR, community_id VARCHAR, block_id VARCHAR, district VARCHAR,
+            year_built INTEGER, households INTEGER, lon DOUBLE, lat DOUBLE, attributes VARCHAR
+        )""",
+            """CREATE TABLE inv_communities (
+            import_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+            community_id VARCHAR NOT NULL, name VARCHAR, block_id VARCHAR, district VARCHAR, population BIGINT,
+            lon DOUBLE, lat DOUBLE, attributes VARCHAR
+        )""",
+            """CREATE TABLE inv_blocks (
+            import_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+            block_id VARCHAR NOT NULL, name VARCHAR, district VARCHAR, area_km2 DOUBLE, roads INTEGER,
+            population BIGINT, lon DOUBLE, lat DOUBLE, attributes VARCHAR
+        )""",
+            """CREATE TABLE inv_problems (
+            problem_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, level VARCHAR NOT NULL,
+            indicator VARCHAR NOT NULL, mohurd_id VARCHAR, located_in VARCHAR, register VARCHAR NOT NULL,
+            register_id VARCHAR NOT NULL, road VARCHAR, sub_item VARCHAR, first_year INTEGER NOT NULL,
+            date_found DATE NOT NULL, remediation VARCHAR, deadline DATE, category_zh VARCHAR, category_en VARCHAR,
+            measure_zh VARCHAR, measure_en VARCHAR, department_zh VARCHAR, department_en VARCHAR, recurs VARCHAR,
+            import_id VARCHAR, created_utc TIMESTAMP NOT NULL
+        )""",
+            """CREATE TABLE inv_observations (
+            problem_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL, severity VARCHAR,
+            quantity DOUBLE, date_found DATE, lon DOUBLE, lat DOUBLE, photo VARCHAR, description VARCHAR,
+            surveyor VARCHAR, import_id VARCHAR
+        )""",
+            """CREATE TABLE inv_events (
+            problem_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, seq INTEGER NOT NULL, status VARCHAR NOT NULL,
+            date DATE NOT NULL, evidence VARCHAR, note VARCHAR, project_id VARCHAR, actor VARCHAR,
+            recorded_utc TIMESTAMP NOT NULL
+        )""",
+            """CREATE TABLE inv_surveys (
+            unit_code VARCHAR NOT NULL, year INTEGER NOT NULL, level VARCHAR NOT NULL, n_records INTEGER,
+            n_new INTEGER, n_matched INTEGER, import_id VARCHAR, recorded_utc TIMESTAMP NOT NULL
+        )""",
+            """CREATE TABLE inv_projects (
+            project_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, version INTEGER NOT NULL, name_zh VARCHAR,
+            name_en VARCHAR, content VARCHAR, scale VARCHAR, investment_10k_yuan DOUBLE, funding_source VARCHAR,
+            implementing_body VARCHAR, department VARCHAR, year INTEGER, renewal_unit VARCHAR, note VARCHAR,
+            actor VARCHAR, recorded_utc TIMESTAMP NOT NULL
+        )""",
+            "CREATE INDEX inv_problems_unit ON inv_problems (unit_code, problem_id)",
+            "CREATE INDEX inv_events_problem ON inv_events (problem_id, seq)",
+            "CREATE INDEX inv_observations_unit ON inv_observations (unit_code, year)",
+        ],
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
