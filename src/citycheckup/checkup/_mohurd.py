@@ -114,8 +114,9 @@ def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFra
         if v.empty:
             continue
         den = np.full(len(v), np.nan)
-        if i.denominator and i.denominator in ds.data.columns:
-            den = data[i.denominator].reindex(pd.MultiIndex.from_frame(v[[UNIT, YEAR]])).to_numpy(dtype="float64")
+        den_var = getattr(ds, "denominators", {}).get(i.code) or i.denominator
+        if den_var and den_var in ds.data.columns:
+            den = data[den_var].reindex(pd.MultiIndex.from_frame(v[[UNIT, YEAR]])).to_numpy(dtype="float64")
         count = v[i.code].to_numpy(dtype="float64")
         if i.unit.strip() == "%":  # a coverage share (B-01, B-04 …) is already a rate, not a count
             rate, count = count, np.full(len(v), np.nan)
@@ -125,7 +126,7 @@ def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFra
         frames.append(pd.DataFrame({
             UNIT: v[UNIT].to_numpy(), YEAR: v[YEAR].to_numpy(), "level": i.level,
             "aspect": i.aspect or aspect[i.code], "indicator": i.code, "count": count,
-            "unit": i.unit, "denominator": i.denominator or "", "denominator_value": den, "rate": rate}))
+            "unit": i.unit, "denominator": den_var or "", "denominator_value": den, "rate": rate}))
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]

@@ -73,7 +73,7 @@ def _locality_codes(names: list[str]) -> list[str]:
 
 
 def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
-         extra_langs: tuple[str, ...] = (), keep: tuple[str, ...] = ()) -> Path:
+         extra_langs: tuple[str, ...] = (), keep: tuple[str, ...] = (), store: Path | None = None) -> Path:
     from citycheckup.checkup import run_checkup
     from citycheckup.framework import load_framework
     from citycheckup.report.checkup_report import write_checkup_outputs
@@ -86,7 +86,8 @@ def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
         years = opts.years
         ds = _load_data(data, years[0] if years and len(years) == 1 else None, fw)
         if fw.method == "mohurd":
-            return _run_mohurd(fw, ds, data, out, lang, opts, prog, task, t0, extra_langs=extra_langs, keep=keep)
+            return _run_mohurd(fw, ds, data, out, lang, opts, prog, task, t0, extra_langs=extra_langs, keep=keep,
+                               store=store)
         prog.update(task, description="scoring (indicators → scores → grades → diagnosis)")
         result = run_checkup(ds, fw, opts)
         prog.update(task, description="writing outputs")
@@ -115,23 +116,65 @@ def _run(framework: str, data: list[str], out: Path, lang: str, opts: Any, *,
     return report
 
 
+def _inventory(store: Path | None, fw: Any, units: list[str]) -> Any:
+    """The registers and problems kept in the results store, when it has any for these units."""
+    import os
+
+    path = store or (Path(os.environ["CITYCHECKUP_STORE"]) if os.environ.get("CITYCHECKUP_STORE") else None)
+    if path is None or not Path(path).is_file():
+        return None
+    from citycheckup.store import Store
+    from citycheckup.store._inventory import InventoryStore
+
+    with Store(path, read_only=True) as st:
+        inv = InventoryStore(st).load()
+    regs = [r for r in inv.registers.values() if not r.empty]
+    if not regs or not any(set(units) & set(r["unit_code"].astype(str)) for r in regs):
+        return None
+    return inv
+
+
 def _run_mohurd(fw: Any, ds: Any, data: list[str], out: Path, lang: str, opts: Any, prog: Any, task: Any,
-                t0: float, *, extra_langs: tuple[str, ...], keep: tuple[str, ...]) -> Path:
-    """MOHURD's method: lower levels as inventories, the city level graded (no scores)."""
+                t0: float, *, extra_langs: tuple[str, ...], keep: tuple[str, ...], store: Path | None = None) -> Path:
+    """MOHURD's method: lower levels as inventories, the city level graded (no scores).
+
+    The registers and field surveys kept in the results store (``--store``) are rolled up
+    into the lower-level counts, and their problem chain (list, suggestions, projects,
+    follow-up of last year's problems) goes into the run directory and the report.
+    """
     from citycheckup.checkup import run_mohurd
+    from citycheckup.data import Dataset
+    from citycheckup.data.merge import merge_datasets
     from citycheckup.report.mohurd_outputs import write_mohurd_outputs
 
+    units = sorted(ds.data["unit_code"].astype(str).unique())
+    inv = _inventory(store, fw, units)
+    chain: dict[str, Any] = {}
+    if inv is not None:
+        from citycheckup.inventory import rollup
+
+        prog.update(task, description="rolling up registers and field surveys")
+        roll = rollup(inv, fw)
+        roll = roll[roll["unit_code"].astype(str).isin(units)]
+        if not roll.empty:
+            ds = merge_datasets([ds, Dataset(data=roll.assign(unit_name=None), source="registers and field surveys "
+                                                                                          "(results store)")])
     prog.update(task, description="grading the city level, counting the lower levels")
     result = run_mohurd(ds, fw, opts)
+    if inv is not None:
+        from citycheckup.inventory import chain_tables
+
+        chain = {u: chain_tables(inv, fw, unit_code=u, year=result.years[-1]) for u in units}
     prog.update(task, description="writing outputs")
     report = write_mohurd_outputs(
-        result, out, lang=lang, extra_langs=extra_langs, keep=keep,
+        result, out, lang=lang, extra_langs=extra_langs, keep=keep, chain=chain or None, inventory=inv,
         extra_manifest={"command": " ".join(["citycheckup", *sys.argv[1:]]), "data_arguments": data})
-    graded = len(result.grades)
-    inv = len(result.inventories)
-    console.print(f"{fw.code}: {result.n_units} unit(s) × {len(result.years)} year(s): {graded} city-level values "
-                  f"graded, {len(result.ungraded)} without an applicable threshold, {inv} lower-level counts "
-                  f"(not scored) in {time.perf_counter() - t0:.1f} s")
+    inv_n = len(result.inventories)
+    console.print(f"{fw.code}: {result.n_units} unit(s) × {len(result.years)} year(s): {len(result.grades)} city-level "
+                  f"values graded, {len(result.ungraded)} without an applicable threshold, {inv_n} lower-level "
+                  f"counts (not scored)"
+                  + (f", {sum(len(c.problems) for c in chain.values())} located problems" if chain else "")
+                  + f" in {time.perf_counter() - t0:.1f} s")
     for line in result.checks.summary_lines(("warning",))[:12]:
         console.print(line, style="yellow", highlight=False, markup=False)
     return report
@@ -207,8 +250,10 @@ def register(app: typer.Typer) -> None:
                         aggregation=aggregation, weights=weights, base_year=base_year, uncertainty=uncertainty,
                         seed=seed, min_availability=min_availability, per_year=per_year, invalid=invalid,
                         treatment=treatment, treatment_scope=treatment_scope, localities=list(locality or []))
-        report = guarded(lambda: _run(framework, data, out, lang, opts))
-        maybe_store(out, kind="run", store=store, label=label)
+        report = guarded(lambda: _run(framework, data, out, lang, opts, store=store))
+        from citycheckup.report.mohurd_run import is_mohurd_run
+
+        maybe_store(out, kind="mohurd" if is_mohurd_run(out) else "run", store=store, label=label)
         out_console.print(f"report: {report.resolve()}")
 
     @app.command()

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from citycheckup.cli._common import console, guarded
+from citycheckup.errors import DataError
 
 __all__ = ["DEMO_CITIES", "check_output_names", "demo_hook", "register"]
 
@@ -76,6 +77,52 @@ def check_output_names(out: Path, codes: list[str], langs: list[str], formats: l
         )
 
 
+def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, langs: list[str], fmts: list[str],
+                    themes: list[str], year: int | None, framework: str | None) -> list[Path]:
+    """Annual check-up reports in MOHURD's outline (and thematic reports) of a MOHURD-method run."""
+    from citycheckup._io import safe_child
+    from citycheckup.report.annual import annual_report, inputs_from_chain
+    from citycheckup.report.document import to_docx, to_html, to_pdf
+    from citycheckup.report.mohurd_run import load_mohurd_run
+    from citycheckup.report.thematic import load_themes, thematic_report
+
+    t0 = time.perf_counter()
+    mr = load_mohurd_run(run, framework=framework)
+    known = sorted(mr.result.values["unit_code"].astype(str).unique())
+    codes = known if (all_units or not units) else units
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise DataError(f"unit(s) {', '.join(unknown)} are not in the run {run} (it has {', '.join(known[:20])})")
+    names = list(load_themes()) if "all" in themes else themes
+    for th in names:
+        if th not in load_themes():
+            raise DataError(f"unknown theme {th!r}; choose {', '.join(load_themes())} or all")
+    check_output_names(out, codes, langs, fmts)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for code in codes:
+        inp = inputs_from_chain(mr.result, mr.chain.get(code))
+        docs = [(f"checkup_{code}", lambda lg, c=code, i=inp: annual_report(i, c, year=year, lang=lg))]
+        docs += [(f"theme_{th}_{code}", lambda lg, c=code, i=inp, th=th: thematic_report(i, c, th, year=year, lang=lg))
+                 for th in names]
+        for stem, make in docs:
+            for lg in langs:
+                doc = make(lg)
+                for fmt in fmts:
+                    target = safe_child(out, f"{stem}_{lg}.{fmt}")
+                    if fmt == "pdf":
+                        files.append(to_pdf(doc, target))
+                    elif fmt == "docx":
+                        files.append(to_docx(doc, target))
+                    else:
+                        from citycheckup._io import write_text_atomic
+
+                        write_text_atomic(target, to_html(doc))
+                        files.append(target)
+    console.print(f"{len(files)} report file(s) in {time.perf_counter() - t0:.1f} s")
+    return files
+
+
 def register(app: typer.Typer) -> None:
     """Add ``report`` and ``template`` to ``app``."""
 
@@ -91,7 +138,11 @@ def register(app: typer.Typer) -> None:
             False, "--all", help="City reports of every unit, plus the overview."
         ),
         lang: list[str] = typer.Option(["zh"], "--lang", help="zh or en (repeat for both)."),
-        fmt: list[str] = typer.Option(["html"], "--format", help="html or pdf (repeat for both)."),
+        fmt: list[str] = typer.Option(["html"], "--format", help="html, pdf or docx (repeat for several)."),
+        theme: list[str] = typer.Option(
+            None, "--theme",
+            help="Thematic check-up(s) of a MOHURD-method run: parking, old_blocks, complete_communities, or all.",
+        ),
         out: Path = typer.Option(
             None, "--out", "-o", help="Output folder (default: <run>/reports)."
         ),
@@ -122,10 +173,23 @@ def register(app: typer.Typer) -> None:
             if x not in ("zh", "en"):
                 raise typer.BadParameter("--lang must be zh or en")
         for x in fmt:
-            if x not in ("html", "pdf"):
-                raise typer.BadParameter("--format must be html or pdf")
+            if x not in ("html", "pdf", "docx"):
+                raise typer.BadParameter("--format must be html, pdf or docx")
         if unit and all_units:
             raise typer.BadParameter("give --unit or --all, not both")
+        from citycheckup.report.mohurd_run import is_mohurd_run
+
+        if is_mohurd_run(run):
+            files = guarded(lambda: _mohurd_reports(run, out or run / "reports", [str(u) for u in unit or []],
+                                                   all_units, lang, fmt, list(theme or []), year, framework))
+            for f in files[:20]:
+                out_console.print(str(f.resolve()))
+            if len(files) > 20:
+                out_console.print(f"… and {len(files) - 20} more")
+            return
+        if "docx" in fmt:
+            raise typer.BadParameter("--format docx is available for check-up reports in MOHURD's outline "
+                                     "(runs of mohurd-2025); this run's reports are html or pdf")
 
         def go() -> list[Path]:
             from citycheckup.report.city_report import Format, Lang, build_context, render_reports

@@ -10,6 +10,7 @@ the derived indicators), so that ``validate`` and ``run`` report the same findin
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -377,8 +378,7 @@ def check_all(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"
         data = data.copy()
         for col, rows in [*rep.invalid.items(), *rep.fills.items()]:
             data.iloc[rows, data.columns.get_loc(col)] = np.nan
-    clean = Dataset(data=data, source=ds.source, units=ds.units, groups=ds.groups, sha256=ds.sha256,
-                    conversions=ds.conversions)
+    clean = dataclasses.replace(ds, data=data)  # keeps units, conversions, denominators …
     basis = clean
     if rep.error_cells or rep.scale_errors:
         bdata = data.copy()

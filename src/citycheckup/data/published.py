@@ -309,12 +309,15 @@ def load_yichang_2025() -> Dataset:
         "province_code": city.province_code,
     }
     record.update({c: float(v) for c, v in zip(rows["code"], rows["value"], strict=True)})
+    # the register each count was taken over, as the report counted it (e.g. C-02 by community)
+    ind = rows[(rows["kind"] == "indicator") & rows["denominator"].fillna("").astype(str).str.len().gt(0)]
     return Dataset(
         data=pd.DataFrame([record]),
         source=f"{YICHANG_2025_SOURCE['en']} Package table citycheckup/data/{_FILE}.",
         units=dict(zip(rows["code"], rows["unit"], strict=True)),
         groups=["province", "province_code"],
         sha256=_raw()[1],
+        denominators=dict(zip(ind["code"], ind["denominator"].astype(str), strict=True)),
     )
 
 

@@ -77,6 +77,9 @@ class Dataset:
     groups: list[str] = field(default_factory=list)
     sha256: str | None = None
     conversions: list[dict[str, Any]] = field(default_factory=list)
+    denominators: dict[str, str] = field(default_factory=dict)
+    """Indicator code → the variable its counts were taken over, where the data differ from the
+    framework's ``denominator`` (e.g. a city that counts a compound-level problem by community)."""
 
     @property
     def variables(self) -> list[str]:

@@ -88,6 +88,7 @@ from citycheckup.inventory._schema import (
     Column,
 )
 from citycheckup.inventory._survey import read_problems, validate_problems
+from citycheckup.inventory._tables import ChainTables, chain_tables
 from citycheckup.inventory._workbook import FieldSurvey, read_field_survey, write_field_survey
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "SUGGESTION_COLUMNS",
     "SURVEY_COLUMNS",
     "TRANSITIONS",
+    "ChainTables",
     "Column",
     "FieldSurvey",
     "FollowUp",
@@ -127,6 +129,7 @@ __all__ = [
     "SurveyOutcome",
     "add_projects",
     "catalogue_entry",
+    "chain_tables",
     "change_status",
     "check_references",
     "close_problems",

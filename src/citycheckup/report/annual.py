@@ -29,11 +29,11 @@ import pandas as pd
 from citycheckup.checkup import LOWER_LEVELS, MohurdResult
 from citycheckup.diagnosis.applicability import REASONS
 from citycheckup.framework.models import Framework, Indicator
-from citycheckup.report.document import Bullets, Document, Para, Section, Table
+from citycheckup.report.document import Bullets, Document, Figure, Para, Section, Table
 from citycheckup.report.labels import local_now, size_basis_note, size_label, unit_label, unit_text
 from citycheckup.report.messages import t
 
-__all__ = ["AnnualInputs", "annual_report"]
+__all__ = ["AnnualInputs", "annual_report", "inputs_from_chain"]
 
 UNIT, YEAR = "unit_code", "year"
 
@@ -51,11 +51,24 @@ class AnnualInputs:
     projects: pd.DataFrame | None = None
     followup: pd.DataFrame | None = None
     """Last year's problems and what became of them (上年度问题整治成效)."""
+    followup_summary: pd.DataFrame | None = None
+    """Per level (and ``all``): problems open at the start of the year, closed, completion rate."""
     completion_rate: float | None = None
     survey: Any = None
     """Residents' satisfaction survey results (:mod:`citycheckup.survey`)."""
     hotline: Any = None
     """12345 figures of the same period (satisfaction rate, candidate problems)."""
+    source: Mapping[str, str] = field(default_factory=dict)
+    """Where the data come from, in ``zh`` and ``en`` (default: the data set's own description)."""
+
+
+def inputs_from_chain(result: MohurdResult, chain: Any = None, **kw: Any) -> AnnualInputs:
+    """:class:`AnnualInputs` from a check-up and its problem chain (:class:`citycheckup.inventory.ChainTables`)."""
+    if chain is None:
+        return AnnualInputs(result=result, **kw)
+    return AnnualInputs(result=result, problems=chain.problems, suggestions=chain.suggestions, projects=chain.projects,
+                        followup=chain.followup, followup_summary=chain.followup_summary,
+                        completion_rate=chain.completion_rate, **kw)
 
 
 def _num(v: Any, nd: int | None = None) -> str:
@@ -108,6 +121,29 @@ def _ref_text(ind: Indicator, k: int, lang: str) -> tuple[str, str]:
     return (f"{rule}（{lab}）" if lab and lang == "zh" else f"{rule} ({lab})" if lab else rule), basis
 
 
+def _target_text(ind: Indicator, k: int, lang: str) -> str:
+    """What a value should reach to stop being 不足 under threshold set ``k`` (for recommendations)."""
+    g = ind.thresholds[k]
+    zh = lang == "zh"
+    unit = _unit(ind, lang)
+    lab = (g.label_zh if zh else g.label_en) or ""
+    tail = (f"（{lab}）" if zh else f" ({lab})") if lab else ""
+    if g.pass_line is not None:
+        op = "≥" if ind.direction > 0 else "≤"
+        return (f"达到{op}{g.pass_line:g}{unit}" if zh else f"reach {op} {g.pass_line:g} {unit}") + tail
+    good = [b for b in g.resolved_bands(ind.direction) if b.grade != "poor"]
+    if good:
+        lo = min((b.lower for b in good if b.lower is not None), default=None)
+        hi = max((b.upper for b in good if b.upper is not None), default=None)
+        if lo is not None and hi is not None:
+            return (f"处于{lo:g}–{hi:g}{unit}之间" if zh else f"lie between {lo:g} and {hi:g} {unit}") + tail
+        if lo is not None:
+            return (f"达到≥{lo:g}{unit}" if zh else f"reach ≥ {lo:g} {unit}") + tail
+        if hi is not None:
+            return (f"不高于{hi:g}{unit}" if zh else f"stay below {hi:g} {unit}") + tail
+    return _ref_text(ind, k, lang)[0]
+
+
 def _reason(code: str, year: Any, lang: str) -> str:
     if code == "superseded":
         return "已由前一项适用标准评级" if lang == "zh" else "graded by an earlier applicable threshold"
@@ -130,7 +166,8 @@ def annual_report(inp: AnnualInputs, unit_code: str, *, year: int | None = None,
     row = vals.iloc[0]
     city = unit_label(code, row.get("unit_name"), lang)
     zh = lang == "zh"
-    title = f"{city}{y}年城市体检报告" if zh else f"{city} City Health Check-up Report {y}"
+    # MOHURD's convention: the check-up of year y + 1 uses the data of 31 December of year y
+    title = f"{city}{y + 1}年城市体检报告" if zh else f"{city} City Health Check-up Report {y + 1}"
     fw_name = fw.name_zh if zh else fw.name_en
     doc = Document(
         title=title, lang="zh" if zh else "en",
@@ -197,7 +234,7 @@ def _overview(inp: AnnualInputs, fw: Framework, city: str, code: str, y: int, va
     if lab:
         s.add(Para((f"城市规模等级：{lab}。" if zh else f"City-size class: {lab}. ") + size_basis_note(r.size_basis, lang),
                    "note"))
-    src = r.dataset.source
+    src = inp.source.get(lang) or r.dataset.source
     s.add(Para((f"数据来源：{src}" if zh else f"Data: {src}"), "note"))
     return s
 
@@ -323,18 +360,81 @@ def _lower_levels(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dic
                          "compounds or blocks are surveyed and their problems recorded, the counts and their "
                          "denominators are listed here."))
         else:
-            rows = []
+            rows, cov = [], []
             for rec in part.to_dict("records"):
                 ind = inds[rec["indicator"]]
                 den = _variable_name(fw, rec["denominator"], lang) if rec["denominator"] else ""
+                if ind.unit.strip() == "%":  # a coverage rate of the level (e.g. B-01), not a problem count
+                    cov.append([_name(ind, lang), "–" if pd.isna(rec["rate"]) else f"{rec['rate']:.2f} %",
+                                den or "–", _num(rec["denominator_value"])])
+                    continue
                 rows.append([_name(ind, lang), _num(rec["count"]), _unit(ind, lang),
                              den or "–", _num(rec["denominator_value"]),
                              "–" if pd.isna(rec["rate"]) else f"{rec['rate']:.2f} %"])
-            sub.add(Table(["问题" if zh else "Problem", "数量" if zh else "Count", "单位" if zh else "Unit",
-                           "分母" if zh else "Denominator", "分母数量" if zh else "Of", "占比" if zh else "Share"],
-                          rows, numeric=[False, True, False, False, True, True]))
+            if rows:
+                sub.add(Table(["问题" if zh else "Problem", "数量" if zh else "Count", "单位" if zh else "Unit",
+                               "分母" if zh else "Denominator", "分母数量" if zh else "Of",
+                               "占比" if zh else "Share"],
+                              rows, numeric=[False, True, False, False, True, True]))
+            if cov:
+                sub.add(Table(["覆盖率指标" if zh else "Coverage", "覆盖率" if zh else "Rate",
+                               "统计对象" if zh else "Measured over", "数量" if zh else "Amount"], cov,
+                              numeric=[False, True, False, True]))
+        _located(sub, inp, lev, lang)
         s.subsections.append(sub)
+    fig = _problem_map(inp, lang)
+    if fig is not None:
+        s.add(fig)
     return s
+
+
+_LOCATED_SHOWN = 12
+
+
+def _located(sub: Section, inp: AnnualInputs, lev: str, lang: str) -> None:
+    """The first located problems of a level (the full list is the annex), with where they are."""
+    pl = inp.problems
+    if pl is None or pl.empty or "level" not in pl.columns:
+        return
+    part = pl[pl["level"] == lev]
+    if part.empty:
+        return
+    zh = lang == "zh"
+    status = {"found": ("发现", "found"), "in_progress": ("整治中", "in progress"), "closed": ("已销号", "closed"),
+              "to_project": ("转入更新项目", "in a renewal project")}
+    rows = []
+    for rec in part.head(_LOCATED_SHOWN).to_dict("records"):
+        where = next((str(rec[c]) for c in ("compound_name", "community_name", "block_name", "place", "district")
+                      if c in rec and isinstance(rec[c], str) and rec[c]), "")
+        sub_item = rec.get("sub_item_zh" if zh else "sub_item_en") or ""
+        rows.append([str(rec["problem_id"]), str(rec.get("name_zh" if zh else "name_en", "")), str(sub_item), where,
+                     status.get(str(rec.get("status")), (str(rec.get("status")),) * 2)[0 if zh else 1],
+                     t(f"remediation.{rec.get('remediation', 'best_effort')}", lang)])
+    more = len(part) - len(rows)
+    sub.add(Table(["编号" if zh else "ID", "问题" if zh else "Problem", "细项" if zh else "Sub-item",
+                   "位置" if zh else "Where", "状态" if zh else "Status", "整治类型" if zh else "Type"], rows,
+                  caption=(f"定位问题（共{len(part)}条）" if zh else f"Located problems ({len(part)} in all)")))
+    if more > 0:
+        sub.add(Para((f"其余{more}条见附件问题清单。" if zh else f"The other {more} are in the annex problem list."),
+                     "note"))
+
+
+def _problem_map(inp: AnnualInputs, lang: str) -> Figure | None:
+    pl = inp.problems
+    if pl is None or pl.empty or not {"lon", "lat", "level"} <= set(pl.columns):
+        return None
+    pts = pl.dropna(subset=["lon", "lat"])
+    if pts.empty:
+        return None
+    from citycheckup.report import charts
+
+    zh = lang == "zh"
+    svg = charts.problem_points_svg(
+        [(float(x), float(y), str(g)) for x, y, g in zip(pts["lon"], pts["lat"], pts["level"], strict=True)],
+        labels={lev: t(f"level.{lev}", lang) for lev in LOWER_LEVELS},
+        title="定位问题分布" if zh else "Where the located problems are")
+    return Figure(caption=("住房、小区（社区）、街区定位问题的位置（经纬度，WGS-84）" if zh else
+                           "Located problems of housing, compounds and communities, and blocks (WGS-84)"), svg=svg)
 
 
 # -- 五、成因分析 ------------------------------------------------------------------------------------------
@@ -356,7 +456,8 @@ def _causes(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dict[str,
         items.append(f"{dim}评为“{grade}”，不足的指标：{names}。" if zh else
                      f"{dim} is graded {grade}; poor indicators: {names}.")
     inv = r.inventories
-    inv = inv[(inv[UNIT].astype(str) == code) & (inv[YEAR] == y)].dropna(subset=["rate"]) if not inv.empty else inv
+    inv = inv[(inv[UNIT].astype(str) == code) & (inv[YEAR] == y)].dropna(subset=["rate", "count"]) \
+        if not inv.empty else inv
     if not inv.empty:
         top = inv.sort_values("rate", ascending=False).head(3)
         items.append(("问题占比最高的是：" if zh else "The highest problem shares are: ")
@@ -397,10 +498,10 @@ def _suggestions(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dict
     if not g.empty:
         s.add(Para("城区层级评为“不足”的指标应列入年度整治重点：" if zh else
                    "City indicators graded poor should be priorities of the year:", "lead"))
-        s.add(Bullets([(f"{_name(inds[i], lang)}：现状{_num(v)}{_unit(inds[i], lang)}，" +
-                        f"应达到{_ref_text(inds[i], int(k), lang)[0]}") if zh else
-                       (f"{_name(inds[i], lang)}: now {_num(v)} {_unit(inds[i], lang)}; should meet "
-                        f"{_ref_text(inds[i], int(k), lang)[0]}")
+        s.add(Bullets([(f"{_name(inds[i], lang)}：现状{_num(v)}{_unit(inds[i], lang)}，"
+                        f"应{_target_text(inds[i], int(k), lang)}") if zh else
+                       (f"{_name(inds[i], lang)}: now {_num(v)} {_unit(inds[i], lang)}; should "
+                        f"{_target_text(inds[i], int(k), lang)}")
                        for i, v, k in zip(g["indicator"], g["value"], g["threshold"], strict=True)]))
     if (sg is None or sg.empty) and g.empty:
         s.add(Para("本次没有问题清单和评为“不足”的城区指标，暂无针对性建议；完成住房、小区、街区实地调查后，"
@@ -441,7 +542,8 @@ def _followup(inp: AnnualInputs, lang: str, y: int) -> Section:
     zh = lang == "zh"
     s = Section("上年度问题整治成效" if zh else "Follow-up of last year's problems")
     fu = inp.followup
-    if fu is None or fu.empty:
+    summ = inp.followup_summary
+    if (fu is None or fu.empty) and (summ is None or summ.empty):
         s.add(Para(f"本次没有{y - 1}年体检问题的跟踪记录；将上年度问题清单及其整治状态（已销号、整治中、转入更新项目）"
                    "纳入体检数据后，将在此给出问题整治完成率和逐项成效。" if zh else
                    f"No record of what became of the {y - 1} problems was supplied; once last year's problem list "
@@ -449,11 +551,28 @@ def _followup(inp: AnnualInputs, lang: str, y: int) -> Section:
                    "the completion rate and the follow-up table appear here."))
         return s
     if inp.completion_rate is not None:
-        s.add(Para((f"问题整治完成率为{inp.completion_rate:.1f}%。" if zh else
-                    f"Completion rate of last year's problems: {inp.completion_rate:.1f} %."), "lead"))
-    cols = list(fu.columns)[:7]
-    s.add(Table(cols, [[_num(v) if isinstance(v, float) else str(v) for v in rec] for rec in
-                       fu[cols].itertuples(index=False)]))
+        s.add(Para((f"上年度问题整治完成率为{inp.completion_rate:.1f}%（年初尚未销号的问题中，本年内销号的比例）。" if zh else
+                    f"Completion rate of last year's problems: {inp.completion_rate:.1f} % (of the problems still open "
+                    "at the start of the year, the share closed during the year)."), "lead"))
+    if summ is not None and not summ.empty:
+        rows = []
+        for rec in summ.to_dict("records"):
+            lev = str(rec.get("level", ""))
+            name = ("合计" if zh else "All") if lev == "all" else t(f"level.{lev}", lang)
+            rate = rec.get("rate")
+            rows.append([name, _num(rec.get("denominator")), _num(rec.get("completed")),
+                         "–" if rate is None or pd.isna(rate) else f"{float(rate):.1f} %"])
+        s.add(Table(["层级" if zh else "Level", "年初未销号问题" if zh else "Open at start",
+                     "本年销号" if zh else "Closed", "完成率" if zh else "Rate"], rows,
+                    numeric=[False, True, True, True]))
+    if fu is not None and not fu.empty:
+        status = {"found": ("发现", "found"), "in_progress": ("整治中", "in progress"), "closed": ("已销号", "closed"),
+                  "to_project": ("转入更新项目", "moved to a renewal project")}
+        counts = fu["status_end"].value_counts() if "status_end" in fu.columns else pd.Series(dtype=int)
+        s.add(Bullets([f"{status.get(k, (k, k))[0 if zh else 1]}：{int(v)}" if zh else
+                       f"{status.get(k, (k, k))[1]}: {int(v)}" for k, v in counts.items()]))
+        s.add(Para("逐项成效见附件“上年度问题整治成效”。" if zh else
+                   "Each problem's outcome is listed in the annex workbook (follow-up sheet).", "note"))
     return s
 
 
@@ -471,13 +590,15 @@ def _annex_summary(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: di
     for ind in fw.indicators:
         x = v.get(ind.code) if ind.code in v.index else None
         grade = g.at[ind.code, "grade"] if not g.empty and ind.code in g.index else None
-        rows.append([ind.mohurd_id or "", ind.code, _name(ind, lang), t(f"level.{ind.level}", lang),
+        rows.append([ind.mohurd_id or "", _name(ind, lang), t(f"level.{ind.level}", lang),
                      _num(x), _unit(ind, lang), t(f"grade.{grade}", lang) if isinstance(grade, str) else "",
                      (ind.scope or "") if zh else (ind.scope_en or ind.scope or ""),
                      (ind.owner or "") if zh else (ind.owner_en or ind.owner or "")])
-        cls.append(["", "", "", "", "", "", f"g-{grade}" if isinstance(grade, str) else "", "", ""])
-    s.add(Table(["编号" if zh else "ID", "代码" if zh else "Code", "指标" if zh else "Indicator",
+        cls.append(["", "", "", "", "", f"g-{grade}" if isinstance(grade, str) else "", "", ""])
+    s.add(Table(["编号" if zh else "ID", "指标" if zh else "Indicator",
                  "层级" if zh else "Level", "数值" if zh else "Value", "单位" if zh else "Unit",
                  "等级" if zh else "Grade", "统计范围" if zh else "Scope", "责任部门" if zh else "Data owner"],
-                rows, numeric=[False, False, False, False, True, False, False, False, False], classes=cls))
+                rows, numeric=[False, False, False, True, False, False, False, False], classes=cls))
+    s.add(Para("指标代码、计算方法和评价依据见附件工作簿（XLSX）。" if zh else
+               "Indicator codes, methods and the basis of each grade are in the annex workbook (XLSX).", "note"))
     return s

@@ -454,3 +454,31 @@ def box_svg(
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#e3e3e3", linewidth=0.6)
     return _svg(fig)
+
+
+def problem_points_svg(points: list[tuple[float, float, str]], *, labels: dict[str, str], title: str,
+                       credit: str = "") -> str:
+    """Located problems as points (lon, lat, group), one colour per group, equal-area aspect.
+
+    A plain point map (no basemap: nothing is downloaded); the reader sees where the
+    problems cluster. ``labels`` maps each group to its legend text.
+    """
+    plt = setup_matplotlib()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    groups = list(dict.fromkeys(g for _, _, g in points))
+    for k, grp in enumerate(groups):
+        xs = [x for x, _, g in points if g == grp]
+        ys = [y for _, y, g in points if g == grp]
+        ax.scatter(xs, ys, s=14, color=PALETTE[k % len(PALETTE)], label=f"{labels.get(grp, grp)} ({len(xs)})",
+                   alpha=0.8, edgecolors="white", linewidths=0.3)
+    if points:
+        lat = sum(y for _, y, _ in points) / len(points)
+        import math
+
+        ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    if credit:
+        fig.text(0.99, 0.01, credit, ha="right", va="bottom", fontsize=6, color="#777")
+    return _svg(fig)

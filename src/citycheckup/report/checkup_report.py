@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from citycheckup._io import atomic_dir
+from citycheckup._io import atomic_dir, write_csv
 from citycheckup.checkup import CheckupResult
 from citycheckup.diagnosis.peers import SIZE_CLASSES
 from citycheckup.report.labels import (
@@ -270,6 +271,28 @@ def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, 
     }
 
 
+def _start_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Any:
+    """Start writing ``results.xlsx``; returns a function that waits for it (and raises if it failed).
+
+    On a machine with several cores the workbook (the slowest output: xlsxwriter is pure
+    Python) is written by a forked process while the CSV files and the report are written.
+    """
+    import multiprocessing
+
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        write_xlsx(path, sheets)
+        return lambda: None
+    proc = multiprocessing.get_context("fork").Process(target=write_xlsx, args=(path, sheets), daemon=True)
+    proc.start()
+
+    def wait() -> None:
+        proc.join()
+        if proc.exitcode != 0 or not path.is_file():
+            write_xlsx(path, sheets)  # the child failed (e.g. no memory): write it here, raising on error
+
+    return wait
+
+
 def write_checkup_outputs(
     result: CheckupResult,
     out: str | Path,
@@ -287,21 +310,7 @@ def write_checkup_outputs(
     out = Path(out)
     with atomic_dir(out, keep=keep) as tmp:
         r = result
-        r.scores.to_csv(tmp / "scores.csv", index=False)
-        r.indicators.to_csv(tmp / "indicators.csv", index=False)
-        r.normalised.to_csv(tmp / "normalised.csv", index=False)
-        r.coverage.to_csv(tmp / "coverage.csv", index=False)
-        r.dimension_coverage.to_csv(tmp / "dimension_coverage.csv", index=False)
-        r.grades.to_csv(tmp / "grades.csv", index=False)
-        r.attainment.to_csv(tmp / "attainment.csv", index=False)
-        r.strengths.to_csv(tmp / "strengths.csv", index=False)
-        r.changes.to_csv(tmp / "changes.csv", index=False)
-        r.checks.table().to_csv(tmp / "checks.csv", index=False)
-        r.flags.to_csv(tmp / "flags.csv", index=False)
-        r.goalposts.to_csv(tmp / "goalposts.csv", index=False)
-        r.references.to_csv(tmp / "references.csv", index=False)
-        if not r.rank_intervals.empty:
-            r.rank_intervals.to_csv(tmp / "rank_intervals.csv", index=False)
+        writer = None
         if xlsx:
             last = r.years[-1]
             sheets = {"scores": r.scores, "indicators": r.indicators, "dimension_coverage": r.dimension_coverage,
@@ -314,10 +323,20 @@ def write_checkup_outputs(
                 sheets["rank_intervals"] = r.rank_intervals
             sheets["checks"] = r.checks.table()
             sheets["flags"] = r.flags
-            write_xlsx(tmp / "results.xlsx", sheets)
+            writer = _start_xlsx(tmp / "results.xlsx", sheets)  # in parallel with the rest
+        for name, df in (("scores", r.scores), ("indicators", r.indicators), ("normalised", r.normalised),
+                         ("coverage", r.coverage), ("dimension_coverage", r.dimension_coverage),
+                         ("grades", r.grades), ("attainment", r.attainment), ("strengths", r.strengths),
+                         ("changes", r.changes), ("checks", r.checks.table()), ("flags", r.flags),
+                         ("goalposts", r.goalposts), ("references", r.references)):
+            write_csv(df, tmp / f"{name}.csv")
+        if not r.rank_intervals.empty:
+            write_csv(r.rank_intervals, tmp / "rank_intervals.csv")
         (tmp / "report.html").write_text(render_checkup_html(r, lang=lang), encoding="utf-8")
         for other in extra_langs:
             (tmp / f"report_{other}.html").write_text(render_checkup_html(r, lang=other), encoding="utf-8")
+        if writer is not None:
+            writer()
         manifest = _manifest(r, extra_manifest)
         manifest["lang"] = lang
         manifest["outputs"] = sorted(p.name for p in tmp.iterdir())

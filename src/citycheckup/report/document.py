@@ -206,7 +206,8 @@ def to_html(doc: Document) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{e(doc.title)}</title><style>{_css(doc)}"
              "caption{caption-side:top;text-align:left;font-weight:bold;font-size:8.5pt;padding:2pt 0}"
-             "p.lead{font-weight:bold}</style></head><body>",
+             "td.g-very_good,td.g-good,td.g-fair,td.g-poor,td.a-excellent,td.a-good,td.a-medium,td.a-poor"
+             "{white-space:nowrap}p.lead{font-weight:bold}</style></head><body>",
              f'<section class="cover"><h1>{e(doc.title)}</h1>'
              + (f'<div class="sub">{e(doc.subtitle)}</div>' if doc.subtitle else "")
              + "".join(f'<div class="meta">{e(m)}</div>' for m in doc.meta) + "</section>"]

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from citycheckup._io import atomic_dir
+from citycheckup._io import atomic_dir, atomic_file
 from citycheckup.checkup import MohurdResult
-from citycheckup.report.annual import AnnualInputs, annual_report
+from citycheckup.report.annual import annual_report, inputs_from_chain
 from citycheckup.report.document import to_html
-from citycheckup.report.labels import local_now, unit_label
+from citycheckup.report.labels import local_now, unit_label, unit_text
 from citycheckup.report.messages import t
 from citycheckup.report.xlsx import write_xlsx
 
@@ -70,17 +71,79 @@ def _overview_html(result: MohurdResult, lang: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table><p style='color:#777'>{e(local_now(lang))}</p></body></html>")
 
 
-def _report_html(result: MohurdResult, lang: str) -> str:
+def _report_html(result: MohurdResult, lang: str, chain: Mapping[str, Any] | None = None) -> str:
     units = result.values["unit_code"].astype(str).unique()
     if len(units) == 1:
-        return to_html(annual_report(AnnualInputs(result=result), units[0], lang=lang))
+        return to_html(annual_report(inputs_from_chain(result, (chain or {}).get(units[0])), units[0], lang=lang))
     return _overview_html(result, lang)
+
+
+#: Annex workbooks are written per city for runs of at most this many cities (a team's check-up).
+MAX_ANNEX_UNITS = 5
+CHAIN_TABLES = ("problems", "suggestions", "projects", "followup", "followup_summary")
+
+
+def _chain_frames(chain: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in CHAIN_TABLES:
+        parts = [getattr(ct, name) for ct in chain.values() if not getattr(ct, name).empty]
+        if parts:
+            out[name] = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def write_annex_workbook(result: MohurdResult, inventory: Any, out: Path, *, unit_code: str, lang: str) -> Path:
+    """The annexes as one XLSX: 指标汇总表 first, then the problem chain in the layout of MOHURD's annexes."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from citycheckup.inventory import Inventory, write_annexes
+
+    fw = result.framework
+    y = result.years[-1]
+    name = unit_label(unit_code, None, lang)
+    inv = inventory if inventory is not None else Inventory()
+    write_annexes(inv, fw, out, unit_code=unit_code, year=y, unit_name=name, lang=lang)  # type: ignore[arg-type]
+    wb = load_workbook(out)
+    ws = wb.create_sheet("附件1 指标汇总表" if lang == "zh" else "Annex 1 Indicators", 0)
+    zh = lang == "zh"
+    head = (["编号", "指标代码", "指标名称", "层级", "数值", "单位", "等级", "评价依据", "统计范围", "数据责任部门"] if zh else
+            ["ID", "Code", "Indicator", "Level", "Value", "Unit", "Grade", "Basis", "Scope", "Data owner"])
+    ws.append(head)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor="EEF2F7")
+    vals = result.values[(result.values["unit_code"].astype(str) == unit_code) & (result.values["year"] == y)]
+    v = vals.iloc[0] if len(vals) else pd.Series(dtype=object)
+    g = result.grades
+    g = g[(g["unit_code"].astype(str) == unit_code) & (g["year"] == y)].set_index("indicator") if not g.empty else g
+    for ind in fw.indicators:
+        x = v.get(ind.code) if ind.code in v.index else None
+        grade = g.at[ind.code, "grade"] if not g.empty and ind.code in g.index else None
+        basis = str(g.at[ind.code, "reference"]) if isinstance(grade, str) else ""
+        ws.append([ind.mohurd_id or "", ind.code, ind.name_zh if zh else ind.name_en, t(f"level.{ind.level}", lang),
+                   None if x is None or pd.isna(x) else float(x), unit_text(ind.unit, lang, unit_en=ind.unit_en),
+                   t(f"grade.{grade}", lang) if isinstance(grade, str) else "", basis,
+                   (ind.scope if zh else (ind.scope_en or ind.scope)) or "",
+                   (ind.owner if zh else (ind.owner_en or ind.owner)) or ""])
+    for col, w in zip("ABCDEFGHIJ", (7, 30, 36, 10, 12, 12, 8, 50, 14, 24), strict=True):
+        ws.column_dimensions[col].width = w
+    ws.freeze_panes = "A2"
+    with atomic_file(out, "wb") as fh:
+        wb.save(fh)
+    return out
 
 
 def write_mohurd_outputs(result: MohurdResult, out: str | Path, *, lang: str = "zh",
                          extra_langs: tuple[str, ...] = (), extra_manifest: dict[str, Any] | None = None,
-                         keep: tuple[str, ...] = ()) -> Path:
-    """Write every output of ``result`` into ``out`` atomically; return the report's path."""
+                         keep: tuple[str, ...] = (), chain: Mapping[str, Any] | None = None,
+                         inventory: Any = None) -> Path:
+    """Write every output of ``result`` into ``out`` atomically; return the report's path.
+
+    ``chain`` (unit code → :class:`citycheckup.inventory.ChainTables`) adds the problem list,
+    suggestions, projects and follow-up (``problems.csv`` …, and ``annex_<unit>_<lang>.xlsx``
+    with the inventory ``inventory``).
+    """
     from citycheckup.report.checkup_report import _version
 
     out = Path(out)
@@ -90,10 +153,17 @@ def write_mohurd_outputs(result: MohurdResult, out: str | Path, *, lang: str = "
             df.to_csv(tmp / f"{name}.csv", index=False)
         checks = result.checks.table()
         checks.to_csv(tmp / "checks.csv", index=False)
-        write_xlsx(tmp / "results.xlsx", {k: v for k, v in {**frames, "checks": checks}.items() if not v.empty})
-        (tmp / "report.html").write_text(_report_html(result, lang), encoding="utf-8")
+        cf = _chain_frames(chain) if chain else {}
+        for name, df in cf.items():
+            df.to_csv(tmp / f"{name}.csv", index=False)
+        write_xlsx(tmp / "results.xlsx", {k: v for k, v in {**frames, **cf, "checks": checks}.items() if not v.empty})
+        units = result.values["unit_code"].astype(str).unique()
+        for unit in units if len(units) <= MAX_ANNEX_UNITS or chain else []:
+            for lg in (lang, *extra_langs):
+                write_annex_workbook(result, inventory, tmp / f"annex_{unit}_{lg}.xlsx", unit_code=unit, lang=lg)
+        (tmp / "report.html").write_text(_report_html(result, lang, chain), encoding="utf-8")
         for other in extra_langs:
-            (tmp / f"report_{other}.html").write_text(_report_html(result, other), encoding="utf-8")
+            (tmp / f"report_{other}.html").write_text(_report_html(result, other, chain), encoding="utf-8")
         fw = result.framework
         manifest = {
             "tool": "citycheckup", "version": _version(), "kind": "mohurd",
