@@ -85,7 +85,7 @@ def test_docx_holds_the_same_headings(inputs: AnnualInputs, tmp_path: Path) -> N
 def test_html_is_self_contained(inputs: AnnualInputs) -> None:
     html = to_html(annual_report(inputs, "420500", lang="zh"))
     assert "<script src=" not in html and "http" not in html
-    assert "宜昌市2024年城市体检报告" in html
+    assert "宜昌市2025年城市体检报告" in html  # the check-up of 2025 uses the data of 2024-12-31
 
 
 @pytest.mark.parametrize("theme", sorted(load_themes()))
