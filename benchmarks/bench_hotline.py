@@ -20,15 +20,20 @@ Parts (``--only`` picks some):
   each, so that the load generator takes little of the 2 cores; requests/s and p50/p99.
 - ``fault``: 10,000 POSTs, the server SIGKILLed after 3,000 are stored, restarted; checks
   that every acknowledged request is present exactly once and the database is consistent.
+- ``abuse`` (issue 13): 50 clients POST while 5 clients loop the heaviest public GET
+  (``requests.xml?extensions=true``, 1,000 requests with notes); POST p50 against its
+  unloaded value, with the default per-address read limit and without it.
 - ``replay``: the full Baltimore (10,000) and NYC (924) samples through the API, and the rates.
 
 Targets (issue 7): ≥ 5,000 messages/s classified, ≥ 500 POST/s and ≥ 2,000 GET/s with SQLite
-on the 2-core sandbox, p99 reported.
+on the 2-core sandbox, p99 reported. Issue 13: ≥ 1,000 POST/s on SQLite on a quiet machine;
+under abuse the POST p50 within 3× of its unloaded value.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -61,7 +66,12 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(db: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def _serve(
+    db: str, port: int, workers: int = 1, extra: tuple[str, ...] = ("--public-rate-limit", "0")
+) -> subprocess.Popen[bytes]:
+    """Start ``citycheckup hotline serve``. The throughput parts load the server from one
+    address (loopback), so they switch the per-address read limit off; ``abuse`` keeps
+    the defaults."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -76,6 +86,7 @@ def _serve(db: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
             db,
             "--workers",
             str(workers),
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -420,6 +431,105 @@ def bench_fault(tmp: Path, n: int, conc: int) -> None:
         raise SystemExit("fault test failed")
 
 
+_ABUSER = """
+import asyncio, json, signal, sys
+from citycheckup.hotline.loadgen import _read_response
+
+async def main(port, path):
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    counts = {}
+    req = f"GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n".encode()
+
+    async def one():
+        while not stop.is_set():  # loop as fast as answers come, ignoring Retry-After
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                while not stop.is_set():
+                    writer.write(req)
+                    await writer.drain()
+                    status, _ = await _read_response(reader)
+                    counts[status] = counts.get(status, 0) + 1
+                writer.close()
+            except (OSError, asyncio.IncompleteReadError):
+                counts["dropped"] = counts.get("dropped", 0) + 1
+
+    await asyncio.gather(*(one() for _ in range(5)))
+    print(json.dumps(counts))
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
+HEAVY = "/open311/v2/requests.xml?extensions=true"
+
+
+def _abuse_once(tmp: Path, n: int, conc: int, limited: bool) -> tuple[float, float, float, dict]:
+    """POST p50 (ms) of ``conc`` clients unloaded and while 5 clients loop the heaviest
+    public GET; POST/s under abuse; what the abusers got."""
+    from citycheckup.hotline.loadgen import run_load
+
+    db = _new_db("sqlite", tmp, None)
+    key = _key(db)
+    port = _port()
+    extra = () if limited else ("--public-rate-limit", "0")
+    proc = _serve(db, port, extra=extra)
+    url = f"http://127.0.0.1:{port}"
+
+    def posts(tag: str):  # type: ignore[no-untyped-def]
+        return run_load(
+            url,
+            n,
+            concurrency=conc,
+            make=lambda i: (
+                "/open311/v2/requests.json",
+                {**NOISE, "api_key": key, "description": f"{tag} {i} 工地夜间施工噪音扰民"},
+            ),
+        )
+
+    try:
+        seed = posts("seed")  # 1,000+ requests: the heavy GET returns 1,000 of them
+        quiet = posts("quiet")
+        abusers = subprocess.Popen(
+            [sys.executable, "-c", _ABUSER, str(port), HEAVY],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2.0)  # the abusers are looping (and, when limited, refused) by now
+        loaded = posts("loaded")
+        abusers.send_signal(signal.SIGTERM)
+        got = abusers.communicate(timeout=60)[0]
+    finally:
+        _stop(proc)
+    if seed.failed or quiet.failed or loaded.failed:
+        raise SystemExit(f"abuse: POST failures {loaded.failed[:3]}")
+    try:
+        stats = json.loads(got.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        stats = {"?": got[-300:]}
+    return quiet.percentile_ms(50), loaded.percentile_ms(50), loaded.rate, stats
+
+
+def bench_abuse(tmp: Path, runs: int, n: int, conc: int) -> None:
+    """Issue 13: while 5 clients loop ``GET /requests.xml?extensions=true`` (1,000 requests
+    with notes, about 1.6 MB each), the POST p50 of 50 normal clients stays within 3× of
+    its unloaded value. With the default per-address read limit, and without it."""
+    for limited in (True, False):
+        res = [_abuse_once(tmp, n, conc, limited) for _ in range(runs)]
+        quiet = statistics.median(r[0] for r in res)
+        loaded = statistics.median(r[1] for r in res)
+        rate = statistics.median(r[2] for r in res)
+        label = "default limits (600/min, burst 120)" if limited else "no per-address limit"
+        print(
+            f"abuse, {label}: POST p50 {quiet:.1f} ms unloaded, {loaded:.1f} ms while 5 clients "
+            f"loop the heaviest GET = {loaded / quiet:.2f}× (target ≤ 3×); POST {rate:,.0f}/s "
+            f"under abuse (median of {runs}, {n:,} POSTs, {conc} clients)"
+        )
+        for i, r in enumerate(res, 1):
+            print(
+                f"    run {i}: p50 {r[0]:.1f} → {r[1]:.1f} ms ({r[1] / r[0]:.2f}×); the abusers' "
+                f"answers by status: {r[3]}"
+            )
+
+
 def bench_replay(tmp: Path) -> None:
     from citycheckup.hotline import HotlineStore, catalogue_from_mapping, rates
     from citycheckup.hotline.replay import (
@@ -439,7 +549,9 @@ def bench_replay(tmp: Path) -> None:
     key = st.create_key("admin")
     t0 = time.perf_counter()
     with (
-        BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url,
+        BackgroundServer(
+            create_app(store=st, rate_limit_per_minute=0, public_rate_per_minute=0)
+        ) as url,
         httpx.Client(base_url=url, timeout=60) as client,
     ):
         res = replay(items, client, key)
@@ -470,7 +582,9 @@ def bench_replay(tmp: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", default=["classify", "api", "wrk", "fault", "replay"])
+    ap.add_argument(
+        "--only", nargs="*", default=["classify", "api", "wrk", "fault", "abuse", "replay"]
+    )
     ap.add_argument("--seconds", type=int, default=10, help="wrk duration per phase")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--n", type=int, default=10_000)
@@ -489,6 +603,8 @@ def main() -> None:
             bench_wrk(tmp, args.runs, args.seconds, args.clients, args.workers)
         if "fault" in args.only:
             bench_fault(tmp, args.n, args.clients)
+        if "abuse" in args.only:
+            bench_abuse(tmp, args.runs, min(args.n, 3000), args.clients)
         if "replay" in args.only:
             bench_replay(tmp)
 

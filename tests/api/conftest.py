@@ -30,6 +30,14 @@ def _test_client() -> Any:
     return TestClient
 
 
+@pytest.fixture(autouse=True)
+def _no_tarpit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refusals (429) are answered at once in tests (the server pauses up to a second)."""
+    from citycheckup.api import _middleware
+
+    monkeypatch.setattr(_middleware, "TARPIT_S", 0.0)
+
+
 @pytest.fixture(scope="session")
 def api_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Path of a store with five runs, and their ids by name."""

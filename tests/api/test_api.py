@@ -13,7 +13,7 @@ import pytest
 from tests.api.conftest import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NO_DATA_DIMS = {"green", "resilient", "civilized"}
+NO_DATA_DIMS = {"system", "green", "resilient", "civilized"}
 
 
 def error_of(r: Any, status: int, code: str | None = None) -> dict[str, Any]:
@@ -41,11 +41,14 @@ def test_health_and_openapi(client: Any) -> None:
 
 def test_frameworks_and_indicators(client: Any) -> None:
     fws = client.get("/api/v1/frameworks").json()["items"]
-    assert fws[0]["name"] == "people-city-2025" and len(fws[0]["dimensions"]) == 7
+    by_name = {f["name"]: f for f in fws}
+    assert {"people-city-2025", "mohurd-2025"} <= set(by_name)
+    people = by_name["people-city-2025"]
+    assert len(people["dimensions"]) == 7  # the seven key tasks of the conference
     fw = client.get("/api/v1/frameworks/people-city-2025").json()
     assert fw["sources"]
     page = client.get("/api/v1/frameworks/people-city-2025/indicators", params={"limit": 5}).json()
-    assert page["total"] == fws[0]["n_indicators"] and len(page["items"]) == 5
+    assert page["total"] == people["n_indicators"] and len(page["items"]) == 5
     green = client.get(
         "/api/v1/frameworks/people-city-2025/indicators",
         params={"dimension": "green", "limit": 1000},
@@ -129,9 +132,14 @@ def test_unit_profile(client: Any, api_store: dict[str, Any]) -> None:
     )
     assert p["trends"]["series"]["green"]["value"] == [None, None, None]
     assert p["changes"]["index"]["base_year"] == 2020
-    assert p["weaknesses"] and p["strengths"] and p["priorities"]
-    assert all(w["kind"] == "weakness" for w in p["weaknesses"])
-    assert p["priorities"][0]["name_zh"]
+    # 北京 and 天津 are the only 超大城市 (2020 census) among the 30 cities and 北京 is alone in its
+    # province: no peer group of three or more, hence no strengths or weak points against peers
+    assert p["weaknesses"] == [] and p["strengths"] == [] and p["priorities"] == []
+    q = client.get(f"/api/v1/runs/{rid}/units/130100").json()  # 石家庄: 11 cities of 河北省
+    assert q["weaknesses"] and q["strengths"] and q["priorities"]
+    assert all(w["kind"] == "weakness" for w in q["weaknesses"])
+    assert all(s["kind"] == "strength" for s in q["strengths"])
+    assert q["priorities"][0]["name_zh"]
     assert [(r["scope"], r["format"], r["lang"]) for r in p["reports"]][:3] == [
         ("unit", "html", "en"),
         ("unit", "html", "zh"),

@@ -15,6 +15,14 @@ from tests.hotline._helpers import DATA, TestClient
 PG_ENV = "CITYCHECKUP_TEST_PG_URL"
 
 
+@pytest.fixture(autouse=True)
+def _no_tarpit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refusals (429) are answered at once in tests (the server pauses up to a second)."""
+    from citycheckup.hotline import _asgi
+
+    monkeypatch.setattr(_asgi, "TARPIT_S", 0.0)
+
+
 @pytest.fixture(scope="session")
 def catalogue():  # type: ignore[no-untyped-def]
     return load_catalogue()

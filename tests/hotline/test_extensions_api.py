@@ -169,6 +169,7 @@ def test_duplicate_suggestions(client, keys):  # type: ignore[no-untyped-def]
 
 def test_rate_limit_per_key(store, keys):  # type: ignore[no-untyped-def]
     app = create_app(store=store, rate_limit_per_minute=60, rate_limit_burst=3)
+    app.state.buckets.clock = lambda: 1_000_000_000.0  # no refill while the test runs
     with TestClient(app) as c:
         codes = [
             c.post(f"{B}/requests.json", data={**NOISE, "api_key": keys["submit"]}).status_code

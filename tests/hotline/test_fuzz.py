@@ -33,7 +33,7 @@ def _app():  # type: ignore[no-untyped-def]
     assert admin is not None
     for code in ("bus", "wage_arrears"):
         store.create_request(NewRequest(code, address_id="seed"), admin)
-    return create_app(store=store)
+    return create_app(store=store, public_rate_per_minute=0)  # all calls share one address
 
 
 APP = _app()

@@ -31,7 +31,7 @@ def _client(app: Any) -> Any:
 
 @pytest.fixture
 def api(tmp_path: Path, synthetic_fw: Framework) -> Iterator[tuple[Any, list[str]]]:
-    from citycheckup.api import _inventory, create_app
+    from citycheckup.api import create_app
 
     st = Store(tmp_path / "s.duckdb")
     s = InventoryStore(st)
@@ -52,7 +52,6 @@ def api(tmp_path: Path, synthetic_fw: Framework) -> Iterator[tuple[Any, list[str
         levels=["housing", "block"],
     )
     app = create_app(store=st, token=TOKEN)
-    app.include_router(_inventory.router)
     app.state.api_token = TOKEN
     with _client(app) as c:
         yield c, out.new
@@ -120,12 +119,11 @@ def test_writes_need_the_token(api: tuple[Any, list[str]]) -> None:
 def test_writing_is_disabled_without_a_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from citycheckup.api import _inventory, create_app
+    from citycheckup.api import create_app
 
     monkeypatch.delenv("CITYCHECKUP_API_TOKEN", raising=False)
     st = Store(tmp_path / "s.duckdb")
     app = create_app(store=st)
-    app.include_router(_inventory.router)
     with _client(app) as c:
         r = c.post(
             f"/api/v1/inventory/{UNIT}/projects",
@@ -133,4 +131,20 @@ def test_writing_is_disabled_without_a_token(
             headers={"Authorization": "Bearer anything"},
         )
         assert r.status_code == 403 and "writing is disabled" in r.text
+    st.close()
+
+
+def test_the_app_serves_the_inventory_and_survey_form(tmp_path: Path) -> None:
+    """create_app wires the inventory router always and the survey form with a survey DB."""
+    from citycheckup.api import create_app
+
+    st = Store(tmp_path / "s.duckdb")
+    without = {getattr(r, "path", "") for r in create_app(store=st).routes}
+    assert any(p.startswith("/api/v1/inventory/") for p in without)
+    assert not any(p.startswith("/survey/") for p in without)
+    with_survey = {
+        getattr(r, "path", "") for r in create_app(store=st, survey_db=tmp_path / "s.sqlite").routes
+    }
+    assert any(p.startswith("/survey/") for p in with_survey)
+    assert (tmp_path / "s.sqlite").is_file()
     st.close()

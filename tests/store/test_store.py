@@ -21,7 +21,7 @@ from citycheckup.store import (
     save_run_dir,
 )
 
-NO_DATA_DIMS = ("green", "resilient", "civilized")
+NO_DATA_DIMS = ("system", "green", "resilient", "civilized")
 
 
 def test_public_api_is_sorted() -> None:

@@ -54,7 +54,19 @@ def serve(
     catalogue: Path = typer.Option(None, help="Dispatch catalogue YAML (default: built-in)."),
     model: Path = typer.Option(None, help="Classifier from `hotline train` (for auto-dispatch)."),
     rate_limit: int = typer.Option(
-        60_000, help="Default requests per minute per API key (per worker process)."
+        60_000,
+        help="Default calls per minute per API key, shared by all workers (0: no limit).",
+    ),
+    public_rate_limit: int = typer.Option(
+        600,
+        help="Reads per minute per client address (an IPv6 client's /64), shared by all "
+        "workers; a read costs one more per 64 KiB of its answer (0: no limit).",
+    ),
+    public_burst: int = typer.Option(120, help="Largest burst of reads per client address."),
+    base_url: str = typer.Option(
+        "",
+        help="Public base URL for the discovery document, e.g. https://311.example.gov "
+        "(default: the relative path /open311/v2).",
     ),
     workers: int = typer.Option(
         1, help="Worker processes (SQLite in WAL mode and PostgreSQL both allow several)."
@@ -75,6 +87,9 @@ def serve(
                 "CITYCHECKUP_HOTLINE_CATALOGUE": str(catalogue or ""),
                 "CITYCHECKUP_HOTLINE_MODEL": str(model or ""),
                 "CITYCHECKUP_HOTLINE_RATE_LIMIT": str(rate_limit),
+                "CITYCHECKUP_HOTLINE_PUBLIC_RATE_LIMIT": str(public_rate_limit),
+                "CITYCHECKUP_HOTLINE_PUBLIC_BURST": str(public_burst),
+                "CITYCHECKUP_HOTLINE_BASE_URL": base_url,
             }
         )
         uvicorn.run(
@@ -87,7 +102,13 @@ def serve(
             access_log=False,
         )
         return
-    api = create_app(store=st, rate_limit_per_minute=rate_limit)
+    api = create_app(
+        store=st,
+        rate_limit_per_minute=rate_limit,
+        public_rate_per_minute=public_rate_limit,
+        public_burst=public_burst,
+        base_url=base_url,
+    )
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -96,22 +117,47 @@ def keys_create(
     role: str = typer.Option(..., help="submit | operate | admin"),
     label: str = typer.Option("", help="Who or what the key is for."),
     rate_per_minute: int = typer.Option(None, help="Own rate limit (default: the server's)."),
+    burst: int = typer.Option(
+        None, help="Own largest burst (default: ten seconds of its rate, or the server's)."
+    ),
+    valid_days: float = typer.Option(
+        365, help="Days until the key expires (0: never — not recommended)."
+    ),
     database: str = typer.Option(None, "--database", help=_DB_HELP),
 ) -> None:
     """Create an API key and print it (it is stored only as a hash; keep it safe)."""
     st = guarded(lambda: _store(database))
-    key = guarded(lambda: st.create_key(role, label=label, rate_per_minute=rate_per_minute))
+    key = guarded(
+        lambda: st.create_key(
+            role,
+            label=label,
+            rate_per_minute=rate_per_minute,
+            burst=burst,
+            valid_days=valid_days or None,
+        )
+    )
     typer.echo(key)
 
 
 @keys_app.command("list")
 def keys_list(database: str = typer.Option(None, "--database", help=_DB_HELP)) -> None:
-    """List keys (prefix, role, label, dates; never the keys)."""
+    """List keys (prefix, role, label, created, expires, state; never the keys)."""
+    from citycheckup.hotline.store import utcnow
+
     st = guarded(lambda: _store(database))
+    now = utcnow()
     for k in st.list_keys():
+        expires = k["expires_at"]
+        state = (
+            "revoked"
+            if k["revoked_at"]
+            else "expired"
+            if expires is not None and expires <= now
+            else "active"
+        )
         typer.echo(
             f"{k['prefix']}\t{k['role']}\t{k['label']}\t{k['created_at']:%Y-%m-%d}\t"
-            f"{'revoked' if k['revoked_at'] else 'active'}"
+            f"{'never expires' if expires is None else f'expires {expires:%Y-%m-%d}'}\t{state}"
         )
 
 
@@ -276,9 +322,11 @@ def replay(
         )
     cat = guarded(lambda: catalogue_from_mapping(mapping, "<replay>"))
     st = guarded(lambda: HotlineStore(_db(database), catalogue=cat))
-    key = st.create_key("admin", label="replay")
+    key = st.create_key("admin", label="replay", valid_days=1)
     with (
-        BackgroundServer(create_app(store=st, rate_limit_per_minute=0)) as url,
+        BackgroundServer(
+            create_app(store=st, rate_limit_per_minute=0, public_rate_per_minute=0)
+        ) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
         res = guarded(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -21,7 +22,7 @@ runs_app = typer.Typer(
 )
 
 STORE_HELP = "Results store (DuckDB file); default $CITYCHECKUP_STORE or ./citycheckup.duckdb."
-DEMO_STORE = "citycheckup.duckdb"
+DEMO_STORE = "store.duckdb"
 
 
 def _store(path: Path | None, *, read_only: bool = False):  # type: ignore[no-untyped-def]
@@ -30,22 +31,30 @@ def _store(path: Path | None, *, read_only: bool = False):  # type: ignore[no-un
     return guarded(lambda: Store(default_store_path(path), read_only=read_only))
 
 
-def demo_hook(out: Path) -> None:
-    """Store the demo's run(s) written to ``out`` and print the command that serves the dashboard.
+def demo_hook(out: Path, runs: Sequence[tuple[Path, str, str]] | None = None) -> Path:
+    """Store the demo's results in ``<out>/store.duckdb`` and print how to open the dashboard.
 
-    The store is ``<out>/citycheckup.duckdb`` (replaced, so ``make demo`` twice gives one
-    copy of each run). The check-up in ``out`` is stored, and every result directory
-    below it that other demo parts wrote (e.g. a spatial run in ``out/spatial``).
+    Parameters
+    ----------
+    out
+        The demo's output folder.
+    runs
+        ``(folder, kind, label)`` in the order to store them. The last one stored is the
+        newest run, listed first and the one the dashboard opens on: the demo passes the
+        panel, the district and then the check-up. Default: every result folder directly
+        below ``out`` (check-ups of kind ``mohurd`` last), labelled by folder name.
+
+    Returns
+    -------
+    pathlib.Path
+        The store. It is replaced as a whole (written next to it, then renamed), so ``make
+        demo`` twice gives one copy of each run.
     """
     from citycheckup.store import Store, detect_kind
     from citycheckup.store._errors import StoreError
 
-    store_path = out / DEMO_STORE
-    tmp = store_path.with_name(f".{store_path.name}.partial")
-    tmp.unlink(missing_ok=True)
-    n = 0
-    with Store(tmp) as st:
-        # the main run is stored last, so that it is the newest run the dashboard opens on
+    if runs is None:
+        found: list[tuple[Path, str, str]] = []
         for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
             try:
                 manifest = (
@@ -53,21 +62,29 @@ def demo_hook(out: Path) -> None:
                     if (sub / "manifest.json").is_file()
                     else {}
                 )
-                detect_kind(sub, manifest)
+                kind = detect_kind(sub, manifest)
             except (StoreError, json.JSONDecodeError, OSError):
                 continue
-            st.save_run_dir(sub, label=f"demo: {sub.name}")
-            n += 1
-        st.save_run_dir(out, kind="run", label="demo: 300 cities 2000–2024")
-        n += 1
-    os.replace(tmp, store_path)
-    out_console.print(
-        f"store: {store_path.resolve()} ({n} run{'s' if n > 1 else ''})", soft_wrap=True
-    )
+            found.append((sub, kind, f"demo: {sub.name}"))
+        runs = sorted(found, key=lambda r: r[1] == "mohurd")  # stable: check-ups last
+    store_path = out / DEMO_STORE
+    tmp = store_path.with_name(f".{store_path.name}.partial")
+    tmp.unlink(missing_ok=True)
+    try:
+        with Store(tmp) as st:
+            for folder, kind, label in runs:
+                st.save_run_dir(folder, kind=kind, label=label)
+        os.replace(tmp, store_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    n = len(runs)
+    first = f"; the dashboard opens on: {runs[-1][2]}" if runs else ""
+    out_console.print(f"store: {store_path} ({n} run{'s' if n != 1 else ''}{first})", soft_wrap=True)
     out_console.print(
         f"dashboard: citycheckup serve --store {store_path}  (then open http://127.0.0.1:8000/)",
         soft_wrap=True,
     )
+    return store_path
 
 
 def register(app: typer.Typer) -> None:
@@ -77,7 +94,7 @@ def register(app: typer.Typer) -> None:
     def runs_list(
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
         kind: str = typer.Option(
-            None, "--kind", help="Only runs of this kind: run, index, sensitivity, spatial."
+            None, "--kind", help="Only runs of this kind: run, mohurd, index, sensitivity, spatial."
         ),
         label: str = typer.Option(
             None, "--label", help="Only runs whose label contains this text."
@@ -185,7 +202,7 @@ def register(app: typer.Typer) -> None:
             ..., help="Result folder of citycheckup run/index/sensitivity/spatial."
         ),
         kind: str = typer.Option(
-            "auto", "--kind", help="auto, run, index, sensitivity or spatial."
+            "auto", "--kind", help="auto, run, mohurd, index, sensitivity or spatial."
         ),
         label: str = typer.Option(None, "--label", help="A label for the run."),
         store: Path = typer.Option(None, "--store", help=STORE_HELP),
@@ -235,8 +252,22 @@ def register(app: typer.Typer) -> None:
             help="Open the store read-only (no writing endpoints; other processes may "
             "read it too).",
         ),
+        rate_limit: int = typer.Option(
+            1200,
+            "--rate-limit",
+            help="Requests per minute per client address that the response cache does not "
+            "answer (this process only; 0: no limit).",
+        ),
+        burst: int = typer.Option(300, "--burst", help="Largest burst per client address."),
+        survey_db: Path = typer.Option(
+            None,
+            "--survey-db",
+            help="Residents' survey database (from `citycheckup survey tokens`); serves the "
+            "mobile survey form at /survey/<survey id>.",
+        ),
     ) -> None:
-        """Serve the web API (/api/v1, OpenAPI at /docs) and the dashboard (/)."""
+        """Serve the web API (/api/v1, OpenAPI at /docs), the dashboard (/) and, with
+        --survey-db, the residents' survey form."""
         import uvicorn
 
         from citycheckup.api import create_app
@@ -252,7 +283,15 @@ def register(app: typer.Typer) -> None:
                 fail(f"--token-file {token_file} is empty")
         path = default_store_path(store)
         application = guarded(
-            lambda: create_app(store=path, token=token, read_only=read_only, warm_up=True)
+            lambda: create_app(
+                store=path,
+                token=token,
+                read_only=read_only,
+                warm_up=True,
+                rate_per_minute=rate_limit,
+                burst=burst,
+                survey_db=survey_db,
+            )
         )
         console.print(
             f"store: {path.resolve()} · dashboard: http://{host}:{port}/ · API: http://{host}:{port}/docs"

@@ -16,12 +16,15 @@ from xml.etree import ElementTree as ET
 
 from citycheckup.errors import HotlineError, Problem
 from citycheckup.hotline.catalogue import Catalogue, Service
+from citycheckup.hotline.privacy import redact
 from citycheckup.hotline.store import NewRequest
 from citycheckup.hotline.workflow import open311_status
 
 __all__ = [
     "MAX_BODY_BYTES",
     "Open311Error",
+    "ascii_int",
+    "check_text",
     "parse_datetime",
     "parse_form",
     "parse_post",
@@ -34,16 +37,17 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_DESCRIPTION = 4000
 _HTML = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
 _ATTR = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# C0 and C1 controls except tab, LF and CR; non-characters; lone surrogates
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
-_PII = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.-]+"  # e-mail addresses
-    r"|(?<!\d)\d{17}[\dXx](?!\d)"  # 18-digit resident ID numbers
-    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"  # mainland mobiles
-    r"|(?<!\d)\d{3,4}[- ]\d{7,8}(?!\d)"  # landlines with area code
-    r"|(?<!\d)\d{7,}(?!\d)"  # any other long digit run
-)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+_INT = re.compile(r"[0-9]{1,12}")
+_TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+# characters XML 1.0 cannot carry (C0 controls other than tab, LF, CR; U+FFFE/U+FFFF;
+# lone surrogates): replaced by U+FFFD in XML output, so the feed stays well-formed
+# whatever is stored
+_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LIST_ITEM = {
     "services": "service",
     "attributes": "attribute",
@@ -94,6 +98,9 @@ class Open311Error(HotlineError):
         ``(code, description)`` pairs; the code may be more specific than the status.
     """
 
+    #: Seconds in the ``Retry-After`` header of a 429.
+    retry_after: int = 1
+
     def __init__(self, status: int, errors: Sequence[tuple[int, str]]) -> None:
         self.status = status
         self.errors = list(errors)
@@ -105,11 +112,40 @@ def bad(description: str, code: int = 400) -> Open311Error:
     return Open311Error(400 if code not in (403, 404, 429) else code, [(code, description)])
 
 
-def redact(text: str | None) -> str | None:
-    """Mask e-mail addresses, phone and ID numbers in free text for public output."""
-    if not text:
-        return text
-    return _PII.sub("***", text)
+def check_text(name: str, value: str, limit: int) -> str:
+    """``value`` unchanged when it is at most ``limit`` characters without control
+    characters (tab, CR and LF allowed); otherwise a 400.
+
+    Raises
+    ------
+    Open311Error
+        Naming the parameter and the problem.
+    """
+    if _CONTROL.search(value):
+        raise bad(f"parameter {name[:64]!r} contains control characters; remove them")
+    if len(value) > limit:
+        raise bad(f"{name[:64]} is {len(value)} characters; at most {limit}")
+    return value
+
+
+def ascii_int(value: str | None, name: str, lo: int, hi: int, default: int) -> int:
+    """An integer parameter written in ASCII digits, from ``lo`` to ``hi``.
+
+    ``int()`` would also read '²', '٣' or '５'; those are refused here (400) like any
+    other non-number.
+
+    Raises
+    ------
+    Open311Error
+        400 naming the parameter and the allowed range.
+    """
+    if value is None or value == "":
+        return default
+    if not _INT.fullmatch(value) or not lo <= int(value) <= hi:
+        raise bad(
+            f"{name} must be an integer from {lo} to {hi} in ASCII digits, got {value[:20]!r}"
+        )
+    return int(value)
 
 
 def parse_datetime(value: str, name: str) -> dt.datetime:
@@ -121,6 +157,11 @@ def parse_datetime(value: str, name: str) -> dt.datetime:
         400 when the value is not a datetime.
     """
     v = value.strip()
+    if not v.isascii():
+        raise bad(
+            f"{name} must be a W3C datetime such as 2010-01-01T00:00:00Z in ASCII digits, "
+            f"got {value[:40]!r}"
+        )
     try:
         if len(v) == 10:
             d = dt.datetime.combine(dt.date.fromisoformat(v), dt.time())
@@ -149,23 +190,26 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
         raise bad(f"request body is {len(body)} bytes; at most {MAX_BODY_BYTES}", 413)
     try:
         text = body.decode("utf-8")
-        return parse_qsl(
+        pairs = parse_qsl(
             text, keep_blank_values=True, strict_parsing=False, max_num_fields=200, errors="strict"
         )
     except UnicodeDecodeError:
         raise bad("the body must be UTF-8 application/x-www-form-urlencoded") from None
     except ValueError as exc:
         raise bad(f"malformed form body: {exc}") from None
+    for k, v in pairs:
+        if _CONTROL.search(k) or _CONTROL.search(v):
+            raise bad(f"parameter {k[:64]!r} contains control characters; remove them")
+    return pairs
 
 
 def _float(
     value: str, name: str, lo: float, hi: float, errors: list[tuple[int, str]]
 ) -> float | None:
-    try:
-        f = float(value)
-    except ValueError:
-        errors.append((400, f"{name} must be a number, got {value[:40]!r}"))
+    if not _FLOAT.fullmatch(value):  # float() would also read '١.٥' and '1_0'
+        errors.append((400, f"{name} must be a number in ASCII digits, got {value[:40]!r}"))
         return None
+    f = float(value)
     if not math.isfinite(f) or not lo <= f <= hi:
         errors.append((400, f"{name} must be between {lo} and {hi}, got {value[:40]!r}"))
         return None
@@ -367,6 +411,14 @@ def iso(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str | None:
     return value.replace(tzinfo=dt.UTC).astimezone(tz).isoformat(timespec="seconds")
 
 
+def _public_value(v: Any) -> Any:
+    if isinstance(v, str):
+        return redact(v)
+    if isinstance(v, list):
+        return [_public_value(x) for x in v]
+    return v
+
+
 def request_record(
     row: Mapping[str, Any],
     catalogue: Catalogue,
@@ -376,27 +428,33 @@ def request_record(
     notes: Sequence[Mapping[str, Any]] = (),
     internal: bool = False,
 ) -> dict[str, Any]:
-    """The Open311 representation of a stored request (no personal data).
+    """The Open311 representation of a stored request (never the citizen's contact data).
 
     With ``extensions`` it adds ``attributes``, ``extended_attributes`` (channel,
     department, district, category, state, queue, deadlines, rating, duplicate_of)
-    and ``notes`` (the update history). ``internal`` adds the actors of the notes.
+    and ``notes`` (the update history).
+
+    The public view (default) passes every free text — description, status notes,
+    history notes, text attributes — through :func:`~citycheckup.hotline.privacy.redact`
+    and leaves ``address`` and ``address_id`` empty. ``internal`` (operators) shows the
+    text as written, the address and the actors of the notes.
     """
+    text = (lambda v: v) if internal else redact
     svc = catalogue.services.get(row["service_code"])
     rec: dict[str, Any] = {
         "service_request_id": str(row["id"]),
         "status": open311_status(row["state"]),
-        "status_notes": row["status_notes"],
+        "status_notes": text(row["status_notes"]),
         "service_name": svc.service_name if svc else row["service_code"],
         "service_code": row["service_code"],
-        "description": redact(row["description"]),
+        "description": text(row["description"]),
         "agency_responsible": row["department"],
         "service_notice": row["service_notice"],
         "requested_datetime": iso(row["requested_at"], tz),
         "updated_datetime": iso(row["closed_at"] or row["updated_at"], tz),
         "expected_datetime": iso(row["expected_at"], tz),
-        "address": row["address_string"],
-        "address_id": row["address_id"],
+        "address": row["address_string"] if internal else None,
+        "address_id": row["address_id"] if internal else None,
         "zipcode": row["zipcode"],
         "lat": row["lat"],
         "long": row["long"],
@@ -404,7 +462,8 @@ def request_record(
     }
     if extensions:
         rec["attributes"] = [
-            {"code": k, "value": v} for k, v in (row.get("attributes") or {}).items()
+            {"code": k, "value": v if internal else _public_value(v)}
+            for k, v in (row.get("attributes") or {}).items()
         ]
         rec["extended_attributes"] = {
             "channel": row["channel"],
@@ -430,14 +489,17 @@ def request_record(
 def note_record(
     ev: Mapping[str, Any], tz: zoneinfo.ZoneInfo, *, internal: bool = False
 ) -> dict[str, Any]:
-    """One update-history note: datetime, type (the action), status, description."""
+    """One update-history note: datetime, type (the action), status, description.
+
+    Public: the description redacted, no actor. ``internal``: as written, with the actor.
+    """
     rec = {
         "datetime": iso(ev["at"], tz),
         "type": ev["action"],
         "status": open311_status(ev["to_state"]),
         "state": ev["to_state"],
         "department": ev["department"],
-        "description": redact(ev["note"]),
+        "description": ev["note"] if internal else redact(ev["note"]),
     }
     if internal:
         rec["actor"] = ev["actor"]
@@ -449,10 +511,12 @@ def _xml_value(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return _NOT_XML.sub("\ufffd", str(v))
 
 
 def _to_xml(parent: ET.Element, name: str, value: Any) -> None:
+    if not _TAG.fullmatch(name):
+        name = "item"
     if isinstance(value, Mapping):
         el = ET.SubElement(parent, name)
         for k, v in value.items():
@@ -473,8 +537,9 @@ def render(data: Any, fmt: str, root: str) -> tuple[bytes, str]:
     a list becomes repeated children named after it (``service``, ``request`` …).
     """
     if fmt == "json":
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-        return body.encode("utf-8"), "application/json; charset=utf-8"
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+        # a lone surrogate (only possible in data written around the API) cannot be UTF-8
+        return text.encode("utf-8", "replace"), "application/json; charset=utf-8"
     top = ET.Element(root)
     if isinstance(data, Mapping):
         for k, v in data.items():
@@ -483,9 +548,10 @@ def render(data: Any, fmt: str, root: str) -> tuple[bytes, str]:
         item = _LIST_ITEM.get(root, "item")
         for v in data:
             _to_xml(top, item, v)
-    xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
-        top, encoding="utf-8", xml_declaration=False
-    )
+    body = ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    # a literal CR would reach the reader as LF (XML end-of-line handling); only text
+    # content can hold one, so it is written as a character reference
+    xml = b'<?xml version="1.0" encoding="utf-8"?>\n' + body.replace(b"\r", b"&#13;")
     return xml, "text/xml; charset=utf-8"
 
 

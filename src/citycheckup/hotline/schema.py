@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from citycheckup.errors import HotlineError
 
-__all__ = ["SCHEMA_VERSION", "metadata", "migrate", "schema_version"]
+__all__ = ["SCHEMA_VERSION", "metadata", "migrate", "rating_secret", "schema_version"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ api_keys = sa.Table(
     sa.Column("rate_per_minute", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
+    # version 3: keys expire; a key's own burst (default: ten seconds of its rate)
+    sa.Column("expires_at", sa.DateTime, nullable=True),
+    sa.Column("burst", sa.Integer, nullable=True),
 )
 
 requests = sa.Table(
@@ -87,6 +91,8 @@ requests = sa.Table(
     sa.Column("duplicate_of", sa.Integer, nullable=True),
     sa.Column("submitted_by", sa.Integer, nullable=True),
     sa.Column("idempotency_key", sa.String(100), nullable=True),
+    # version 3: SHA-256 of the submitted fields, so that a replay with another body is refused
+    sa.Column("idempotency_hash", sa.String(64), nullable=True),
     sa.UniqueConstraint("submitted_by", "idempotency_key", name="uq_hotline_requests_idem"),
 )
 
@@ -120,7 +126,23 @@ events = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
 )
 
+# Token buckets of the rate limits, shared by every server process on this database
+# (see ratelimit.py): one row per key ("k<id>") or client address ("a<address>").
+rate_buckets = sa.Table(
+    "hotline_rate_buckets",
+    metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),  # seconds since the epoch
+)
+
 _V1_TABLES = (meta_table, api_keys, requests, contacts, events)
+#: Columns added by migration 3 (a database created at version 3 has them from the start).
+V3_COLUMNS = (
+    (api_keys, "expires_at"),
+    (api_keys, "burst"),
+    (requests, "idempotency_hash"),
+)
 
 
 def _v1(conn: Connection) -> None:
@@ -144,9 +166,28 @@ def _v2(conn: Connection) -> None:
     )
 
 
+def _v3(conn: Connection) -> None:
+    # key expiry and burst, idempotency fingerprints, shared rate-limit buckets, the
+    # secret that signs rating tokens
+    insp = sa.inspect(conn)
+    for table, name in V3_COLUMNS:
+        if name not in {c["name"] for c in insp.get_columns(table.name)}:
+            ctype = table.c[name].type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ctype}"))
+    rate_buckets.create(conn, checkfirst=True)
+    if (
+        conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == "rating_secret")
+        ).first()
+        is None
+    ):
+        conn.execute(meta_table.insert().values(key="rating_secret", value=secrets.token_hex(32)))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _v1),
     (2, "indexes for overdue scans and duplicate suggestions", _v2),
+    (3, "key expiry and burst, idempotency fingerprints, rate buckets, rating secret", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -208,3 +249,16 @@ def migrate(engine: Engine) -> int:
                 )
                 current = version
     return current
+
+
+def rating_secret(conn: Connection) -> bytes:
+    """The database's secret for signing rating tokens (created by migration 3)."""
+    row = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == "rating_secret")
+    ).first()
+    if row is None:
+        raise HotlineError(
+            "the hotline database has no rating secret; it is older than schema version 3. "
+            "Start the server or any hotline command once to migrate it"
+        )
+    return bytes.fromhex(row[0])

@@ -13,6 +13,7 @@ import json
 import logging
 import mimetypes
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +26,8 @@ from citycheckup.store._errors import StoreError
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["run", "index", "sensitivity", "spatial"]
-KINDS: tuple[str, ...] = ("run", "index", "sensitivity", "spatial")
+Kind = Literal["run", "mohurd", "index", "sensitivity", "spatial"]
+KINDS: tuple[str, ...] = ("run", "mohurd", "index", "sensitivity", "spatial")
 
 ID_COLUMNS = ("unit_code", "uCode", "district", "city", "province_code", "peer_group", "unit")
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -120,9 +121,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def detect_kind(run_dir: Path, manifest: dict[str, Any]) -> str:
-    """The kind of result in ``run_dir``: ``run``, ``index``, ``sensitivity`` or ``spatial``."""
+    """The kind of result in ``run_dir``: ``run``, ``mohurd``, ``index``, ``sensitivity`` or ``spatial``."""
     names = {p.name for p in run_dir.iterdir()}
     tool = str(manifest.get("tool", ""))
+    if manifest.get("kind") == "mohurd" or ("grades.csv" in names and "inventories.csv" in names):
+        return "mohurd"
     if "scores.csv" in names:
         return "run"
     if "sensitivity_indices.csv" in names or "rank_stats.csv" in names:
@@ -226,6 +229,51 @@ def _intervals(df: pd.DataFrame, score: str) -> pd.DataFrame:
     return out
 
 
+def _regular_files(d: Path) -> list[Path]:
+    """Every regular file below ``d`` (sorted), refusing anything that is not one.
+
+    A result folder is stored whole and its files are then served by the API, so a
+    symbolic link (``passwd.html -> /etc/passwd``), a link to a folder elsewhere, or a
+    FIFO or device (which would block or read the machine) must not be read: the
+    whole folder is refused with a list of the offending entries.
+    """
+    found: list[Path] = []
+    refused: list[str] = []
+    for root, dirs, names in os.walk(d, followlinks=False):
+        here = Path(root)
+        for name in [*dirs, *names]:
+            p = here / name
+            st = p.lstat()
+            rel = p.relative_to(d).as_posix()
+            if stat.S_ISLNK(st.st_mode):
+                refused.append(f"{rel} -> {os.readlink(p)} (symbolic link)")
+            elif stat.S_ISREG(st.st_mode):
+                found.append(p)
+            elif not stat.S_ISDIR(st.st_mode):
+                refused.append(f"{rel} (not a regular file)")
+        dirs[:] = [n for n in dirs if not (here / n).is_symlink()]
+    if refused:
+        listed = "; ".join(sorted(refused)[:20]) + (" …" if len(refused) > 20 else "")
+        raise StoreError(
+            f"{d}: refusing to store a result folder with {len(refused)} entr"
+            f"{'y' if len(refused) == 1 else 'ies'} that are not regular files inside it: "
+            f"{listed}. Copy the real files into the folder (or remove the links) and add it again"
+        )
+    return sorted(found)
+
+
+def _read_no_follow(p: Path) -> bytes:
+    """The bytes of ``p``, refusing a symbolic link swapped in since the folder was listed."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise StoreError(
+            f"{p}: cannot be read ({exc.strerror}); it may have been replaced by a link"
+        ) from exc
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
 def read_run_dir(run_dir: str | os.PathLike[str], *, kind: str = "auto") -> RunContent:
     """Read a result directory into a :class:`RunContent`.
 
@@ -237,11 +285,12 @@ def read_run_dir(run_dir: str | os.PathLike[str], *, kind: str = "auto") -> RunC
         ``"auto"`` (detect from the manifest and file names) or one of ``run``, ``index``,
         ``sensitivity``, ``spatial``.
     """
-    d = Path(run_dir)
+    d = Path(run_dir).resolve()  # the folder itself may be reached through a link
     if not d.is_dir():
         raise StoreError(
             f"{d}: no such result directory; give the --out folder of a citycheckup run"
         )
+    files = _regular_files(d)  # before anything is read: refuses links and special files
     manifest: dict[str, Any] = {}
     if (d / "manifest.json").is_file():
         try:
@@ -256,11 +305,10 @@ def read_run_dir(run_dir: str | os.PathLike[str], *, kind: str = "auto") -> RunC
         raise StoreError(f"unknown kind {kind!r}; choose one of: auto, {', '.join(KINDS)}")
     rc = RunContent(kind=kind, manifest=manifest)
     # a sub-folder with its own manifest is a result of its own (e.g. out/demo/spatial): not part of this one
-    nested = [m.parent for m in d.rglob("manifest.json") if m.parent != d]
-    for p in sorted(d.rglob("*")):
+    nested = [p.parent for p in files if p.name == "manifest.json" and p.parent != d]
+    for p in files:
         if (
-            not p.is_file()
-            or p.name.startswith(".")
+            p.name.startswith(".")
             or p.name == "manifest.json"
             or p.suffix.lower() in (".duckdb", ".wal", ".tmp")
             or any(n in p.parents for n in nested)
@@ -270,13 +318,14 @@ def read_run_dir(run_dir: str | os.PathLike[str], *, kind: str = "auto") -> RunC
         if p.suffix.lower() == ".csv":
             rc.tables[rel[:-4]] = _read_csv(p)
         elif p.stat().st_size <= MAX_FILE_BYTES:
-            rc.files[rel] = p.read_bytes()
+            rc.files[rel] = _read_no_follow(p)
         else:
             log.warning(
                 "%s is larger than %d MB and is not kept in the store", p, MAX_FILE_BYTES // 2**20
             )
     {
         "run": _typed_run,
+        "mohurd": _typed_mohurd,
         "index": _typed_index,
         "sensitivity": _typed_sensitivity,
         "spatial": _typed_spatial,
@@ -309,6 +358,29 @@ def _typed_run(rc: RunContent, d: Path) -> None:
         rc.rank_intervals = _intervals(
             t["rank_intervals"], rc.score_codes[0] if rc.score_codes else "index"
         )
+
+
+def _typed_mohurd(rc: RunContent, d: Path) -> None:
+    """A MOHURD-method run: graded city values and lower-level counts; no scores are made up.
+
+    The aspect grades (优/良/中/差) are kept as tables; ``scores`` stays empty because the
+    method grades indicators rather than scoring them.
+    """
+    t = rc.tables
+    vals = t.get("values")
+    if vals is None or vals.empty or "unit_code" not in vals.columns:
+        raise StoreError(
+            f"{d / 'values.csv'}: missing or empty; a MOHURD-method run needs values with unit_code"
+        )
+    rc.units = _units_from(vals, "unit_code", "unit_name")
+    rc.values = _numeric_melt(vals, ["unit_code"], "raw")
+    g = t.get("grades")
+    if g is not None and not g.empty:
+        keep = [c for c in ("unit_code", "year", "indicator", "value", "grade", "threshold_source") if c in g.columns]
+        rc.grades = g[keep].copy()
+    for name in ("coverage", "dimension_coverage"):
+        if name in t and not t[name].empty:
+            setattr(rc, name, t[name])
 
 
 def _typed_index(rc: RunContent, d: Path) -> None:
