@@ -75,5 +75,7 @@ def test_report_in_mohurd_outline_pdf_docx_and_themes(run_dir: tuple[Path, Path]
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert any("住房、小区（社区）、街区体检结果" in h for h in heads)
     html = (out / f"checkup_{UNIT}_en.html").read_text(encoding="utf-8")
-    assert "Located problems" in html and "Where the located problems are" in html
+    assert "Located problems (" in html  # the located-problem tables per level
+    # the map of the located problems (an inline SVG with its caption)
+    assert "<svg" in html and "Located problems of housing, compounds and communities, and blocks" in html
     assert (out / f"theme_parking_{UNIT}_zh.docx").is_file()
