@@ -65,8 +65,8 @@ def _missing(v: object) -> bool:
 def unit_label(code: object, name: object, lang: str) -> str:
     """The unit's name in ``lang``: the gazetteer's name for a known code, else the name given.
 
-    A Chinese-only name is never shown in English when the gazetteer knows the unit; an
-    unknown unit without a name is shown by its code.
+    A Chinese-only name is never shown in English: a unit the gazetteer does not know is
+    shown by its code there (and by its code when it has no name at all).
     """
     c = "" if _missing(code) else str(code)
     g = _gazetteer()
@@ -75,7 +75,11 @@ def unit_label(code: object, name: object, lang: str) -> str:
             return str(g.name_of(c, lang=lang))
         except TypeError:  # pragma: no cover - gazetteer without languages
             return str(g.name_of(c))
-    return c if _missing(name) else str(name)
+    if _missing(name):
+        return c
+    if lang == "en" and c and any("\u3400" <= ch <= "\u9fff" for ch in str(name)):
+        return c
+    return str(name)
 
 
 def province_label(name: object, lang: str, *, code: object = None) -> str:
