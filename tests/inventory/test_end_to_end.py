@@ -475,3 +475,28 @@ def test_rollup_merges_into_the_check_up_as_data(world: World) -> None:
     assert set(ds.data["year"]) == {2024, 2025}
     den = {i.denominator for i in located_indicators(world.fw) if i.denominator}
     assert den <= set(ds.data.columns)
+
+
+def test_suggestion_areas_in_both_languages() -> None:
+    """Chinese lists areas with 、 and writes district and block together; English uses ", " and a space."""
+    from citycheckup.inventory import suggestions
+
+    base = {
+        "unit_code": UNIT, "level": "block", "indicator": "x", "mohurd_id": "B-01", "name_zh": "甲",
+        "name_en": "A", "result": 2, "unit": "个", "measure_zh": "改", "measure_en": "fix",
+        "remediation": "best_effort", "deadline": None, "department_zh": "局", "department_en": "Bureau",
+        "road": None, "quantity": None,
+    }  # fmt: skip
+    pl = pd.DataFrame(
+        [
+            {**base, "problem_id": "P1", "register_id": "B1", "district": "西陵区", "block_name": "街区A"},
+            {**base, "problem_id": "P2", "register_id": "B2", "district": "西陵区", "block_name": "街区B"},
+            {**base, "problem_id": "P3", "register_id": "B3", "district": "伍家岗区", "block_name": None},
+            # a second problem in the same area: the area is listed once
+            {**base, "problem_id": "P4", "register_id": "B1", "district": "西陵区", "block_name": "街区A"},
+        ]
+    )
+    row = suggestions(pl).iloc[0]
+    assert row["areas"] == "西陵区街区A、西陵区街区B、伍家岗区"
+    assert row["areas_en"] == "西陵区 街区A, 西陵区 街区B, 伍家岗区"
+    assert row["n_problems"] == 4 and row["result"] == 3  # three registered blocks

@@ -97,23 +97,3 @@ def test_template_command_with_previous_values(small_run: Path, tmp_path: Path) 
         app, ["template", "--unit", "1", "--year", "2025", "--out", str(tmp_path / "x.csv")]
     )
     assert res.exit_code != 0
-
-
-def test_demo_hook_writes_reports(small_run: Path, tmp_path: Path, monkeypatch) -> None:
-    import shutil
-
-    from citycheckup.cli import report as cli_report
-
-    run = tmp_path / "demo"
-    shutil.copytree(small_run, run)
-    monkeypatch.setattr(cli_report, "DEMO_CITIES", ("330100",))
-    calls = {}
-
-    def fake(run_dir, out, **kw):
-        calls.update(kw, run=run_dir, out=out)
-        return []
-
-    monkeypatch.setattr("citycheckup.report.city_report.render_reports", fake)
-    cli_report.demo_hook(run)
-    assert calls["out"] == run / "reports" and calls["units"] == ["330100"]
-    assert set(calls["langs"]) == {"zh", "en"} and set(calls["formats"]) == {"html", "pdf"}

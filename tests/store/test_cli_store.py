@@ -95,7 +95,7 @@ def test_demo_hook_fills_the_store(
     (run_copy / "notes").mkdir()  # not a result: skipped
     demo_hook(run_copy)
     out = capsys.readouterr().out
-    db = run_copy / "citycheckup.duckdb"
+    db = run_copy / "store.duckdb"
     assert f"citycheckup serve --store {db}" in out.replace("\n", "")
     with Store(db, read_only=True) as st:
         kinds = sorted(r["kind"] for r in st.list_runs())

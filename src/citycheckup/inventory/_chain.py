@@ -83,6 +83,7 @@ SUGGESTION_COLUMNS = [
     "measure_zh",
     "measure_en",
     "areas",
+    "areas_en",
     "remediation",
     "deadline",
     "department_zh",
@@ -261,12 +262,12 @@ def suggestions(plist: pd.DataFrame, *, by: Sequence[str] = ("level", "indicator
     rows = []
     for _, g in plist.groupby(list(by), sort=False, dropna=False):
         tl = bool((g["remediation"] == "time_limited").any())
-        areas = [
-            f"{d or ''}{b}" if b else str(d or "")
-            for d, b in dict.fromkeys(
-                zip(g["district"].fillna(""), g["block_name"].fillna(""), strict=True)
-            )
-        ]
+        pairs = list(
+            dict.fromkeys(zip(g["district"].fillna(""), g["block_name"].fillna(""), strict=True))
+        )
+        # Chinese writes 区 and 街区 together and lists with 、; English separates both
+        areas = [f"{d or ''}{b}" if b else str(d or "") for d, b in pairs]
+        areas_en = [" ".join(str(x) for x in (d, b) if x) for d, b in pairs]
         dl = pd.to_datetime(g["deadline"]).dropna()
         rows.append(
             {
@@ -283,6 +284,7 @@ def suggestions(plist: pd.DataFrame, *, by: Sequence[str] = ("level", "indicator
                 "measure_zh": "；".join(dict.fromkeys(g["measure_zh"].dropna())),
                 "measure_en": "; ".join(dict.fromkeys(g["measure_en"].dropna())),
                 "areas": "、".join(a for a in areas if a),
+                "areas_en": ", ".join(a for a in areas_en if a),
                 "remediation": "time_limited" if tl else "best_effort",
                 "deadline": dl.min() if not dl.empty else pd.NaT,
                 "department_zh": "；".join(dict.fromkeys(g["department_zh"].dropna())),

@@ -226,6 +226,10 @@ def annex_tables(
     sg2["measure"] = [
         _pair(z, e, lang) for z, e in zip(sg2["measure_zh"], sg2["measure_en"], strict=True)
     ]
+    if "areas_en" in sg2.columns:  # suggestions written before the English list existed have none
+        sg2["areas"] = [
+            _pair(z, e, lang) for z, e in zip(sg2["areas"], sg2["areas_en"], strict=True)
+        ]
     pj2 = pj.copy()
     pj2["name"] = [_pair(z, e, lang) for z, e in zip(pj2["name_zh"], pj2["name_en"], strict=True)]
     pj2["level"] = [str(x).split("、")[0] if x else "" for x in pj2["levels"]]
