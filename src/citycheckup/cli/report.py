@@ -12,12 +12,9 @@ from rich.console import Console
 from citycheckup.cli._common import console, guarded
 from citycheckup.errors import DataError
 
-__all__ = ["DEMO_CITIES", "check_output_names", "demo_hook", "register"]
+__all__ = ["check_output_names", "register"]
 
 out_console = Console()
-
-#: Cities whose reports the demo writes (Beijing, Hangzhou, Baoding).
-DEMO_CITIES = ("110000", "330100", "130600")
 
 
 def _previous_values(path: str, unit: str, year: int) -> dict[str, float]:
@@ -292,21 +289,3 @@ def register(app: typer.Typer) -> None:
 
         path = guarded(go)
         out_console.print(f"template: {path.resolve()}")
-
-
-def demo_hook(out: Path) -> None:
-    """Write the demo's reports into ``out/reports``: overview and three cities, zh and en, HTML and PDF."""
-    from citycheckup.report.city_report import render_reports
-
-    t0 = time.perf_counter()
-    files = render_reports(
-        out,
-        Path(out) / "reports",
-        units=list(DEMO_CITIES),
-        overview=True,
-        langs=("zh", "en"),
-        formats=("html", "pdf"),
-    )
-    console.print(
-        f"reports: {len(files)} files in {Path(out) / 'reports'} ({time.perf_counter() - t0:.1f} s)"
-    )

@@ -41,8 +41,9 @@ def demo_hook(out: Path, runs: Sequence[tuple[Path, str, str]] | None = None) ->
     runs
         ``(folder, kind, label)`` in the order to store them. The last one stored is the
         newest run, listed first and the one the dashboard opens on: the demo passes the
-        panel, the district and then the check-up. Default: every result folder directly
-        below ``out`` (check-ups of kind ``mohurd`` last), labelled by folder name.
+        panel, the district and then the check-up. Default: ``out`` itself when it is a result
+        with a manifest, and every result folder directly below it (check-ups of kind
+        ``mohurd`` last), labelled by folder name.
 
     Returns
     -------
@@ -55,7 +56,8 @@ def demo_hook(out: Path, runs: Sequence[tuple[Path, str, str]] | None = None) ->
 
     if runs is None:
         found: list[tuple[Path, str, str]] = []
-        for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        subs = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for sub in [out, *subs]:  # ``out`` itself when it is a result (a run with sub-results)
             try:
                 manifest = (
                     json.loads((sub / "manifest.json").read_text(encoding="utf-8"))
@@ -65,7 +67,8 @@ def demo_hook(out: Path, runs: Sequence[tuple[Path, str, str]] | None = None) ->
                 kind = detect_kind(sub, manifest)
             except (StoreError, json.JSONDecodeError, OSError):
                 continue
-            found.append((sub, kind, f"demo: {sub.name}"))
+            if sub != out or manifest:
+                found.append((sub, kind, f"demo: {sub.name}"))
         runs = sorted(found, key=lambda r: r[1] == "mohurd")  # stable: check-ups last
     store_path = out / DEMO_STORE
     tmp = store_path.with_name(f".{store_path.name}.partial")

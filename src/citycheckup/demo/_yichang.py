@@ -34,8 +34,12 @@ def _followup_summary(pub: object) -> pd.DataFrame:
     return fu[["unit_code", "year", "level", "denominator", "completed", "rate"]].copy()
 
 
-def yichang_demo(out: Path, *, langs: tuple[str, ...] = ("zh", "en"),
-                 formats: tuple[str, ...] = ("pdf", "docx", "html")) -> YichangDemo:
+def yichang_demo(
+    out: Path,
+    *,
+    langs: tuple[str, ...] = ("zh", "en"),
+    formats: tuple[str, ...] = ("pdf", "docx", "html"),
+) -> YichangDemo:
     """Run 宜昌's published 2025 check-up and write its outputs and reports under ``out``."""
     from citycheckup.checkup import CheckupOptions, run_mohurd
     from citycheckup.data.published import (
@@ -56,21 +60,37 @@ def yichang_demo(out: Path, *, langs: tuple[str, ...] = ("zh", "en"),
     summary = _followup_summary(pub)
     rate = summary.loc[summary["level"] == "all", "rate"]
     organisation = {
-        "zh": {"organiser": "宜昌市住房和城市更新局", "technical": "宜昌市城市规划设计研究院有限公司"},
-        "en": {"organiser": "Yichang Housing and Urban Renewal Bureau",
-               "technical": "Yichang Urban Planning and Design Institute"},
+        "zh": {
+            "organiser": "宜昌市住房和城市更新局",
+            "technical": "宜昌市城市规划设计研究院有限公司",
+        },
+        "en": {
+            "organiser": "Yichang Housing and Urban Renewal Bureau",
+            "technical": "Yichang Urban Planning and Design Institute",
+        },
     }
     run_dir = out / "yichang_checkup"
-    write_mohurd_outputs(result, run_dir, lang=langs[0], extra_langs=tuple(langs[1:]),
-                         extra_manifest={"command": "citycheckup demo (宜昌 2025, published figures)",
-                                         "source": YICHANG_2025_SOURCE})
+    write_mohurd_outputs(
+        result,
+        run_dir,
+        lang=langs[0],
+        extra_langs=tuple(langs[1:]),
+        extra_manifest={
+            "command": "citycheckup demo (宜昌 2025, published figures)",
+            "source": YICHANG_2025_SOURCE,
+        },
+    )
     reports: list[Path] = []
     rdir = run_dir / "reports"
     rdir.mkdir(parents=True, exist_ok=True)
     for lang in langs:
-        inp = AnnualInputs(result=result, organisation=organisation[lang], followup_summary=summary,
-                           completion_rate=float(rate.iloc[0]) if len(rate) else None,
-                           source=YICHANG_2025_SOURCE)
+        inp = AnnualInputs(
+            result=result,
+            organisation=organisation[lang],
+            followup_summary=summary,
+            completion_rate=float(rate.iloc[0]) if len(rate) else None,
+            source=YICHANG_2025_SOURCE,
+        )
         doc = annual_report(inp, YICHANG_CODE, lang=lang)
         for fmt in formats:
             target = rdir / f"checkup_{YICHANG_CODE}_{lang}.{fmt}"
@@ -89,7 +109,16 @@ def yichang_demo(out: Path, *, langs: tuple[str, ...] = ("zh", "en"),
     comp.index.name = "indicator"
     comp.reset_index().to_csv(run_dir / "grades_vs_published.csv", index=False)
     city = {i.code for i in fw.indicators if i.level == "city"}
-    no_data = [i.code for i in fw.indicators if i.code not in result.values.columns or result.values[i.code].isna().all()]
-    return YichangDemo(run_dir=run_dir, reports=reports, graded=len(result.grades),
-                       no_threshold=int(result.ungraded["indicator"].isin(city).sum()), no_data=no_data,
-                       comparison=comp)
+    no_data = [
+        i.code
+        for i in fw.indicators
+        if i.code not in result.values.columns or result.values[i.code].isna().all()
+    ]
+    return YichangDemo(
+        run_dir=run_dir,
+        reports=reports,
+        graded=len(result.grades),
+        no_threshold=int(result.ungraded["indicator"].isin(city).sum()),
+        no_data=no_data,
+        comparison=comp,
+    )
