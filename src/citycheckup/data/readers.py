@@ -90,6 +90,11 @@ class Dataset:
         return sorted(int(y) for y in self.data[YEAR].unique())
 
 
+#: Columns that describe a unit rather than measure it, even when they hold numbers (the
+#: province's administrative code, a size class): kept as groups, never scored or flagged.
+_DESCRIPTORS = frozenset({"province", "province_code", "province_name", "size_class"})
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes."""
     h = hashlib.sha256()
@@ -433,6 +438,10 @@ def tidy_dataset(
         claimed: dict[str, str] = {}
         for c in cols:
             if c in used:
+                continue
+            if str(c).strip().lower() in _DESCRIPTORS:  # codes of groups, not measurements
+                groups.append(c)
+                data[c] = df[c]
                 continue
             col = _read_header(c, hidx, problems, f"{source} column {c!r}")
             vals, bad = _to_number(df[c])

@@ -34,9 +34,11 @@ from citycheckup.diagnosis.peers import SIZE_CLASSES
 from citycheckup.report.labels import (
     local_now,
     province_label,
+    romanise_doc_numbers,
     scoring_label,
     size_basis_note,
     unit_label,
+    unit_text,
 )
 from citycheckup.report.messages import MESSAGES, t
 from citycheckup.report.svg import bar_chart, radar_chart
@@ -64,6 +66,34 @@ def _fmt(v: Any, nd: int = 1) -> str | None:
 
 def _label(obj: Any, lang: str) -> str:
     return str(obj.name_zh if lang == "zh" else obj.name_en)
+
+
+def _check_lines(result: CheckupResult, lang: str, names: dict[str, str],
+                 ind_names: dict[str, str]) -> list[str]:
+    """The data checks for the reader: what, which indicator, which city, which years — in ``lang``.
+
+    One line per rule, column and unit (years collapsed); the technical messages with the
+    values stay in ``checks.csv``.
+    """
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for f in result.checks.findings:
+        if f.severity in ("error", "warning"):
+            groups.setdefault((f.rule, f.column or "", f.unit or ""), []).append(f)
+    sep = "：" if lang == "zh" else ": "
+    out = []
+    for (rule, col, unit), fs in groups.items():
+        key = f"check.{rule}" if f"check.{rule}" in MESSAGES else "check.other"
+        years = sorted(f.year for f in fs if f.year is not None)
+        span = (t("check.years", lang, first=years[0], last=years[-1], n=len(fs)) if len(years) > 1
+                else t("check.year", lang, year=years[0]) if years else "")
+        code, _, given = unit.partition(" ")  # a finding names its unit as "460300" or "460300 三沙市"
+        place = (names.get(code) or unit_label(code, given or None, lang)) if unit else ""
+        what = [ind_names.get(col, col) if col else "", place, span]
+        out.append(t(key, lang) + (sep + ("，" if lang == "zh" else ", ").join(x for x in what if x)
+                                    if any(what) else ""))
+    if out:
+        out.append(t("check.more", lang))
+    return out
 
 
 def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | None = None) -> str:
@@ -106,7 +136,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     # peer means for the radar: national mean and province mean
     nat = [None if m is None else float(m) for m in means]
     ind_names = {i.code: _label(i, lang) for i in fw.indicators}
-    units_by_code = {i.code: i.unit for i in fw.indicators}
+    units_by_code = {i.code: unit_text(i.unit, lang, unit_en=i.unit_en) for i in fw.indicators}
     sw_by_unit: dict[str, list[dict[str, Any]]] = {}
     for x in result.strengths[result.strengths["year"] == year].to_dict("records"):
         sw_by_unit.setdefault(x["unit_code"], []).append(x)
@@ -183,9 +213,10 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
                 "reason": T["used"] if r["status"] == "used" else (r["reason"] if r["status"] == "constant" else f"{T['no_data']}: {r['reason']}"),
                 "nodata": r["status"] != "used"}
                for r in result.coverage.sort_values(["status", "dimension"], ascending=[False, True]).to_dict("records")]
-    checks = result.checks.summary_lines()
     names = {c: unit_label(c, n, lang)
              for c, n in zip(result.scores["unit_code"], result.scores["unit_name"], strict=False)}
+    checks = _check_lines(result, lang, names,
+                          {**{v.code: _label(v, lang) for v in fw.variables}, **ind_names})
     fl = result.flags
     unscored = [f"{names.get(x['unit_code'], x['unit_code'])} ({x['unit_code']}): {x['detail']}"
                 for x in fl[(fl["year"] == year) & (fl["flag"] == "insufficient_data")].to_dict("records")] \
@@ -234,7 +265,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
-    return env.get_template("checkup.html.j2").render(
+    page = env.get_template("checkup.html.j2").render(
         lang=lang, T=T, fw_name=_label(fw, lang), fw_code=fw.code, fw_version=fw.version,
         data_source=result.dataset.source, n_units=int(sc["unit_code"].nunique()), years=result.years, year=year,
         generated=local_now(lang), n_used=int((result.coverage["status"] == "used").sum()),
@@ -244,6 +275,8 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         size_note=size_basis_note(result.size_basis, lang) if size.notna().any() else "",
         unscored=unscored, extreme=extreme,
     )
+    # English readers get document numbers in pinyin (国发〔2014〕51号 → Guofa [2014] No. 51)
+    return romanise_doc_numbers(page) if lang == "en" else page
 
 
 def _manifest(result: CheckupResult, extra: dict[str, Any] | None) -> dict[str, Any]:

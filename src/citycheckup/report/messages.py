@@ -404,3 +404,32 @@ MESSAGES.update({
     },
     "r.radar_caption_single": {"zh": "各维度得分（0–100，按目标值绝对评分）", "en": "Dimension scores (0–100, absolute)"},
 })
+
+# -- data checks as the reader sees them (the technical text stays in checks.csv) ------------
+MESSAGES.update({
+    "check.unknown-column": {"zh": "未识别的数据列（未使用）", "en": "Column not recognised (not used)"},
+    "check.no-data": {"zh": "无数据", "en": "No data"},
+    "check.all-missing": {"zh": "整列缺失", "en": "Column entirely missing"},
+    "check.unit-mismatch": {"zh": "计量单位与指标体系不符", "en": "Unit of measure differs from the framework's"},
+    "check.unit-scale": {"zh": "数量级异常（疑似单位错误）", "en": "Implausible order of magnitude (unit error?)"},
+    "check.unit-scale-derived": {"zh": "派生指标数量级异常（疑似单位错误）",
+                                 "en": "Derived indicator of implausible magnitude (unit error?)"},
+    "check.impossible-value": {"zh": "数值不可能（按缺失处理）", "en": "Impossible value (treated as missing)"},
+    "check.impossible-derived-value": {"zh": "派生指标数值不合理（按缺失处理）",
+                                       "en": "Implausible derived value (treated as missing)"},
+    "check.constant-across-units": {"zh": "各城市数值相同（疑似汇总数或填充值，按缺失处理）",
+                                    "en": "Same value for every city (a total or a fill; treated as missing)"},
+    "check.constant-over-time": {"zh": "多年数值不变（疑似填充值，按缺失处理）",
+                                 "en": "Same value year after year (a fill; treated as missing)"},
+    "check.constant-indicator": {"zh": "指标无差异（不参与计分）", "en": "Indicator without variation (not scored)"},
+    "check.constant-after-treatment": {"zh": "处理后无差异（不参与计分）",
+                                       "en": "No variation after outlier treatment (not scored)"},
+    "check.non-finite": {"zh": "非有限数值", "en": "Non-finite value"},
+    "check.missing-year": {"zh": "缺少年份", "en": "Year missing"},
+    "check.no-goalposts": {"zh": "无评分基准值（不计分）", "en": "No goalposts (not scored)"},
+    "check.nothing-to-score": {"zh": "无可计分指标", "en": "Nothing to score"},
+    "check.other": {"zh": "其他数据问题", "en": "Other data problem"},
+    "check.more": {"zh": "完整的检查记录见 checks.csv。", "en": "Every check is listed in checks.csv."},
+    "check.years": {"zh": "{first}—{last}年共{n}处", "en": "{n}× in {first}–{last}"},
+    "check.year": {"zh": "{year}年", "en": "{year}"},
+})
