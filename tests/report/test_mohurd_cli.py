@@ -76,6 +76,12 @@ def test_report_in_mohurd_outline_pdf_docx_and_themes(run_dir: tuple[Path, Path]
     assert any("住房、小区（社区）、街区体检结果" in h for h in heads)
     html = (out / f"checkup_{UNIT}_en.html").read_text(encoding="utf-8")
     assert "Located problems (" in html  # the located-problem tables per level
-    # the map of the located problems (an inline SVG with its caption)
-    assert "<svg" in html and "Located problems of housing, compounds and communities, and blocks" in html
+    # the map of the located problems: an SVG image (base64) with its caption and its title
+    import base64
+    import re
+
+    m = re.search(r'<img class="chart" alt="Located problems of housing, compounds and communities, and blocks'
+                  r'[^"]*" src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert m is not None
+    assert "Where the located problems are" in base64.b64decode(m.group(1)).decode("utf-8")
     assert (out / f"theme_parking_{UNIT}_zh.docx").is_file()

@@ -78,6 +78,7 @@ def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, lan
                     themes: list[str], year: int | None, framework: str | None) -> list[Path]:
     """Annual check-up reports in MOHURD's outline (and thematic reports) of a MOHURD-method run."""
     from citycheckup._io import safe_child
+    from citycheckup.inventory.hotline_link import read_findings
     from citycheckup.report.annual import annual_report, inputs_from_chain
     from citycheckup.report.document import to_docx, to_html, to_pdf
     from citycheckup.report.mohurd_run import load_mohurd_run
@@ -97,8 +98,12 @@ def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, lan
     check_output_names(out, codes, langs, fmts)
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
+    # 12345 findings written into the run by `problems hotline --out RUN` (one city per run folder)
+    hot = read_findings(run)
     for code in codes:
         inp = inputs_from_chain(mr.result, mr.chain.get(code))
+        if hot is not None and str(hot.unit_code) == code:
+            inp.hotline = hot
         docs = [(f"checkup_{code}", lambda lg, c=code, i=inp: annual_report(i, c, year=year, lang=lg))]
         docs += [(f"theme_{th}_{code}", lambda lg, c=code, i=inp, th=th: thematic_report(i, c, th, year=year, lang=lg))
                  for th in names]

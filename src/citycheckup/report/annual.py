@@ -339,6 +339,8 @@ def _city_level(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dict[
         d.add(Para("这些指标只报告数值，不以自拟标准分级。" if zh else
                    "These values are reported as they are; no invented threshold grades them.", "note"))
     s.subsections.append(d)
+    if getattr(inp.hotline, "candidates", None) is not None:
+        s.subsections.append(_hotline_smart(inp.hotline, fw, lang))
     return s
 
 
@@ -381,6 +383,7 @@ def _lower_levels(inp: AnnualInputs, fw: Framework, code: str, y: int, inds: dic
                                "统计对象" if zh else "Measured over", "数量" if zh else "Amount"], cov,
                               numeric=[False, True, False, True]))
         _located(sub, inp, lev, lang)
+        _hotline_candidates(sub, inp, lev, lang)
         s.subsections.append(sub)
     fig = _problem_map(inp, lang)
     if fig is not None:
@@ -435,6 +438,73 @@ def _problem_map(inp: AnnualInputs, lang: str) -> Figure | None:
         title="定位问题分布" if zh else "Where the located problems are")
     return Figure(caption=("住房、小区（社区）、街区定位问题的位置（经纬度，WGS-84）" if zh else
                            "Located problems of housing, compounds and communities, and blocks (WGS-84)"), svg=svg)
+
+
+def _hotline_smart(hot: Any, fw: Framework, lang: str) -> Section:
+    """智慧高效: what the 12345 tickets of the period tell the check-up (rates, tickets into problems)."""
+    from citycheckup.inventory.hotline_link import summary_rows
+
+    zh = lang == "zh"
+    aspect = _dim_name(fw, "city_smart", lang) if any(d.code == "city_smart" for d in fw.all_dimensions()) else ""
+    s = Section(f"{aspect}：12345热线" if zh and aspect else
+                f"{aspect}: the 12345 hotline" if aspect else ("12345热线" if zh else "The 12345 hotline"))
+    a, b = hot.period
+    rates = [(("响应率" if zh else "Response rate"), hot.rates.get("response_rate")),
+             (("解决率" if zh else "Resolution rate"), hot.rates.get("resolution_rate")),
+             (("满意率" if zh else "Satisfaction rate"), hot.rates.get("satisfaction_rate"))]
+    rows = [[k, "–" if v is None or not math.isfinite(v) else f"{v:.1f} %"] for k, v in rates]
+    rows += [[k, v] for k, v in summary_rows(hot, lang)]
+    rows.append(["候选问题" if zh else "Candidate problems", f"{len(hot.candidates):,}"])
+    period = f"{a:%Y年%m月%d日}至{b:%Y年%m月%d日}" if zh else f"{a:%d %B %Y} to {b:%d %B %Y}"
+    s.add(Table(["项目" if zh else "Item", "数值" if zh else "Value"], rows, numeric=[False, True],
+                caption=(f"12345热线工单（{period}）" if zh else f"12345 hotline tickets ({period})")))
+    m = hot.mapping
+    s.add(Para(f"工单按对照表归入体检问题类型，并按坐标定位到社区（{m.community_distance_m:,.0f}米内最近的社区）或街区"
+               f"（{m.block_distance_m:,.0f}米内最近的街区）；同一社区或街区同类问题在期内达到{m.min_tickets}件及以上的，"
+               "列为候选问题，待实地核实后再录入问题清单。无法定位或不属体检问题类型的工单逐件列出，不作删除。" if zh else
+               f"Tickets are classified to a check-up problem type with the mapping table and placed in a community "
+               f"(the nearest within {m.community_distance_m:,.0f} m) or a block (the nearest within "
+               f"{m.block_distance_m:,.0f} m); a problem type with {m.min_tickets} or more tickets in one community or "
+               "block within the period becomes a candidate problem, to be verified on site before it enters the "
+               "problem list. Tickets that cannot be placed or are not check-up problems are listed one by one, "
+               "never dropped.", "note"))
+    return s
+
+
+_TICKETS_SHOWN = 8
+
+
+def _hotline_candidates(sub: Section, inp: AnnualInputs, lev: str, lang: str) -> None:
+    """Candidate problems of a level from repeated 12345 tickets, with the ticket IDs as evidence."""
+    c = getattr(inp.hotline, "candidates", None)
+    if c is None or c.empty:
+        return
+    part = c[c["level"] == lev]
+    if part.empty:
+        return
+    zh = lang == "zh"
+    rows = []
+    for rec in part.head(_LOCATED_SHOWN).to_dict("records"):
+        sub_item = rec.get("sub_item_zh" if zh else "sub_item_en")
+        name = str(rec.get("name_zh" if zh else "name_en") or "")
+        what = f"{name}（{sub_item}）" if zh and isinstance(sub_item, str) and sub_item else \
+            f"{name} ({sub_item})" if isinstance(sub_item, str) and sub_item else name
+        ids = str(rec["ticket_ids"]).split(";")
+        shown = "、".join(ids[:_TICKETS_SHOWN]) if zh else ", ".join(ids[:_TICKETS_SHOWN])
+        if len(ids) > _TICKETS_SHOWN:
+            shown += f"等{len(ids)}件" if zh else f" and {len(ids) - _TICKETS_SHOWN} more"
+        where = rec.get("place_name")
+        if not zh and (not isinstance(where, str) or not where.isascii()):  # register names are Chinese
+            where = f"{'community' if rec['register'] == 'community' else 'block'} {rec['register_id']}"
+        rows.append([what, str(where) if isinstance(where, str) and where else "–",
+                     f"{int(rec['n_tickets']):,}", shown])
+    sub.add(Table(["问题" if zh else "Problem", "位置" if zh else "Where", "工单数" if zh else "Tickets",
+                   "工单编号" if zh else "Ticket numbers"], rows, numeric=[False, False, True, False],
+                  caption=(f"12345热线集中反映的候选问题（共{len(part)}条，待实地核实）" if zh else
+                           f"Candidate problems from repeated 12345 tickets ({len(part)} in all, to be verified on site)")))
+    if len(part) > len(rows):
+        sub.add(Para((f"其余{len(part) - len(rows)}条候选问题随体检数据提供。" if zh else
+                      f"The other {len(part) - len(rows)} candidates come with the check-up data."), "note"))
 
 
 # -- 五、成因分析 ------------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from citycheckup.inventory import (
     rollup,
 )
 from citycheckup.store._errors import StoreError
+from citycheckup.store._schema import HOTLINE_DDL
 from citycheckup.store._store import Store
 
 __all__ = ["InventoryStore", "REGISTER_TABLES"]
@@ -549,3 +550,127 @@ class InventoryStore:
                     {"version": int(v) + 1, "actor": actor, "recorded_utc": _now()},
                 )
         return checked["project_id"].tolist()
+
+    # -- 12345 hotline: candidate problems and ticket links ------------------------------------
+    #: Tables of the hotline link, created on first write (``CREATE TABLE IF NOT EXISTS``)
+    #: so that stores of schema version 2 need no migration; reads of a store without
+    #: them return empty tables.
+    _HOTLINE_DDL = HOTLINE_DDL  # also migration 3 of the store schema
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self.store.rows(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )[0][0]
+        )
+
+    def record_hotline_candidates(
+        self,
+        findings: Any,
+        *,
+        source: str | Path | None = None,
+        actor: str | None = None,
+    ) -> str:
+        """Store the candidate problems of :func:`citycheckup.inventory.hotline_link.hotline_findings`.
+
+        The candidates of the same city and year are replaced (a re-run with more tickets
+        or another threshold gives the current list); the run is logged in
+        ``inv_imports`` (kind ``hotline``) with its ticket counts by outcome.
+        """
+        from citycheckup.inventory.hotline_link import CANDIDATE_COLUMNS
+
+        unit, year = str(findings.unit_code), int(findings.year)
+        counts = findings.counts()
+        start, end = findings.period
+        note = json.dumps(
+            {
+                "period": [str(start), str(end)],
+                "min_tickets": findings.mapping.min_tickets,
+                "community_distance_m": findings.mapping.community_distance_m,
+                "block_distance_m": findings.mapping.block_distance_m,
+                "mapping_version": findings.mapping.version,
+                **counts,
+            },
+            ensure_ascii=False,
+        )
+        with self.store._transaction() as cur:
+            for ddl in self._HOTLINE_DDL:
+                cur.execute(ddl)
+            iid = self._log(
+                cur, "hotline", unit, year, source=source, n_rows=counts["tickets"], note=note,
+                actor=actor,
+            )  # fmt: skip
+            cur.execute(
+                "DELETE FROM inv_hotline_candidates WHERE unit_code = ? AND year = ?", [unit, year]
+            )
+            self._insert(
+                cur, "inv_hotline_candidates", findings.candidates, CANDIDATE_COLUMNS,
+                {"import_id": iid},
+            )  # fmt: skip
+        return iid
+
+    def hotline_candidates(
+        self, unit_code: str | None = None, year: int | None = None
+    ) -> pd.DataFrame:
+        """The stored candidate problems (:data:`~citycheckup.inventory.hotline_link.CANDIDATE_COLUMNS`)."""
+        from citycheckup.inventory.hotline_link import CANDIDATE_COLUMNS
+
+        if not self._has_table("inv_hotline_candidates"):
+            return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        conds: list[str] = []
+        params: list[Any] = []
+        if unit_code is not None:
+            conds.append("unit_code = ?")
+            params.append(str(unit_code))
+        if year is not None:
+            conds.append("year = ?")
+            params.append(int(year))
+        where = ("WHERE " + " AND ".join(conds)) if conds else ""
+        df = self.store.query(
+            f"SELECT * FROM inv_hotline_candidates {where} ORDER BY unit_code, year, candidate_id",
+            params,
+        )
+        return df[CANDIDATE_COLUMNS].reset_index(drop=True)
+
+    def link_tickets(
+        self,
+        problem_id: str,
+        ticket_ids: Iterable[int | str],
+        *,
+        note: str | None = None,
+        actor: str | None = None,
+    ) -> int:
+        """Link a closed problem to the hotline tickets it resolved; return how many links were added.
+
+        A link already stored is not added twice. See
+        :func:`citycheckup.inventory.hotline_link.ticket_links` for the checks.
+        """
+        from citycheckup.inventory.hotline_link import TICKET_LINK_COLUMNS, ticket_links
+
+        unit = self._units_of([problem_id])[0]
+        with self.store._transaction() as cur:
+            links = ticket_links(self.load(unit, cur=cur), problem_id, ticket_ids, note=note)
+            for ddl in self._HOTLINE_DDL:
+                cur.execute(ddl)
+            have = {
+                int(r[0])
+                for r in cur.execute(
+                    "SELECT ticket_id FROM inv_ticket_links WHERE problem_id = ?", [problem_id]
+                ).fetchall()
+            }
+            new = links[~links["ticket_id"].isin(have)]
+            self._insert(
+                cur, "inv_ticket_links", new, TICKET_LINK_COLUMNS,
+                {"actor": actor, "linked_utc": _now()},
+            )  # fmt: skip
+        return len(new)
+
+    def ticket_links(self, problem_id: str | None = None) -> pd.DataFrame:
+        """Stored links of closed problems to hotline tickets (``problem_id`` … ``linked_utc``)."""
+        cols = ["problem_id", "unit_code", "ticket_id", "note", "actor", "linked_utc"]
+        if not self._has_table("inv_ticket_links"):
+            return pd.DataFrame(columns=cols)
+        where, params = ("WHERE problem_id = ?", [problem_id]) if problem_id else ("", [])
+        return self.store.query(
+            f"SELECT * FROM inv_ticket_links {where} ORDER BY problem_id, ticket_id", params
+        )[cols]

@@ -13,6 +13,24 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: Tables of the 12345 link (``citycheckup.inventory.hotline_link``); idempotent, so a store
+#: migrated before version 3 and written by a version that created them lazily stays valid.
+HOTLINE_DDL = (
+    """CREATE TABLE IF NOT EXISTS inv_hotline_candidates (
+    candidate_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, year INTEGER NOT NULL,
+    level VARCHAR NOT NULL, problem_type VARCHAR NOT NULL, indicator VARCHAR, sub_item VARCHAR,
+    name_zh VARCHAR, name_en VARCHAR, sub_item_zh VARCHAR, sub_item_en VARCHAR,
+    register VARCHAR NOT NULL, register_id VARCHAR NOT NULL, place_name VARCHAR,
+    community_id VARCHAR, block_id VARCHAR, n_tickets INTEGER NOT NULL, threshold INTEGER NOT NULL,
+    ticket_ids VARCHAR NOT NULL, first_ticket_date DATE, last_ticket_date DATE, lon DOUBLE,
+    lat DOUBLE, status VARCHAR NOT NULL, import_id VARCHAR NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS inv_ticket_links (
+    problem_id VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, ticket_id BIGINT NOT NULL,
+    note VARCHAR, actor VARCHAR, linked_utc TIMESTAMP NOT NULL
+)""",
+)
+
 # version → (description, statements)
 MIGRATIONS: dict[int, tuple[str, list[str]]] = {
     1: (
@@ -146,6 +164,10 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
             "CREATE INDEX inv_events_problem ON inv_events (problem_id, seq)",
             "CREATE INDEX inv_observations_unit ON inv_observations (unit_code, year)",
         ],
+    ),
+    3: (
+        "inventory: 12345 hotline candidate problems and the tickets a closed problem resolves",
+        list(HOTLINE_DDL),
     ),
 }
 
