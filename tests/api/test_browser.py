@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against a served app.
 
-Skips with a reason when /usr/bin/chromium is absent, unless the environment variable CI is
-set (then it fails). Screenshots go to ``$CITYCHECKUP_SCREENSHOTS`` (default: the test's
+Skips with a reason when $CITYCHECKUP_CHROMIUM (default /usr/bin/chromium) is absent, unless
+the environment variable CI is set (then it fails). Screenshots go to ``$CITYCHECKUP_SCREENSHOTS`` (default: the test's
 temporary folder); look at them after a change to the dashboard.
 """
 
@@ -20,7 +20,8 @@ import pytest
 from citycheckup.api import create_app
 from citycheckup.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
+# .ci/run exports CITYCHECKUP_CHROMIUM; Debian's path otherwise
+CHROMIUM = Path(os.environ.get("CITYCHECKUP_CHROMIUM") or "/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -49,6 +50,12 @@ def server(api_store: dict[str, Any]) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is required in CI (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
+    from citycheckup.api import _geo
+
+    # the boundaries are built once per cache folder (a fresh one in tests): build them here,
+    # not while a page waits for its map (on a loaded machine that takes longer than a wait)
+    _geo.country()
+    _geo.cities()
     st = Store(api_store["path"])
     app = create_app(store=st, token="t")
     port = _free_port()

@@ -32,6 +32,7 @@ from citycheckup.api._middleware import (
     EdgeGuard,
     ResponseCache,
 )
+from citycheckup.api._routes_checkup import checkup_routes
 from citycheckup.api._routes_files import file_routes, map_routes
 from citycheckup.api._routes_read import framework_routes, result_routes, run_routes
 from citycheckup.api._routes_write import ENV_TOKEN, write_routes, writer_refusal
@@ -188,6 +189,7 @@ def create_app(
     result_routes(r)
     file_routes(r)
     map_routes(r)
+    checkup_routes(r)
     app.include_router(api)
     app.include_router(_inventory.router)
     if survey_db is not None:

