@@ -388,6 +388,10 @@ def test_opens_on_the_check_up(
     n_counts = page.locator("#ck-levels table.ck-count tbody tr").count()
     n_rates = page.locator("#ck-levels table.ck-rate tbody tr").count()
     assert n_counts + n_rates == len(ref["inv"])
+    # last year's problems: the completion rate of the run's follow-up table (宜昌: 61 %)
+    fu = pd.read_csv(dash["run_dir"] / "followup_summary.csv")
+    rate = float(fu.loc[fu["level"] == "all", "rate"].iloc[0])
+    assert f"{rate:.1f} %" in page.inner_text("#ck-followup")
     # no scores on the check-up
     assert page.locator("#ranking-table, #radar, #dimbars, #dim-tabs").count() == 0
     score_words = ("得分", "综合指数") if k == 0 else ("Score", "Index")

@@ -247,6 +247,14 @@ def checkup_summary(
             {"level": lev, "name": _both(lambda lang: t(f"level.{lev}", lang)), "items": items}
         )
     problems = _table(st, run, "problems")
+    fu = _table(st, run, "followup_summary")
+    if not fu.empty and {"unit_code", "level", "rate"} <= set(fu.columns):
+        fu = fu[(fu["unit_code"].astype(str) == unit) & (fu["level"] == "all")]
+        if "year" in fu.columns and (fu["year"] == year).any():
+            fu = fu[fu["year"] == year]
+        fu_all = pd.to_numeric(fu["rate"], errors="coerce").dropna()
+    else:
+        fu_all = pd.Series(dtype=float)
     files = [
         {
             "name": f["name"],
@@ -275,6 +283,8 @@ def checkup_summary(
         "no_data": no_data,
         "levels": levels,
         "n_problems": None if problems.empty else len(problems),
+        # 上年度问题整治完成率 (the run's follow-up table, level "all")
+        "completion_rate": _num(fu_all.iloc[-1]) if len(fu_all) else None,
         "files": files,
     }
 

@@ -80,6 +80,9 @@ def yichang_demo(
             "source": YICHANG_2025_SOURCE,
         },
     )
+    # the published follow-up (61 % of last year's problems fixed) belongs to the run: stores and
+    # `report --run` read it from here
+    summary.to_csv(run_dir / "followup_summary.csv", index=False)
     reports: list[Path] = []
     rdir = run_dir / "reports"
     rdir.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@
       ck_lower: "住房、小区（社区）、街区体检结果", ck_lower_note: "下层级只给问题数量及其分母，不计分、不分级。",
       ck_problem: "问题", ck_count: "数量", ck_of: "分母", ck_share: "占比", ck_no_denominator: "分母未公布",
       ck_rate: "覆盖率", ck_no_survey: "本层级没有调查数据", ck_ungraded: "无适用标准的指标",
-      ck_ungraded_note: "这些指标只报告数值，不以自拟标准分级。", ck_why: "未分级原因", ck_no_data: "无数据的指标",
+      ck_ungraded_note: "这些指标只报告数值，不以自拟标准分级。", ck_why: "未分级原因", ck_followup: "上年度问题整治完成率", ck_no_data: "无数据的指标",
       ck_no_data_note: "数据中没有这些指标的数值，不作任何填补。", ck_aspects_graded: "维度已评级",
       ck_ind_graded: "指标已分级", ck_reports: "报告与附表", ck_source: "数据来源", ck_task: "重点任务",
       ck_aspect: "维度", ck_none: "无", ck_level_fmt: "{n} 项", ck_value: "数值",
@@ -61,7 +61,7 @@
       ck_no_denominator: "denominator not published", ck_rate: "Coverage", ck_no_survey: "No survey data for this level",
       ck_ungraded: "Values without an applicable threshold",
       ck_ungraded_note: "These values are reported as they are; no invented threshold grades them.",
-      ck_why: "Why not graded", ck_no_data: "Indicators without data",
+      ck_why: "Why not graded", ck_followup: "Last year's problems fixed", ck_no_data: "Indicators without data",
       ck_no_data_note: "The data holds no value for these indicators; nothing is filled in.",
       ck_aspects_graded: "Aspects graded", ck_ind_graded: "Indicators graded", ck_reports: "Report and annex",
       ck_source: "Data source", ck_task: "Task", ck_aspect: "Aspect", ck_none: "none", ck_level_fmt: "{n} items", ck_value: "Value",
@@ -321,6 +321,7 @@
         <div class="kpi"><span class="muted">${esc(t("ck_ind_graded"))}</span><b>${nInd}</b></div>
         <div class="kpi"><span class="muted">${esc(t("ck_ungraded"))}</span><b>${d.ungraded.length}</b></div>
         <div class="kpi"><span class="muted">${esc(t("ck_no_data"))}</span><b>${d.no_data.length}</b></div>
+        ${d.completion_rate != null ? `<div class="kpi" id="ck-followup"><span class="muted">${esc(t("ck_followup"))}</span><b>${d.completion_rate.toFixed(1)} %</b></div>` : ""}
         ${files.length ? `<div class="kpi"><span class="muted">${esc(t("ck_reports"))}</span><b class="small">${files.map(f => `<a class="download" href="${esc(f.url)}?download=true">${esc(f.format.toUpperCase())}</a>`).join(" ")}</b></div>` : ""}
       </div>
       <h2 class="sect">${esc(t("ck_city"))} · ${esc(t("ck_by_aspect"))}</h2>
