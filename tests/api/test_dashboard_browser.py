@@ -352,7 +352,11 @@ def test_opens_on_the_check_up(
     page, errors = _page(browser, 1400, lang=lang)  # nothing saved: the first visit
     page.goto(server + "/")
     page.wait_for_selector("#ck-title")
-    assert ("宜昌市" if lang == "zh" else "Yichang") in page.inner_text("#ck-title")
+    title = page.inner_text("#ck-title")
+    assert ("宜昌市" if lang == "zh" else "Yichang") in title
+    # MOHURD's convention: the 2025 check-up uses the data of 31 December 2024
+    assert ("2025年城市体检" if lang == "zh" else "City check-up 2025") in title
+    assert ("数据基准日2024年12月31日" if lang == "zh" else "data as of 31 December 2024") in title
     # aspect grades: one block per aspect of the city level, graded as aspect_grades.csv says
     blocks = page.eval_on_selector_all(
         "#ck-aspects .aspect",

@@ -20,7 +20,7 @@
       very_good: "很好", good: "较好", fair: "一般", poor: "不足", status_used: "已用", map_note: "点击城市查看详情",
       n: "数量", median: "中位数", mean: "均值", min: "最小", max: "最大", spatial: "空间结果", table: "表",
       rank_of: "名", inset: "南海诸岛", outside: "不在本数据集（无数据）",
-      nav_checkup: "城市体检", nav_panel: "年鉴指标比较", nav_district: "街区空间评估", ck_title: "城市体检",
+      nav_checkup: "城市体检", nav_panel: "年鉴指标比较", nav_district: "街区空间评估", ck_title: "城市体检", ck_title_year: "{y}年城市体检", ck_data_date: "数据基准日{y}年12月31日",
       ck_city: "城区评价", ck_by_aspect: "分维度评价", ck_by_task: "按中央城市工作会议重点任务", ck_graded: "已分级指标",
       ck_poor: "其中不足", ck_not_graded: "未评级（本维度没有已分级的指标）", ck_standard: "评价标准", ck_basis: "依据",
       ck_lower: "住房、小区（社区）、街区体检结果", ck_lower_note: "下层级只给问题数量及其分母，不计分、不分级。",
@@ -52,7 +52,7 @@
       poor: "poor", status_used: "used", map_note: "Click a city for its profile", n: "n", median: "median",
       mean: "mean", min: "min", max: "max", spatial: "Spatial result", table: "Table", rank_of: "", outside: "outside the data set (no data)",
       nav_checkup: "Check-up", nav_panel: "Yearbook comparison", nav_district: "District (OpenStreetMap)",
-      ck_title: "City check-up", ck_city: "City-level assessment", ck_by_aspect: "Grades by aspect",
+      ck_title: "City check-up", ck_title_year: "City check-up {y}", ck_data_date: "data as of 31 December {y}", ck_city: "City-level assessment", ck_by_aspect: "Grades by aspect",
       ck_by_task: "By the tasks of the Central Urban Work Conference", ck_graded: "graded", ck_poor: "of which poor",
       ck_not_graded: "not graded (no graded indicator in this aspect)", ck_standard: "Standard", ck_basis: "Basis",
       ck_lower: "Housing, compounds and communities, blocks",
@@ -314,7 +314,7 @@
       </section>`;
     };
     view.innerHTML = `
-      <h1 id="ck-title">${esc(L(d.unit.name))} · ${d.year} ${esc(t("ck_title"))} <span class="muted small">${esc(L(d.framework))}</span></h1>
+      <h1 id="ck-title">${esc(L(d.unit.name))} · ${esc(t("ck_title_year").replace("{y}", d.year + 1))} <span class="muted small">${esc(t("ck_data_date").replace("{y}", d.year))} · ${esc(L(d.framework))}</span></h1>
       <div class="kpis" id="ck-kpis">
         <div class="kpi"><span class="muted">${esc(t("ck_aspects_graded"))}</span><b>${graded.length} / ${d.aspects.length}</b></div>
         ${counts.length ? `<div class="kpi"><span class="muted">${esc(t("ck_by_aspect"))}</span><b class="small">${counts.map(([g, n]) => `<span class="agrade a-${g}">${esc(L(gradeWord[g]))}</span> × ${n}`).join(" ")}</b></div>` : ""}
