@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -73,12 +73,13 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    rep = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    rep = yield
     if not (rep.skipped and in_ci()) or hasattr(rep, "wasxfail"):
-        return
+        return rep
     longrepr = rep.longrepr
     reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
     if CI_REQUIRED.search(reason):
@@ -88,3 +89,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             "Install the tool (see .ci/run) or set CITYCHECKUP_CHROMIUM / "
             "CITYCHECKUP_TEST_PG_URL to point at it."
         )
+    return rep

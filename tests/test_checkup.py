@@ -113,9 +113,31 @@ def test_index_is_weighted_mean_of_informed_dimensions(result) -> None:
 
 def test_ranks_within_year_ties_min(result) -> None:
     s = result.scores[(result.scores["year"] == 2024) & result.scores["index"].notna()]
-    expected = s["index"].rank(ascending=False, method="min")
-    assert (s["rank_index"].astype(float) == expected).all()
     assert s.loc[s["rank_index"] == 1, "index"].iloc[0] == s["index"].max()
+    # independent of pandas' rank: rank = 1 + number of units with a strictly higher index
+    idx = s["index"].to_numpy()
+    expected = [1 + int((idx > v).sum()) for v in idx]
+    assert s["rank_index"].astype(int).tolist() == expected
+
+
+def test_ranks_with_ties_share_the_best_rank() -> None:
+    """The real data has no tied scores, so the tie rule is checked on a hand-made table.
+
+    2024: scores 80, 90, 80, 70 (in this row order) -> 90 is 1st; the two 80s share rank 2
+    (not 2 and 3 by row order); 70 is 4th (rank 3 is skipped, R's ties="min"); a missing
+    score has no rank. 2023 has one unit only -> no rank at all.
+    """
+    from citycheckup.checkup._run import _ranks
+
+    t = pd.DataFrame({
+        "unit_code": ["a", "b", "c", "d", "e", "a"],
+        "unit_name": list("abcdea"),
+        "year": [2024, 2024, 2024, 2024, 2024, 2023],
+        "index": [80.0, 90.0, 80.0, 70.0, np.nan, 50.0],
+    })  # fmt: skip
+    r = _ranks(t, ["index"])["rank_index"]
+    assert r.iloc[:4].tolist() == [2, 1, 2, 4]
+    assert r.iloc[4:].isna().all()
 
 
 def test_strengths_and_weaknesses_top5_per_peer_group(result) -> None:

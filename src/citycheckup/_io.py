@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from citycheckup.errors import OutputError
 
@@ -75,7 +76,7 @@ def safe_child(out_dir: str | os.PathLike[str], *parts: str) -> Path:
 @contextlib.contextmanager
 def atomic_file(
     path: str | os.PathLike[str], mode: str = "w", **kwargs: object
-) -> Iterator[object]:
+) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path``; rename it onto ``path`` only on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,7 @@ def atomic_file(
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_file(path, "w", encoding="utf-8") as fh:
-        fh.write(text)  # type: ignore[attr-defined]
+        fh.write(text)
 
 
 @contextlib.contextmanager
@@ -148,7 +149,7 @@ def write_csv(df: object, path: str | os.PathLike[str]) -> Path:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
+    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)  # type: ignore[call-overload]
     mixed = {}
     for c in frame.columns:
         col = frame[c]

@@ -3,8 +3,11 @@ duplicate or misorder units, and missing values always come last."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,12 +63,26 @@ def test_filter(items: list[dict[str, Any]], q: str, province: str | None) -> No
 @given(
     v=st.one_of(
         st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(allow_nan=True, allow_infinity=True).map(np.float64),
         st.none(),
         st.integers(),
+        st.integers(-(2**63), 2**63 - 1).map(np.int64),
         st.text(max_size=3),
     )
 )
 def test_clean_is_json_safe(v: Any) -> None:
     import json
 
-    json.dumps(Q.clean({"a": [v, (v,)]}), allow_nan=False)
+    # expected, derived without clean(): NaN/±inf/None -> None; numpy scalars -> the Python
+    # value; anything else unchanged; tuples become lists (JSON has arrays only)
+    plain = v.item() if isinstance(v, np.generic) else v
+    expected = None if isinstance(plain, float) and not math.isfinite(plain) else plain
+    out = Q.clean({"a": [v, (v,)], 1: v})
+    assert out == {"a": [expected, [expected]], "1": expected}
+    assert type(out["1"]) is type(expected)  # a Python scalar, not numpy's
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+
+
+def test_clean_missing_markers() -> None:
+    assert Q.clean([pd.NA, pd.NaT, np.nan, None]) == [None, None, None, None]
+    assert Q.clean(pd.Timestamp("2024-01-02")) == "2024-01-02T00:00:00"

@@ -1,6 +1,7 @@
 """The survey form in a real browser: Playwright driving Debian's Chromium on a 390 px phone screen.
 
-Skips with a reason when /usr/bin/chromium is absent, unless CI is set (then it fails).
+Skips with a reason when $CITYCHECKUP_CHROMIUM (default /usr/bin/chromium) is absent, unless CI
+is set (then it fails).
 Screenshots go to ``$CITYCHECKUP_SCREENSHOTS`` (default: the test's temporary folder).
 """
 
@@ -19,7 +20,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+# .ci/run exports CITYCHECKUP_CHROMIUM; Debian's path otherwise
+CHROMIUM = Path(os.environ.get("CITYCHECKUP_CHROMIUM") or "/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",

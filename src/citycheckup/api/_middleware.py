@@ -26,8 +26,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.exceptions import HTTPException
-
+from citycheckup._edge import (
+    MAX_PATH_CHARS,
+    BodyGuard,
+    BodyLimitExceeded,
+    declared_too_large,
+    target_problem,
+)
 from citycheckup.api._errors import error_response
 
 __all__ = [
@@ -35,7 +40,6 @@ __all__ = [
     "MAX_PATH_CHARS",
     "MAX_QUERY_BYTES",
     "AddressLimit",
-    "BodyTooLarge",
     "Buckets",
     "CacheFront",
     "CacheKeys",
@@ -52,10 +56,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 #: Largest body of a write other than an upload (a JSON object of a few fields).
 MAX_JSON_BYTES = 64 * 1024
 MAX_QUERY_BYTES = 8 * 1024
-MAX_PATH_CHARS = 2048
 #: Longest pause before a 429 (see :class:`AddressLimit`).
 TARPIT_S = 1.0
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -71,15 +73,11 @@ async def _send(
     await error_response(status, code, message, headers=headers)(scope, receive, send)  # type: ignore[arg-type]
 
 
-class BodyTooLarge(HTTPException):
-    """A request body passed its limit while it arrived (raised inside ``receive``)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            413,
-            f"the request body exceeds the limit of {limit // 1024} KiB; send a smaller file "
-            "(split it by year or region)",
-        )
+def _too_large(limit: int) -> str:
+    return (
+        f"the request body exceeds the limit of {limit // 1024} KiB; send a smaller file "
+        "(split it by year or region)"
+    )
 
 
 class EdgeGuard:
@@ -104,40 +102,20 @@ class EdgeGuard:
         if problem is not None:
             await _send(scope, receive, send, 422, "invalid_parameters", problem)
             return
-        headers = dict(scope.get("headers") or [])
         method = scope["method"]
         limit = self.body_limit(path)
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            exc = BodyTooLarge(limit)
-            await _send(scope, receive, send, 413, "payload_too_large", str(exc.detail))
+        if declared_too_large(scope, limit):
+            await _send(scope, receive, send, 413, "payload_too_large", _too_large(limit))
             return
-        received = 0
-        started = False
-
-        async def counted_receive() -> dict[str, Any]:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def tracked_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        guard = BodyGuard(receive, send, limit, _too_large(limit))
         try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge as exc:
-            if not started:
-                await _send(scope, receive, send, 413, "payload_too_large", str(exc.detail))
+            await self.app(scope, guard.receive, guard.send)
+        except BodyLimitExceeded:
+            if not guard.started:
+                await _send(scope, receive, send, 413, "payload_too_large", _too_large(limit))
         except Exception:
             log.exception("unhandled error on %s %s", method, path[:200])
-            if not started:
+            if not guard.started:
                 await _send(
                     scope,
                     receive,
@@ -149,17 +127,8 @@ class EdgeGuard:
 
 
 def _check_target(path: str, raw: bytes) -> str | None:
-    if len(path) > MAX_PATH_CHARS:
-        return f"the path is longer than {MAX_PATH_CHARS} characters"
-    if len(raw) > MAX_QUERY_BYTES:
-        return f"the query string is longer than {MAX_QUERY_BYTES} bytes"
-    if _CONTROL.search(path):
-        return "the path contains control characters"
-    if raw:
-        for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-            if _CONTROL.search(k) or _CONTROL.search(v):
-                return f"query parameter {k[:64]!r} contains control characters"
-    return None
+    problem = target_problem(path, raw, max_query_bytes=MAX_QUERY_BYTES)
+    return None if problem is None else problem[1]
 
 
 # -- response cache ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,11 @@ def unit_data_availability(coin: Coin, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def denominator_correlations(
-    coin: Coin, data: pd.DataFrame, *, threshold: float = 0.6, method: str = "pearson"
+    coin: Coin,
+    data: pd.DataFrame,
+    *,
+    threshold: float = 0.6,
+    method: Literal["pearson", "kendall", "spearman"] = "pearson",
 ) -> pd.DataFrame:
     """Correlations of each indicator with each denominator (size effects), flagged above ``threshold``.
 

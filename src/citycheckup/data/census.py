@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -59,10 +59,13 @@ def _table() -> pd.DataFrame:
         .joinpath("census_urban_2010_2020.csv")
         .read_text(encoding="utf-8")
     )
-    return pd.read_csv(
-        io.StringIO(text),
-        dtype={"unit_code": str, "year": "int64", "pop_total": "float64", "pop_urban": "float64"},
-    )
+    dtypes: dict[str, Any] = {
+        "unit_code": str,
+        "year": "int64",
+        "pop_total": "float64",
+        "pop_urban": "float64",
+    }
+    return pd.read_csv(io.StringIO(text), dtype=dtypes)
 
 
 def census_population(year: int = 2020, *, missing: MissingPolicy = "keep") -> pd.DataFrame:
@@ -107,13 +110,13 @@ def census_population(year: int = 2020, *, missing: MissingPolicy = "keep") -> p
     if missing == "drop":
         out = out.drop(index=gaps.index).reset_index(drop=True)
     elif missing == "raise" and len(gaps):
+        no_total = gaps["pop_total"].isna().tolist()
         problems = [
             Problem(
-                f"no {'total and urban' if r.pop_total != r.pop_total else 'urban'} population "
-                f"in the {year} census table",
-                f"unit {r.unit_code}",
+                f"no {'total and urban' if nt else 'urban'} population in the {year} census table",
+                f"unit {code}",
             )
-            for r in gaps.itertuples()
+            for code, nt in zip(gaps["unit_code"].tolist(), no_total, strict=True)
         ]
         raise DataError(
             f"{len(gaps)} unit(s) have no census value for {year}; pass missing='drop' to leave "

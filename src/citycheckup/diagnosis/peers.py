@@ -10,7 +10,7 @@ million; 中等城市 0.5–1 million; I型小城市 0.2–0.5 million; II型小
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,14 @@ SIZE_CLASSES: list[tuple[str, str, str, float]] = [
     ("small_1", "I型小城市", "small city (type I)", 20.0),
     ("small_2", "II型小城市", "small city (type II)", 0.0),
 ]
+
+
+@overload
+def city_size_class(population_10k: pd.Series) -> pd.Series: ...
+
+
+@overload
+def city_size_class(population_10k: float) -> str | None: ...
 
 
 def city_size_class(population_10k: pd.Series | float) -> pd.Series | str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,8 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
                         formulas.append((ccode, f, cpath))
                     g = child.get("grading")
                     t = child.get("target")
-                    refs = child.get("references") if isinstance(child.get("references"), list) else []
+                    refs_given = child.get("references")
+                    refs = refs_given if isinstance(refs_given, list) else []
                     for gpath, gset in [((*cpath, "grading"), g),
                                         *[((*cpath, "references", k), r) for k, r in enumerate(refs)]]:
                         if isinstance(gset, dict) and "source" not in gset and "provenance" not in gset:
@@ -382,7 +384,7 @@ def framework_from_coinr_table(
 
     index_code = tops[0]
 
-    def opt(r: dict[str, Any], key: str) -> Any:
+    def opt(r: Mapping[Any, Any], key: str) -> Any:
         v = r.get(key)
         return None if _is_missing(v) else v
 

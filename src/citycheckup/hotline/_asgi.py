@@ -14,20 +14,24 @@ import re
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
+from citycheckup._edge import (
+    MAX_PATH_CHARS,
+    BodyGuard,
+    BodyLimitExceeded,
+    declared_too_large,
+    target_problem,
+)
 from citycheckup.hotline.catalogue import Catalogue
-from citycheckup.hotline.open311 import _CONTROL, errors_body, render, request_record
+from citycheckup.hotline.open311 import errors_body, render, request_record
 from citycheckup.hotline.ratelimit import Limit, TokenBuckets, client_bucket
 from citycheckup.hotline.store import HotlineStore
 
 __all__ = [
     "MAX_PATH_CHARS",
     "MAX_QUERY_BYTES",
-    "BodyTooLarge",
     "EdgeGuard",
     "FastSingleGet",
     "PublicReadLimit",
@@ -43,7 +47,6 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 #: Longest query string (a list of 1,000 ids fits) and path accepted.
 MAX_QUERY_BYTES = 32 * 1024
-MAX_PATH_CHARS = 2048
 #: Longest pause before a 429 (see :class:`PublicReadLimit`).
 TARPIT_S = 1.0
 _pause = asyncio.sleep
@@ -78,11 +81,8 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(HTTPException):
-    """The request body passed the limit while it arrived (raised inside ``receive``)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body too large; at most {limit} bytes")
+def _too_large(limit: int) -> str:
+    return f"request body too large; at most {limit} bytes"
 
 
 class EdgeGuard:
@@ -110,54 +110,25 @@ class EdgeGuard:
             await send_error(send, 400, [problem], fmt)
             return
         limit = self.max_body
-        for name, value in scope.get("headers") or ():
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await send_error(
-                    send, 400, [(413, f"request body too large; at most {limit} bytes")], fmt
-                )
-                return
-        received = 0
-        started = False
-
-        async def counted_receive() -> dict[str, Any]:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def tracked_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        if declared_too_large(scope, limit):
+            await send_error(send, 400, [(413, _too_large(limit))], fmt)
+            return
+        guard = BodyGuard(receive, send, limit, _too_large(limit))
         try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge as exc:
-            if not started:
-                await send_error(send, 400, [(413, str(exc.detail))], fmt)
+            await self.app(scope, guard.receive, guard.send)
+        except BodyLimitExceeded:
+            if not guard.started:
+                await send_error(send, 400, [(413, _too_large(limit))], fmt)
         except Exception:
             logger.exception("internal error on %s %s", scope.get("method"), scope["path"][:200])
-            if not started:
+            if not guard.started:
                 await send_error(send, 500, [(500, "internal server error")], fmt)
 
     @staticmethod
     def _check_target(scope: Scope) -> tuple[int, str] | None:
-        path, raw = scope["path"], scope.get("query_string", b"")
-        if len(path) > MAX_PATH_CHARS:
-            return (414, f"the path is longer than {MAX_PATH_CHARS} characters")
-        if len(raw) > MAX_QUERY_BYTES:
-            return (414, f"the query string is longer than {MAX_QUERY_BYTES} bytes")
-        if _CONTROL.search(path):
-            return (400, "the path contains control characters")
-        if raw:
-            for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-                if _CONTROL.search(k) or _CONTROL.search(v):
-                    return (400, f"query parameter {k[:64]!r} contains control characters")
-        return None
+        return target_problem(
+            scope["path"], scope.get("query_string", b""), max_query_bytes=MAX_QUERY_BYTES
+        )
 
 
 class PublicReadLimit:

@@ -270,9 +270,12 @@ def run_batch(
                 "every city of the batch failed", problems=[Problem(e, c) for c, e in errors]
             )
         order = {r["city"]: i for i, r in enumerate(rows)}
-        gathered = pd.concat(
-            sorted(results, key=lambda t: order[t["city"].iloc[0]]), ignore_index=True
-        )
+
+        def _position(t: pd.DataFrame) -> int:
+            return order[t["city"].iloc[0]]
+
+        ordered: list[pd.DataFrame] = sorted(results, key=_position)
+        gathered = pd.concat(ordered, ignore_index=True)
         gathered.to_csv(tmp / "indicators.csv", index=False, float_format="%.6g")
         err_frame = pd.DataFrame(errors, columns=["city", "error"])
         err_frame.to_csv(tmp / "errors.csv", index=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,15 @@ __all__ = ["gtfs_stops"]
 # SDG 11.2.1: bus, tram, trolleybus (low capacity) within 500 m; rail, metro, ferry (high) within 1000 m.
 _LOW = {0, 3, 5, 11}
 _HIGH = {1, 2, 4, 7, 12}
+
+
+def _keep(cols: Collection[str]) -> Callable[[str], bool]:
+    """``usecols`` for ``read_csv``: the wanted columns, whatever spaces surround a header."""
+
+    def keep(c: str) -> bool:
+        return c.strip() in cols
+
+    return keep
 
 
 def _mode(route_type: int) -> str | None:
@@ -74,9 +84,7 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
                 if not readers[name].is_file():
                     problems.append(Problem(f"missing {name}", str(p)))
                     continue
-                tables[name] = pd.read_csv(
-                    readers[name], dtype=str, usecols=lambda c, cols=cols: c.strip() in cols
-                )
+                tables[name] = pd.read_csv(readers[name], dtype=str, usecols=_keep(cols))
         else:
             with zipfile.ZipFile(p) as zf:
                 names = {Path(n).name: n for n in zf.namelist()}
@@ -88,7 +96,7 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
                         tables[name] = pd.read_csv(
                             io.TextIOWrapper(fh, encoding="utf-8-sig"),
                             dtype=str,
-                            usecols=lambda c, cols=cols: c.strip() in cols,
+                            usecols=_keep(cols),
                         )
     except (
         zipfile.BadZipFile,
