@@ -25,7 +25,9 @@ TARGET_S = 10.0
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     exe = Path(sys.executable).with_name("citycheckup")
@@ -33,8 +35,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             t0 = time.perf_counter()
-            subprocess.run([str(exe), "-q", "run", "--data", "city-macro-data", "--invalid", "missing",
-                            "--out", os.path.join(tmp, f"run{i}")], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(exe),
+                    "-q",
+                    "run",
+                    "--data",
+                    "city-macro-data",
+                    "--invalid",
+                    "missing",
+                    "--out",
+                    os.path.join(tmp, f"run{i}"),
+                ],
+                check=True,
+                capture_output=True,
+            )
             cli_times.append(time.perf_counter() - t0)
     from citycheckup.checkup import CheckupOptions, run_checkup
     from citycheckup.data import load_city_macro
@@ -50,11 +65,19 @@ def main() -> None:
     n = len(res.scores)
     cli = statistics.median(cli_times)
     lib = statistics.median(lib_times)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"panel: {res.scores['unit_code'].nunique()} units × {len(res.years)} years = {n} unit-years")
-    print(f"citycheckup run (CLI, end to end): median {cli:.2f} s over {args.repeat} runs "
-          f"(min {min(cli_times):.2f}, max {max(cli_times):.2f}); target {TARGET_S:.0f} s → {TARGET_S / cli:.1f}× under")
-    print(f"run_checkup (library, no outputs): median {lib:.2f} s (min {min(lib_times):.2f}, max {max(lib_times):.2f})")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(
+        f"panel: {res.scores['unit_code'].nunique()} units × {len(res.years)} years = {n} unit-years"
+    )
+    print(
+        f"citycheckup run (CLI, end to end): median {cli:.2f} s over {args.repeat} runs "
+        f"(min {min(cli_times):.2f}, max {max(cli_times):.2f}); target {TARGET_S:.0f} s → {TARGET_S / cli:.1f}× under"
+    )
+    print(
+        f"run_checkup (library, no outputs): median {lib:.2f} s (min {min(lib_times):.2f}, max {max(lib_times):.2f})"
+    )
 
 
 if __name__ == "__main__":

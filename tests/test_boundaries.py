@@ -7,10 +7,21 @@ import subprocess
 import sys
 
 CORE = [
-    "citycheckup.framework", "citycheckup.data", "citycheckup.indicators", "citycheckup.composite",
-    "citycheckup.diagnosis", "citycheckup.checkup", "citycheckup.errors",
+    "citycheckup.framework",
+    "citycheckup.data",
+    "citycheckup.indicators",
+    "citycheckup.composite",
+    "citycheckup.diagnosis",
+    "citycheckup.checkup",
+    "citycheckup.errors",
 ]
-OUTER = ("citycheckup.report", "citycheckup.store", "citycheckup.api", "citycheckup.cli", "citycheckup.hotline.server")
+OUTER = (
+    "citycheckup.report",
+    "citycheckup.store",
+    "citycheckup.api",
+    "citycheckup.cli",
+    "citycheckup.hotline.server",
+)
 HEAVY_OPTIONAL = ("fastapi", "weasyprint", "duckdb", "playwright", "typer", "jinja2")
 
 

@@ -34,13 +34,21 @@ def test_scores_every_city_and_year_it_existed(result) -> None:
     gone = result.flags[result.flags["flag"] == "not_existing"]
     assert len(s) == 300 * 25 - len(gone)
     dims = ["system", "innovation", "livable", "green", "resilient", "civilized", "smart"]
-    assert list(s.columns) == ["unit_code", "unit_name", "year", "index", *dims, "rank_index",
-                               *[f"rank_{d}" for d in dims]]
+    assert list(s.columns) == [
+        "unit_code",
+        "unit_name",
+        "year",
+        "index",
+        *dims,
+        "rank_index",
+        *[f"rank_{d}" for d in dims],
+    ]
     # a unit-year has an index exactly when it has enough data; the others carry the reason
     flagged = result.flags[result.flags["flag"] == "insufficient_data"]
     missing = s.loc[s["index"].isna(), ["unit_code", "year"]]
     assert sorted(map(tuple, missing.to_numpy().tolist())) == sorted(
-        map(tuple, flagged[["unit_code", "year"]].to_numpy().tolist()))
+        map(tuple, flagged[["unit_code", "year"]].to_numpy().tolist())
+    )
     assert s["index"].notna().mean() > 0.95
 
 
@@ -60,7 +68,12 @@ def test_no_unit_is_scored_after_it_ceased_or_before_it_existed(result) -> None:
 def test_no_data_dimensions_are_not_invented(result) -> None:
     cov = result.dimension_coverage.set_index("dimension")
     # system: its only indicators with data are context (urban share of migrants, population growth)
-    assert set(cov.index[cov["status"] == "no data"]) == {"system", "green", "resilient", "civilized"}
+    assert set(cov.index[cov["status"] == "no data"]) == {
+        "system",
+        "green",
+        "resilient",
+        "civilized",
+    }
     for d in ("system", "green", "resilient", "civilized"):
         assert result.scores[d].isna().all()
         assert result.scores[f"rank_{d}"].isna().all()
@@ -97,12 +110,16 @@ def test_plausibility_bounds_of_derived_indicators(result) -> None:
 
 
 def test_rank_intervals_bracket_the_nominal_rank(fw, embedded) -> None:
-    r = run_checkup(embedded, fw, CheckupOptions(invalid="missing", uncertainty_n=50, years=[2023, 2024]))
+    r = run_checkup(
+        embedded, fw, CheckupOptions(invalid="missing", uncertainty_n=50, years=[2023, 2024])
+    )
     ri = r.rank_intervals
     assert set(ri["year"]) == {2024}
     assert len(ri) == r.scores.loc[r.scores["year"] == 2024, "index"].notna().sum()
     assert (ri["q5"] <= ri["q95"]).all() and (ri["q5"] >= 1).all()
-    assert (ri["nominal"] >= ri["q5"] - 15).mean() > 0.95  # intervals are centred near the nominal rank
+    assert (
+        ri["nominal"] >= ri["q5"] - 15
+    ).mean() > 0.95  # intervals are centred near the nominal rank
 
 
 def test_index_is_weighted_mean_of_informed_dimensions(result) -> None:
@@ -147,8 +164,12 @@ def test_strengths_and_weaknesses_top5_per_peer_group(result) -> None:
     assert one.groupby(["peer_type", "kind"]).size().tolist() == [5, 5, 5, 5]
     # a strength has a better or equal peer percentile than any weak point of the same group
     prov = one[one["peer_type"] == "province"]
-    best = (prov[prov["kind"] == "strength"]["peer_rank"] / prov[prov["kind"] == "strength"]["peer_n"]).max()
-    worst = (prov[prov["kind"] == "weakness"]["peer_rank"] / prov[prov["kind"] == "weakness"]["peer_n"]).min()
+    best = (
+        prov[prov["kind"] == "strength"]["peer_rank"] / prov[prov["kind"] == "strength"]["peer_n"]
+    ).max()
+    worst = (
+        prov[prov["kind"] == "weakness"]["peer_rank"] / prov[prov["kind"] == "weakness"]["peer_n"]
+    ).min()
     assert best <= worst
 
 
@@ -156,7 +177,9 @@ def test_changes_since_base_year(result) -> None:
     c = result.changes.set_index("unit_code")
     s = result.scores.set_index(["unit_code", "year"])
     for code in ("110000", "130600"):
-        assert c.loc[code, "index_change"] == pytest.approx(s.loc[(code, 2024), "index"] - s.loc[(code, 2000), "index"])
+        assert c.loc[code, "index_change"] == pytest.approx(
+            s.loc[(code, 2024), "index"] - s.loc[(code, 2000), "index"]
+        )
 
 
 def test_invalid_values_stop_the_run_by_default(fw, embedded) -> None:
@@ -173,16 +196,27 @@ def test_year_selection_and_bad_year(fw, embedded) -> None:
 
 def test_geometric_needs_positive_scale_and_options_checked(fw, embedded) -> None:
     with pytest.raises(DataError, match="geometric aggregation needs positive values"):
-        run_checkup(embedded, fw, CheckupOptions(scoring="relative", aggregation="geometric",
-                                                 normalisation="zscore"))
-    sub = Dataset(data=embedded.data[embedded.data["year"] >= 2022], source="x", units=embedded.units,
-                  groups=embedded.groups)
-    r = run_checkup(sub, fw, CheckupOptions(scoring="relative", aggregation="geometric", invalid="missing"))
+        run_checkup(
+            embedded,
+            fw,
+            CheckupOptions(scoring="relative", aggregation="geometric", normalisation="zscore"),
+        )
+    sub = Dataset(
+        data=embedded.data[embedded.data["year"] >= 2022],
+        source="x",
+        units=embedded.units,
+        groups=embedded.groups,
+    )
+    r = run_checkup(
+        sub, fw, CheckupOptions(scoring="relative", aggregation="geometric", invalid="missing")
+    )
     assert (r.scores["index"].dropna() >= 1.0).all()
 
 
 def test_no_usable_indicator_is_a_clear_error(fw) -> None:
-    ds = Dataset(data=pd.DataFrame({"unit_code": ["a"], "unit_name": ["a"], "year": [2020], "foo": [1.0]}),
-                 source="foo.csv")
+    ds = Dataset(
+        data=pd.DataFrame({"unit_code": ["a"], "unit_name": ["a"], "year": [2020], "foo": [1.0]}),
+        source="foo.csv",
+    )
     with pytest.raises(DataError, match="no indicator of framework people_city_2025 can be scored"):
         run_checkup(ds, fw)

@@ -22,7 +22,9 @@ def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Raw variables of 40 real cities, 2021–2024, written as a user would give them (names, not codes)."""
     d = load_city_macro().data
     d = d[(d["year"] >= 2021) & d["unit_code"].isin(sorted(d["unit_code"].unique())[:40])]
-    d = d.drop(columns=["unit_code", "province_code", "broadband_users"]).rename(columns={"unit_name": "城市"})
+    d = d.drop(columns=["unit_code", "province_code", "broadband_users"]).rename(
+        columns={"unit_name": "城市"}
+    )
     d = d[d["城市"] != "三沙市"]
     path = tmp_path_factory.mktemp("data") / "cities.csv"
     d.to_csv(path, index=False)
@@ -36,8 +38,19 @@ def test_run_writes_all_outputs(small_csv: Path, tmp_path: Path) -> None:
     for name in ("scores.csv", "indicators.csv", "results.xlsx", "report.html", "manifest.json"):
         assert (out / name).is_file(), name
     s = pd.read_csv(out / "scores.csv", dtype={"unit_code": str})
-    assert s.columns[:11].tolist() == ["unit_code", "unit_name", "year", "index", "system", "innovation",
-                                       "livable", "green", "resilient", "civilized", "smart"]
+    assert s.columns[:11].tolist() == [
+        "unit_code",
+        "unit_name",
+        "year",
+        "index",
+        "system",
+        "innovation",
+        "livable",
+        "green",
+        "resilient",
+        "civilized",
+        "smart",
+    ]
     assert "rank_index" in s.columns and "rank_smart" in s.columns
     assert sorted(s["year"].unique()) == [2021, 2022, 2023, 2024]
     assert s["unit_code"].str.fullmatch(r"\d{6}").all()
@@ -67,12 +80,19 @@ def test_failed_run_keeps_earlier_output(small_csv: Path, tmp_path: Path) -> Non
 
 
 def test_validate_and_frameworks(small_csv: Path) -> None:
-    res = runner.invoke(app, ["validate", "--framework", "people-city-2025", "--data", str(small_csv)])
+    res = runner.invoke(
+        app, ["validate", "--framework", "people-city-2025", "--data", str(small_csv)]
+    )
     assert res.exit_code == 0, res.output
-    assert "85 indicators in 7 dimensions — valid" in res.output or "indicators in 7 dimensions — valid" in res.output
+    assert (
+        "85 indicators in 7 dimensions — valid" in res.output
+        or "indicators in 7 dimensions — valid" in res.output
+    )
     res = runner.invoke(app, ["frameworks", "list"])
     assert res.exit_code == 0 and "people-city-2025" in res.output
-    res = runner.invoke(app, ["frameworks", "show", "people-city-2025", "--lang", "en"], env={"COLUMNS": "250"})
+    res = runner.invoke(
+        app, ["frameworks", "show", "people-city-2025", "--lang", "en"], env={"COLUMNS": "250"}
+    )
     assert res.exit_code == 0 and "road_network_density" in res.output
 
 
@@ -94,21 +114,47 @@ def test_run_saves_into_the_store(small_csv: Path, tmp_path: Path) -> None:
     from citycheckup.store import Store
 
     store = tmp_path / "s.duckdb"
-    res = runner.invoke(app, ["run", "--data", str(small_csv), "--out", str(tmp_path / "r"), "--store", str(store),
-                              "--label", "test run"])
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            "--data",
+            str(small_csv),
+            "--out",
+            str(tmp_path / "r"),
+            "--store",
+            str(store),
+            "--label",
+            "test run",
+        ],
+    )
     assert res.exit_code == 0, res.output
     with Store(store, read_only=True) as st:
         runs = st.list_runs()
     assert len(runs) == 1
 
 
-def test_run_reads_a_filled_template_merged_with_other_data(small_csv: Path, tmp_path: Path) -> None:
+def test_run_reads_a_filled_template_merged_with_other_data(
+    small_csv: Path, tmp_path: Path
+) -> None:
     """A department's workbook (citycheckup template) merges with the other cities' variables."""
     import openpyxl
 
     tpl = tmp_path / "baoding.xlsx"
-    res = runner.invoke(app, ["template", "--framework", "people-city-2025", "--unit", "130600", "--year", "2024",
-                              "--out", str(tpl)])
+    res = runner.invoke(
+        app,
+        [
+            "template",
+            "--framework",
+            "people-city-2025",
+            "--unit",
+            "130600",
+            "--year",
+            "2024",
+            "--out",
+            str(tpl),
+        ],
+    )
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tpl)
     for row in wb["innovation"].iter_rows(min_row=5):
@@ -126,4 +172,6 @@ def test_run_reads_a_filled_template_merged_with_other_data(small_csv: Path, tmp
     row = ind[(ind["unit_code"] == "130600") & (ind["year"] == 2024)]
     assert row["gdp_per_capita"].tolist() == [12345.0]
     others = ind[ind["unit_code"] != "130600"]
-    assert others["gdp_per_capita"].notna().all()  # derived from the variables, not blanked by the merge
+    assert (
+        others["gdp_per_capita"].notna().all()
+    )  # derived from the variables, not blanked by the merge

@@ -112,8 +112,12 @@ def missing_glyphs(texts: str | Iterable[str]) -> list[str]:
     if isinstance(texts, str):
         texts = [texts]
     cmap = _cmap()
-    missing = {ch for t in texts for ch in set(t)
-               if ord(ch) not in cmap and unicodedata.category(ch) not in _IGNORED_CATEGORIES}
+    missing = {
+        ch
+        for t in texts
+        for ch in set(t)
+        if ord(ch) not in cmap and unicodedata.category(ch) not in _IGNORED_CATEGORIES
+    }
     return sorted(missing)
 
 
@@ -134,7 +138,8 @@ def raise_for_missing_glyphs(texts: str | Iterable[str], *, what: str) -> None:
         raise OutputError(
             f"{what}: the font {FAMILY} has no glyph for {shown}{more}; these characters would print "
             "as boxes. Replace them in the input (names, notes) or report the character so the font "
-            "can be extended.")
+            "can be extended."
+        )
 
 
 @functools.lru_cache(maxsize=1)

@@ -155,8 +155,12 @@ def write_csv(df: object, path: str | os.PathLike[str]) -> Path:
         col = frame[c]
         if col.dtype == object:
             kinds = {type(v) for v in col.dropna()}
-            if str in kinds and len(kinds) > 1:  # text and numbers: all as text, as pandas writes them
-                mixed[c] = col.map(lambda v: v if v is None or isinstance(v, str) or v != v else str(v))
+            if (
+                str in kinds and len(kinds) > 1
+            ):  # text and numbers: all as text, as pandas writes them
+                mixed[c] = col.map(
+                    lambda v: v if v is None or isinstance(v, str) or v != v else str(v)
+                )
     if mixed:
         frame = frame.assign(**mixed)
     table = pa.Table.from_pandas(frame, preserve_index=False)

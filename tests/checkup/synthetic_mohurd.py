@@ -13,15 +13,33 @@ import pandas as pd
 
 from citycheckup.framework import Framework
 
-DENOMINATORS = {"residential_buildings": 8302, "dwellings": 260_000, "compounds": 1075, "communities": 120,
-                "blocks": 16, "roads_surveyed": 300, "primary_places_required": 90_000,
-                "parking_spaces_required": 120_000, "ev_charging_points_required": 20_000,
-                "footpath_length_surveyed": 400.0, "commercial_blocks": 12, "factory_areas": 20,
-                "block_residential_land_area": 80.0, "block_residents": 90.0}
+DENOMINATORS = {
+    "residential_buildings": 8302,
+    "dwellings": 260_000,
+    "compounds": 1075,
+    "communities": 120,
+    "blocks": 16,
+    "roads_surveyed": 300,
+    "primary_places_required": 90_000,
+    "parking_spaces_required": 120_000,
+    "ev_charging_points_required": 20_000,
+    "footpath_length_surveyed": 400.0,
+    "commercial_blocks": 12,
+    "factory_areas": 20,
+    "block_residential_land_area": 80.0,
+    "block_residents": 90.0,
+}
 
 
-def synthetic_city(fw: Framework, *, seed: int = 7, years: tuple[int, ...] = (2023, 2024),
-                   buildings_factor: float = 1.0, code: str = "420500", name: str = "宜昌市") -> pd.DataFrame:
+def synthetic_city(
+    fw: Framework,
+    *,
+    seed: int = 7,
+    years: tuple[int, ...] = (2023, 2024),
+    buildings_factor: float = 1.0,
+    code: str = "420500",
+    name: str = "宜昌市",
+) -> pd.DataFrame:
     """One city, several years; ``buildings_factor`` scales the registers and their counts together."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -32,8 +50,11 @@ def synthetic_city(fw: Framework, *, seed: int = 7, years: tuple[int, ...] = (20
         for ind in fw.indicators:
             if ind.level != "city" and ind.unit.strip() != "%":
                 den = row.get(ind.denominator or "", 100)
-                share = rng.uniform(0.001, 0.05) if ind.denominator in ("residential_buildings", "dwellings") \
+                share = (
+                    rng.uniform(0.001, 0.05)
+                    if ind.denominator in ("residential_buildings", "dwellings")
                     else rng.uniform(0.01, 0.3)
+                )
                 count = float(round(float(den) * share))  # type: ignore[arg-type]
                 if ind.denominator in ("residential_buildings", "dwellings"):
                     count = float(round(DENOMINATORS[ind.denominator] * share)) * buildings_factor

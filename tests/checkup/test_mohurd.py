@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycheckup.checkup import LOWER_LEVELS, CheckupOptions, mohurd_composite, run_checkup, run_mohurd
+from citycheckup.checkup import (
+    LOWER_LEVELS,
+    CheckupOptions,
+    mohurd_composite,
+    run_checkup,
+    run_mohurd,
+)
 from citycheckup.data import Dataset
 from citycheckup.diagnosis import aspect_grade
 from citycheckup.diagnosis.grades import GRADE_POINTS
@@ -22,7 +28,9 @@ def fw():
 
 @pytest.fixture(scope="module")
 def result(fw):
-    return run_mohurd(Dataset(data=synthetic_city(fw), source="synthetic city"), fw, CheckupOptions())
+    return run_mohurd(
+        Dataset(data=synthetic_city(fw), source="synthetic city"), fw, CheckupOptions()
+    )
 
 
 def test_lower_levels_are_counts_over_denominators_never_graded(fw, result) -> None:
@@ -37,17 +45,25 @@ def test_lower_levels_are_counts_over_denominators_never_graded(fw, result) -> N
 
 
 def test_changing_only_the_number_of_buildings_does_not_change_the_grades(fw, result) -> None:
-    bigger = run_mohurd(Dataset(data=synthetic_city(fw, buildings_factor=3.0), source="synthetic city ×3"), fw,
-                        CheckupOptions())
+    bigger = run_mohurd(
+        Dataset(data=synthetic_city(fw, buildings_factor=3.0), source="synthetic city ×3"),
+        fw,
+        CheckupOptions(),
+    )
     key = ["unit_code", "year", "indicator"]
-    pd.testing.assert_frame_equal(result.grades.sort_values(key).reset_index(drop=True),
-                                  bigger.grades.sort_values(key).reset_index(drop=True))
-    pd.testing.assert_frame_equal(result.aspect_grades.reset_index(drop=True),
-                                  bigger.aspect_grades.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        result.grades.sort_values(key).reset_index(drop=True),
+        bigger.grades.sort_values(key).reset_index(drop=True),
+    )
+    pd.testing.assert_frame_equal(
+        result.aspect_grades.reset_index(drop=True), bigger.aspect_grades.reset_index(drop=True)
+    )
     a = result.inventories.set_index(key)
     b = bigger.inventories.set_index(key)
     hz = ("420500", 2024, "buildings_structural_hazard")
-    assert b.loc[hz, "count"] == 3 * a.loc[hz, "count"] and b.loc[hz, "rate"] == pytest.approx(a.loc[hz, "rate"])
+    assert b.loc[hz, "count"] == 3 * a.loc[hz, "count"] and b.loc[hz, "rate"] == pytest.approx(
+        a.loc[hz, "rate"]
+    )
 
 
 def test_park_area_below_the_mandatory_floor_is_poor(result) -> None:
@@ -82,22 +98,34 @@ def test_thresholds_that_do_not_apply_are_references_with_a_reason(fw, result) -
     air = refs[refs["indicator"] == "good_air_quality_days_ratio"]
     assert len(air) and set(air["reason"]) == {"reference_only"}  # national-average targets
     rec = refs[refs["indicator"] == "reclaimed_water_utilisation_rate"]
-    assert set(rec["reason"]) == {"target_year"} and set(rec["reason_year"]) == {2025}  # 2023–24: a 2025 target
-    later = run_mohurd(Dataset(data=synthetic_city(fw, years=(2025, 2026)), source="synthetic city"), fw,
-                       CheckupOptions())
+    assert set(rec["reason"]) == {"target_year"} and set(rec["reason_year"]) == {
+        2025
+    }  # 2023–24: a 2025 target
+    later = run_mohurd(
+        Dataset(data=synthetic_city(fw, years=(2025, 2026)), source="synthetic city"),
+        fw,
+        CheckupOptions(),
+    )
     rec = later.references[later.references["indicator"] == "reclaimed_water_utilisation_rate"]
-    assert set(rec["reason"]) == {"water_scarce_unknown"}  # the data does not say: never graded by guess
+    assert set(rec["reason"]) == {
+        "water_scarce_unknown"
+    }  # the data does not say: never graded by guess
 
 
 def test_water_scarce_city_is_graded_for_reclaimed_water(fw) -> None:
     data = synthetic_city(fw, years=(2025, 2026)).assign(water_scarce="是")
-    res = run_mohurd(Dataset(data=data, source="synthetic city", groups=["water_scarce"]), fw, CheckupOptions())
+    res = run_mohurd(
+        Dataset(data=data, source="synthetic city", groups=["water_scarce"]), fw, CheckupOptions()
+    )
     g = res.grades.set_index(["year", "indicator"])
     assert (2025, "reclaimed_water_utilisation_rate") in g.index
 
 
 def test_composite_is_optional_and_on_rates_only(fw, result) -> None:
-    two = pd.concat([synthetic_city(fw), synthetic_city(fw, seed=8, code="420600", name="襄阳市")], ignore_index=True)
+    two = pd.concat(
+        [synthetic_city(fw), synthetic_city(fw, seed=8, code="420600", name="襄阳市")],
+        ignore_index=True,
+    )
     res = run_mohurd(Dataset(data=two, source="two synthetic cities"), fw, CheckupOptions())
     comp = mohurd_composite(res, scoring="relative")
     used = set(comp.coverage.loc[comp.coverage["status"] == "used", "indicator"])

@@ -22,15 +22,17 @@ def _ds(df: pd.DataFrame, units: dict[str, str] | None = None) -> Dataset:
 
 
 def test_rules(fw) -> None:
-    df = pd.DataFrame({
-        "unit_code": [f"u{i}" for i in range(12)],
-        "year": [2020] * 12,
-        "pop_resident": [100.0] * 11 + [-5.0],
-        "park_square_coverage_500m": [50.0] * 11 + [120.0],
-        "mystery_column": [1.0] * 12,
-        "mobile_users": [7478.1] * 12,
-        "road_network_density": [8.0 + i for i in range(12)],
-    })
+    df = pd.DataFrame(
+        {
+            "unit_code": [f"u{i}" for i in range(12)],
+            "year": [2020] * 12,
+            "pop_resident": [100.0] * 11 + [-5.0],
+            "park_square_coverage_500m": [50.0] * 11 + [120.0],
+            "mystery_column": [1.0] * 12,
+            "mobile_users": [7478.1] * 12,
+            "road_network_density": [8.0 + i for i in range(12)],
+        }
+    )
     rep = check_dataset(_ds(df, {"road_network_density": "km/km2", "pop_resident": "人"}), fw)
     by_rule = {}
     for f in rep.findings:
@@ -38,14 +40,20 @@ def test_rules(fw) -> None:
     assert "impossible-value" in by_rule
     msgs = " | ".join(str(f) for f in by_rule["impossible-value"])
     assert "pop_resident = -5 is below the minimum 0" in msgs and "unit u11" in msgs
-    assert "park_square_coverage_500m = 120 is above the maximum 100 %; a share must lie in 0–100 %" in msgs
+    assert (
+        "park_square_coverage_500m = 120 is above the maximum 100 %; a share must lie in 0–100 %"
+        in msgs
+    )
     assert [f.column for f in by_rule["unknown-column"]] == ["mystery_column"]
     # km/km2 is the same unit as km/km²; 人 is not 万人
     assert [f.column for f in by_rule["unit-mismatch"]] == ["pop_resident"]
     assert [f.column for f in by_rule["constant-across-units"]] == ["mobile_users"]
     assert rep.excluded["mobile_users"].startswith("same value for every unit")
     nodata = {f.column: f.message for f in by_rule["no-data"]}
-    assert "mobile_subscriptions_per_100" in nodata and "mobile_users (same value" in nodata["mobile_subscriptions_per_100"]
+    assert (
+        "mobile_subscriptions_per_100" in nodata
+        and "mobile_users (same value" in nodata["mobile_subscriptions_per_100"]
+    )
     with pytest.raises(DataError) as info:
         rep.raise_for_errors("test.csv")
     assert len(info.value.problems) == len(rep.errors) >= 3
@@ -101,7 +109,8 @@ def test_gdp_in_yiyuan_is_caught_with_the_probable_unit(ufw) -> None:
     res = check_all(ds, ufw)
     assert _rule(res.report, "unit-scale") == [
         "gdp looks like it is in 亿元, not 万元 (values ×10⁴ too small: median 5,503); write the header as "
-        "地区生产总值(亿元) or convert"]
+        "地区生产总值(亿元) or convert"
+    ]
     assert [f.severity for f in res.report.findings if f.rule == "unit-scale"] == ["error"]
     # the wrong column is not reported again through every indicator derived from it
     assert _rule(res.report, "unit-scale-derived") == []
@@ -113,25 +122,30 @@ def test_the_issue_example_median_3760(ufw) -> None:
     rep = check_dataset(_ds(_frame(gdp=[3760.0, 3500.0, 4000.0])), ufw)
     assert _rule(rep, "unit-scale") == [
         "gdp looks like it is in 亿元, not 万元 (values ×10⁴ too small: median 3,760); write the header as "
-        "地区生产总值(亿元) or convert"]
+        "地区生产总值(亿元) or convert"
+    ]
 
 
 def test_persons_instead_of_10k_persons(ufw) -> None:
     rep = check_dataset(_ds(_frame(pop_resident=[11_545_000.0, 12_376_000.0, 3_912_000.0])), ufw)
     assert _rule(rep, "unit-scale") == [
         "pop_resident looks like it is in 人, not 万人 (values ×10⁴ too large: median 11,545,000); write the header "
-        "as 常住人口(人) or convert"]
+        "as 常住人口(人) or convert"
+    ]
     # the unit error replaces one impossible-value finding per cell
     assert _rule(rep, "impossible-value") == []
 
 
 def test_percent_for_a_fraction_and_a_fraction_for_percent(ufw) -> None:
-    rep = check_dataset(_ds(_frame(share_tertiary=[51.2, 67.9, 39.8], green_coverage=[0.41, 0.38, 0.45])), ufw)
+    rep = check_dataset(
+        _ds(_frame(share_tertiary=[51.2, 67.9, 39.8], green_coverage=[0.41, 0.38, 0.45])), ufw
+    )
     assert _rule(rep, "unit-scale") == [
         "share_tertiary looks like it is in %, not fraction (0–1) (values ×10² too large: median 51.2); write the "
         "header as 第三产业增加值占GDP比重(%) or convert",
         "green_coverage looks like it is in fraction (0–1), not % (values ×10² too small: median 0.41); write the "
-        "header as 建成区绿化覆盖率(fraction (0–1)) or convert"]
+        "header as 建成区绿化覆盖率(fraction (0–1)) or convert",
+    ]
 
 
 def test_stated_unit_is_named(ufw) -> None:
@@ -139,22 +153,27 @@ def test_stated_unit_is_named(ufw) -> None:
     rep = check_dataset(tidy_dataset(raw, framework=ufw), ufw)
     assert _rule(rep, "unit-scale") == [
         "gdp looks like it is in 亿元, not 万元 (values ×10⁴ too small: median 3,760; the file states 万元); write "
-        "the header as 地区生产总值(亿元) or convert"]
+        "the header as 地区生产总值(亿元) or convert"
+    ]
     # stated in 元, converted ×10⁻⁴, and then 10⁴ too small: the header's 元 is wrong (the values are 万元)
     rep = check_dataset(tidy_dataset(_frame(**{"地区生产总值(元)": [3.76e7]}), framework=ufw), ufw)
     assert _rule(rep, "unit-scale") == [
         "gdp looks like it is in 万元, not 元 as its header says (values ×10⁴ too small: median 3,760 万元 after "
-        "converting from 元); write the header as 地区生产总值(万元) or convert"]
+        "converting from 元); write the header as 地区生产总值(万元) or convert"
+    ]
 
 
-@pytest.mark.parametrize(("value", "k"), [
-    (1.0e5, None),                      # at the lower bound: plausible
-    (1.0e5 * (1 - 1e-9), 4),            # just below: 10⁴ brings it inside (亿元 first)
-    (1.0e5 * (1 + 1e-9), None),         # just above the lower bound
-    (1.0e9, None),                      # at the upper bound
-    (1.0e9 * (1 + 1e-9), -4),           # just above: too large, 元 for 万元
-    (1.0e9 * (1 - 1e-9), None),
-])
+@pytest.mark.parametrize(
+    ("value", "k"),
+    [
+        (1.0e5, None),  # at the lower bound: plausible
+        (1.0e5 * (1 - 1e-9), 4),  # just below: 10⁴ brings it inside (亿元 first)
+        (1.0e5 * (1 + 1e-9), None),  # just above the lower bound
+        (1.0e9, None),  # at the upper bound
+        (1.0e9 * (1 + 1e-9), -4),  # just above: too large, 元 for 万元
+        (1.0e9 * (1 - 1e-9), None),
+    ],
+)
 def test_plausible_bounds(ufw, value: float, k: int | None) -> None:
     rep = check_dataset(_ds(_frame(gdp=[value])), ufw)
     assert (rep.scale_errors["gdp"].k if "gdp" in rep.scale_errors else None) == k
@@ -183,12 +202,15 @@ def test_policy_missing_excludes_the_column(ufw) -> None:
 
 def test_derived_value_caught_when_inputs_look_fine(ufw) -> None:
     """pop_resident in 千人 (3000 = 300 万人) looks fine on its own; GDP per head 1,000 元 does not."""
-    res = check_all(_ds(_frame(gdp=[3.0e6, 6.0e6, 4.5e6], pop_resident=[3000.0, 3900.0, 3500.0])), ufw)
+    res = check_all(
+        _ds(_frame(gdp=[3.0e6, 6.0e6, 4.5e6], pop_resident=[3000.0, 3900.0, 3500.0])), ufw
+    )
     assert _rule(res.report, "unit-scale") == []
     assert _rule(res.report, "unit-scale-derived") == [
         "gdp_per_capita = gdp / pop_resident has median 1,286 元/人, ×10¹ too small for its plausible range "
         "3,000–600,000; probably pop_resident is in 千人, not 万人 (header 常住人口(千人)) or gdp is in 十万元, not 万元 "
-        "(header 地区生产总值(十万元)): fix that column's header or convert it"]
+        "(header 地区生产总值(十万元)): fix that column's header or convert it"
+    ]
     assert not res.report.ok
 
 
@@ -201,7 +223,8 @@ def test_derived_names_only_inputs_that_stay_plausible(ufw) -> None:
     assert _rule(rep, "unit-scale-derived") == [
         "gdp_per_capita = gdp / pop_resident has median 3.76 元/人, ×10⁴ too small for its plausible range "
         "3,000–600,000; probably gdp is in 亿元, not 万元 (header 地区生产总值(亿元)): fix that column's header or "
-        "convert it"]
+        "convert it"
+    ]
     # without the raw data both inputs are suspects
     rep2 = CheckReport()
     check_derived(table, ufw, rep2)
@@ -209,8 +232,15 @@ def test_derived_names_only_inputs_that_stay_plausible(ufw) -> None:
     assert "pop_resident is in 人, not 万人" in _rule(rep2, "unit-scale-derived")[0]
 
 
-@pytest.mark.parametrize(("value", "flagged"), [
-    (3000.0, False), (3000.0 * (1 - 1e-9), True), (600_000.0, False), (600_000.0 * (1 + 1e-9), True)])
+@pytest.mark.parametrize(
+    ("value", "flagged"),
+    [
+        (3000.0, False),
+        (3000.0 * (1 - 1e-9), True),
+        (600_000.0, False),
+        (600_000.0 * (1 + 1e-9), True),
+    ],
+)
 def test_derived_plausible_bounds(ufw, value: float, flagged: bool) -> None:
     rep = CheckReport()
     out = check_derived(_ds(_frame(gdp_per_capita=[value])).data, ufw, rep, invalid="missing")
@@ -225,27 +255,32 @@ def test_did_you_mean(ufw) -> None:
         "population_density (人口密度)? "
         "(it is ignored until renamed)",
         "column 'mystery_column' is not a variable of units_test; it is ignored (rename it to a framework code to "
-        "use it)"]
+        "use it)",
+    ]
 
 
 def test_name_zh_column_in_a_dataset_read_without_framework(ufw) -> None:
     rep = check_dataset(_ds(_frame(常住人口=[1.0])), ufw)
     assert _rule(rep, "unknown-column") == [
         "column '常住人口' is not a code of framework units_test, but it means pop_resident (常住人口): rename it to "
-        "pop_resident, or read the file with the framework (which recognises it)"]
+        "pop_resident, or read the file with the framework (which recognises it)"
+    ]
 
 
 def test_did_you_mean_on_the_builtin_framework(fw) -> None:
     rep = check_dataset(_ds(_frame(人口=[1.0])), fw)
     (msg,) = _rule(rep, "unknown-column")
-    assert msg.startswith(f"column '人口' is not a variable of {fw.code}; did you mean pop_resident (常住人口)")
+    assert msg.startswith(
+        f"column '人口' is not a variable of {fw.code}; did you mean pop_resident (常住人口)"
+    )
 
 
 def test_unit_mismatch_names_the_factor(ufw) -> None:
     rep = check_dataset(_ds(_frame(pop_resident=[1_154_500.0]), {"pop_resident": "人"}), ufw)
     assert _rule(rep, "unit-mismatch") == [
         "the data gives pop_resident in '人' but the framework expects '万人' (×0.0001); read the file with the "
-        "framework, which converts it, or convert the values"]
+        "framework, which converts it, or convert the values"
+    ]
 
 
 def test_impossible_values_end_with_and_n_more(ufw) -> None:
@@ -258,7 +293,8 @@ def test_fraction_above_one_hints_at_percent(ufw) -> None:
     rep = check_dataset(_ds(_frame(share_tertiary=[0.5, 0.4, 0.45, 45.0])), ufw)
     assert _rule(rep, "impossible-value") == [
         "share_tertiary = 45 is above the maximum 1 fraction (0–1); if share_tertiary is given in %, write the header "
-        "as 第三产业增加值占GDP比重(%) or divide by 100"]
+        "as 第三产业增加值占GDP比重(%) or divide by 100"
+    ]
 
 
 def test_negative_growth_and_rent_fall_are_not_errors(ufw) -> None:

@@ -10,12 +10,19 @@ import pytest
 from citycheckup.data import read_dataset, tidy_dataset
 from citycheckup.errors import DataError
 
-WIDE = pd.DataFrame({
-    "城市": ["河北保定", "杭州市", "河北保定", "杭州市"],
-    "年份": [2020, 2020, 2021, 2021],
-    "pop_resident": ["1154.6", "1,196.5", "1160", "1,220.4"],  # thousands separators as in yearbooks
-    "students_higher [万人]": [12.5, 55.1, "13.0", "56.2"],
-})
+WIDE = pd.DataFrame(
+    {
+        "城市": ["河北保定", "杭州市", "河北保定", "杭州市"],
+        "年份": [2020, 2020, 2021, 2021],
+        "pop_resident": [
+            "1154.6",
+            "1,196.5",
+            "1160",
+            "1,220.4",
+        ],  # thousands separators as in yearbooks
+        "students_higher [万人]": [12.5, 55.1, "13.0", "56.2"],
+    }
+)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
@@ -39,13 +46,15 @@ def test_wide_table_in_three_formats(tmp_path: Path, suffix: str) -> None:
 
 
 def test_long_table_pivots_and_keeps_units(tmp_path: Path) -> None:
-    long = pd.DataFrame({
-        "unit_code": ["130600", "130600", "330100", "330100"],
-        "year": [2020] * 4,
-        "variable": ["pop_resident", "gdp", "pop_resident", "gdp"],
-        "value": [1154.6, 37000000.0, 1196.5, 161000000.0],
-        "unit_of_measure": ["万人", "万元", "万人", "万元"],
-    })
+    long = pd.DataFrame(
+        {
+            "unit_code": ["130600", "130600", "330100", "330100"],
+            "year": [2020] * 4,
+            "variable": ["pop_resident", "gdp", "pop_resident", "gdp"],
+            "value": [1154.6, 37000000.0, 1196.5, 161000000.0],
+            "unit_of_measure": ["万人", "万元", "万人", "万元"],
+        }
+    )
     path = tmp_path / "long.csv"
     long.to_csv(path, index=False)
     ds = read_dataset(path)
@@ -56,11 +65,13 @@ def test_long_table_pivots_and_keeps_units(tmp_path: Path) -> None:
 
 
 def test_all_problems_reported_together(tmp_path: Path) -> None:
-    bad = pd.DataFrame({
-        "unit_code": ["130600", "130600", "330100", ""],
-        "year": ["2020", "2020", "20x1", "2020"],
-        "gdp": ["1", "2", "abc", "4"],
-    })
+    bad = pd.DataFrame(
+        {
+            "unit_code": ["130600", "130600", "330100", ""],
+            "year": ["2020", "2020", "20x1", "2020"],
+            "gdp": ["1", "2", "abc", "4"],
+        }
+    )
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False)
     with pytest.raises(DataError) as info:
@@ -77,8 +88,15 @@ def test_all_problems_reported_together(tmp_path: Path) -> None:
 
 
 def test_long_duplicates_and_mixed_units() -> None:
-    long = pd.DataFrame({"unit_code": ["a", "a", "b"], "year": [1, 1, 1], "variable": ["x", "x", "x"],
-                         "value": [1, 2, 3], "unit_of_measure": ["万人", "万人", "人"]})
+    long = pd.DataFrame(
+        {
+            "unit_code": ["a", "a", "b"],
+            "year": [1, 1, 1],
+            "variable": ["x", "x", "x"],
+            "value": [1, 2, 3],
+            "unit_of_measure": ["万人", "万人", "人"],
+        }
+    )
     with pytest.raises(DataError) as info:
         tidy_dataset(long, source="t")
     msgs = [p.message for p in info.value.problems]
@@ -124,7 +142,9 @@ def ufw():
 
 
 def _conv(ds) -> dict[str, tuple[str, str | None, str, float]]:
-    return {c["column"]: (c["code"], c["from_unit"], c["to_unit"], c["factor"]) for c in ds.conversions}
+    return {
+        c["column"]: (c["code"], c["from_unit"], c["to_unit"], c["factor"]) for c in ds.conversions
+    }
 
 
 def test_yearbook_headers_with_units_are_recognised_and_converted(ufw) -> None:
@@ -141,24 +161,32 @@ def test_yearbook_headers_with_units_are_recognised_and_converted(ufw) -> None:
         "第三产业比重 [%]": ("share_tertiary", "%", "fraction (0–1)", 0.01),
         "行政区域土地面积(平方公里)": ("land_area", "平方公里", "km²", 1.0),
     }
-    assert ds.units == {"gdp": "万元", "pop_resident": "万人", "share_tertiary": "fraction (0–1)", "land_area": "km²"}
+    assert ds.units == {
+        "gdp": "万元",
+        "pop_resident": "万人",
+        "share_tertiary": "fraction (0–1)",
+        "land_area": "km²",
+    }
 
 
-@pytest.mark.parametrize(("header", "value", "expected"), [
-    ("地区生产总值(万元)", 5.0, 5.0),
-    ("地区生产总值（万元）", 5.0, 5.0),
-    ("地区生产总值(亿元)", 5.0, 50_000.0),
-    ("地区生产总值 （ 亿元 ）", 5.0, 50_000.0),
-    ("地区生产\n总值(亿元)", 5.0, 50_000.0),
-    ("GDP [亿元]", 5.0, 50_000.0),
-    ("gdp (10k yuan)", 5.0, 5.0),
-    ("Gross Regional Product (元)", 50_000.0, 5.0),
-    ("生产总值（单位：亿元）", 5.0, 50_000.0),
-    ("地区生产总值(当年价，亿元)", 5.0, 50_000.0),
-    ("全市地区生产总值", 5.0, 5.0),
-    ("GDP", 5.0, 5.0),
-    ("gdp", 5.0, 5.0),
-])
+@pytest.mark.parametrize(
+    ("header", "value", "expected"),
+    [
+        ("地区生产总值(万元)", 5.0, 5.0),
+        ("地区生产总值（万元）", 5.0, 5.0),
+        ("地区生产总值(亿元)", 5.0, 50_000.0),
+        ("地区生产总值 （ 亿元 ）", 5.0, 50_000.0),
+        ("地区生产\n总值(亿元)", 5.0, 50_000.0),
+        ("GDP [亿元]", 5.0, 50_000.0),
+        ("gdp (10k yuan)", 5.0, 5.0),
+        ("Gross Regional Product (元)", 50_000.0, 5.0),
+        ("生产总值（单位：亿元）", 5.0, 50_000.0),
+        ("地区生产总值(当年价，亿元)", 5.0, 50_000.0),
+        ("全市地区生产总值", 5.0, 5.0),
+        ("GDP", 5.0, 5.0),
+        ("gdp", 5.0, 5.0),
+    ],
+)
 def test_header_variants(ufw, header: str, value: float, expected: float) -> None:
     raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], header: [value]})
     ds = tidy_dataset(raw, framework=ufw)
@@ -166,8 +194,19 @@ def test_header_variants(ufw, header: str, value: float, expected: float) -> Non
     assert ds.data["gdp"].iloc[0] == expected
 
 
-@pytest.mark.parametrize("header", ["常住人口", "年末常住人口", "常住人口数", "Resident population", "resident  POPULATION",
-                                    "Pop_Resident", "常住人口（万人）", "常住\n人口"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "常住人口",
+        "年末常住人口",
+        "常住人口数",
+        "Resident population",
+        "resident  POPULATION",
+        "Pop_Resident",
+        "常住人口（万人）",
+        "常住\n人口",
+    ],
+)
 def test_name_zh_name_en_and_aliases(ufw, header: str) -> None:
     raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], header: [1154.5]})
     ds = tidy_dataset(raw, framework=ufw)
@@ -177,14 +216,18 @@ def test_name_zh_name_en_and_aliases(ufw, header: str) -> None:
 
 def test_bracket_in_a_name_is_not_a_unit(ufw) -> None:
     """地区生产总值增长率（名义） is the indicator's name, brackets included."""
-    raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "地区生产总值增长率（名义）": [-1.5]})
+    raw = pd.DataFrame(
+        {"unit_code": ["130600"], "year": [2022], "地区生产总值增长率（名义）": [-1.5]}
+    )
     ds = tidy_dataset(raw, framework=ufw)
     assert ds.variables == ["gdp_growth"] and ds.data["gdp_growth"].iloc[0] == -1.5
     assert "gdp_growth" not in ds.units
 
 
 def test_without_framework_headers_keep_their_names() -> None:
-    raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "地区生产总值(亿元)": [5.0], "x（名义）": [1.0]})
+    raw = pd.DataFrame(
+        {"unit_code": ["130600"], "year": [2022], "地区生产总值(亿元)": [5.0], "x（名义）": [1.0]}
+    )
     ds = tidy_dataset(raw)
     assert ds.variables == ["地区生产总值", "x（名义）"]
     assert ds.units == {"地区生产总值": "亿元"} and ds.data["地区生产总值"].iloc[0] == 5.0
@@ -198,35 +241,66 @@ def test_incompatible_unit_names_column_and_both_units(ufw) -> None:
     assert [str(p) for p in info.value.problems] == [
         "t.csv column '地区生产总值(万人)': gdp: unit '万人' (persons) cannot be "
         "converted to '万元' (money); the column measures something else than the framework's variable, or its "
-        "unit is written wrongly: fix the header or the column"]
+        "unit is written wrongly: fix the header or the column"
+    ]
 
 
 def test_unknown_unit_in_square_brackets_is_an_error(ufw) -> None:
     raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "GDP [bn RMB]": [5.0]})
-    with pytest.raises(DataError, match=r"header 'GDP \[bn RMB\]': 'bn RMB' is not a known unit; write the unit "
-                                        r"of gdp \(地区生产总值\) as e.g. 万元"):
+    with pytest.raises(
+        DataError,
+        match=r"header 'GDP \[bn RMB\]': 'bn RMB' is not a known unit; write the unit "
+        r"of gdp \(地区生产总值\) as e.g. 万元",
+    ):
         tidy_dataset(raw, framework=ufw)
 
 
 def test_two_headers_for_one_code(ufw) -> None:
-    raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "GDP": [5.0], "地区生产总值(亿元)": [6.0]})
-    with pytest.raises(DataError, match=r"columns 'GDP' and '地区生产总值\(亿元\)' both give gdp; keep one"):
+    raw = pd.DataFrame(
+        {"unit_code": ["130600"], "year": [2022], "GDP": [5.0], "地区生产总值(亿元)": [6.0]}
+    )
+    with pytest.raises(
+        DataError, match=r"columns 'GDP' and '地区生产总值\(亿元\)' both give gdp; keep one"
+    ):
         tidy_dataset(raw, framework=ufw)
 
 
 def test_ambiguous_header() -> None:
     from citycheckup.framework.models import Framework
 
-    fw = Framework.model_validate({
-        "code": "amb", "name_zh": "歧义", "name_en": "Ambiguous",
-        "variables": [{"code": "a", "name_zh": "人口", "name_en": "A", "unit": "万人"},
-                      {"code": "b", "name_zh": "人口", "name_en": "B", "unit": "万人"}],
-        "dimensions": [{"code": "d", "name_zh": "维", "name_en": "D", "indicators": [
-            {"code": "i", "name_zh": "指标", "name_en": "I", "unit": "%", "direction": 1, "level": "city",
-             "formula": "a / b * 100"}]}],
-    })
+    fw = Framework.model_validate(
+        {
+            "code": "amb",
+            "name_zh": "歧义",
+            "name_en": "Ambiguous",
+            "variables": [
+                {"code": "a", "name_zh": "人口", "name_en": "A", "unit": "万人"},
+                {"code": "b", "name_zh": "人口", "name_en": "B", "unit": "万人"},
+            ],
+            "dimensions": [
+                {
+                    "code": "d",
+                    "name_zh": "维",
+                    "name_en": "D",
+                    "indicators": [
+                        {
+                            "code": "i",
+                            "name_zh": "指标",
+                            "name_en": "I",
+                            "unit": "%",
+                            "direction": 1,
+                            "level": "city",
+                            "formula": "a / b * 100",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
     raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "人口": [5.0]})
-    with pytest.raises(DataError, match=r"header '人口' could mean a \(人口\) or b \(人口\); rename the column"):
+    with pytest.raises(
+        DataError, match=r"header '人口' could mean a \(人口\) or b \(人口\); rename the column"
+    ):
         tidy_dataset(raw, framework=fw)
 
 
@@ -264,7 +338,11 @@ def test_units_row_is_read_and_dropped(ufw, tmp_path: Path, kind: str) -> None:
     assert _conv(ds)["第三产业增加值占GDP比重"] == ("share_tertiary", "%", "fraction (0–1)", 0.01)
     # without a framework the units are kept as written, and the row is still no city
     plain = read_dataset(path)
-    assert plain.units == {"地区生产总值": "亿元", "常住人口": "万人", "第三产业增加值占GDP比重": "%"}
+    assert plain.units == {
+        "地区生产总值": "亿元",
+        "常住人口": "万人",
+        "第三产业增加值占GDP比重": "%",
+    }
     assert len(plain.data) == 3 and plain.data["地区生产总值"].tolist() == [4100.5, 18753.0, 5502.7]
 
 
@@ -279,16 +357,26 @@ def test_units_row_row_numbers_stay_file_rows(ufw, tmp_path: Path) -> None:
 
 
 def test_units_row_in_long_format(ufw) -> None:
-    raw = pd.DataFrame({"unit_code": ["", "130600", "330100"], "year": ["", "2022", "2022"],
-                        "指标": ["", "地区生产总值", "地区生产总值"], "数值": ["亿元", "4100.5", "18753"]})
+    raw = pd.DataFrame(
+        {
+            "unit_code": ["", "130600", "330100"],
+            "year": ["", "2022", "2022"],
+            "指标": ["", "地区生产总值", "地区生产总值"],
+            "数值": ["亿元", "4100.5", "18753"],
+        }
+    )
     ds = tidy_dataset(raw, framework=ufw)
     assert ds.data["gdp"].tolist() == [41_005_000.0, 187_530_000.0]
     assert _conv(ds)["地区生产总值"] == ("gdp", "亿元", "万元", 10_000.0)
 
 
 def test_header_and_units_row_must_agree(ufw) -> None:
-    raw = pd.DataFrame({"unit_code": ["", "130600"], "year": ["", "2022"], "地区生产总值(万元)": ["亿元", "5"]})
-    with pytest.raises(DataError, match=r"the header says '万元' but the units row says '亿元'; make them agree"):
+    raw = pd.DataFrame(
+        {"unit_code": ["", "130600"], "year": ["", "2022"], "地区生产总值(万元)": ["亿元", "5"]}
+    )
+    with pytest.raises(
+        DataError, match=r"the header says '万元' but the units row says '亿元'; make them agree"
+    ):
         tidy_dataset(raw, framework=ufw)
 
 
@@ -314,30 +402,55 @@ def test_long_format_mixed_units_are_converted_per_row(ufw) -> None:
     assert d.loc["130600", "gdp"] == 41_005_000.0 and d.loc["330100", "gdp"] == 187_530_000.0
     assert d.loc["130600", "pop_resident"] == 1154.5 and d.loc["330100", "pop_resident"] == 1237.6
     assert {(c["column"], c["from_unit"], c["factor"], c["rows"]) for c in ds.conversions} == {
-        ("地区生产总值", "亿元", 10_000.0, 1), ("地区生产总值", "万元", 1.0, 1),
-        ("常住人口", "万人", 1.0, 1), ("常住人口", "人", 0.0001, 1)}
+        ("地区生产总值", "亿元", 10_000.0, 1),
+        ("地区生产总值", "万元", 1.0, 1),
+        ("常住人口", "万人", 1.0, 1),
+        ("常住人口", "人", 0.0001, 1),
+    }
     # without the framework mixed units stay an error
     with pytest.raises(DataError, match=r"given in several units \(万元, 亿元\); convert to one"):
         read_dataset(FILES / "long_mixed_units.csv")
 
 
 def test_long_unit_column_and_name_must_agree(ufw) -> None:
-    raw = pd.DataFrame({"unit_code": ["130600"], "year": [2022], "variable": ["地区生产总值(万元)"], "value": [5.0],
-                        "unit_of_measure": ["亿元"]})
-    with pytest.raises(DataError, match=r"variable '地区生产总值\(万元\)' states '万元' but column 'unit_of_measure' "
-                                        r"says '亿元'; make them agree"):
+    raw = pd.DataFrame(
+        {
+            "unit_code": ["130600"],
+            "year": [2022],
+            "variable": ["地区生产总值(万元)"],
+            "value": [5.0],
+            "unit_of_measure": ["亿元"],
+        }
+    )
+    with pytest.raises(
+        DataError,
+        match=r"variable '地区生产总值\(万元\)' states '万元' but column 'unit_of_measure' "
+        r"says '亿元'; make them agree",
+    ):
         tidy_dataset(raw, framework=ufw)
 
 
 def test_error_lists_end_with_and_n_more() -> None:
     # 29 bad cells of 60: still a numeric column (a mostly-text column would be a descriptor)
-    raw = pd.DataFrame({"unit_code": [f"u{i}" for i in range(60)], "year": [2022] * 60, "x": ["abc"] * 29 + ["1"] * 31})
+    raw = pd.DataFrame(
+        {
+            "unit_code": [f"u{i}" for i in range(60)],
+            "year": [2022] * 60,
+            "x": ["abc"] * 29 + ["1"] * 31,
+        }
+    )
     with pytest.raises(DataError) as info:
         tidy_dataset(raw, source="t.csv")
     probs = info.value.problems
     assert len(probs) == 26
     assert probs[-1].message == "… and 4 more non-numeric cells in column 'x'"
-    raw = pd.DataFrame({"unit_code": [f"a/{i}" for i in range(27)] + [""] * 27, "year": [2022] * 54, "x": [1.0] * 54})
+    raw = pd.DataFrame(
+        {
+            "unit_code": [f"a/{i}" for i in range(27)] + [""] * 27,
+            "year": [2022] * 54,
+            "x": [1.0] * 54,
+        }
+    )
     with pytest.raises(DataError) as info:
         tidy_dataset(raw, source="t.csv")
     msgs = [p.message for p in info.value.problems]
@@ -345,19 +458,22 @@ def test_error_lists_end_with_and_n_more() -> None:
     assert len(msgs) == 2 * 26
 
 
-@pytest.mark.parametrize(("code", "why"), [
-    ("x/../../PWNED", "contains '/' (a path separator)"),
-    ("..", "contains '..'"),
-    ("a..b", "contains '..'"),
-    (".hidden", "starts with '.'"),
-    ("a\x00b", "contains the control character U+0000"),
-    ("a\nb", "contains the control character U+000A"),
-    ("a\\b", "contains '\\\\' (a path separator)"),
-    ("C:x", "contains ':'"),
-    ("a b", "contains a space"),
-    ("a\u202eb", "contains the control character U+202E"),
-    ("x" * 65, "has 65 characters (at most 64)"),
-])
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("x/../../PWNED", "contains '/' (a path separator)"),
+        ("..", "contains '..'"),
+        ("a..b", "contains '..'"),
+        (".hidden", "starts with '.'"),
+        ("a\x00b", "contains the control character U+0000"),
+        ("a\nb", "contains the control character U+000A"),
+        ("a\\b", "contains '\\\\' (a path separator)"),
+        ("C:x", "contains ':'"),
+        ("a b", "contains a space"),
+        ("a\u202eb", "contains the control character U+202E"),
+        ("x" * 65, "has 65 characters (at most 64)"),
+    ],
+)
 def test_unsafe_unit_codes_are_rejected(code: str, why: str) -> None:
     from citycheckup.data import unit_code_problem
 
@@ -367,21 +483,31 @@ def test_unsafe_unit_codes_are_rejected(code: str, why: str) -> None:
         tidy_dataset(raw, source="t.csv")
     (p,) = info.value.problems
     assert p.where == "t.csv row 3, column 'unit_code'"
-    assert p.message.startswith(f"unit code {code!r} is not allowed: it {why}; a unit code may hold letters, digits")
+    assert p.message.startswith(
+        f"unit code {code!r} is not allowed: it {why}; a unit code may hold letters, digits"
+    )
 
 
-@pytest.mark.parametrize("code", ["130600", "ALL", "中心城区", "g_012", "R001C002", "Töölö", "a-b.c", "x" * 64])
+@pytest.mark.parametrize(
+    "code", ["130600", "ALL", "中心城区", "g_012", "R001C002", "Töölö", "a-b.c", "x" * 64]
+)
 def test_safe_unit_codes_pass(code: str) -> None:
     from citycheckup.data import unit_code_problem
 
     assert unit_code_problem(code) is None
-    ds = tidy_dataset(pd.DataFrame({"unit_code": ["u1", code], "year": [2022, 2022], "x": [1.0, 2.0]}))
-    assert code in ds.data["unit_code"].tolist() or code == "ALL"  # the ALL total row is dropped, not refused
+    ds = tidy_dataset(
+        pd.DataFrame({"unit_code": ["u1", code], "year": [2022, 2022], "x": [1.0, 2.0]})
+    )
+    assert (
+        code in ds.data["unit_code"].tolist() or code == "ALL"
+    )  # the ALL total row is dropped, not refused
 
 
 def test_unsafe_names_used_as_codes_are_rejected() -> None:
     raw = pd.DataFrame({"unit_name": ["Kallio", "../etc"], "year": [2022, 2022], "x": [1.0, 2.0]})
-    with pytest.raises(DataError, match=r"t.csv row 3, column 'unit_name': unit code '../etc' is not allowed"):
+    with pytest.raises(
+        DataError, match=r"t.csv row 3, column 'unit_name': unit code '../etc' is not allowed"
+    ):
         tidy_dataset(raw, source="t.csv", match_names=False)
 
 
@@ -412,20 +538,39 @@ def test_template_accepts_negative_growth_and_refuses_below_min(ufw, tmp_path: P
     assert bounds["rent_increase"] == (None, 100.0)  # a % without min may be negative
     assert bounds["green_coverage"] == (0.0, 100.0)
     assert bounds["population_density"] == (0.0, None)
-    path = write_template(ufw, "420500", 2025, tmp_path / "t.xlsx", unit_name="宜昌市",
-                          last_values={"resident_population_growth": -0.8, "gdp_growth": -2.0})
+    path = write_template(
+        ufw,
+        "420500",
+        2025,
+        tmp_path / "t.xlsx",
+        unit_name="宜昌市",
+        last_values={"resident_population_growth": -0.8, "gdp_growth": -2.0},
+    )
     # just below the minimum is refused, at it is accepted
-    _fill_template(path, {"resident_population_growth": -1.2, "gdp_growth": -3.5, "rent_increase": -2.0,
-                          "green_coverage": -1e-9, "population_density": -0.1})
+    _fill_template(
+        path,
+        {
+            "resident_population_growth": -1.2,
+            "gdp_growth": -3.5,
+            "rent_increase": -2.0,
+            "green_coverage": -1e-9,
+            "population_density": -0.1,
+        },
+    )
     with pytest.raises(DataError) as info:
         read_template(path, framework=ufw)
     assert sorted(p.message for p in info.value.problems) == [
         "green_coverage: -1e-09 is below the allowed minimum 0",
-        "population_density: -0.1 is below the allowed minimum 0"]
+        "population_density: -0.1 is below the allowed minimum 0",
+    ]
     _fill_template(path, {"green_coverage": 0.0, "population_density": 0.0})
     ds = read_template(path, framework=ufw)
     row = ds.data.set_index("year").loc[2025]
-    assert (row["resident_population_growth"], row["gdp_growth"], row["rent_increase"]) == (-1.2, -3.5, -2.0)
+    assert (row["resident_population_growth"], row["gdp_growth"], row["rent_increase"]) == (
+        -1.2,
+        -3.5,
+        -2.0,
+    )
     # last year's values (prefilled, negative) come back as the previous year
     prev = ds.data.set_index("year").loc[2024]
     assert (prev["resident_population_growth"], prev["gdp_growth"]) == (-0.8, -2.0)
@@ -447,8 +592,14 @@ def test_builtin_template_prefilled_negative_growth_reads_back(tmp_path: Path) -
     from citycheckup.report.template import read_template, write_template
 
     fw = load_framework("people-city-2025")
-    path = write_template(fw, "130600", 2024, tmp_path / "t.xlsx", unit_name="保定市",
-                          last_values={"resident_population_growth": -0.37})
+    path = write_template(
+        fw,
+        "130600",
+        2024,
+        tmp_path / "t.xlsx",
+        unit_name="保定市",
+        last_values={"resident_population_growth": -0.37},
+    )
     _fill_template(path, {"resident_population_growth": -0.52})
     ds = read_template(path, framework=fw)
     growth = ds.data.set_index("year")["resident_population_growth"]
@@ -459,9 +610,16 @@ def test_merge_keeps_the_conversions_of_each_file(ufw) -> None:
     from citycheckup.data.merge import merge_datasets
 
     a = read_dataset(FILES / "gdp_in_yiyuan.csv", framework=ufw)
-    b = tidy_dataset(pd.DataFrame({"unit_code": ["130600"], "year": [2022], "土地面积": [1.0],
-                                   "第三产业比重(%)": [51.2]}), source="b.csv", framework=ufw)
+    b = tidy_dataset(
+        pd.DataFrame(
+            {"unit_code": ["130600"], "year": [2022], "土地面积": [1.0], "第三产业比重(%)": [51.2]}
+        ),
+        source="b.csv",
+        framework=ufw,
+    )
     merged = merge_datasets([a, b])
     assert [(c["source"], c["column"], c["factor"]) for c in merged.conversions] == [
-        (str(FILES / "gdp_in_yiyuan.csv"), "地区生产总值", 1.0), (str(FILES / "gdp_in_yiyuan.csv"), "常住人口", 1.0),
-        ("b.csv", "第三产业比重(%)", 0.01)]
+        (str(FILES / "gdp_in_yiyuan.csv"), "地区生产总值", 1.0),
+        (str(FILES / "gdp_in_yiyuan.csv"), "常住人口", 1.0),
+        ("b.csv", "第三产业比重(%)", 0.01),
+    ]

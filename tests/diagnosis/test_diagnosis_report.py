@@ -25,7 +25,6 @@ from citycheckup.diagnosis import (
     problems_from_table,
     renewal_projects,
     target_gaps,
-    weak_points_by_target,
 )
 from citycheckup.errors import DataError
 from citycheckup.framework import Framework, load_framework
@@ -156,7 +155,10 @@ def test_yichang_values_graded_with_the_builtin_framework() -> None:
     assert g["road_network_density"] == "good"  # 8.68 ≥ 8 (2016 Opinions, target for 2020)
     assert g["sewage_collection_rate"] == "good"  # 81.06 ≥ 70
     # without selecting Yichang's locality its local standards do not grade it
-    assert "builtup_population_density" not in g.index and "cultural_facility_area_per_capita" not in g.index
+    assert (
+        "builtup_population_density" not in g.index
+        and "cultural_facility_area_per_capita" not in g.index
+    )
     gl, refs = assess_thresholds(v, fw, localities=["420500"])
     gl = gl.set_index("indicator")
     assert gl.loc["builtup_population_density", "grade"] == "poor"
@@ -167,7 +169,9 @@ def test_yichang_values_graded_with_the_builtin_framework() -> None:
     other = v.assign(unit_code="110000")
     go, ro = assess_thresholds(other, fw, localities=["420500", "110000"])
     assert "builtup_population_density" not in set(go["indicator"])
-    assert "local_other_city" in set(ro.loc[ro["indicator"] == "builtup_population_density", "reason"])
+    assert "local_other_city" in set(
+        ro.loc[ro["indicator"] == "builtup_population_density", "reason"]
+    )
     # the 2027 sewage target is shown as a target, not a pass line for 2025
     r = refs[(refs["indicator"] == "sewage_collection_rate") & (refs["reason"] == "target_year")]
     assert r["reason_year"].tolist() == [2027]
@@ -379,7 +383,10 @@ def test_problem_list_from_yichang_table() -> None:
     pl = problem_list(pt, fw)
     assert len(pl) == 12
     lev = pl.drop_duplicates("indicator").set_index("indicator")["level"]
-    assert lev["dwellings_structural_hazard"] == "housing" and lev["roads_with_chaotic_parking"] == "block"
+    assert (
+        lev["dwellings_structural_hazard"] == "housing"
+        and lev["roads_with_chaotic_parking"] == "block"
+    )
     # totals per indicator are Yichang's 2025 counts
     tot = pl.groupby("indicator")["count"].sum()
     assert tot["dwellings_structural_hazard"] == 42 and tot["dwellings_stairwell_hazard"] == 242

@@ -68,9 +68,20 @@ DEMO = {
 }
 
 VARIABLES = {
-    "gdp": "万元", "pop_resident": "万人", "pop_hukou": "万人", "pop_urban": "万人", "land_area": "km²", "trade_total": "百万元",
-    "share_tertiary": None, "students_higher": "万人", "exp_total": "万元", "exp_education": "万元",
-    "exp_science": "万元", "revenue": "万元", "mobile_users": "万户", "broadband_users": "万户",
+    "gdp": "万元",
+    "pop_resident": "万人",
+    "pop_hukou": "万人",
+    "pop_urban": "万人",
+    "land_area": "km²",
+    "trade_total": "百万元",
+    "share_tertiary": None,
+    "students_higher": "万人",
+    "exp_total": "万元",
+    "exp_education": "万元",
+    "exp_science": "万元",
+    "revenue": "万元",
+    "mobile_users": "万户",
+    "broadband_users": "万户",
 }
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -98,7 +109,9 @@ def test_header(fw: Framework) -> None:
 def test_sources_copy_reference_keys(fw: Framework) -> None:
     numbered = [k for k in fw.sources if re.fullmatch(r"S\d+", k)]
     assert sorted(numbered, key=lambda k: int(k[1:])) == [f"S{i}" for i in range(1, 47)]
-    assert fw.sources["S27"].startswith("中共中央 国务院《关于进一步加强城市规划建设管理工作的若干意见》")
+    assert fw.sources["S27"].startswith(
+        "中共中央 国务院《关于进一步加强城市规划建设管理工作的若干意见》"
+    )
     assert "global-indicators" in fw.sources["S39"]
 
 
@@ -142,11 +155,15 @@ def _raw_threshold_sets() -> list[tuple[str, dict]]:
 
     import yaml
 
-    text = (resources.files("citycheckup.framework") / "builtin" / f"{NAME}.yaml").read_text(encoding="utf-8")
+    text = (resources.files("citycheckup.framework") / "builtin" / f"{NAME}.yaml").read_text(
+        encoding="utf-8"
+    )
     out = []
     for dim in yaml.safe_load(text)["dimensions"]:
         for ind in dim["indicators"]:
-            for g in ([ind["grading"]] if ind.get("grading") else []) + list(ind.get("references") or []):
+            for g in ([ind["grading"]] if ind.get("grading") else []) + list(
+                ind.get("references") or []
+            ):
                 out.append((ind["code"], g))
     return out
 
@@ -184,7 +201,8 @@ def test_every_scored_indicator_has_goalposts_or_is_a_share_or_count(fw: Framewo
             continue
         if goalposts_of(ind) is None:
             assert ind.unit in COUNT_UNITS or ind.unit == "score", (
-                f"{ind.code} ({ind.unit}) can be neither scored nor recognised as a count")
+                f"{ind.code} ({ind.unit}) can be neither scored nor recognised as a count"
+            )
 
 
 def test_kinds_of_issue_10(fw: Framework) -> None:
@@ -201,8 +219,15 @@ def test_kinds_of_issue_10(fw: Framework) -> None:
 
 def test_lower_levels_enter_only_as_shares_with_denominators(fw: Framework) -> None:
     for ind in fw.indicators:
-        if ind.level in ("housing", "community") or (ind.mohurd_id or "").startswith(("H-", "C-", "B-")):
-            if ind.mohurd_id in ("B-01", "B-04", "B-05", "B-11"):  # coverage shares of the spatial module
+        if ind.level in ("housing", "community") or (ind.mohurd_id or "").startswith(
+            ("H-", "C-", "B-")
+        ):
+            if ind.mohurd_id in (
+                "B-01",
+                "B-04",
+                "B-05",
+                "B-11",
+            ):  # coverage shares of the spatial module
                 continue
             assert ind.unit == "%", ind.code
             assert ind.denominator and ind.formula and ind.denominator in ind.formula, ind.code
@@ -230,7 +255,9 @@ def test_cited_source_keys_exist(fw: Framework) -> None:
             assert key in fw.sources, f"{ind.code}: source key {key!r} is not under 'sources:'"
         for g in ind.thresholds:
             if g.provenance is not None and g.provenance.found_in:
-                assert g.provenance.found_in in fw.sources, f"{ind.code}: found_in {g.provenance.found_in!r}"
+                assert g.provenance.found_in in fw.sources, (
+                    f"{ind.code}: found_in {g.provenance.found_in!r}"
+                )
 
 
 def test_levels_follow_reference_ids(fw: Framework) -> None:
@@ -262,32 +289,46 @@ def test_mandatory_details(fw: Framework) -> None:
     assert fw.indicator("park_area_per_capita").mohurd_id == "U-39"
     assert fw.indicator("park_area_per_capita").unit == "m²/人"
     assert fw.indicator("road_network_density").unit == "km/km²"
-    assert [fw.indicator(f"hotline_{k}").mohurd_id for k in ("response_rate", "resolution_rate",
-                                                             "satisfaction_rate", "ontime_rate")] == [
-        "G-01", "G-02", "G-03", "G-04"]
+    assert [
+        fw.indicator(f"hotline_{k}").mohurd_id
+        for k in ("response_rate", "resolution_rate", "satisfaction_rate", "ontime_rate")
+    ] == ["G-01", "G-02", "G-03", "G-04"]
     assert fw.indicator("building_coverage_ratio").grading is None
     for code in ("transit_stop_coverage_500m", "rail_station_coverage_1000m"):
         assert "11.2.1" in " ".join(fw.indicator(code).international.sdg)
     assert "S39" in (fw.indicator("intersection_density").source or "")
     road = fw.indicator("road_network_density")
     assert road.grading is not None and road.grading.provenance is not None
-    assert road.grading.provenance.found_in == "S27" and road.grading.provenance.tier == "state_council"
+    assert (
+        road.grading.provenance.found_in == "S27"
+        and road.grading.provenance.tier == "state_council"
+    )
     assert road.grading.applies.target_year == 2020
 
 
 def test_park_gradings(fw: Framework) -> None:
     park = fw.indicator("park_area_per_capita")
     assert park.grading is not None and park.grading.pass_line == 8.0
-    assert park.grading.provenance is not None and park.grading.provenance.tier == "national_standard"
+    assert (
+        park.grading.provenance is not None and park.grading.provenance.tier == "national_standard"
+    )
     assert "GB 55014-2021" in park.grading.provenance.reference
     # the honour title's 14.8 (and its per-district 5.5) are references, never the city's pass line
     assert [g.pass_line for g in park.references] == [14.8]
     assert park.references[0].applies.role == "reference"
-    park = fw.indicator("park_service_coverage")  # L-06: one rule (2,000 m² → 300 m, 5,000 m² → 500 m)
+    park = fw.indicator(
+        "park_service_coverage"
+    )  # L-06: one rule (2,000 m² → 300 m, 5,000 m² → 500 m)
     assert park.mohurd_id == "L-06" and park.grading is not None and park.grading.pass_line == 80
-    assert park.grading.provenance is not None and "GB 55014-2021" in park.grading.provenance.reference
+    assert (
+        park.grading.provenance is not None and "GB 55014-2021" in park.grading.provenance.reference
+    )
     square = fw.indicator("park_square_coverage_500m")  # GB/T 51346 §4.3.4, a proxy of B-04
-    assert square.grading is not None and square.grading.pass_line == 90 and "B-04" in (square.proxy_for or "")
+    assert (
+        square.grading is not None
+        and square.grading.pass_line == 90
+        and "B-04" in (square.proxy_for or "")
+    )
 
 
 def grade(fw: Framework, code: str, x: float) -> str | None:
@@ -297,33 +338,36 @@ def grade(fw: Framework, code: str, x: float) -> str | None:
     return hits[0] if hits else None
 
 
-@pytest.mark.parametrize(("code", "value", "expected"), [
-    # GB 55014-2021 §2.1.3: at least 8.0 m² per person; below it is 不足 (poor), never 一般
-    ("park_area_per_capita", 8.0, "good"),
-    ("park_area_per_capita", 8.01, "good"),
-    ("park_area_per_capita", 7.99, "poor"),
-    ("park_area_per_capita", 14.8, "good"),
-    ("park_area_per_capita", 5.5, "poor"),
-    # GB 55014-2021 §2.1.3: park service-radius coverage at least 80 %
-    ("park_service_coverage", 80.0, "good"),
-    ("park_service_coverage", 79.99, "poor"),
-    ("park_service_coverage", 80.01, "good"),
-    # GB/T 51346-2019 §4.3.4: park and square 500 m coverage > 90 %
-    ("park_square_coverage_500m", 90.0, "good"),
-    ("park_square_coverage_500m", 89.99, "poor"),
-    ("road_network_density", 8.0, "good"),
-    ("road_network_density", 7.99, "poor"),
-    # Yichang's local standard (annex 1): 0.7–1.5 万人/km²; 宜昌 0.67 was graded 不足
-    ("builtup_population_density", 0.67, "poor"),
-    ("builtup_population_density", 0.7, "good"),
-    ("builtup_population_density", 1.49, "good"),
-    ("builtup_population_density", 1.5, "poor"),
-    # CJJ 92-2016: basic leakage ≤ 10 % grade 1, ≤ 12 % grade 2
-    ("water_network_leakage_rate", 10.0, "good"),
-    ("water_network_leakage_rate", 10.01, "fair"),
-    ("water_network_leakage_rate", 12.0, "fair"),
-    ("water_network_leakage_rate", 12.01, "poor"),
-])
+@pytest.mark.parametrize(
+    ("code", "value", "expected"),
+    [
+        # GB 55014-2021 §2.1.3: at least 8.0 m² per person; below it is 不足 (poor), never 一般
+        ("park_area_per_capita", 8.0, "good"),
+        ("park_area_per_capita", 8.01, "good"),
+        ("park_area_per_capita", 7.99, "poor"),
+        ("park_area_per_capita", 14.8, "good"),
+        ("park_area_per_capita", 5.5, "poor"),
+        # GB 55014-2021 §2.1.3: park service-radius coverage at least 80 %
+        ("park_service_coverage", 80.0, "good"),
+        ("park_service_coverage", 79.99, "poor"),
+        ("park_service_coverage", 80.01, "good"),
+        # GB/T 51346-2019 §4.3.4: park and square 500 m coverage > 90 %
+        ("park_square_coverage_500m", 90.0, "good"),
+        ("park_square_coverage_500m", 89.99, "poor"),
+        ("road_network_density", 8.0, "good"),
+        ("road_network_density", 7.99, "poor"),
+        # Yichang's local standard (annex 1): 0.7–1.5 万人/km²; 宜昌 0.67 was graded 不足
+        ("builtup_population_density", 0.67, "poor"),
+        ("builtup_population_density", 0.7, "good"),
+        ("builtup_population_density", 1.49, "good"),
+        ("builtup_population_density", 1.5, "poor"),
+        # CJJ 92-2016: basic leakage ≤ 10 % grade 1, ≤ 12 % grade 2
+        ("water_network_leakage_rate", 10.0, "good"),
+        ("water_network_leakage_rate", 10.01, "fair"),
+        ("water_network_leakage_rate", 12.0, "fair"),
+        ("water_network_leakage_rate", 12.01, "poor"),
+    ],
+)
 def test_grading_examples(fw: Framework, code: str, value: float, expected: str) -> None:
     assert grade(fw, code, value) == expected
 
@@ -350,10 +394,18 @@ def test_future_targets_are_not_current_pass_lines(fw: Framework) -> None:
     from citycheckup.diagnosis import assess_thresholds
 
     sewage = fw.indicator("sewage_collection_rate")
-    assert [(g.pass_line, g.applies.target_year) for g in sewage.thresholds][:2] == [(73, 2027), (70, None)]
+    assert [(g.pass_line, g.applies.target_year) for g in sewage.thresholds][:2] == [
+        (73, 2027),
+        (70, None),
+    ]
     sponge = fw.indicator("sponge_city_area_share")
-    assert [(g.pass_line, g.applies.target_year) for g in sponge.thresholds] == [(80, 2030), (20, 2020)]
-    v = pd.DataFrame({"unit_code": ["110000"] * 3, "year": [2026, 2027, 2028], "sewage_collection_rate": 71.0})
+    assert [(g.pass_line, g.applies.target_year) for g in sponge.thresholds] == [
+        (80, 2030),
+        (20, 2020),
+    ]
+    v = pd.DataFrame(
+        {"unit_code": ["110000"] * 3, "year": [2026, 2027, 2028], "sewage_collection_rate": 71.0}
+    )
     g, refs = assess_thresholds(v, fw)
     # 2026: the 2027 target is a target (shown), 70 % grades → good; from 2027: 71 < 73 → poor
     assert g.set_index("year")["grade"].to_dict() == {2026: "good", 2027: "poor", 2028: "poor"}
@@ -393,19 +445,37 @@ def test_demo_indicators(fw: Framework, code: str) -> None:
 
 def test_demo_formulas_evaluate() -> None:
     fw = load_framework(NAME)
-    data = pd.DataFrame({
-        "unit_code": ["c", "c"], "year": [2022, 2023],
-        "gdp": [1_000_000.0, 1_100_000.0], "pop_resident": [100.0, 102.0], "pop_hukou": [80.0, 80.0],
-        "land_area": [1000.0, 1000.0], "trade_total": [1000.0, 1000.0], "share_tertiary": [0.5, 0.55],
-        "students_higher": [5.0, 5.1], "exp_total": [200_000.0, 200_000.0], "exp_education": [30_000.0, 32_000.0],
-        "exp_science": [6_000.0, 8_000.0], "revenue": [100_000.0, 120_000.0], "mobile_users": [120.0, 125.0],
-        "broadband_users": [40.0, 45.0],
-    })
+    data = pd.DataFrame(
+        {
+            "unit_code": ["c", "c"],
+            "year": [2022, 2023],
+            "gdp": [1_000_000.0, 1_100_000.0],
+            "pop_resident": [100.0, 102.0],
+            "pop_hukou": [80.0, 80.0],
+            "land_area": [1000.0, 1000.0],
+            "trade_total": [1000.0, 1000.0],
+            "share_tertiary": [0.5, 0.55],
+            "students_higher": [5.0, 5.1],
+            "exp_total": [200_000.0, 200_000.0],
+            "exp_education": [30_000.0, 32_000.0],
+            "exp_science": [6_000.0, 8_000.0],
+            "revenue": [100_000.0, 120_000.0],
+            "mobile_users": [120.0, 125.0],
+            "broadband_users": [40.0, 45.0],
+        }
+    )
     expected_2022 = {
-        "hukou_resident_gap": 20.0, "gdp_per_capita": 10_000.0, "st_expenditure_share": 3.0,
-        "students_per_10k": 500.0, "tertiary_share": 50.0, "trade_openness": 10.0,
-        "education_expenditure_per_capita": 300.0, "education_expenditure_share": 15.0,
-        "mobile_subscriptions_per_100": 120.0, "broadband_per_100": 40.0, "fiscal_self_sufficiency": 50.0,
+        "hukou_resident_gap": 20.0,
+        "gdp_per_capita": 10_000.0,
+        "st_expenditure_share": 3.0,
+        "students_per_10k": 500.0,
+        "tertiary_share": 50.0,
+        "trade_openness": 10.0,
+        "education_expenditure_per_capita": 300.0,
+        "education_expenditure_share": 15.0,
+        "mobile_subscriptions_per_100": 120.0,
+        "broadband_per_100": 40.0,
+        "fiscal_self_sufficiency": 50.0,
     }
     for code, want in expected_2022.items():
         got = evaluate_formula(fw.indicator(code).formula or "", data)
@@ -435,4 +505,9 @@ def test_coinr_round_trip(fw: Framework) -> None:
     assert back.indicator_codes == fw.indicator_codes
     assert back.parent_of() == fw.parent_of()
     for a, b in zip(fw.indicators, back.indicators, strict=True):
-        assert (a.weight, a.direction, a.unit, a.target) == (b.weight, b.direction, b.unit, b.target)
+        assert (a.weight, a.direction, a.unit, a.target) == (
+            b.weight,
+            b.direction,
+            b.unit,
+            b.target,
+        )

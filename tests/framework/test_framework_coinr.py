@@ -70,7 +70,11 @@ def test_asem_table_loads(asem_meta_path: Path) -> None:
     assert fw.indicator("LPI").unit == "Score 1-5"
     assert fw.indicator("LPI").target == pytest.approx(4.11803135)
     # Group rows are ignored
-    known = set(fw.indicator_codes) | {d.code for d in fw.all_dimensions()} | {v.code for v in fw.variables}
+    known = (
+        set(fw.indicator_codes)
+        | {d.code for d in fw.all_dimensions()}
+        | {v.code for v in fw.variables}
+    )
     assert not known & {"GDP_group", "GDPpc_group", "Pop_group", "EurAsia_group"}
 
 
@@ -120,8 +124,16 @@ def test_round_trip_through_a_csv_file(tmp_path: Path) -> None:
 def test_minimal_meta_levels() -> None:
     meta = framework_to_coinr_meta(load_framework(DATA / "minimal.yaml"))
     level = dict(zip(meta["iCode"], meta["Level"], strict=True))
-    assert level == {"green": 3, "parks": 2, "park_area_per_capita": 1, "pm25": 1,
-                     "economy": 3, "output": 2, "gdp_per_capita": 1, "idx": 4}
+    assert level == {
+        "green": 3,
+        "parks": 2,
+        "park_area_per_capita": 1,
+        "pm25": 1,
+        "economy": 3,
+        "output": 2,
+        "gdp_per_capita": 1,
+        "idx": 4,
+    }
     assert meta.loc[meta["iCode"] == "green", "Weight"].item() == 2
 
 
@@ -135,16 +147,33 @@ def test_meta_restricted_to_some_indicators() -> None:
 
 def unbalanced() -> Framework:
     def ind(code: str) -> dict:
-        return {"code": code, "name_zh": code, "name_en": code, "unit": "", "direction": 1, "level": "city"}
+        return {
+            "code": code,
+            "name_zh": code,
+            "name_en": code,
+            "unit": "",
+            "direction": 1,
+            "level": "city",
+        }
 
-    return Framework.model_validate({
-        "code": "u", "name_zh": "u", "name_en": "u",
-        "dimensions": [
-            {"code": "A", "name_zh": "A", "name_en": "A",
-             "dimensions": [{"code": "A1", "name_zh": "A1", "name_en": "A1", "indicators": [ind("x")]}]},
-            {"code": "B", "name_zh": "B", "name_en": "B", "indicators": [ind("y")]},
-        ],
-    })
+    return Framework.model_validate(
+        {
+            "code": "u",
+            "name_zh": "u",
+            "name_en": "u",
+            "dimensions": [
+                {
+                    "code": "A",
+                    "name_zh": "A",
+                    "name_en": "A",
+                    "dimensions": [
+                        {"code": "A1", "name_zh": "A1", "name_en": "A1", "indicators": [ind("x")]}
+                    ],
+                },
+                {"code": "B", "name_zh": "B", "name_en": "B", "indicators": [ind("y")]},
+            ],
+        }
+    )
 
 
 def test_unbalanced_framework_cannot_become_a_coinr_table() -> None:
@@ -155,11 +184,16 @@ def test_unbalanced_framework_cannot_become_a_coinr_table() -> None:
     assert "1 indicator(s) 2 dimension level(s) below the index: x" in text
 
 
-@pytest.mark.parametrize(("keep", "levels"), [
-    (["y"], {"B": 2, "y": 1, "index": 3}),
-    (["x"], {"A": 3, "A1": 2, "x": 1, "index": 4}),
-])
-def test_balanced_subset_of_an_unbalanced_framework(keep: list[str], levels: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("keep", "levels"),
+    [
+        (["y"], {"B": 2, "y": 1, "index": 3}),
+        (["x"], {"A": 3, "A1": 2, "x": 1, "index": 4}),
+    ],
+)
+def test_balanced_subset_of_an_unbalanced_framework(
+    keep: list[str], levels: dict[str, int]
+) -> None:
     meta = framework_to_coinr_meta(unbalanced(), indicators=keep)
     assert dict(zip(meta["iCode"], meta["Level"], strict=True)) == levels
     assert framework_from_coinr_table(meta).indicator_codes == keep
@@ -200,24 +234,39 @@ def problems(table: pd.DataFrame) -> list[str]:
 
 def test_all_table_problems_reported_with_rows() -> None:
     t = small()
-    t.loc[t["iCode"] == "pm25", "Type"] = "Indikator"          # row 2: unknown Type
-    t.loc[t["iCode"] == "gdppc", "Parent"] = "rd"              # row 4: parent is an indicator
-    t.loc[len(t)] = [3, "Index2", "Second root", 1, 1, None, None, None, None, "Aggregate"]  # row 11
+    t.loc[t["iCode"] == "pm25", "Type"] = "Indikator"  # row 2: unknown Type
+    t.loc[t["iCode"] == "gdppc", "Parent"] = "rd"  # row 4: parent is an indicator
+    t.loc[len(t)] = [
+        3,
+        "Index2",
+        "Second root",
+        1,
+        1,
+        None,
+        None,
+        None,
+        None,
+        "Aggregate",
+    ]  # row 11
     got = problems(t)
     assert len(got) == 3, got
-    assert got[0] == ("<iMeta DataFrame> row 2: Type 'Indikator' is not one of "
-                      "Aggregate, Denominator, Group, Indicator, Other")
-    assert any(p.startswith("<iMeta DataFrame> row 4: gdppc: Parent 'rd' is not an Aggregate") for p in got)
+    assert got[0] == (
+        "<iMeta DataFrame> row 2: Type 'Indikator' is not one of "
+        "Aggregate, Denominator, Group, Indicator, Other"
+    )
+    assert any(
+        p.startswith("<iMeta DataFrame> row 4: gdppc: Parent 'rd' is not an Aggregate") for p in got
+    )
     roots = [p for p in got if "exactly one Aggregate must have no Parent" in p]
     assert len(roots) == 1 and "found 2: Index (row 8), Index2 (row 11)" in roots[0]
 
 
 def test_more_row_problems(tmp_path: Path) -> None:
     t = small()
-    t.loc[t["iCode"] == "pm25", "Direction"] = 0               # row 2
-    t.loc[t["iCode"] == "parks", "Weight"] = -1                # row 3
-    t.loc[t["iCode"] == "gdppc", "Level"] = 2                  # row 4: indicator not at level 1
-    t.loc[t["iCode"] == "rd", "iCode"] = "pm25"                # row 5: repeated code
+    t.loc[t["iCode"] == "pm25", "Direction"] = 0  # row 2
+    t.loc[t["iCode"] == "parks", "Weight"] = -1  # row 3
+    t.loc[t["iCode"] == "gdppc", "Level"] = 2  # row 4: indicator not at level 1
+    t.loc[t["iCode"] == "rd", "iCode"] = "pm25"  # row 5: repeated code
     path = tmp_path / "bad.csv"
     t.to_csv(path, index=False)
     got = problems(pd.read_csv(path))

@@ -23,19 +23,37 @@ def test_grade_order_and_labels() -> None:
     assert [GRADE_LABELS[g]["zh"] for g in GRADES] == ["很好", "较好", "一般", "不足"]
 
 
-@pytest.mark.parametrize(("x", "expected"), [
-    (1e9, "very_good"), (90.0, "very_good"), (89.999, "good"), (80.0, "good"),
-    (79.999, "fair"), (70.0, "fair"), (69.999, "poor"), (-1e9, "poor"),
-])
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        (1e9, "very_good"),
+        (90.0, "very_good"),
+        (89.999, "good"),
+        (80.0, "good"),
+        (79.999, "fair"),
+        (70.0, "fair"),
+        (69.999, "poor"),
+        (-1e9, "poor"),
+    ],
+)
 def test_cutoffs_higher_is_better(x: float, expected: str) -> None:
     g = Grading(cutoffs=[90, 80, 70], source="test")
     assert grade_of(g, 1, x) == expected
 
 
-@pytest.mark.parametrize(("x", "expected"), [
-    (-1e9, "very_good"), (5.0, "very_good"), (5.001, "good"), (10.0, "good"),
-    (10.001, "fair"), (20.0, "fair"), (20.001, "poor"), (1e9, "poor"),
-])
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        (-1e9, "very_good"),
+        (5.0, "very_good"),
+        (5.001, "good"),
+        (10.0, "good"),
+        (10.001, "fair"),
+        (20.0, "fair"),
+        (20.001, "poor"),
+        (1e9, "poor"),
+    ],
+)
 def test_cutoffs_lower_is_better(x: float, expected: str) -> None:
     g = Grading(cutoffs=[5, 10, 20], source="test")
     assert grade_of(g, -1, x) == expected
@@ -57,7 +75,12 @@ def test_resolved_bands_shape() -> None:
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(
-    st.lists(st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=3, max_size=3, unique=True),
+    st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+        min_size=3,
+        max_size=3,
+        unique=True,
+    ),
     st.sampled_from([1, -1]),
     st.floats(-2e6, 2e6, allow_nan=False, allow_infinity=False),
 )
@@ -85,14 +108,16 @@ def test_bands_are_used_as_given() -> None:
     g = Grading(bands=bands, source="test")
     assert g.resolved_bands(1) == bands
     assert g.resolved_bands(-1) == bands  # direction does not change explicit bands
-    assert grade_of(g, 1, 0.7) == "very_good"   # lower bound is inclusive
-    assert grade_of(g, 1, 1.0) == "good"        # upper bound is exclusive
+    assert grade_of(g, 1, 0.7) == "very_good"  # lower bound is inclusive
+    assert grade_of(g, 1, 1.0) == "good"  # upper bound is exclusive
     assert grade_of(g, 1, 0.59) == "poor"
     assert grade_of(g, 1, 1.5) == "poor"
 
 
 def test_bands_may_leave_gaps() -> None:
-    g = Grading(bands=[GradeBand(grade="good", lower=50), GradeBand(grade="poor", upper=20)], source="test")
+    g = Grading(
+        bands=[GradeBand(grade="good", lower=50), GradeBand(grade="poor", upper=20)], source="test"
+    )
     assert grade_of(g, 1, 50) == "good"
     assert grade_of(g, 1, 30) is None
     assert grade_of(g, 1, 19.9) == "poor"
@@ -104,18 +129,27 @@ def test_band_contains() -> None:
     assert GradeBand(grade="good").contains(-math.inf)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"cutoffs": [90, 80]}, "3 finite numbers"),
-    ({"cutoffs": [90, 80, math.nan]}, "3 finite numbers"),
-    ({"cutoffs": [90, 70, 80]}, "strictly monotone"),
-    ({"cutoffs": [90, 90, 80]}, "strictly monotone"),
-    ({}, "exactly one of 'cutoffs'"),
-    ({"cutoffs": [3, 2, 1], "bands": [{"grade": "good", "lower": 0}]}, "exactly one of 'cutoffs'"),
-    ({"bands": []}, "must not be empty"),
-    ({"bands": [{"grade": "good", "lower": 0, "upper": 10}, {"grade": "poor", "lower": 5}]}, "overlap"),
-    ({"bands": [{"grade": "good", "lower": 10, "upper": 10}]}, "must be below upper"),
-    ({"bands": [{"grade": "excellent", "lower": 0}]}, "very_good"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"cutoffs": [90, 80]}, "3 finite numbers"),
+        ({"cutoffs": [90, 80, math.nan]}, "3 finite numbers"),
+        ({"cutoffs": [90, 70, 80]}, "strictly monotone"),
+        ({"cutoffs": [90, 90, 80]}, "strictly monotone"),
+        ({}, "exactly one of 'cutoffs'"),
+        (
+            {"cutoffs": [3, 2, 1], "bands": [{"grade": "good", "lower": 0}]},
+            "exactly one of 'cutoffs'",
+        ),
+        ({"bands": []}, "must not be empty"),
+        (
+            {"bands": [{"grade": "good", "lower": 0, "upper": 10}, {"grade": "poor", "lower": 5}]},
+            "overlap",
+        ),
+        ({"bands": [{"grade": "good", "lower": 10, "upper": 10}]}, "must be below upper"),
+        ({"bands": [{"grade": "excellent", "lower": 0}]}, "very_good"),
+    ],
+)
 def test_invalid_gradings(kwargs: dict, match: str) -> None:
     with pytest.raises(ValidationError, match=match):
         Grading(source="test", **kwargs)

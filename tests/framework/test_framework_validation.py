@@ -26,16 +26,24 @@ dimensions:
 """
 
 
-def indicator(code: str = "a", *, direction: str = "1", weight: str = "1", level: str = "city",
-              extra: str = "") -> str:
+def indicator(
+    code: str = "a",
+    *,
+    direction: str = "1",
+    weight: str = "1",
+    level: str = "city",
+    extra: str = "",
+) -> str:
     """One indicator entry of HEAD's dimension; ``extra`` lines are added at the indicator's indent."""
-    text = (f"      - code: {code}\n"
-            "        name_zh: 指标\n"
-            "        name_en: Indicator\n"
-            '        unit: "%"\n'
-            f"        direction: {direction}\n"
-            f"        weight: {weight}\n"
-            f"        level: {level}\n")
+    text = (
+        f"      - code: {code}\n"
+        "        name_zh: 指标\n"
+        "        name_en: Indicator\n"
+        '        unit: "%"\n'
+        f"        direction: {direction}\n"
+        f"        weight: {weight}\n"
+        f"        level: {level}\n"
+    )
     if extra:
         text += textwrap.indent(textwrap.dedent(extra), " " * 8)
     return text
@@ -77,7 +85,9 @@ def test_valid_minimal_file_loads() -> None:
 
 def test_head_template_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
-    path.write_text(HEAD + indicator("a") + indicator("b", extra="formula: pop * 2\n"), encoding="utf-8")
+    path.write_text(
+        HEAD + indicator("a") + indicator("b", extra="formula: pop * 2\n"), encoding="utf-8"
+    )
     fw = load_framework(path)
     assert fw.indicator_codes == ["a", "b"]
 
@@ -132,12 +142,19 @@ def test_grading_without_source(tmp_path: Path) -> None:
     single_problem(tmp_path, text, "grading:", "grading thresholds need a 'source' citation")
 
 
-@pytest.mark.parametrize(("direction", "cutoffs", "match"), [
-    ("1", "[70, 80, 90]", "direction +1 (higher is better) needs cutoffs in decreasing order"),
-    ("-1", "[90, 80, 70]", "direction -1 (lower is better) needs cutoffs in increasing order"),
-])
-def test_cutoffs_in_wrong_order_for_direction(tmp_path: Path, direction: str, cutoffs: str, match: str) -> None:
-    text = HEAD + indicator(direction=direction, extra=f"grading:\n  cutoffs: {cutoffs}\n  source: GB 1-2000\n")
+@pytest.mark.parametrize(
+    ("direction", "cutoffs", "match"),
+    [
+        ("1", "[70, 80, 90]", "direction +1 (higher is better) needs cutoffs in decreasing order"),
+        ("-1", "[90, 80, 70]", "direction -1 (lower is better) needs cutoffs in increasing order"),
+    ],
+)
+def test_cutoffs_in_wrong_order_for_direction(
+    tmp_path: Path, direction: str, cutoffs: str, match: str
+) -> None:
+    text = HEAD + indicator(
+        direction=direction, extra=f"grading:\n  cutoffs: {cutoffs}\n  source: GB 1-2000\n"
+    )
     single_problem(tmp_path, text, "cutoffs:", match)
 
 
@@ -147,19 +164,23 @@ def test_cutoffs_not_monotone(tmp_path: Path) -> None:
 
 
 def test_overlapping_bands(tmp_path: Path) -> None:
-    text = HEAD + indicator(extra=(
-        "grading:\n"
-        "  bands:\n"
-        "    - {grade: good, lower: 0, upper: 10}\n"
-        "    - {grade: poor, lower: 5}\n"
-        "  source: GB 1-2000\n"
-    ))
+    text = HEAD + indicator(
+        extra=(
+            "grading:\n"
+            "  bands:\n"
+            "    - {grade: good, lower: 0, upper: 10}\n"
+            "    - {grade: poor, lower: 5}\n"
+            "  source: GB 1-2000\n"
+        )
+    )
     single_problem(tmp_path, text, "grading:", "grading bands good and poor overlap on [5.0, 10.0)")
 
 
 def test_formula_with_unknown_variable(tmp_path: Path) -> None:
     text = HEAD + indicator(extra="formula: gdp / pop\n")
-    single_problem(tmp_path, text, "formula:", "uses unknown variable(s) gdp; declare them under 'variables:'")
+    single_problem(
+        tmp_path, text, "formula:", "uses unknown variable(s) gdp; declare them under 'variables:'"
+    )
 
 
 def test_formula_may_not_use_a_dimension_code(tmp_path: Path) -> None:
@@ -169,7 +190,9 @@ def test_formula_may_not_use_a_dimension_code(tmp_path: Path) -> None:
 
 def test_formula_may_use_another_indicator(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
-    path.write_text(HEAD + indicator("a") + indicator("b", extra="formula: a / pop\n"), encoding="utf-8")
+    path.write_text(
+        HEAD + indicator("a") + indicator("b", extra="formula: a / pop\n"), encoding="utf-8"
+    )
     assert load_framework_yaml(path).indicator("b").formula == "a / pop"
 
 
@@ -178,11 +201,14 @@ def test_formula_referring_to_itself(tmp_path: Path) -> None:
     single_problem(tmp_path, text, "formula:", "refers to the indicator itself")
 
 
-@pytest.mark.parametrize(("formula", "match"), [
-    ("\"__import__('os').system('true')\"", "is not allowed"),
-    ("exp(pop)", "function 'exp' is not allowed"),
-    ("pop.real", "Attribute is not allowed"),
-])
+@pytest.mark.parametrize(
+    ("formula", "match"),
+    [
+        ("\"__import__('os').system('true')\"", "is not allowed"),
+        ("exp(pop)", "function 'exp' is not allowed"),
+        ("pop.real", "Attribute is not allowed"),
+    ],
+)
 def test_formula_with_forbidden_call(tmp_path: Path, formula: str, match: str) -> None:
     text = HEAD + indicator(extra=f"formula: {formula}\n")
     path, exc = problems_of(tmp_path, text)
@@ -200,22 +226,31 @@ def test_formula_syntax_error(tmp_path: Path) -> None:
 
 def test_dimension_without_indicators_or_subdimensions(tmp_path: Path) -> None:
     text = HEAD + indicator("a") + "  - code: d2\n    name_zh: 空维度\n    name_en: Empty\n"
-    single_problem(tmp_path, text, "- code: d2", "dimension d2 has neither sub-dimensions nor indicators")
+    single_problem(
+        tmp_path, text, "- code: d2", "dimension d2 has neither sub-dimensions nor indicators"
+    )
 
 
 def test_dimension_with_both_indicators_and_subdimensions(tmp_path: Path) -> None:
-    text = HEAD + indicator("a") + (
-        "    dimensions:\n"
-        "      - code: sub\n"
-        "        name_zh: 子维度\n"
-        "        name_en: Sub\n"
-        "        indicators:\n"
-    ) + textwrap.indent(indicator("b"), "    ")
+    text = (
+        HEAD
+        + indicator("a")
+        + (
+            "    dimensions:\n"
+            "      - code: sub\n"
+            "        name_zh: 子维度\n"
+            "        name_en: Sub\n"
+            "        indicators:\n"
+        )
+        + textwrap.indent(indicator("b"), "    ")
+    )
     single_problem(tmp_path, text, "- code: d1", "has both sub-dimensions and indicators")
 
 
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
-    text = HEAD + indicator("a").replace('        unit: "%"\n', '        unit: "%"\n        unit: km\n')
+    text = HEAD + indicator("a").replace(
+        '        unit: "%"\n', '        unit: "%"\n        unit: km\n'
+    )
     single_problem(tmp_path, text, "unit: km", "key 'unit' appears twice in the same mapping")
 
 
@@ -267,7 +302,10 @@ def test_all_problems_reported_together() -> None:
         (line_of(text, "level: district"), "'housing', 'community', 'block' or 'city'"),
         (line_of(text, "formula: gdp / pop"), "unknown variable(s) gdp"),
         (line_of(text, "grading:"), "need a 'source' citation"),
-        (line_of(text, "cutoffs:"), "direction -1 (lower is better) needs cutoffs in increasing order"),
+        (
+            line_of(text, "cutoffs:"),
+            "direction -1 (lower is better) needs cutoffs in increasing order",
+        ),
     ]
     assert len(exc.problems) == len(expected) == 7, [str(p) for p in exc.problems]
     for problem, (line, match) in zip(exc.problems, expected, strict=True):
@@ -278,9 +316,17 @@ def test_all_problems_reported_together() -> None:
 
 
 def test_problems_in_two_dimensions_are_all_reported(tmp_path: Path) -> None:
-    text = (HEAD + indicator("a", direction="3")
-            + "  - code: d2\n    name_zh: 维度二\n    name_en: Two\n    indicators:\n"
-            + indicator("b", level="town") + indicator("a"))
+    text = (
+        HEAD
+        + indicator("a", direction="3")
+        + "  - code: d2\n    name_zh: 维度二\n    name_en: Two\n    indicators:\n"
+        + indicator("b", level="town")
+        + indicator("a")
+    )
     path, exc = problems_of(tmp_path, text)
     lines = sorted(int(p.where.rpartition(":")[2]) for p in exc.problems)
-    assert lines == [line_of(text, "direction: 3"), line_of(text, "level: town"), line_of(text, "- code: a", 2)]
+    assert lines == [
+        line_of(text, "direction: 3"),
+        line_of(text, "level: town"),
+        line_of(text, "- code: a", 2),
+    ]

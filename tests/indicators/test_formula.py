@@ -14,13 +14,15 @@ from citycheckup.errors import FormulaError
 from citycheckup.framework import load_framework
 from citycheckup.indicators import derive_indicators, evaluate_formula, parse_formula
 
-PANEL = pd.DataFrame({
-    "unit_code": ["a", "a", "a", "b", "b"],
-    "year": [2020, 2021, 2023, 2020, 2021],
-    "pop": [100.0, 110.0, 121.0, 50.0, 0.0],
-    "students": [5.0, 6.0, 7.0, 1.0, 1.0],
-    "gdp": [200.0, 242.0, 300.0, 80.0, 88.0],
-})
+PANEL = pd.DataFrame(
+    {
+        "unit_code": ["a", "a", "a", "b", "b"],
+        "year": [2020, 2021, 2023, 2020, 2021],
+        "pop": [100.0, 110.0, 121.0, 50.0, 0.0],
+        "students": [5.0, 6.0, 7.0, 1.0, 1.0],
+        "gdp": [200.0, 242.0, 300.0, 80.0, 88.0],
+    }
+)
 
 
 def test_per_10k_share_and_ratio() -> None:
@@ -39,7 +41,9 @@ def test_time_functions_respect_units_and_gaps() -> None:
     assert evaluate_formula("lag(pop, 1)", PANEL).iloc[1] == 100.0
     assert evaluate_formula("diff(pop)", PANEL).iloc[1] == pytest.approx(10.0)
     # cagr over 3 years from 2020 to 2023: (300/200)^(1/3) - 1
-    assert evaluate_formula("cagr(gdp, 3)", PANEL).iloc[2] == pytest.approx((1.5 ** (1 / 3) - 1) * 100)
+    assert evaluate_formula("cagr(gdp, 3)", PANEL).iloc[2] == pytest.approx(
+        (1.5 ** (1 / 3) - 1) * 100
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +70,9 @@ def test_missing_variable_names_column() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0.1, 1e6), min_size=2, max_size=20), st.floats(0.1, 1e3))
 def test_scaling_invariant(values: list[float], k: float) -> None:
-    df = pd.DataFrame({"unit_code": [f"u{i}" for i in range(len(values))], "year": 2020, "x": values})
+    df = pd.DataFrame(
+        {"unit_code": [f"u{i}" for i in range(len(values))], "year": 2020, "x": values}
+    )
     a = evaluate_formula("x * 100", df).to_numpy()
     b = evaluate_formula(f"x * {k} / {k} * 100", df).to_numpy()
     np.testing.assert_allclose(a, b, rtol=1e-9)
@@ -74,8 +80,17 @@ def test_scaling_invariant(values: list[float], k: float) -> None:
 
 def test_derive_builtin_demo_indicators() -> None:
     fw = load_framework("people-city-2025")
-    df = pd.DataFrame({"unit_code": ["x"], "year": [2020], "pop_resident": [200.0], "pop_hukou": [150.0],
-                       "students_higher": [10.0], "exp_science": [5.0], "exp_total": [100.0]})
+    df = pd.DataFrame(
+        {
+            "unit_code": ["x"],
+            "year": [2020],
+            "pop_resident": [200.0],
+            "pop_hukou": [150.0],
+            "students_higher": [10.0],
+            "exp_science": [5.0],
+            "exp_total": [100.0],
+        }
+    )
     out = derive_indicators(df, fw)
     assert out["hukou_resident_gap"].iloc[0] == pytest.approx(25.0)
     assert out["students_per_10k"].iloc[0] == pytest.approx(500.0)

@@ -489,11 +489,35 @@ def test_suggestion_areas_in_both_languages() -> None:
     }  # fmt: skip
     pl = pd.DataFrame(
         [
-            {**base, "problem_id": "P1", "register_id": "B1", "district": "西陵区", "block_name": "街区A"},
-            {**base, "problem_id": "P2", "register_id": "B2", "district": "西陵区", "block_name": "街区B"},
-            {**base, "problem_id": "P3", "register_id": "B3", "district": "伍家岗区", "block_name": None},
+            {
+                **base,
+                "problem_id": "P1",
+                "register_id": "B1",
+                "district": "西陵区",
+                "block_name": "街区A",
+            },
+            {
+                **base,
+                "problem_id": "P2",
+                "register_id": "B2",
+                "district": "西陵区",
+                "block_name": "街区B",
+            },
+            {
+                **base,
+                "problem_id": "P3",
+                "register_id": "B3",
+                "district": "伍家岗区",
+                "block_name": None,
+            },
             # a second problem in the same area: the area is listed once
-            {**base, "problem_id": "P4", "register_id": "B1", "district": "西陵区", "block_name": "街区A"},
+            {
+                **base,
+                "problem_id": "P4",
+                "register_id": "B1",
+                "district": "西陵区",
+                "block_name": "街区A",
+            },
         ]
     )
     row = suggestions(pl).iloc[0]

@@ -23,27 +23,50 @@ from citycheckup.report.thematic import load_themes, thematic_report
 from ..checkup.synthetic_mohurd import synthetic_city
 
 POPPLER = shutil.which("pdftotext")
-needs_poppler = pytest.mark.skipif(not POPPLER and not os.environ.get("CI"), reason="poppler-utils not installed")
-OUTLINE_ZH = ["工作概况", "指标体系", "城区评价", "住房、小区（社区）、街区体检结果", "成因分析", "对策建议", "社会满意度",
-              "上年度问题整治成效"]
-OUTLINE_EN = ["Overview of the check-up", "Indicator system", "City-level assessment",
-              "Housing, compounds and communities, blocks", "Analysis of causes", "Recommendations",
-              "Residents' satisfaction", "Follow-up of last year's problems"]
+needs_poppler = pytest.mark.skipif(
+    not POPPLER and not os.environ.get("CI"), reason="poppler-utils not installed"
+)
+OUTLINE_ZH = [
+    "工作概况",
+    "指标体系",
+    "城区评价",
+    "住房、小区（社区）、街区体检结果",
+    "成因分析",
+    "对策建议",
+    "社会满意度",
+    "上年度问题整治成效",
+]
+OUTLINE_EN = [
+    "Overview of the check-up",
+    "Indicator system",
+    "City-level assessment",
+    "Housing, compounds and communities, blocks",
+    "Analysis of causes",
+    "Recommendations",
+    "Residents' satisfaction",
+    "Follow-up of last year's problems",
+]
 
 
 @pytest.fixture(scope="module")
 def inputs() -> AnnualInputs:
     fw = load_framework("mohurd-2025")
-    res = run_mohurd(Dataset(data=synthetic_city(fw), source="synthetic city"), fw, CheckupOptions())
+    res = run_mohurd(
+        Dataset(data=synthetic_city(fw), source="synthetic city"), fw, CheckupOptions()
+    )
     return AnnualInputs(result=res)
 
 
 @pytest.mark.parametrize(("lang", "outline"), [("zh", OUTLINE_ZH), ("en", OUTLINE_EN)])
-def test_outline_is_complete_and_every_section_filled(inputs: AnnualInputs, lang: str, outline: list[str]) -> None:
+def test_outline_is_complete_and_every_section_filled(
+    inputs: AnnualInputs, lang: str, outline: list[str]
+) -> None:
     doc = annual_report(inputs, "420500", lang=lang)
     assert [s.title for s in doc.sections] == outline
     for s in doc.sections:
-        assert s.blocks or s.subsections, s.title  # no empty section: data, or words saying what data would fill it
+        assert s.blocks or s.subsections, (
+            s.title
+        )  # no empty section: data, or words saying what data would fill it
     assert doc.annexes and doc.annexes[0].blocks
 
 
@@ -53,10 +76,14 @@ def _codes(fw) -> set[str]:  # type: ignore[no-untyped-def]
 
 @needs_poppler
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_pdf_has_no_code_or_flag_outside_the_annex(inputs: AnnualInputs, lang: str, tmp_path: Path) -> None:
+def test_pdf_has_no_code_or_flag_outside_the_annex(
+    inputs: AnnualInputs, lang: str, tmp_path: Path
+) -> None:
     doc = annual_report(inputs, "420500", lang=lang)
     pdf = to_pdf(doc, tmp_path / "r.pdf")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     annex = "附件1" if lang == "zh" else "Annex 1"
     body = text.split(annex)[0]
     assert len(body) > 2000
@@ -66,7 +93,9 @@ def test_pdf_has_no_code_or_flag_outside_the_annex(inputs: AnnualInputs, lang: s
     assert "--" not in body  # no command-line flag in a mayor's report
     assert "http" not in text
     if lang == "en":
-        assert not re.search(r"[\u4e00-\u9fff]", body.replace("国发〔2014〕51号", "")), "Chinese left in English text"
+        assert not re.search(r"[\u4e00-\u9fff]", body.replace("国发〔2014〕51号", "")), (
+            "Chinese left in English text"
+        )
     else:
         assert "Overview" not in body and "Indicator" not in body
 

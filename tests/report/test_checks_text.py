@@ -8,7 +8,6 @@ embedded city-macro-data are the real case used here.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -24,19 +23,36 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
     d = load_city_macro().data
     base = tmp_path_factory.mktemp("checks")
-    sub = d[d["unit_code"].isin(["460300", "460400", "460100", "420500"]) & d["year"].between(2018, 2022)]
+    sub = d[
+        d["unit_code"].isin(["460300", "460400", "460100", "420500"])
+        & d["year"].between(2018, 2022)
+    ]
     sub.to_csv(base / "data.csv", index=False)
     out = {}
     for lang in ("zh", "en"):
-        r = CliRunner().invoke(app, ["run", "--data", str(base / "data.csv"), "--out", str(base / lang),
-                                     "--invalid", "missing", "--uncertainty", "0", "--lang", lang])
+        r = CliRunner().invoke(
+            app,
+            [
+                "run",
+                "--data",
+                str(base / "data.csv"),
+                "--out",
+                str(base / lang),
+                "--invalid",
+                "missing",
+                "--uncertainty",
+                "0",
+                "--lang",
+                lang,
+            ],
+        )
         assert r.exit_code == 0, r.output
         out[lang] = (base / lang / "report.html").read_text(encoding="utf-8")
     return out
 
 
 def _checks(page: str, head: str) -> list[str]:
-    part = page[page.index(f">{head}</h3>"):]
+    part = page[page.index(f">{head}</h3>") :]
     part = part[: part.index("</ul>")]
     return [re.sub(r"<[^>]+>", "", li).strip() for li in part.split("<li>")[1:]]
 
@@ -46,11 +62,15 @@ def test_checks_read_in_chinese(reports: dict[str, str]) -> None:
     assert any(x.startswith("数值不可能（按缺失处理）：") and "三沙市" in x for x in lines)
     assert lines[-1] == "完整的检查记录见 checks.csv。"
     for x in lines[:-1]:
-        assert not re.search(r"impossible|constant|warning|\[|[a-z]+_[a-z]+", x), x  # no rule or column codes
+        assert not re.search(r"impossible|constant|warning|\[|[a-z]+_[a-z]+", x), (
+            x
+        )  # no rule or column codes
 
 
 def test_checks_read_in_english(reports: dict[str, str]) -> None:
     lines = _checks(reports["en"], "Data checks")
-    assert any(x.startswith("Impossible value (treated as missing): ") and "Sansha" in x for x in lines)
+    assert any(
+        x.startswith("Impossible value (treated as missing): ") and "Sansha" in x for x in lines
+    )
     assert not [x for x in lines if CJK.search(x)]
     assert "国发" not in reports["en"] and "Guofa [2014] No. 51" in reports["en"]

@@ -16,12 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from citycheckup._fonts import FAMILY, font_face_css, font_path, missing_glyphs, raise_for_missing_glyphs
+from citycheckup._fonts import (
+    FAMILY,
+    font_face_css,
+    font_path,
+    missing_glyphs,
+    raise_for_missing_glyphs,
+)
 from citycheckup.errors import OutputError
 
 POPPLER = shutil.which("pdffonts") and shutil.which("pdftotext")
-needs_poppler = pytest.mark.skipif(not POPPLER and not os.environ.get("CI"),
-                                   reason="poppler-utils (pdffonts, pdftotext) not installed")
+needs_poppler = pytest.mark.skipif(
+    not POPPLER and not os.environ.get("CI"),
+    reason="poppler-utils (pdffonts, pdftotext) not installed",
+)
 
 EMPTY_FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -38,9 +46,9 @@ def test_font_file_ships_with_the_dependencies() -> None:
 
 def test_glyph_check() -> None:
     assert missing_glyphs("宜昌市城市体检报告 2025 ≥ 80 % — m²/人 ① 《》〔〕") == []
-    assert missing_glyphs("城市\U0001F3D9体检 CO₂") == ["\U0001F3D9"]  # ₂ comes from the fallback
+    assert missing_glyphs("城市\U0001f3d9体检 CO₂") == ["\U0001f3d9"]  # ₂ comes from the fallback
     with pytest.raises(OutputError, match=r"U\+1F3D9.*would print as boxes"):
-        raise_for_missing_glyphs(["ok", "城市\U0001F3D9"], what="report x.pdf")
+        raise_for_missing_glyphs(["ok", "城市\U0001f3d9"], what="report x.pdf")
 
 
 def test_chart_renders_chinese_without_glyph_warnings(tmp_path: Path) -> None:
@@ -71,11 +79,19 @@ def test_pdf_embeds_the_cjk_font_on_a_machine_without_fonts(tmp_path: Path) -> N
                   {str(pdf)!r})
     """)
     env = {**os.environ, "FONTCONFIG_FILE": str(conf), "FONTCONFIG_PATH": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "Glyph" not in r.stderr and r.stderr.count("\n") < 5, r.stderr[-2000:]  # no wall of warnings
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Glyph" not in r.stderr and r.stderr.count("\n") < 5, r.stderr[
+        -2000:
+    ]  # no wall of warnings
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(" yes " in line for line in cjk), fonts  # embedded
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "宜昌市城市体检报告" in text and "生态宜居" in text

@@ -18,13 +18,15 @@ from typer.testing import CliRunner
 from citycheckup.cli import app
 
 POPPLER = shutil.which("pdftotext")
-needs_poppler = pytest.mark.skipif(not POPPLER and not os.environ.get("CI"), reason="poppler-utils not installed")
+needs_poppler = pytest.mark.skipif(
+    not POPPLER and not os.environ.get("CI"), reason="poppler-utils not installed"
+)
 
 #: code → (this year, last year)
 VALUES = {
-    "park_area_per_capita": (7.5, 7.2),          # below GB 55014's 8.0 → 不足
-    "road_network_density": (8.68, 8.5),         # Yichang 2025 (S1): 8.68
-    "sewage_collection_rate": (81.06, 79.0),     # Yichang 2025 (S1): 81.06 %
+    "park_area_per_capita": (7.5, 7.2),  # below GB 55014's 8.0 → 不足
+    "road_network_density": (8.68, 8.5),  # Yichang 2025 (S1): 8.68
+    "sewage_collection_rate": (81.06, 79.0),  # Yichang 2025 (S1): 81.06 %
     "builtup_population_density": (0.67, 0.66),  # Yichang 2025 (S1): 0.67
     "tertiary_share": (48.0, 47.0),
     "gdp_per_capita": (95000.0, 90000.0),
@@ -37,7 +39,9 @@ def one_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from openpyxl import load_workbook
 
     d = tmp_path_factory.mktemp("one_city")
-    r = CliRunner().invoke(app, ["template", "--unit", "420500", "--year", "2024", "--out", str(d / "t.xlsx")])
+    r = CliRunner().invoke(
+        app, ["template", "--unit", "420500", "--year", "2024", "--out", str(d / "t.xlsx")]
+    )
     assert r.exit_code == 0, r.output
     wb = load_workbook(d / "t.xlsx")
     filled = 0
@@ -72,17 +76,42 @@ def test_run_of_one_city_is_complete(one_city: Path) -> None:
 
 
 @needs_poppler
-@pytest.mark.parametrize(("lang", "name", "grade", "absent"), [
-    ("zh", "宜昌市城市体检报告", "不足", "排名不变"),
-    ("en", "City health check-up report: Yichang", "poor", "宜昌"),
-])
-def test_pdf_report_of_one_city(one_city: Path, lang: str, name: str, grade: str, absent: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "name", "grade", "absent"),
+    [
+        ("zh", "宜昌市城市体检报告", "不足", "排名不变"),
+        ("en", "City health check-up report: Yichang", "poor", "宜昌"),
+    ],
+)
+def test_pdf_report_of_one_city(
+    one_city: Path, lang: str, name: str, grade: str, absent: str
+) -> None:
     out = one_city / f"rep_{lang}"
-    r = CliRunner().invoke(app, ["report", "--run", str(one_city / "run"), "--unit", "420500", "--format", "pdf",
-                                 "--lang", lang, "--out", str(out), "--jobs", "1"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--run",
+            str(one_city / "run"),
+            "--unit",
+            "420500",
+            "--format",
+            "pdf",
+            "--lang",
+            lang,
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    text = subprocess.run(["pdftotext", str(out / f"city_420500_{lang}.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out / f"city_420500_{lang}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     flat = " ".join(text.split())
     assert name in flat and grade in flat
     assert absent not in flat

@@ -257,7 +257,9 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
         "cultural_facility_area_per_capita",
         "share_buildings_structural_hazard",
     ]
-    y["share_buildings_structural_hazard"] = 100 * 42 / 8302  # Yichang 2025 (S1): 42 of 8,302 buildings
+    y["share_buildings_structural_hazard"] = (
+        100 * 42 / 8302
+    )  # Yichang 2025 (S1): 42 of 8,302 buildings
     cities = {
         "420500": ("宜昌市", [y[c] for c in cols]),  # real (S1)
         "420100": ("武汉市", [92.0, 7.1, 90.0, 0.25, 1.2]),  # invented peers, realistic ranges
@@ -286,7 +288,9 @@ def test_graded_city_report_yichang(tmp_path: Path) -> None:
     assert not ctx.aspects_y.empty
     html = render_city_html(ctx, "420500", lang="zh")
     assert MESSAGES["r.aspects"]["zh"] in html and MESSAGES["r.aspect_rule"]["zh"][:10] in html
-    assert "较好 ≥90（国家规划标准）" in html  # park and square coverage 90.1 % ≥ 90 (GB/T 51346-2019 §4.3.4)
+    assert (
+        "较好 ≥90（国家规划标准）" in html
+    )  # park and square coverage 90.1 % ≥ 90 (GB/T 51346-2019 §4.3.4)
     assert 'class="g-good">较好<' in html  # sewage 81.06 ≥ 70 and roads 8.68 ≥ 8 → 较好
     assert "0.51" in html  # hazardous buildings as a share of all buildings, never a raw count
     # a local standard of Yichang's grades it only when selected: cultural facilities are not graded here
@@ -337,4 +341,6 @@ def test_report_maps_are_among_the_default_spatial_maps() -> None:
     from citycheckup.report.city_report import _MAP_CODES
     from citycheckup.spatial import DEFAULT_MAP_CODES
 
-    assert set(_MAP_CODES) <= set(DEFAULT_MAP_CODES)  # a report never waits for a map that is not drawn
+    assert set(_MAP_CODES) <= set(
+        DEFAULT_MAP_CODES
+    )  # a report never waits for a map that is not drawn

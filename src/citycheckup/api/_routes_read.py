@@ -105,7 +105,9 @@ def run_routes(r: Routes) -> None:
 
     @r.json("/runs", tags=["runs"], summary="Stored runs (paginated, filterable, sortable)")
     def list_runs(
-        kind: Annotated[Literal["run", "mohurd", "index", "sensitivity", "spatial"] | None, Query()] = None,
+        kind: Annotated[
+            Literal["run", "mohurd", "index", "sensitivity", "spatial"] | None, Query()
+        ] = None,
         label: Annotated[str | None, Query(max_length=200)] = None,
         framework: Annotated[str | None, Query(max_length=100)] = None,
         sort: Annotated[

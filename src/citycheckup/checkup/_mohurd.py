@@ -95,15 +95,36 @@ def _coverage(values: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         has = i.code in values.columns and bool(values[i.code].notna().any())
         status = "no data" if not has else ("context" if i.kind == "context" else "data")
         reason = "" if has else "not in the data"
-        rows.append({"indicator": i.code, "level": i.level, "aspect": i.aspect or aspect[i.code],
-                     "task": i.task or "", "status": status, "reason": reason,
-                     "availability": float(values[i.code].notna().mean()) if has else 0.0})
-    return pd.DataFrame(rows, columns=["indicator", "level", "aspect", "task", "status", "reason", "availability"])
+        rows.append(
+            {
+                "indicator": i.code,
+                "level": i.level,
+                "aspect": i.aspect or aspect[i.code],
+                "task": i.task or "",
+                "status": status,
+                "reason": reason,
+                "availability": float(values[i.code].notna().mean()) if has else 0.0,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["indicator", "level", "aspect", "task", "status", "reason", "availability"]
+    )
 
 
 def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFrame:
     """Counts of the lower levels over their denominators (never scores)."""
-    cols = [UNIT, YEAR, "level", "aspect", "indicator", "count", "unit", "denominator", "denominator_value", "rate"]
+    cols = [
+        UNIT,
+        YEAR,
+        "level",
+        "aspect",
+        "indicator",
+        "count",
+        "unit",
+        "denominator",
+        "denominator_value",
+        "rate",
+    ]
     aspect = _parents(fw)
     frames = []
     data = ds.data.set_index([UNIT, YEAR]) if not ds.data.empty else ds.data
@@ -116,17 +137,33 @@ def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFra
         den = np.full(len(v), np.nan)
         den_var = getattr(ds, "denominators", {}).get(i.code) or i.denominator
         if den_var and den_var in ds.data.columns:
-            den = data[den_var].reindex(pd.MultiIndex.from_frame(v[[UNIT, YEAR]])).to_numpy(dtype="float64")
+            den = (
+                data[den_var]
+                .reindex(pd.MultiIndex.from_frame(v[[UNIT, YEAR]]))
+                .to_numpy(dtype="float64")
+            )
         count = v[i.code].to_numpy(dtype="float64")
         if i.unit.strip() == "%":  # a coverage share (B-01, B-04 …) is already a rate, not a count
             rate, count = count, np.full(len(v), np.nan)
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate = np.where(den > 0, 100.0 * count / den, np.nan)
-        frames.append(pd.DataFrame({
-            UNIT: v[UNIT].to_numpy(), YEAR: v[YEAR].to_numpy(), "level": i.level,
-            "aspect": i.aspect or aspect[i.code], "indicator": i.code, "count": count,
-            "unit": i.unit, "denominator": den_var or "", "denominator_value": den, "rate": rate}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    UNIT: v[UNIT].to_numpy(),
+                    YEAR: v[YEAR].to_numpy(),
+                    "level": i.level,
+                    "aspect": i.aspect or aspect[i.code],
+                    "indicator": i.code,
+                    "count": count,
+                    "unit": i.unit,
+                    "denominator": den_var or "",
+                    "denominator_value": den,
+                    "rate": rate,
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
@@ -135,15 +172,26 @@ def _inventories(values: pd.DataFrame, ds: Dataset, fw: Framework) -> pd.DataFra
 def _ungraded(values: pd.DataFrame, grades: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """City-level values that no applicable threshold graded (with the reason)."""
     rows = []
-    graded = set(zip(grades[UNIT].astype(str), grades[YEAR].astype(int), grades["indicator"], strict=True)) \
-        if not grades.empty else set()
+    graded = (
+        set(
+            zip(
+                grades[UNIT].astype(str), grades[YEAR].astype(int), grades["indicator"], strict=True
+            )
+        )
+        if not grades.empty
+        else set()
+    )
     for i in fw.indicators:
         if i.level in LOWER_LEVELS or i.code not in values.columns or i.kind == "context":
             continue
         reason = "no_threshold" if not i.thresholds else "not_applicable"
-        for u, y, x in zip(values[UNIT].astype(str), values[YEAR].astype(int), values[i.code], strict=True):
+        for u, y, x in zip(
+            values[UNIT].astype(str), values[YEAR].astype(int), values[i.code], strict=True
+        ):
             if pd.notna(x) and (u, y, i.code) not in graded:
-                rows.append({UNIT: u, YEAR: y, "indicator": i.code, "value": float(x), "reason": reason})
+                rows.append(
+                    {UNIT: u, YEAR: y, "indicator": i.code, "value": float(x), "reason": reason}
+                )
     return pd.DataFrame(rows, columns=[UNIT, YEAR, "indicator", "value", "reason"])
 
 
@@ -161,8 +209,17 @@ def _changes(values: pd.DataFrame, codes: list[str], years: list[int], base: int
         for u in common:
             x0, x1 = a.at[u, c], b.at[u, c]
             if pd.notna(x0) and pd.notna(x1):
-                rows.append({UNIT: u, "indicator": c, "base_year": base, YEAR: years[-1], "base_value": float(x0),
-                             "value": float(x1), "change": float(x1) - float(x0)})
+                rows.append(
+                    {
+                        UNIT: u,
+                        "indicator": c,
+                        "base_year": base,
+                        YEAR: years[-1],
+                        "base_value": float(x0),
+                        "value": float(x1),
+                        "change": float(x1) - float(x0),
+                    }
+                )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -196,29 +253,56 @@ def run_mohurd(ds: Dataset, fw: Framework, options: CheckupOptions | None = None
     years = sorted(opts.years) if opts.years else ds.years
     codes = [i.code for i in fw.indicators if i.code in ind.columns and ind[i.code].notna().any()]
     if not codes:
-        raise DataError(f"{ds.source}: no indicator of framework {fw.code} is in this data or can be derived from it",
-                        problems=[Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"][:30])
+        raise DataError(
+            f"{ds.source}: no indicator of framework {fw.code} is in this data or can be derived from it",
+            problems=[
+                Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"
+            ][:30],
+        )
     size, size_basis = _size_classes(ds, ind, opts)
     ind = ind.assign(size_class=size)
     values = ind[ind[YEAR].isin(years)].reset_index(drop=True)
     coverage = _coverage(values, fw)
     city = [i.code for i in fw.indicators if i.level == "city"]
-    city_values = values[[c for c in values.columns if c not in set(fw.indicator_codes) - set(city)]]
-    grades, references = assess_thresholds(city_values, fw, id_cols=(UNIT, YEAR), context=_context(values, ds),
-                                           localities=opts.localities)
+    city_values = values[
+        [c for c in values.columns if c not in set(fw.indicator_codes) - set(city)]
+    ]
+    grades, references = assess_thresholds(
+        city_values,
+        fw,
+        id_cols=(UNIT, YEAR),
+        context=_context(values, ds),
+        localities=opts.localities,
+    )
     aspect = _parents(fw)
-    aspect_grades = dimension_grades(grades, fw, id_cols=(UNIT, YEAR),
-                                     by={i.code: (i.aspect or aspect[i.code]) for i in fw.indicators})
-    task_grades = dimension_grades(grades, fw, id_cols=(UNIT, YEAR),
-                                   by={i.code: i.task for i in fw.indicators if i.task})
+    aspect_grades = dimension_grades(
+        grades,
+        fw,
+        id_cols=(UNIT, YEAR),
+        by={i.code: (i.aspect or aspect[i.code]) for i in fw.indicators},
+    )
+    task_grades = dimension_grades(
+        grades, fw, id_cols=(UNIT, YEAR), by={i.code: i.task for i in fw.indicators if i.task}
+    )
     base = opts.base_year if opts.base_year is not None else years[0]
     return MohurdResult(
-        framework=fw, dataset=ds, options=opts, checks=rep, values=values, coverage=coverage,
-        inventories=_inventories(values, ds, fw), grades=grades, references=references,
-        ungraded=_ungraded(values, grades, fw), aspect_grades=aspect_grades, task_grades=task_grades,
-        attainment=target_attainment(grades, id_cols=(UNIT, YEAR)), changes=_changes(values, codes, years, base),
+        framework=fw,
+        dataset=ds,
+        options=opts,
+        checks=rep,
+        values=values,
+        coverage=coverage,
+        inventories=_inventories(values, ds, fw),
+        grades=grades,
+        references=references,
+        ungraded=_ungraded(values, grades, fw),
+        aspect_grades=aspect_grades,
+        task_grades=task_grades,
+        attainment=target_attainment(grades, id_cols=(UNIT, YEAR)),
+        changes=_changes(values, codes, years, base),
         flags=gone[gone[YEAR].isin(years)].reset_index(drop=True) if not gone.empty else gone,
-        years=years, size_basis=size_basis,
+        years=years,
+        size_basis=size_basis,
     )
 
 
@@ -243,18 +327,39 @@ def mohurd_composite(result: MohurdResult, *, scoring: str = "relative") -> Any:
         raise DataError(f"framework {fw.code} has no city level to compare")
     dims = []
     for sub in city.dimensions or [city]:
-        inds = [i for i in sub.iter_indicators()
-                if i.kind != "context" and i.unit.strip() not in _COUNT_UNITS]
+        inds = [
+            i
+            for i in sub.iter_indicators()
+            if i.kind != "context" and i.unit.strip() not in _COUNT_UNITS
+        ]
         if inds:
-            dims.append(Dimension(code=sub.code, name_zh=sub.name_zh, name_en=sub.name_en, indicators=inds))
+            dims.append(
+                Dimension(code=sub.code, name_zh=sub.name_zh, name_en=sub.name_en, indicators=inds)
+            )
     if not dims:
         raise DataError(f"framework {fw.code} has no city-level rate to compare across cities")
-    rates = Framework(code=f"{fw.code}_rates", name_zh=f"{fw.name_zh}（城区比率指标横向比较）",
-                      name_en=f"{fw.name_en} (cross-city comparison of city-level rates)", version=fw.version,
-                      sources=fw.sources, variables=fw.variables, dimensions=dims)
-    keep = [UNIT, NAME, YEAR, *[c for c in result.dataset.groups if c in result.dataset.data.columns]]
+    rates = Framework(
+        code=f"{fw.code}_rates",
+        name_zh=f"{fw.name_zh}（城区比率指标横向比较）",
+        name_en=f"{fw.name_en} (cross-city comparison of city-level rates)",
+        version=fw.version,
+        sources=fw.sources,
+        variables=fw.variables,
+        dimensions=dims,
+    )
+    keep = [
+        UNIT,
+        NAME,
+        YEAR,
+        *[c for c in result.dataset.groups if c in result.dataset.data.columns],
+    ]
     data = result.dataset.data[[*keep, *[c for c in result.dataset.data.columns if c not in keep]]]
-    ds = Dataset(data=data, source=result.dataset.source, units=result.dataset.units,
-                 groups=result.dataset.groups, sha256=result.dataset.sha256)
+    ds = Dataset(
+        data=data,
+        source=result.dataset.source,
+        units=result.dataset.units,
+        groups=result.dataset.groups,
+        sha256=result.dataset.sha256,
+    )
     opts = CheckupOptions(**{**result.options.as_dict(), "scoring": scoring})
     return run_checkup(ds, rates, opts)

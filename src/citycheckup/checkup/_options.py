@@ -102,7 +102,9 @@ class CheckupOptions:
         def choice(name: str, allowed: tuple[str, ...]) -> None:
             v = getattr(self, name)
             if v not in allowed:
-                problems.append(Problem(f"{name} must be {' or '.join(allowed)}, got {v!r}", "options"))
+                problems.append(
+                    Problem(f"{name} must be {' or '.join(allowed)}, got {v!r}", "options")
+                )
 
         choice("scoring", ("absolute", "relative"))
         choice("normalisation", ("minmax", "zscore"))
@@ -110,16 +112,29 @@ class CheckupOptions:
         choice("weights", ("framework", "equal"))
         choice("treatment", ("winsorise_log", "none"))
         choice("treatment_scope", ("panel", "year"))
-        if self.aggregation == "geometric" and self.normalisation == "zscore" and self.scoring == "relative":
-            problems.append(Problem("geometric aggregation needs positive values: use --normalisation minmax "
-                                    "(scaled to 1–100) with it", "options"))
+        if (
+            self.aggregation == "geometric"
+            and self.normalisation == "zscore"
+            and self.scoring == "relative"
+        ):
+            problems.append(
+                Problem(
+                    "geometric aggregation needs positive values: use --normalisation minmax "
+                    "(scaled to 1–100) with it",
+                    "options",
+                )
+            )
         for name in ("min_availability", "min_unit_availability"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 problems.append(Problem(f"{name} must lie in [0, 1], got {v}", "options"))
         if self.uncertainty_n < 0 or (0 < self.uncertainty_n < 10):
-            problems.append(Problem(f"uncertainty_n must be 0 (off) or at least 10, got {self.uncertainty_n}",
-                                    "options"))
+            problems.append(
+                Problem(
+                    f"uncertainty_n must be 0 (off) or at least 10, got {self.uncertainty_n}",
+                    "options",
+                )
+            )
         if self.winmax < 0:
             problems.append(Problem(f"winmax must be 0 or more, got {self.winmax}", "options"))
         if problems:

@@ -147,12 +147,23 @@ def _existence(ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for u, grp in gone.groupby(UNIT, sort=True):
         text = str(g.history(str(u), lang="en")) if hasattr(g, "history") else ""
         for y in sorted(grp[YEAR].astype(int)):
-            rows.append({UNIT: u, YEAR: y, "flag": "not_existing",
-                         "detail": text or "the unit did not exist as a prefecture-level unit in this year"})
-    return ind.loc[keep].reset_index(drop=True), pd.DataFrame(rows, columns=[UNIT, YEAR, "flag", "detail"])
+            rows.append(
+                {
+                    UNIT: u,
+                    YEAR: y,
+                    "flag": "not_existing",
+                    "detail": text
+                    or "the unit did not exist as a prefecture-level unit in this year",
+                }
+            )
+    return ind.loc[keep].reset_index(drop=True), pd.DataFrame(
+        rows, columns=[UNIT, YEAR, "flag", "detail"]
+    )
 
 
-def _prepare(ds: Dataset, fw: Framework, opts: CheckupOptions) -> tuple[CheckReport, Dataset, pd.DataFrame]:
+def _prepare(
+    ds: Dataset, fw: Framework, opts: CheckupOptions
+) -> tuple[CheckReport, Dataset, pd.DataFrame]:
     """Every data check of a run (the same for ``validate``), the cleaned data and its indicators."""
     checked = check_all(ds, fw, invalid=opts.invalid)
     rep, ds, ind = checked.report, checked.dataset, checked.indicators
@@ -160,14 +171,23 @@ def _prepare(ds: Dataset, fw: Framework, opts: CheckupOptions) -> tuple[CheckRep
     if opts.years:
         missing_years = sorted(set(opts.years) - set(years_avail))
         if missing_years:
-            rep.findings.append(Finding(
-                "error", "missing-year",
-                f"year(s) {', '.join(map(str, missing_years))} are not in the data (it has "
-                f"{years_avail[0]}–{years_avail[-1]}); choose others with --year"))
+            rep.findings.append(
+                Finding(
+                    "error",
+                    "missing-year",
+                    f"year(s) {', '.join(map(str, missing_years))} are not in the data (it has "
+                    f"{years_avail[0]}–{years_avail[-1]}); choose others with --year",
+                )
+            )
     if opts.base_year is not None and opts.base_year not in years_avail:
-        rep.findings.append(Finding("error", "missing-year",
-                                    f"base year {opts.base_year} is not in the data "
-                                    f"({years_avail[0]}–{years_avail[-1]})"))
+        rep.findings.append(
+            Finding(
+                "error",
+                "missing-year",
+                f"base year {opts.base_year} is not in the data "
+                f"({years_avail[0]}–{years_avail[-1]})",
+            )
+        )
     return rep, ds, ind
 
 
@@ -184,17 +204,25 @@ def check_data(ds: Dataset, fw: Framework, options: CheckupOptions | None = None
         years = sorted(opts.years) if opts.years else ds.years
         cov = _coverage(ind, fw, rep, years, opts)
         if not (cov["status"] == "used").any():
-            rep.findings.append(Finding(
-                "error", "nothing-to-score",
-                f"no indicator of framework {fw.code} can be scored from this data"
-                + ("; with relative scoring indicators without goalposts can be used"
-                   if opts.scoring == "absolute" and (cov["status"] == "no goalposts").any() else "")))
+            rep.findings.append(
+                Finding(
+                    "error",
+                    "nothing-to-score",
+                    f"no indicator of framework {fw.code} can be scored from this data"
+                    + (
+                        "; with relative scoring indicators without goalposts can be used"
+                        if opts.scoring == "absolute" and (cov["status"] == "no goalposts").any()
+                        else ""
+                    ),
+                )
+            )
     return rep
 
 
 # -- coverage ----------------------------------------------------------------------------------
-def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[int],
-              opts: CheckupOptions) -> pd.DataFrame:
+def _coverage(
+    ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[int], opts: CheckupOptions
+) -> pd.DataFrame:
     top = fw.top_dimension_of()
     rows = []
     no_data_reason = {f.column: f.message for f in rep.findings if f.rule == "no-data"}
@@ -208,15 +236,32 @@ def _coverage(ind: pd.DataFrame, fw: Framework, rep: CheckReport, years: list[in
             status, reason = "context", "shown for context, never scored"
         elif opts.scoring == "absolute" and goalposts_of(i) is None:
             if i.unit.strip() in COUNT_UNITS:
-                status, reason = "not scored", ("a count depends on the size of the city: graded against its "
-                                                "target where one applies, never scored")
+                status, reason = (
+                    "not scored",
+                    (
+                        "a count depends on the size of the city: graded against its "
+                        "target where one applies, never scored"
+                    ),
+                )
             else:
-                status, reason = "no goalposts", "no goalposts to score it against (the framework gives none)"
+                status, reason = (
+                    "no goalposts",
+                    "no goalposts to score it against (the framework gives none)",
+                )
         else:
             status, reason = "used", ""
-        rows.append({"indicator": i.code, "dimension": top[i.code], "status": status,
-                     "availability": avail, "reason": reason})
-    return pd.DataFrame(rows, columns=["indicator", "dimension", "status", "availability", "reason"])
+        rows.append(
+            {
+                "indicator": i.code,
+                "dimension": top[i.code],
+                "status": status,
+                "availability": avail,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["indicator", "dimension", "status", "availability", "reason"]
+    )
 
 
 def _dimension_coverage(cov: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -225,40 +270,74 @@ def _dimension_coverage(cov: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         c = cov[cov["dimension"] == d.code]
         scorable = c[c["status"] != "context"]
         used = int((c["status"] == "used").sum())
-        drows.append({"dimension": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
-                      "n_indicators": len(scorable), "n_used": used,
-                      "coverage": used / len(scorable) if len(scorable) else 0.0,
-                      "mean_availability": float(c.loc[c["status"] == "used", "availability"].mean()) if used else 0.0,
-                      "status": "scored" if used else "no data"})
+        drows.append(
+            {
+                "dimension": d.code,
+                "name_zh": d.name_zh,
+                "name_en": d.name_en,
+                "n_indicators": len(scorable),
+                "n_used": used,
+                "coverage": used / len(scorable) if len(scorable) else 0.0,
+                "mean_availability": float(c.loc[c["status"] == "used", "availability"].mean())
+                if used
+                else 0.0,
+                "status": "scored" if used else "no data",
+            }
+        )
     return pd.DataFrame(drows)
 
 
 # -- composite pipeline ----------------------------------------------------------------------------
 def build_pipeline(opts: CheckupOptions) -> list[dict[str, Any]]:
     """The check-up's composite pipeline as data (COINr-style steps)."""
-    steps: list[dict[str, Any]] = [{"screen": {"by": "na", "min_availability": opts.min_unit_availability}}]
+    steps: list[dict[str, Any]] = [
+        {"screen": {"by": "na", "min_availability": opts.min_unit_availability}}
+    ]
     if opts.scoring == "absolute":
         # indicator values are already scores 0–100 against fixed goalposts
         steps.append({"normalise": {"method": "none"}})
     else:
         if opts.treatment != "none":
-            steps.append({"treat": {"method": opts.treatment, "winmax": opts.winmax, "skew": 2, "kurtosis": 3.5,
-                                    "log": "log_ct", "global": opts.treatment_scope == "panel"}})
+            steps.append(
+                {
+                    "treat": {
+                        "method": opts.treatment,
+                        "winmax": opts.winmax,
+                        "skew": 2,
+                        "kurtosis": 3.5,
+                        "log": "log_ct",
+                        "global": opts.treatment_scope == "panel",
+                    }
+                }
+            )
         lower = 1.0 if opts.aggregation == "geometric" else 0.0
-        norm: dict[str, Any] = ({"method": "minmax", "lower": lower, "upper": 100.0}
-                                if opts.normalisation == "minmax" else {"method": "zscore", "mean": 0.0, "sd": 1.0})
+        norm: dict[str, Any] = (
+            {"method": "minmax", "lower": lower, "upper": 100.0}
+            if opts.normalisation == "minmax"
+            else {"method": "zscore", "mean": 0.0, "sd": 1.0}
+        )
         norm["global"] = bool(opts.global_normalisation)
         # an indicator that treatment made constant carries no information: COINr's NaN,
         # then skipped in the means and reported
         norm["constant"] = "nan"
         steps.append({"normalise": norm})
-    steps.append({"aggregate": {"method": opts.aggregation, "min_availability": opts.min_availability,
-                                "nonpositive": "omit"} if opts.scoring == "absolute" and opts.aggregation == "geometric"
-                  else {"method": opts.aggregation, "min_availability": opts.min_availability}})
+    steps.append(
+        {
+            "aggregate": {
+                "method": opts.aggregation,
+                "min_availability": opts.min_availability,
+                "nonpositive": "omit",
+            }
+            if opts.scoring == "absolute" and opts.aggregation == "geometric"
+            else {"method": opts.aggregation, "min_availability": opts.min_availability}
+        }
+    )
     return steps
 
 
-def _engine_input(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions) -> pd.DataFrame:
+def _engine_input(
+    ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOptions
+) -> pd.DataFrame:
     """What enters the composite engine: scores (absolute) or oriented raw values (relative)."""
     if opts.scoring == "absolute":
         return indicator_scores(ind, fw, used)[0]
@@ -284,7 +363,9 @@ def _coin(ind: pd.DataFrame, fw: Framework, used: list[str], opts: CheckupOption
     is_ind = meta["iCode"].isin(list(oriented))
     meta.loc[is_ind, "Direction"] = 1
     data = _engine_input(ind, fw, used, opts)
-    data = data[[UNIT, NAME, YEAR, *used]].rename(columns={UNIT: "uCode", NAME: "uName", YEAR: "Time"})
+    data = data[[UNIT, NAME, YEAR, *used]].rename(
+        columns={UNIT: "uCode", NAME: "uName", YEAR: "Time"}
+    )
     return Coin(data=data, meta=meta)
 
 
@@ -305,10 +386,15 @@ def _frames(res: Any, ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out[0], out[1]
 
 
-def _score_table(ind: pd.DataFrame, aggregated: pd.DataFrame, score_codes: list[str]) -> pd.DataFrame:
+def _score_table(
+    ind: pd.DataFrame, aggregated: pd.DataFrame, score_codes: list[str]
+) -> pd.DataFrame:
     """unit_code, unit_name, year, the score codes (missing for a dimension with no data) and their ranks."""
     scores = ind[[UNIT, NAME, YEAR]].merge(
-        aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]), on=[UNIT, YEAR], how="left")
+        aggregated.drop(columns=[c for c in ("uName", NAME) if c in aggregated.columns]),
+        on=[UNIT, YEAR],
+        how="left",
+    )
     for c in score_codes:
         if c not in scores.columns:
             scores[c] = np.nan  # a dimension with no data
@@ -326,7 +412,9 @@ def _ranks(scores: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
 
 
 # -- diagnosis helpers ------------------------------------------------------------------------------
-def _size_classes(ds: Dataset, ind: pd.DataFrame, opts: CheckupOptions) -> tuple[pd.Series, str | None]:
+def _size_classes(
+    ds: Dataset, ind: pd.DataFrame, opts: CheckupOptions
+) -> tuple[pd.Series, str | None]:
     """City-size class per row of ``ind`` and its basis (``pop_urban``, ``census`` or None)."""
     var = opts.size_variable
     if var in ds.data.columns and ds.data[var].notna().any():
@@ -356,7 +444,9 @@ def _context(ind: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     if "size_class" in ind.columns:
         ctx["size_class"] = ind["size_class"]
     if "water_scarce" in ds.data.columns:
-        ws = ind[[UNIT, YEAR]].merge(ds.data[[UNIT, YEAR, "water_scarce"]], on=[UNIT, YEAR], how="left")
+        ws = ind[[UNIT, YEAR]].merge(
+            ds.data[[UNIT, YEAR, "water_scarce"]], on=[UNIT, YEAR], how="left"
+        )
         ctx["water_scarce"] = ws["water_scarce"].map(_truthy).to_numpy()
     return ctx
 
@@ -407,8 +497,10 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
         requested year is absent.
     """
     if fw.method == "mohurd":
-        raise DataError(f"framework {fw.code} follows MOHURD's method (lower levels are inventories, the city "
-                        "level is graded): run it with run_mohurd; `citycheckup run` chooses by itself")
+        raise DataError(
+            f"framework {fw.code} follows MOHURD's method (lower levels are inventories, the city "
+            "level is graded): run it with run_mohurd; `citycheckup run` chooses by itself"
+        )
     opts = options or CheckupOptions()
     opts.validate()
     rep, ds, ind = _prepare(ds, fw, opts)
@@ -417,34 +509,58 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     years = sorted(opts.years) if opts.years else years_avail
     ind, gone = _existence(ind)
     if ind.empty:
-        raise DataError(f"{ds.source}: no unit in the data existed in the years it covers",
-                        problems=[Problem(str(r["detail"]), f"unit {r[UNIT]} year {r[YEAR]}")
-                                  for _, r in gone.head(30).iterrows()])
+        raise DataError(
+            f"{ds.source}: no unit in the data existed in the years it covers",
+            problems=[
+                Problem(str(r["detail"]), f"unit {r[UNIT]} year {r[YEAR]}")
+                for _, r in gone.head(30).iterrows()
+            ],
+        )
     coverage = _coverage(ind, fw, rep, years, opts)
     if opts.scoring == "relative":
         _mark_constant(ind, coverage, rep, opts)
     for _, row in coverage[coverage["status"] == "no goalposts"].iterrows():
-        rep.findings.append(Finding("warning", "no-goalposts",
-                                    f"{row['indicator']} has values but no goalposts in framework {fw.code}; it is "
-                                    "graded where a threshold applies but not scored", column=row["indicator"]))
+        rep.findings.append(
+            Finding(
+                "warning",
+                "no-goalposts",
+                f"{row['indicator']} has values but no goalposts in framework {fw.code}; it is "
+                "graded where a threshold applies but not scored",
+                column=row["indicator"],
+            )
+        )
     dim_cov = _dimension_coverage(coverage, fw)
     used = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
     if not used:
-        hint = (" (indicators without goalposts can be compared across cities with relative scoring)"
-                if (coverage["status"] == "no goalposts").any() else "")
+        hint = (
+            " (indicators without goalposts can be compared across cities with relative scoring)"
+            if (coverage["status"] == "no goalposts").any()
+            else ""
+        )
         raise DataError(
             f"{ds.source}: no indicator of framework {fw.code} can be scored from this data{hint}",
-            problems=[Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"][:30],
+            problems=[
+                Problem(f.message, f.column or "") for f in rep.findings if f.rule == "no-data"
+            ][:30],
         )
     comp = _composite(ind, fw, used, opts)
     normalised, aggregated = _frames(comp, ind)
     if opts.scoring == "relative":
         for code in used:
-            if code in normalised.columns and normalised[code].isna().all() and ind[code].notna().any():
-                rep.findings.append(Finding(
-                    "warning", "constant-after-treatment",
-                    f"{code} has a single value after outlier treatment, so it cannot discriminate and is "
-                    "skipped in the means (use --treatment none for small numbers of units)", column=code))
+            if (
+                code in normalised.columns
+                and normalised[code].isna().all()
+                and ind[code].notna().any()
+            ):
+                rep.findings.append(
+                    Finding(
+                        "warning",
+                        "constant-after-treatment",
+                        f"{code} has a single value after outlier treatment, so it cannot discriminate and is "
+                        "skipped in the means (use --treatment none for small numbers of units)",
+                        column=code,
+                    )
+                )
     score_codes = [fw.index_code, *fw.dimension_codes]
     all_scores = _score_table(ind, aggregated, score_codes)  # ranks are within a year
     scores = all_scores[all_scores[YEAR].isin(years)].reset_index(drop=True)
@@ -454,8 +570,13 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     size, size_basis = _size_classes(ds, ind, opts)
     ind = ind.assign(size_class=size)
     ind_years = ind[ind[YEAR].isin(years)].reset_index(drop=True)
-    grades, references = assess_thresholds(ind_years, fw, id_cols=(UNIT, YEAR), context=_context(ind_years, ds),
-                                           localities=opts.localities)
+    grades, references = assess_thresholds(
+        ind_years,
+        fw,
+        id_cols=(UNIT, YEAR),
+        context=_context(ind_years, ds),
+        localities=opts.localities,
+    )
     attain = target_attainment(grades, id_cols=(UNIT, YEAR))
     groups: dict[str, str] = {}
     if "province" in ind_years.columns:
@@ -463,29 +584,66 @@ def run_checkup(ds: Dataset, fw: Framework, options: CheckupOptions | None = Non
     if ind_years["size_class"].notna().any():
         groups["size_class"] = "size_class"
     directions = {i.code: i.direction for i in fw.indicators if i.code in used}
-    strengths = strengths_weaknesses(_oriented(ind_years, fw, used), directions, groups=groups, top=5)
+    strengths = strengths_weaknesses(
+        _oriented(ind_years, fw, used), directions, groups=groups, top=5
+    )
     base = opts.base_year if opts.base_year is not None else years[0]
     # the base year may lie outside the scored years: take it from the scores of all years
-    changes = (score_changes(all_scores, score_codes, year=years[-1], base_year=base) if years[-1] != base
-               else pd.DataFrame())
-    goalposts = indicator_scores(ind.head(0), fw, used)[1] if opts.scoring == "absolute" else pd.DataFrame()
-    flags = pd.concat([f for f in (_flags(ind_years, used, opts, comp), gone[gone[YEAR].isin(years)])
-                       if not f.empty], ignore_index=True) if not gone.empty else _flags(ind_years, used, opts, comp)
+    changes = (
+        score_changes(all_scores, score_codes, year=years[-1], base_year=base)
+        if years[-1] != base
+        else pd.DataFrame()
+    )
+    goalposts = (
+        indicator_scores(ind.head(0), fw, used)[1] if opts.scoring == "absolute" else pd.DataFrame()
+    )
+    flags = (
+        pd.concat(
+            [
+                f
+                for f in (_flags(ind_years, used, opts, comp), gone[gone[YEAR].isin(years)])
+                if not f.empty
+            ],
+            ignore_index=True,
+        )
+        if not gone.empty
+        else _flags(ind_years, used, opts, comp)
+    )
     result = CheckupResult(
-        framework=fw, dataset=ds, options=opts, checks=rep, indicators=ind_years, normalised=normalised,
-        scores=scores, coverage=coverage, dimension_coverage=dim_cov, grades=grades, attainment=attain,
-        strengths=strengths, changes=changes, years=years, panel=ind, size_basis=size_basis, flags=flags,
-        pipeline=build_pipeline(opts), goalposts=goalposts, references=references,
+        framework=fw,
+        dataset=ds,
+        options=opts,
+        checks=rep,
+        indicators=ind_years,
+        normalised=normalised,
+        scores=scores,
+        coverage=coverage,
+        dimension_coverage=dim_cov,
+        grades=grades,
+        attainment=attain,
+        strengths=strengths,
+        changes=changes,
+        years=years,
+        panel=ind,
+        size_basis=size_basis,
+        flags=flags,
+        pipeline=build_pipeline(opts),
+        goalposts=goalposts,
+        references=references,
     )
     if opts.uncertainty_n > 0 and scores[UNIT].nunique() > 1:
         from citycheckup.checkup._uncertainty import rank_intervals
 
         result.rank_intervals = rank_intervals(_coin(ind, fw, used, opts), fw, opts, years, scores)
-    log.info("scored %d units × %d years on %d indicators", scores[UNIT].nunique(), len(years), len(used))
+    log.info(
+        "scored %d units × %d years on %d indicators", scores[UNIT].nunique(), len(years), len(used)
+    )
     return result
 
 
-def _mark_constant(ind: pd.DataFrame, coverage: pd.DataFrame, rep: CheckReport, opts: CheckupOptions) -> None:
+def _mark_constant(
+    ind: pd.DataFrame, coverage: pd.DataFrame, rep: CheckReport, opts: CheckupOptions
+) -> None:
     """Relative scoring: an indicator with one value for every unit and year cannot discriminate."""
     cand = coverage.loc[coverage["status"] == "used", "indicator"].tolist()
     if not cand:
@@ -494,23 +652,37 @@ def _mark_constant(ind: pd.DataFrame, coverage: pd.DataFrame, rep: CheckReport, 
     for code in cand:
         vals = kept[code].dropna()
         if vals.nunique() <= 1 and kept[UNIT].nunique() > 1:
-            reason = (f"the same value ({vals.iloc[0]:g}) for every unit and year: it cannot discriminate"
-                      if len(vals) else "no value in the unit-years that have enough data")
+            reason = (
+                f"the same value ({vals.iloc[0]:g}) for every unit and year: it cannot discriminate"
+                if len(vals)
+                else "no value in the unit-years that have enough data"
+            )
             coverage.loc[coverage["indicator"] == code, ["status", "reason"]] = ["constant", reason]
-            rep.findings.append(Finding("warning", "constant-indicator", f"{code}: {reason}; not scored",
-                                        column=code))
+            rep.findings.append(
+                Finding(
+                    "warning", "constant-indicator", f"{code}: {reason}; not scored", column=code
+                )
+            )
 
 
-def _flags(ind_years: pd.DataFrame, used: list[str], opts: CheckupOptions, comp: Any) -> pd.DataFrame:
+def _flags(
+    ind_years: pd.DataFrame, used: list[str], opts: CheckupOptions, comp: Any
+) -> pd.DataFrame:
     """Unit-years screened out for lack of data, and unit-years with treated (extreme) values."""
     rows: list[dict[str, Any]] = []
     avail = ind_years[used].notna().sum(axis=1)
     need = opts.min_unit_availability * len(used)
     for i in np.flatnonzero((avail < need - 1e-9).to_numpy()):
         r = ind_years.iloc[i]
-        rows.append({UNIT: r[UNIT], YEAR: int(r[YEAR]), "flag": "insufficient_data",
-                     "detail": f"{int(avail.iloc[i])} of {len(used)} indicators have a value; at least "
-                               f"{100 * opts.min_unit_availability:.0f} % are needed to be scored"})
+        rows.append(
+            {
+                UNIT: r[UNIT],
+                YEAR: int(r[YEAR]),
+                "flag": "insufficient_data",
+                "detail": f"{int(avail.iloc[i])} of {len(used)} indicators have a value; at least "
+                f"{100 * opts.min_unit_availability:.0f} % are needed to be scored",
+            }
+        )
     pts = comp.treated_points
     if pts is not None and not pts.empty:
         pts = pts.rename(columns={"uCode": UNIT, "Time": YEAR})
@@ -521,8 +693,14 @@ def _flags(ind_years: pd.DataFrame, used: list[str], opts: CheckupOptions, comp:
         # winsorised points are the unit's own extreme values (a log transform touches every unit)
         pts = pts[pts["Treatment"].astype(str).str.contains("win")]
         for (u, y), g in pts.groupby([UNIT, YEAR], sort=True):
-            rows.append({UNIT: u, YEAR: int(y), "flag": "extreme_values",
-                         "detail": "winsorised: " + ", ".join(g["iCode"].astype(str))})
+            rows.append(
+                {
+                    UNIT: u,
+                    YEAR: int(y),
+                    "flag": "extreme_values",
+                    "detail": "winsorised: " + ", ".join(g["iCode"].astype(str)),
+                }
+            )
     return pd.DataFrame(rows, columns=[UNIT, YEAR, "flag", "detail"])
 
 

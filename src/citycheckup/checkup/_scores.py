@@ -52,9 +52,16 @@ class GoalpostInfo:
         def fmt(v: float | tuple[float, float]) -> str:
             return f"{v[0]:g}–{v[1]:g}" if isinstance(v, tuple) else f"{v:g}"
 
-        return {"indicator": self.indicator, "kind": self.kind, "worst": fmt(self.worst), "best": fmt(self.best),
-                "scale": self.scale, "tier": self.tier, "reference": self.reference,
-                "reference_en": self.reference_en}
+        return {
+            "indicator": self.indicator,
+            "kind": self.kind,
+            "worst": fmt(self.worst),
+            "best": fmt(self.best),
+            "scale": self.scale,
+            "tier": self.tier,
+            "reference": self.reference,
+            "reference_en": self.reference_en,
+        }
 
 
 def goalposts_of(ind: Indicator) -> GoalpostInfo | None:
@@ -74,13 +81,28 @@ def goalposts_of(ind: Indicator) -> GoalpostInfo | None:
         else:
             assert not isinstance(gp.worst, list) and gp.best is not None
             worst, best = float(gp.worst), float(gp.best)
-        return GoalpostInfo(ind.code, ind.kind, worst, best, gp.scale, p.tier, p.reference,
-                            p.reference_en or p.reference)
+        return GoalpostInfo(
+            ind.code,
+            ind.kind,
+            worst,
+            best,
+            gp.scale,
+            p.tier,
+            p.reference,
+            p.reference_en or p.reference,
+        )
     if ind.kind in ("higher", "lower") and ind.unit.strip() in _SHARE_UNITS:
         worst, best = (0.0, 100.0) if ind.kind == "higher" else (100.0, 0.0)
-        return GoalpostInfo(ind.code, ind.kind, worst, best, "linear", "project",
-                            "百分比指标的自然取值范围 0–100%",
-                            "natural range of a share, 0–100 %")
+        return GoalpostInfo(
+            ind.code,
+            ind.kind,
+            worst,
+            best,
+            "linear",
+            "project",
+            "百分比指标的自然取值范围 0–100%",
+            "natural range of a share, 0–100 %",
+        )
     return None
 
 
@@ -124,7 +146,9 @@ def band_distance(x: np.ndarray, band: list[float] | tuple[float, float]) -> np.
     return -np.where(x < lo, lo - x, np.where(x > hi, x - hi, 0.0))
 
 
-def indicator_scores(values: pd.DataFrame, fw: Framework, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def indicator_scores(
+    values: pd.DataFrame, fw: Framework, codes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Absolute scores of the indicators ``codes`` (columns of ``values``).
 
     Returns
@@ -146,5 +170,16 @@ def indicator_scores(values: pd.DataFrame, fw: Framework, codes: list[str]) -> t
             raise KeyError(f"indicator {code} has no goalposts")
         out[code] = score_values(values[code].to_numpy(dtype="float64"), info)
         rows.append(info.as_row())
-    return out, pd.DataFrame(rows, columns=["indicator", "kind", "worst", "best", "scale", "tier", "reference",
-                                            "reference_en"])
+    return out, pd.DataFrame(
+        rows,
+        columns=[
+            "indicator",
+            "kind",
+            "worst",
+            "best",
+            "scale",
+            "tier",
+            "reference",
+            "reference_en",
+        ],
+    )

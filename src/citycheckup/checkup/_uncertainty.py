@@ -17,12 +17,25 @@ def uncertainty_spec(opts: CheckupOptions, *, year: int, levels: int) -> dict[st
     """The uncertain factors of the check-up's rank intervals, as a sensitivity spec."""
     factors: list[dict[str, Any]] = [
         {"name": "weights", "step": "aggregate", "noise": dict.fromkeys(range(1, levels), 0.25)},
-        {"name": "aggregation", "step": "aggregate", "parameter": "method", "values": ["arithmetic", "geometric"]},
+        {
+            "name": "aggregation",
+            "step": "aggregate",
+            "parameter": "method",
+            "values": ["arithmetic", "geometric"],
+        },
     ]
     if opts.scoring == "relative" and opts.treatment != "none":
-        factors.append({"name": "winmax", "step": "treat", "parameter": "winmax", "values": [3, 4, 5, 6, 7]})
-    return {"target": None, "n": opts.uncertainty_n, "seed": opts.seed, "sensitivity": False, "time": year,
-            "factors": factors}
+        factors.append(
+            {"name": "winmax", "step": "treat", "parameter": "winmax", "values": [3, 4, 5, 6, 7]}
+        )
+    return {
+        "target": None,
+        "n": opts.uncertainty_n,
+        "seed": opts.seed,
+        "sensitivity": False,
+        "time": year,
+        "factors": factors,
+    }
 
 
 def _replicate_steps(opts: CheckupOptions) -> list[dict[str, Any]]:
@@ -40,15 +53,20 @@ def _replicate_steps(opts: CheckupOptions) -> list[dict[str, Any]]:
             if st["normalise"]["method"] == "minmax":
                 st["normalise"]["lower"] = 1.0
             elif opts.scoring == "absolute":
-                st["normalise"] = {"method": "scaled", "lower": -100.0 / 99.0, "upper": 100.0,
-                                   "scale_factor": 100.0}
+                st["normalise"] = {
+                    "method": "scaled",
+                    "lower": -100.0 / 99.0,
+                    "upper": 100.0,
+                    "scale_factor": 100.0,
+                }
         if "aggregate" in st:
             st["aggregate"]["nonpositive"] = "omit"
     return steps
 
 
-def rank_intervals(coin: Any, fw: Framework, opts: CheckupOptions, years: list[int],
-                   scores: pd.DataFrame) -> pd.DataFrame:
+def rank_intervals(
+    coin: Any, fw: Framework, opts: CheckupOptions, years: list[int], scores: pd.DataFrame
+) -> pd.DataFrame:
     """Rank intervals of the index (5th–95th percentile of the replicates' ranks).
 
     Every replicate re-runs the whole pipeline on the whole panel (so a global
@@ -59,12 +77,14 @@ def rank_intervals(coin: Any, fw: Framework, opts: CheckupOptions, years: list[i
 
     pipe = Pipeline.from_steps(_replicate_steps(opts))
     frames = []
-    for y in (years if opts.uncertainty_years == "all" else years[-1:]):
+    for y in years if opts.uncertainty_years == "all" else years[-1:]:
         spec = uncertainty_spec(opts, year=y, levels=coin.max_level)
         spec["target"] = fw.index_code
         res = run_sensitivity(coin, pipe, spec)
         rs = res.rank_stats.rename(columns={"uCode": UNIT}).drop(columns=["nominal"])
-        nominal = scores.loc[scores[YEAR] == y, [UNIT, "rank_index"]].rename(columns={"rank_index": "nominal"})
+        nominal = scores.loc[scores[YEAR] == y, [UNIT, "rank_index"]].rename(
+            columns={"rank_index": "nominal"}
+        )
         rs = nominal.merge(rs, on=UNIT, how="inner")
         rs = rs[rs["nominal"].notna()]
         rs.insert(1, YEAR, y)

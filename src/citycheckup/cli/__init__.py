@@ -39,13 +39,25 @@ def _register_all() -> None:
 
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the library's progress and debug logging."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show the library's progress and debug logging."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only show errors."),
 ) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # third-party libraries log their progress at INFO; keep them quiet unless --verbose
-    for noisy in ("weasyprint", "fontTools", "matplotlib", "PIL", "distributed", "pyogrio", "httpx", "pyrosm", "numexpr"):
+    for noisy in (
+        "weasyprint",
+        "fontTools",
+        "matplotlib",
+        "PIL",
+        "distributed",
+        "pyogrio",
+        "httpx",
+        "pyrosm",
+        "numexpr",
+    ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 

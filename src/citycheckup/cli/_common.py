@@ -62,5 +62,7 @@ def maybe_store(out: object, *, kind: str, store: object | None, label: str | No
     except ImportError:
         fail("the results store needs the 'web' extra: pip install 'citycheckup[web]'")
         return
-    run_id = guarded(lambda: save_run_dir(Path(str(target)), Path(str(out)), kind=kind, label=label))
+    run_id = guarded(
+        lambda: save_run_dir(Path(str(target)), Path(str(out)), kind=kind, label=label)
+    )
     console.print(f"stored as run {run_id} in {target}")

@@ -74,8 +74,17 @@ def check_output_names(out: Path, codes: list[str], langs: list[str], formats: l
         )
 
 
-def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, langs: list[str], fmts: list[str],
-                    themes: list[str], year: int | None, framework: str | None) -> list[Path]:
+def _mohurd_reports(
+    run: Path,
+    out: Path,
+    units: list[str],
+    all_units: bool,
+    langs: list[str],
+    fmts: list[str],
+    themes: list[str],
+    year: int | None,
+    framework: str | None,
+) -> list[Path]:
     """Annual check-up reports in MOHURD's outline (and thematic reports) of a MOHURD-method run."""
     from citycheckup._io import safe_child
     from citycheckup.inventory.hotline_link import read_findings
@@ -90,7 +99,9 @@ def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, lan
     codes = known if (all_units or not units) else units
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise DataError(f"unit(s) {', '.join(unknown)} are not in the run {run} (it has {', '.join(known[:20])})")
+        raise DataError(
+            f"unit(s) {', '.join(unknown)} are not in the run {run} (it has {', '.join(known[:20])})"
+        )
     names = list(load_themes()) if "all" in themes else themes
     for th in names:
         if th not in load_themes():
@@ -104,9 +115,16 @@ def _mohurd_reports(run: Path, out: Path, units: list[str], all_units: bool, lan
         inp = inputs_from_chain(mr.result, mr.chain.get(code))
         if hot is not None and str(hot.unit_code) == code:
             inp.hotline = hot
-        docs = [(f"checkup_{code}", lambda lg, c=code, i=inp: annual_report(i, c, year=year, lang=lg))]
-        docs += [(f"theme_{th}_{code}", lambda lg, c=code, i=inp, th=th: thematic_report(i, c, th, year=year, lang=lg))
-                 for th in names]
+        docs = [
+            (f"checkup_{code}", lambda lg, c=code, i=inp: annual_report(i, c, year=year, lang=lg))
+        ]
+        docs += [
+            (
+                f"theme_{th}_{code}",
+                lambda lg, c=code, i=inp, th=th: thematic_report(i, c, th, year=year, lang=lg),
+            )
+            for th in names
+        ]
         for stem, make in docs:
             for lg in langs:
                 doc = make(lg)
@@ -140,9 +158,12 @@ def register(app: typer.Typer) -> None:
             False, "--all", help="City reports of every unit, plus the overview."
         ),
         lang: list[str] = typer.Option(["zh"], "--lang", help="zh or en (repeat for both)."),
-        fmt: list[str] = typer.Option(["html"], "--format", help="html, pdf or docx (repeat for several)."),
+        fmt: list[str] = typer.Option(
+            ["html"], "--format", help="html, pdf or docx (repeat for several)."
+        ),
         theme: list[str] = typer.Option(
-            None, "--theme",
+            None,
+            "--theme",
             help="Thematic check-up(s) of a MOHURD-method run: parking, old_blocks, complete_communities, or all.",
         ),
         out: Path = typer.Option(
@@ -182,16 +203,29 @@ def register(app: typer.Typer) -> None:
         from citycheckup.report.mohurd_run import is_mohurd_run
 
         if is_mohurd_run(run):
-            files = guarded(lambda: _mohurd_reports(run, out or run / "reports", [str(u) for u in unit or []],
-                                                   all_units, lang, fmt, list(theme or []), year, framework))
+            files = guarded(
+                lambda: _mohurd_reports(
+                    run,
+                    out or run / "reports",
+                    [str(u) for u in unit or []],
+                    all_units,
+                    lang,
+                    fmt,
+                    list(theme or []),
+                    year,
+                    framework,
+                )
+            )
             for f in files[:20]:
                 out_console.print(str(f.resolve()))
             if len(files) > 20:
                 out_console.print(f"… and {len(files) - 20} more")
             return
         if "docx" in fmt:
-            raise typer.BadParameter("--format docx is available for check-up reports in MOHURD's outline "
-                                     "(runs of mohurd-2025); this run's reports are html or pdf")
+            raise typer.BadParameter(
+                "--format docx is available for check-up reports in MOHURD's outline "
+                "(runs of mohurd-2025); this run's reports are html or pdf"
+            )
 
         def go() -> list[Path]:
             from citycheckup.report.city_report import Format, Lang, build_context, render_reports

@@ -82,7 +82,9 @@ def demo_hook(out: Path, runs: Sequence[tuple[Path, str, str]] | None = None) ->
         tmp.unlink(missing_ok=True)
     n = len(runs)
     first = f"; the dashboard opens on: {runs[-1][2]}" if runs else ""
-    out_console.print(f"store: {store_path} ({n} run{'s' if n != 1 else ''}{first})", soft_wrap=True)
+    out_console.print(
+        f"store: {store_path} ({n} run{'s' if n != 1 else ''}{first})", soft_wrap=True
+    )
     out_console.print(
         f"dashboard: citycheckup serve --store {store_path}  (then open http://127.0.0.1:8000/)",
         soft_wrap=True,

@@ -27,8 +27,16 @@ from citycheckup.framework.models import Framework
 from citycheckup.indicators.derive import derive_indicators
 from citycheckup.indicators.formula import parse_formula
 
-__all__ = ["CheckReport", "DataCheck", "Finding", "check_all", "check_dataset", "check_derived",
-           "indicator_table", "normalise_unit"]
+__all__ = [
+    "CheckReport",
+    "DataCheck",
+    "Finding",
+    "check_all",
+    "check_dataset",
+    "check_derived",
+    "indicator_table",
+    "normalise_unit",
+]
 
 Severity = Literal["error", "warning", "info"]
 MAX_PER_RULE = 200
@@ -91,19 +99,32 @@ class CheckReport:
         out = []
         for (sev, rule, col, unit), fs in groups.items():
             years = sorted(f.year for f in fs if f.year is not None)
-            span = f"; {len(fs)}× in {years[0]}–{years[-1]}" if len(years) > 1 else (f"; {years[0]}" if years else "")
+            span = (
+                f"; {len(fs)}× in {years[0]}–{years[-1]}"
+                if len(years) > 1
+                else (f"; {years[0]}" if years else "")
+            )
             where = ", ".join(x for x in (col, unit) if x)
             out.append(f"[{sev}] {rule}: {fs[0].message} ({where}{span})")
         return out
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(f) for f in self.findings],
-                            columns=["severity", "rule", "message", "column", "unit", "year"])
+        return pd.DataFrame(
+            [asdict(f) for f in self.findings],
+            columns=["severity", "rule", "message", "column", "unit", "year"],
+        )
 
 
 def _where(f: Finding) -> str:
-    return ", ".join(x for x in (f"column {f.column}" if f.column else "", f"unit {f.unit}" if f.unit else "",
-                                 f"year {f.year}" if f.year is not None else "") if x)
+    return ", ".join(
+        x
+        for x in (
+            f"column {f.column}" if f.column else "",
+            f"unit {f.unit}" if f.unit else "",
+            f"year {f.year}" if f.year is not None else "",
+        )
+        if x
+    )
 
 
 def normalise_unit(unit: str) -> str:
@@ -118,7 +139,9 @@ def normalise_unit(unit: str) -> str:
     return "".join(str(unit).split()).lower()
 
 
-def _bounds(code: str, fw: Framework) -> tuple[float | None, float | None, str, list[float] | None, str]:
+def _bounds(
+    code: str, fw: Framework
+) -> tuple[float | None, float | None, str, list[float] | None, str]:
     """min, max, unit, plausible range and Chinese name of a variable or indicator."""
     var = fw.variable(code)
     if var is not None:
@@ -146,12 +169,20 @@ def _cut_findings(found: list[Finding], total: int, template: Finding, what: str
     """At most ``MAX_PER_RULE`` findings, then one that says how many more there are."""
     out = found[:MAX_PER_RULE]
     if total > MAX_PER_RULE:
-        out.append(Finding(template.severity, template.rule, f"… and {total - MAX_PER_RULE} more {what}",
-                           column=template.column))
+        out.append(
+            Finding(
+                template.severity,
+                template.rule,
+                f"… and {total - MAX_PER_RULE} more {what}",
+                column=template.column,
+            )
+        )
     return out
 
 
-def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"] = "raise") -> CheckReport:
+def check_dataset(
+    ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"] = "raise"
+) -> CheckReport:
     """Check ``ds`` against ``fw``.
 
     Parameters
@@ -199,49 +230,90 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
     for col in ds.variables:
         if col not in ind_codes and col not in var_codes:
             hidx = hidx or HeaderIndex.of(fw)
-            rep.findings.append(Finding("warning", "unknown-column", _unknown_message(col, fw, hidx), column=col))
+            rep.findings.append(
+                Finding("warning", "unknown-column", _unknown_message(col, fw, hidx), column=col)
+            )
     severity: Severity = "error" if invalid == "raise" else "warning"
     known = [c for c in ds.variables if c in ind_codes or c in var_codes]
     for col in known:
         s = data[col]
         lo, hi, fw_unit, plausible, name_zh = _bounds(col, fw)
         if col in ds.units and fw_unit and not same_unit(ds.units[col], fw_unit):
-            rep.findings.append(Finding("error", "unit-mismatch", _mismatch_message(col, ds.units[col], fw_unit),
-                                        column=col))
+            rep.findings.append(
+                Finding(
+                    "error",
+                    "unit-mismatch",
+                    _mismatch_message(col, ds.units[col], fw_unit),
+                    column=col,
+                )
+            )
         if s.isna().all():
-            rep.findings.append(Finding("warning", "all-missing", f"{col} has no value; it is excluded", column=col))
+            rep.findings.append(
+                Finding("warning", "all-missing", f"{col} has no value; it is excluded", column=col)
+            )
             rep.excluded[col] = "no value in the data"
             continue
         values = s.to_numpy(dtype="float64")
         inf = np.flatnonzero(np.isinf(values))
         rep.findings += _cut_findings(
-            [Finding("error", "non-finite", f"{col} is infinite", column=col, unit=str(data[UNIT].iloc[i]),
-                     year=int(data[YEAR].iloc[i])) for i in inf[:MAX_PER_RULE]],
-            len(inf), Finding("error", "non-finite", "", column=col), "infinite values")
+            [
+                Finding(
+                    "error",
+                    "non-finite",
+                    f"{col} is infinite",
+                    column=col,
+                    unit=str(data[UNIT].iloc[i]),
+                    year=int(data[YEAR].iloc[i]),
+                )
+                for i in inf[:MAX_PER_RULE]
+            ],
+            len(inf),
+            Finding("error", "non-finite", "", column=col),
+            "infinite values",
+        )
         # constant across all units within a year (with enough units to tell)
         per_year = data.groupby(YEAR)[col].agg(["nunique", "count"])
-        const_years = per_year[(per_year["count"] >= 10) & (per_year["nunique"] == 1)].index.tolist()
-        if const_years and len(const_years) >= max(1, math.ceil(0.5 * (per_year["count"] >= 10).sum())):
-            rep.findings.append(Finding(
-                "warning", "constant-across-units",
-                f"{col} has the same value for every unit in {len(const_years)} of {len(per_year)} years "
-                f"(e.g. {data.loc[data[YEAR] == const_years[-1], col].iloc[0]:g} in {const_years[-1]}): it looks like "
-                "a national total or a fill, not a city statistic; it is excluded", column=col))
+        const_years = per_year[
+            (per_year["count"] >= 10) & (per_year["nunique"] == 1)
+        ].index.tolist()
+        if const_years and len(const_years) >= max(
+            1, math.ceil(0.5 * (per_year["count"] >= 10).sum())
+        ):
+            rep.findings.append(
+                Finding(
+                    "warning",
+                    "constant-across-units",
+                    f"{col} has the same value for every unit in {len(const_years)} of {len(per_year)} years "
+                    f"(e.g. {data.loc[data[YEAR] == const_years[-1], col].iloc[0]:g} in {const_years[-1]}): it looks like "
+                    "a national total or a fill, not a city statistic; it is excluded",
+                    column=col,
+                )
+            )
             rep.excluded[col] = "same value for every unit in a year (a national total or a fill)"
             continue
         # a unit off by a power of ten (亿元 for 万元, 人 for 万人, % for a fraction)
         guess = guess_scale(values, plausible, fw_unit) if plausible is not None else None
         if guess is not None:
             stated = _stated_unit(ds, col)
-            rep.findings.append(Finding(
-                severity, "unit-scale",
-                describe_scale(col, name_zh, fw_unit, guess, stated=stated)
-                + ("; the column is excluded" if invalid == "missing" else ""), column=col))
+            rep.findings.append(
+                Finding(
+                    severity,
+                    "unit-scale",
+                    describe_scale(col, name_zh, fw_unit, guess, stated=stated)
+                    + ("; the column is excluded" if invalid == "missing" else ""),
+                    column=col,
+                )
+            )
             rep.scale_errors[col] = guess
             if invalid == "missing":
-                rep.excluded[col] = f"values look like {guess.unit or 'another unit'}, not {fw_unit}"
+                rep.excluded[col] = (
+                    f"values look like {guess.unit or 'another unit'}, not {fw_unit}"
+                )
             continue  # its values are not judged one by one: the unit is the problem
-        for bound, op, word in ((lo, np.less, "below the minimum"), (hi, np.greater, "above the maximum")):
+        for bound, op, word in (
+            (lo, np.less, "below the minimum"),
+            (hi, np.greater, "above the maximum"),
+        ):
             if bound is None:
                 continue
             bad = np.flatnonzero(op(values, bound) & ~np.isnan(values))
@@ -250,16 +322,33 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
             elif len(bad):
                 rep.error_cells.setdefault(col, []).extend(int(i) for i in bad)
             hint = ""
-            if normalise_unit(fw_unit) == "fraction (0–1)" and word.startswith("above") and len(bad):
-                hint = f"; if {col} is given in %, write the header as {name_zh}(%) or divide by 100"
+            if (
+                normalise_unit(fw_unit) == "fraction (0–1)"
+                and word.startswith("above")
+                and len(bad)
+            ):
+                hint = (
+                    f"; if {col} is given in %, write the header as {name_zh}(%) or divide by 100"
+                )
             rep.findings += _cut_findings(
-                [Finding(severity, "impossible-value",
-                         f"{col} = {s.iloc[i]:g} is {word} {bound:g} {fw_unit}".rstrip()
-                         + ("; a share must lie in 0–100 %" if fw_unit == "%" else "") + hint
-                         + ("; treated as missing" if invalid == "missing" else ""),
-                         column=col, unit=f"{data[UNIT].iloc[i]} {data[NAME].iloc[i]}", year=int(data[YEAR].iloc[i]))
-                 for i in bad[:MAX_PER_RULE]],
-                len(bad), Finding(severity, "impossible-value", "", column=col), f"values {word}")
+                [
+                    Finding(
+                        severity,
+                        "impossible-value",
+                        f"{col} = {s.iloc[i]:g} is {word} {bound:g} {fw_unit}".rstrip()
+                        + ("; a share must lie in 0–100 %" if fw_unit == "%" else "")
+                        + hint
+                        + ("; treated as missing" if invalid == "missing" else ""),
+                        column=col,
+                        unit=f"{data[UNIT].iloc[i]} {data[NAME].iloc[i]}",
+                        year=int(data[YEAR].iloc[i]),
+                    )
+                    for i in bad[:MAX_PER_RULE]
+                ],
+                len(bad),
+                Finding(severity, "impossible-value", "", column=col),
+                f"values {word}",
+            )
         # one unit, same value every year: a fill (e.g. 331732.0001 for 25 years)
         if normalise_unit(fw_unit) not in _STOCK_UNITS and data[YEAR].nunique() >= 10:
             g = data.groupby(UNIT)[col].agg(["min", "max", "median", "count"])
@@ -270,13 +359,25 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
                 found = []
                 for u in fills[:MAX_PER_RULE]:
                     v = data.loc[data[UNIT] == u, col].dropna().iloc[0]
-                    found.append(Finding(
-                        "warning", "constant-over-time",
-                        f"{col} = {v:g} (±1e-6) in all {int(g.loc[u, 'count'])} years: a fill, not a statistic; "
-                        "treated as missing for this unit", column=col, unit=str(u)))
-                rep.findings += _cut_findings(found, len(fills), Finding("warning", "constant-over-time", "",
-                                                                         column=col), "units with a fill")
-                rows = np.flatnonzero(data[UNIT].isin(fills).to_numpy() & data[col].notna().to_numpy())
+                    found.append(
+                        Finding(
+                            "warning",
+                            "constant-over-time",
+                            f"{col} = {v:g} (±1e-6) in all {int(g.loc[u, 'count'])} years: a fill, not a statistic; "
+                            "treated as missing for this unit",
+                            column=col,
+                            unit=str(u),
+                        )
+                    )
+                rep.findings += _cut_findings(
+                    found,
+                    len(fills),
+                    Finding("warning", "constant-over-time", "", column=col),
+                    "units with a fill",
+                )
+                rows = np.flatnonzero(
+                    data[UNIT].isin(fills).to_numpy() & data[col].notna().to_numpy()
+                )
                 rep.fills.setdefault(col, []).extend(int(i) for i in rows)
     # coverage: which indicators can be computed
     present = set(known) - set(rep.excluded)
@@ -288,11 +389,21 @@ def check_dataset(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "miss
             missing = sorted(needs - present)
             if not missing:
                 continue
-            reason = ", ".join(f"{m} ({rep.excluded[m]})" if m in rep.excluded else m for m in missing)
-            rep.findings.append(Finding("info", "no-data", f"{ind.code} cannot be derived: needs {reason}",
-                                        column=ind.code))
+            reason = ", ".join(
+                f"{m} ({rep.excluded[m]})" if m in rep.excluded else m for m in missing
+            )
+            rep.findings.append(
+                Finding(
+                    "info",
+                    "no-data",
+                    f"{ind.code} cannot be derived: needs {reason}",
+                    column=ind.code,
+                )
+            )
         else:
-            rep.findings.append(Finding("info", "no-data", f"{ind.code} is not in the data", column=ind.code))
+            rep.findings.append(
+                Finding("info", "no-data", f"{ind.code} is not in the data", column=ind.code)
+            )
     return rep
 
 
@@ -306,8 +417,10 @@ def _stated_unit(ds: Dataset, col: str) -> str | None:
 def _unknown_message(col: str, fw: Framework, hidx: HeaderIndex) -> str:
     codes = hidx.resolve(col)
     if len(codes) == 1:
-        return (f"column {col!r} is not a code of framework {fw.code}, but it means {hidx.label(codes[0])}: "
-                f"rename it to {codes[0]}, or read the file with the framework (which recognises it)")
+        return (
+            f"column {col!r} is not a code of framework {fw.code}, but it means {hidx.label(codes[0])}: "
+            f"rename it to {codes[0]}, or read the file with the framework (which recognises it)"
+        )
     near = hidx.suggest(col)
     head = f"column {col!r} is not a variable of {fw.code}; it is ignored"
     if not near:
@@ -323,8 +436,10 @@ def _mismatch_message(col: str, given: str, expected: str) -> str:
         factor = conversion_factor(given, expected)
     except DataError:
         return base + "; convert the values or fix the header"
-    return (base + f" (×{_fmt(float(factor))}); read the file with the framework, which converts it, "
-            "or convert the values")
+    return (
+        base + f" (×{_fmt(float(factor))}); read the file with the framework, which converts it, "
+        "or convert the values"
+    )
 
 
 @dataclass
@@ -361,7 +476,9 @@ def indicator_table(ds: Dataset, fw: Framework, rep: CheckReport) -> pd.DataFram
     return out
 
 
-def check_all(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"] = "raise") -> DataCheck:
+def check_all(
+    ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"] = "raise"
+) -> DataCheck:
     """Run every data check of a check-up: the raw columns, then the derived indicators.
 
     ``validate`` and ``run`` both call this, so they report the same findings; the
@@ -394,7 +511,11 @@ def check_all(ds: Dataset, fw: Framework, *, invalid: Literal["raise", "missing"
 
 
 def check_derived(
-    table: pd.DataFrame, fw: Framework, rep: CheckReport, *, invalid: Literal["raise", "missing"] = "raise",
+    table: pd.DataFrame,
+    fw: Framework,
+    rep: CheckReport,
+    *,
+    invalid: Literal["raise", "missing"] = "raise",
     variables: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Check derived indicator values against the indicators' ``plausible`` range and ``min``/``max``.
@@ -426,15 +547,26 @@ def check_derived(
             suspects = input_suspects(ind.formula, guess.k, fw, variables)
             lo, hi = ind.plausible  # type: ignore[misc]
             direction = "small" if guess.k > 0 else "large"
-            text = (f"{ind.code} = {ind.formula} has median {_fmt(guess.median)} {ind.unit}, "
-                    f"×{format_factor(abs(guess.k))} too {direction} for its plausible range {_fmt(lo)}–{_fmt(hi)}")
+            text = (
+                f"{ind.code} = {ind.formula} has median {_fmt(guess.median)} {ind.unit}, "
+                f"×{format_factor(abs(guess.k))} too {direction} for its plausible range {_fmt(lo)}–{_fmt(hi)}"
+            )
             if suspects:
-                text += "; probably " + " or ".join(suspects) + ": fix that column's header or convert it"
+                text += (
+                    "; probably "
+                    + " or ".join(suspects)
+                    + ": fix that column's header or convert it"
+                )
             else:
                 text += "; check the units of its inputs"
-            rep.findings.append(Finding(severity, "unit-scale-derived",
-                                        text + ("; the indicator is excluded" if invalid == "missing" else ""),
-                                        column=ind.code))
+            rep.findings.append(
+                Finding(
+                    severity,
+                    "unit-scale-derived",
+                    text + ("; the indicator is excluded" if invalid == "missing" else ""),
+                    column=ind.code,
+                )
+            )
             rep.scale_errors[ind.code] = guess
             if invalid == "missing":
                 if out is table:
@@ -452,13 +584,26 @@ def check_derived(
         idx = np.flatnonzero(bad & ~np.isnan(v))
         bound = f"[{'' if ind.min is None else f'{ind.min:g}'}, {'' if ind.max is None else f'{ind.max:g}'}]"
         rep.findings += _cut_findings(
-            [Finding(severity, "impossible-derived-value",
-                     f"{ind.code} = {ind.formula} = {v[i]:g} {ind.unit} lies outside its plausible range {bound}"
-                     + ("; treated as missing" if invalid == "missing" else "; check the input variables"),
-                     column=ind.code, unit=f"{table[UNIT].iloc[i]} {table[NAME].iloc[i]}",
-                     year=int(table[YEAR].iloc[i])) for i in idx[:MAX_PER_RULE]],
-            len(idx), Finding(severity, "impossible-derived-value", "", column=ind.code),
-            "values outside the range")
+            [
+                Finding(
+                    severity,
+                    "impossible-derived-value",
+                    f"{ind.code} = {ind.formula} = {v[i]:g} {ind.unit} lies outside its plausible range {bound}"
+                    + (
+                        "; treated as missing"
+                        if invalid == "missing"
+                        else "; check the input variables"
+                    ),
+                    column=ind.code,
+                    unit=f"{table[UNIT].iloc[i]} {table[NAME].iloc[i]}",
+                    year=int(table[YEAR].iloc[i]),
+                )
+                for i in idx[:MAX_PER_RULE]
+            ],
+            len(idx),
+            Finding(severity, "impossible-derived-value", "", column=ind.code),
+            "values outside the range",
+        )
         if len(idx) and invalid == "missing":
             if out is table:
                 out = table.copy()

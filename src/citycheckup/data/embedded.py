@@ -47,21 +47,36 @@ def load_city_macro() -> Dataset:
 
     raw = city_macro_data.load_data()
     raw.columns = [str(c).replace("\r", "").replace("\n", "") for c in raw.columns]
-    data = pd.DataFrame({
-        UNIT: raw["城市代码"].astype("int64").astype(str),
-        NAME: raw["城市"].astype(str),
-        YEAR: raw["年份"].astype("int64"),
-        "province": raw["省份"].astype(str),
-        "province_code": raw["省份代码"].astype("int64").astype(str),
-    })
+    data = pd.DataFrame(
+        {
+            UNIT: raw["城市代码"].astype("int64").astype(str),
+            NAME: raw["城市"].astype(str),
+            YEAR: raw["年份"].astype("int64"),
+            "province": raw["省份"].astype(str),
+            "province_code": raw["省份代码"].astype("int64").astype(str),
+        }
+    )
     for src, code in VARIABLE_MAP.items():
         data[code] = pd.to_numeric(raw[src], errors="coerce").astype("float64")
     version = metadata.version("city-macro-data")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()).hexdigest()
-    units = {"gdp": "万元", "pop_resident": "万人", "pop_hukou": "万人", "land_area": "km²",
-             "trade_total": "百万元", "share_tertiary": "fraction (0–1)", "students_higher": "万人",
-             "exp_total": "万元", "exp_education": "万元", "exp_science": "万元", "revenue": "万元",
-             "mobile_users": "万户", "broadband_users": "万户"}
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
+    ).hexdigest()
+    units = {
+        "gdp": "万元",
+        "pop_resident": "万人",
+        "pop_hukou": "万人",
+        "land_area": "km²",
+        "trade_total": "百万元",
+        "share_tertiary": "fraction (0–1)",
+        "students_higher": "万人",
+        "exp_total": "万元",
+        "exp_education": "万元",
+        "exp_science": "万元",
+        "revenue": "万元",
+        "mobile_users": "万户",
+        "broadband_users": "万户",
+    }
     return Dataset(
         data=data.sort_values([YEAR, UNIT]).reset_index(drop=True),
         source=f"{EMBEDDED_SOURCE}; version {version}",

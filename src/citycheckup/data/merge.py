@@ -21,8 +21,12 @@ def merge_datasets(sets: Sequence[Dataset]) -> Dataset:
     for ds in sets:
         for v in ds.variables:
             if v in owner:
-                problems.append(Problem(f"variable {v!r} is in both {owner[v]} and {ds.source}; keep it in one file",
-                                        ds.source))
+                problems.append(
+                    Problem(
+                        f"variable {v!r} is in both {owner[v]} and {ds.source}; keep it in one file",
+                        ds.source,
+                    )
+                )
             owner[v] = ds.source
     if problems:
         raise DataError("data sets overlap", problems=problems)
@@ -32,7 +36,12 @@ def merge_datasets(sets: Sequence[Dataset]) -> Dataset:
         groups = [g for g in ds.groups if g in merged.columns]
         right = right.drop(columns=groups)
         merged = merged.merge(right, on=[UNIT, YEAR], how="outer", sort=True)
-    names = pd.concat([ds.data[[UNIT, NAME]] for ds in sets]).dropna().drop_duplicates(UNIT).set_index(UNIT)[NAME]
+    names = (
+        pd.concat([ds.data[[UNIT, NAME]] for ds in sets])
+        .dropna()
+        .drop_duplicates(UNIT)
+        .set_index(UNIT)[NAME]
+    )
     merged[NAME] = merged[NAME].fillna(merged[UNIT].map(names))
     units: dict[str, str] = {}
     groups_all: list[str] = []
@@ -40,5 +49,11 @@ def merge_datasets(sets: Sequence[Dataset]) -> Dataset:
         units.update(ds.units)
         groups_all += [g for g in ds.groups if g not in groups_all]
     conversions = [{**rec, "source": ds.source} for ds in sets for rec in ds.conversions]
-    return Dataset(data=merged.reset_index(drop=True), source=" + ".join(ds.source for ds in sets), units=units,
-                   groups=groups_all, sha256=";".join(ds.sha256 or "" for ds in sets), conversions=conversions)
+    return Dataset(
+        data=merged.reset_index(drop=True),
+        source=" + ".join(ds.source for ds in sets),
+        units=units,
+        groups=groups_all,
+        sha256=";".join(ds.sha256 or "" for ds in sets),
+        conversions=conversions,
+    )

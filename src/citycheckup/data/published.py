@@ -310,7 +310,9 @@ def load_yichang_2025() -> Dataset:
     }
     record.update({c: float(v) for c, v in zip(rows["code"], rows["value"], strict=True)})
     # the register each count was taken over, as the report counted it (e.g. C-02 by community)
-    ind = rows[(rows["kind"] == "indicator") & rows["denominator"].fillna("").astype(str).str.len().gt(0)]
+    ind = rows[
+        (rows["kind"] == "indicator") & rows["denominator"].fillna("").astype(str).str.len().gt(0)
+    ]
     return Dataset(
         data=pd.DataFrame([record]),
         source=f"{YICHANG_2025_SOURCE['en']} Package table citycheckup/data/{_FILE}.",

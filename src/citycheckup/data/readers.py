@@ -35,7 +35,16 @@ __all__ = [
 ]
 
 UNIT, NAME, YEAR = "unit_code", "unit_name", "year"
-_CODE_COLS = ("unit_code", "ucode", "code", "adcode", "城市代码", "city_code", "行政区划代码", "district")
+_CODE_COLS = (
+    "unit_code",
+    "ucode",
+    "code",
+    "adcode",
+    "城市代码",
+    "city_code",
+    "行政区划代码",
+    "district",
+)
 _NAME_COLS = ("unit_name", "uname", "name", "city", "城市", "城市名称", "地区")
 _YEAR_COLS = ("year", "time", "年份", "年度")
 _VAR_COLS = ("variable", "indicator", "指标", "变量", "icode")
@@ -129,8 +138,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     except DataError:
         raise
     except Exception as exc:  # parser errors of the three libraries
-        raise DataError(f"{p} could not be read as {suffix} ({type(exc).__name__}: {exc}); "
-                        "check the file is complete and in that format") from exc
+        raise DataError(
+            f"{p} could not be read as {suffix} ({type(exc).__name__}: {exc}); "
+            "check the file is complete and in that format"
+        ) from exc
     df.columns = [_clean_col(c) for c in df.columns]
     return df
 
@@ -149,8 +160,16 @@ def unit_code_problem(code: str) -> str | None:
     """
     if len(code) > MAX_CODE_LENGTH:
         return f"has {len(code)} characters (at most {MAX_CODE_LENGTH})"
-    bad = list(dict.fromkeys(ch for ch in code if not (
-        (ch.isascii() and (ch.isalnum() or ch in "_-.")) or (not ch.isascii() and ch.isalpha()))))
+    bad = list(
+        dict.fromkeys(
+            ch
+            for ch in code
+            if not (
+                (ch.isascii() and (ch.isalnum() or ch in "_-."))
+                or (not ch.isascii() and ch.isalpha())
+            )
+        )
+    )
     if bad:
         return "contains " + ", ".join(_describe_char(ch) for ch in bad[:5])
     if ".." in code:
@@ -202,14 +221,21 @@ def _to_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numeric values and a mask of cells that were not empty but not numbers either."""
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64"), pd.Series(False, index=s.index)
-    text = s.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    text = (
+        s.astype("string")
+        .str.strip()
+        .str.replace(",", "", regex=False)
+        .str.replace("，", "", regex=False)
+    )
     empty = text.isna() | text.isin(list(_EMPTY))
     num = pd.to_numeric(text.where(~empty), errors="coerce")
     bad = ~empty & num.isna()
     return num.astype("float64"), bad
 
 
-def _cut(found: list[Problem], total: int, what: str, where: str, limit: int = MAX_LISTED) -> list[Problem]:
+def _cut(
+    found: list[Problem], total: int, what: str, where: str, limit: int = MAX_LISTED
+) -> list[Problem]:
     """The first ``limit`` problems, then one that says how many more there are."""
     out = found[:limit]
     if total > limit:
@@ -228,7 +254,9 @@ def _units_row(df: pd.DataFrame, id_cols: set[str], year_col: str | None) -> dic
     first = df.iloc[0]
     if year_col is not None and not _is_empty(first[year_col]) and _is_number(first[year_col]):
         return None
-    cells = {c: str(first[c]).strip() for c in df.columns if c not in id_cols and not _is_empty(first[c])}
+    cells = {
+        c: str(first[c]).strip() for c in df.columns if c not in id_cols and not _is_empty(first[c])
+    }
     if not cells or any(_is_number(v) for v in cells.values()):
         return None
     n_units = sum(is_unit_text(v) for v in cells.values())
@@ -247,7 +275,9 @@ class _Column:
     note: str | None = None
 
 
-def _read_header(header: str, hidx: HeaderIndex | None, problems: list[Problem], where: str) -> _Column:
+def _read_header(
+    header: str, hidx: HeaderIndex | None, problems: list[Problem], where: str
+) -> _Column:
     name, inner, bracket = split_header(header)
     unit = unit_in_brackets(inner)
     if hidx is None:
@@ -262,18 +292,26 @@ def _read_header(header: str, hidx: HeaderIndex | None, problems: list[Problem],
         elif inner is not None:
             codes = hidx.resolve(name)
     if len(codes) > 1:
-        problems.append(Problem(
-            f"header {header!r} could mean {' or '.join(hidx.label(c) for c in codes)}; "
-            "rename the column to one of these codes", where))
+        problems.append(
+            Problem(
+                f"header {header!r} could mean {' or '.join(hidx.label(c) for c in codes)}; "
+                "rename the column to one of these codes",
+                where,
+            )
+        )
         return _Column(header, unit)
     if not codes:
         return _Column(name if unit is not None else header, unit)
     col = _Column(codes[0], unit, code=codes[0])
     if inner is not None and unit is None and not hidx.resolve(header):
         if bracket == "[":
-            problems.append(Problem(
-                f"header {header!r}: {inner!r} is not a known unit; write the unit of "
-                f"{hidx.label(codes[0])} as e.g. {_framework_unit(hidx.framework, codes[0])}", where))
+            problems.append(
+                Problem(
+                    f"header {header!r}: {inner!r} is not a known unit; write the unit of "
+                    f"{hidx.label(codes[0])} as e.g. {_framework_unit(hidx.framework, codes[0])}",
+                    where,
+                )
+            )
         else:
             col.note = f"bracket text {inner!r} is not a unit; values are taken to be in the framework's unit"
     return col
@@ -286,12 +324,25 @@ def _framework_unit(fw: Framework, code: str) -> str:
     return fw.indicator(code).unit
 
 
-def _convert(values: pd.Series, code: str, note: str | None, unit: str | None, header: str, fw: Framework,
-             problems: list[Problem], where: str) -> tuple[pd.Series, dict[str, Any] | None]:
+def _convert(
+    values: pd.Series,
+    code: str,
+    note: str | None,
+    unit: str | None,
+    header: str,
+    fw: Framework,
+    problems: list[Problem],
+    where: str,
+) -> tuple[pd.Series, dict[str, Any] | None]:
     """Values converted to the framework's unit of ``code``, and the record of it."""
     target = _framework_unit(fw, code)
-    record: dict[str, Any] = {"column": header, "code": code, "from_unit": unit, "to_unit": target,
-                              "factor": 1.0}
+    record: dict[str, Any] = {
+        "column": header,
+        "code": code,
+        "from_unit": unit,
+        "to_unit": target,
+        "factor": 1.0,
+    }
     if note:
         record["note"] = note
     if unit is None:
@@ -350,7 +401,11 @@ def tidy_dataset(
     df.columns = [_clean_col(c) for c in df.columns]
     cols = list(df.columns)
     problems: list[Problem] = []
-    code_col, name_col, year_col = _find(cols, _CODE_COLS), _find(cols, _NAME_COLS), _find(cols, _YEAR_COLS)
+    code_col, name_col, year_col = (
+        _find(cols, _CODE_COLS),
+        _find(cols, _NAME_COLS),
+        _find(cols, _YEAR_COLS),
+    )
     if code_col is None and name_col is None:
         raise DataError(
             f"{source}: no unit column; add one named unit_code (6-digit administrative code) or "
@@ -375,8 +430,15 @@ def tidy_dataset(
         codes = df[code_col].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
         empty = (codes.isna() | (codes == "")).to_numpy()
         idx = np.flatnonzero(empty)
-        problems += _cut([Problem(f"empty unit code in column {code_col!r}", f"{source} row {rownum[i]}")
-                          for i in idx[:MAX_LISTED]], len(idx), "empty unit codes", source)
+        problems += _cut(
+            [
+                Problem(f"empty unit code in column {code_col!r}", f"{source} row {rownum[i]}")
+                for i in idx[:MAX_LISTED]
+            ],
+            len(idx),
+            "empty unit codes",
+            source,
+        )
         out[UNIT] = codes
     if name_col is not None:
         out[NAME] = df[name_col].astype("string").str.strip()
@@ -384,10 +446,22 @@ def tidy_dataset(
         names = out[NAME]
         blank = (names.isna() | (names == "")).to_numpy()
         idx = np.flatnonzero(blank)
-        problems += _cut([Problem(f"empty unit name in column {name_col!r}; fill in the city's name or "
-                                  "delete the row", f"{source} row {rownum[i]}") for i in idx[:MAX_LISTED]],
-                         len(idx), "empty unit names", source)
-        looks_chinese = names.str.contains(r"[\u4e00-\u9fff]", regex=True).fillna(False).mean() > 0.5
+        problems += _cut(
+            [
+                Problem(
+                    f"empty unit name in column {name_col!r}; fill in the city's name or "
+                    "delete the row",
+                    f"{source} row {rownum[i]}",
+                )
+                for i in idx[:MAX_LISTED]
+            ],
+            len(idx),
+            "empty unit names",
+            source,
+        )
+        looks_chinese = (
+            names.str.contains(r"[\u4e00-\u9fff]", regex=True).fillna(False).mean() > 0.5
+        )
         if match_names is None:
             match_names = bool(looks_chinese)
         if match_names:
@@ -404,25 +478,51 @@ def tidy_dataset(
             out[UNIT] = names
     elif match_names:
         g = gazetteer or default_gazetteer()
-        out[UNIT] = [g.canonical_code(c) if isinstance(c, str) and ADCODE_RE.match(c) else c for c in out[UNIT]]
+        out[UNIT] = [
+            g.canonical_code(c) if isinstance(c, str) and ADCODE_RE.match(c) else c
+            for c in out[UNIT]
+        ]
     if NAME not in out.columns:
         g = gazetteer or default_gazetteer()
         out[NAME] = [g.name_of(c) if isinstance(c, str) and c in g else c for c in out[UNIT]]
-    unsafe = [(i, str(c), why) for i, c in enumerate(out[UNIT])
-              if isinstance(c, str) and c and (why := unit_code_problem(c)) is not None]
-    problems += _cut([Problem(f"unit code {c!r} is not allowed: it {why}; a unit code may hold letters, digits, "
-                              "CJK characters, '_', '-' and '.' (not '..', not a leading '.'), at most "
-                              f"{MAX_CODE_LENGTH} characters", f"{source} row {rownum[i]}, column {code_col or name_col!r}")
-                      for i, c, why in unsafe[:MAX_LISTED]], len(unsafe), "unsafe unit codes", source)
+    unsafe = [
+        (i, str(c), why)
+        for i, c in enumerate(out[UNIT])
+        if isinstance(c, str) and c and (why := unit_code_problem(c)) is not None
+    ]
+    problems += _cut(
+        [
+            Problem(
+                f"unit code {c!r} is not allowed: it {why}; a unit code may hold letters, digits, "
+                "CJK characters, '_', '-' and '.' (not '..', not a leading '.'), at most "
+                f"{MAX_CODE_LENGTH} characters",
+                f"{source} row {rownum[i]}, column {code_col or name_col!r}",
+            )
+            for i, c, why in unsafe[:MAX_LISTED]
+        ],
+        len(unsafe),
+        "unsafe unit codes",
+        source,
+    )
     # -- years
     if year_col is not None:
         yrs, bad = _to_number(df[year_col])
         nonint = ~bad & yrs.notna() & (yrs != yrs.round())
         idx = np.flatnonzero((bad | nonint | yrs.isna()).to_numpy())
-        problems += _cut([Problem("year is empty" if _is_empty(df[year_col].iloc[i])
-                                  else f"year {df[year_col].iloc[i]!r} is not a whole number",
-                                  f"{source} row {rownum[i]}, column {year_col!r}") for i in idx[:MAX_LISTED]],
-                         len(idx), "bad years", source)
+        problems += _cut(
+            [
+                Problem(
+                    "year is empty"
+                    if _is_empty(df[year_col].iloc[i])
+                    else f"year {df[year_col].iloc[i]!r} is not a whole number",
+                    f"{source} row {rownum[i]}, column {year_col!r}",
+                )
+                for i in idx[:MAX_LISTED]
+            ],
+            len(idx),
+            "bad years",
+            source,
+        )
         out[YEAR] = yrs.round().astype("Int64")
     else:
         out[YEAR] = pd.array([int(year)] * len(df), dtype="Int64")  # type: ignore[arg-type]
@@ -430,8 +530,21 @@ def tidy_dataset(
     groups: list[str] = []
     if is_long:
         assert var_col is not None and val_col is not None
-        data = _long(df, out, source, var_col, val_col, uom_col, row_units, hidx, framework, rownum,
-                     problems, units, conversions)
+        data = _long(
+            df,
+            out,
+            source,
+            var_col,
+            val_col,
+            uom_col,
+            row_units,
+            hidx,
+            framework,
+            rownum,
+            problems,
+            units,
+            conversions,
+        )
     else:
         data = out.copy()
         numeric_cols: dict[str, pd.Series] = {}
@@ -451,23 +564,43 @@ def tidy_dataset(
                 data[c] = df[c]
                 continue
             idx = np.flatnonzero(bad.to_numpy())
-            problems += _cut([Problem(f"value {df[c].iloc[i]!r} is not a number", f"{source} row {rownum[i]}, column {c!r}")
-                              for i in idx[:MAX_LISTED]], len(idx), f"non-numeric cells in column {c!r}", source)
+            problems += _cut(
+                [
+                    Problem(
+                        f"value {df[c].iloc[i]!r} is not a number",
+                        f"{source} row {rownum[i]}, column {c!r}",
+                    )
+                    for i in idx[:MAX_LISTED]
+                ],
+                len(idx),
+                f"non-numeric cells in column {c!r}",
+                source,
+            )
             unit = col.unit
             from_row = row_units.get(c) if row_units else None
             if from_row is not None:
                 if unit is not None and not same_unit(unit, from_row):
-                    problems.append(Problem(f"the header says {unit!r} but the units row says {from_row!r}; make "
-                                            "them agree", f"{source} column {c!r}"))
+                    problems.append(
+                        Problem(
+                            f"the header says {unit!r} but the units row says {from_row!r}; make "
+                            "them agree",
+                            f"{source} column {c!r}",
+                        )
+                    )
                 unit = unit or from_row
             if col.name in claimed:
-                problems.append(Problem(f"columns {claimed[col.name]!r} and {c!r} both give {col.name}; keep one",
-                                        source))
+                problems.append(
+                    Problem(
+                        f"columns {claimed[col.name]!r} and {c!r} both give {col.name}; keep one",
+                        source,
+                    )
+                )
                 continue
             claimed[col.name] = c
             if col.code is not None and framework is not None:
-                vals, record = _convert(vals, col.code, col.note, unit, c, framework, problems,
-                                        f"{source} column {c!r}")
+                vals, record = _convert(
+                    vals, col.code, col.note, unit, c, framework, problems, f"{source} column {c!r}"
+                )
                 if record is not None:
                     conversions.append(record)
                 if unit is not None:
@@ -477,12 +610,20 @@ def tidy_dataset(
             numeric_cols[col.name] = vals
         data = pd.concat([data, pd.DataFrame(numeric_cols, index=data.index)], axis=1)
         # rows without a unit code or year are reported above, not as duplicates of each other
-        named = data[UNIT].notna().to_numpy() & (data[UNIT].astype("string") != "").fillna(False).to_numpy()
+        named = (
+            data[UNIT].notna().to_numpy()
+            & (data[UNIT].astype("string") != "").fillna(False).to_numpy()
+        )
         dup = data.duplicated([UNIT, YEAR], keep=False) & named & data[YEAR].notna().to_numpy()
         if dup.any():
-            found = [Problem(f"unit {u_}, year {y_} appears {len(grp)} times (rows "
-                             f"{', '.join(str(i + 2) for i in grp.index[:5])}); keep one row per unit and year", source)
-                     for (u_, y_), grp in data[dup].groupby([UNIT, YEAR])]
+            found = [
+                Problem(
+                    f"unit {u_}, year {y_} appears {len(grp)} times (rows "
+                    f"{', '.join(str(i + 2) for i in grp.index[:5])}); keep one row per unit and year",
+                    source,
+                )
+                for (u_, y_), grp in data[dup].groupby([UNIT, YEAR])
+            ]
             problems += _cut(found, len(found), "duplicate unit-years", source)
     if problems:
         raise DataError(f"{source}: {len(problems)} problem(s) in the data", problems=problems)
@@ -505,22 +646,51 @@ def _renumber(problems: list[Problem], source: str, rows: np.ndarray) -> list[Pr
 
 
 def _long(
-    df: pd.DataFrame, out: pd.DataFrame, source: str, var_col: str, val_col: str, uom_col: str | None,
-    row_units: dict[str, str] | None, hidx: HeaderIndex | None, fw: Framework | None, rownum: np.ndarray,
-    problems: list[Problem], units: dict[str, str], conversions: list[dict[str, Any]],
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    source: str,
+    var_col: str,
+    val_col: str,
+    uom_col: str | None,
+    row_units: dict[str, str] | None,
+    hidx: HeaderIndex | None,
+    fw: Framework | None,
+    rownum: np.ndarray,
+    problems: list[Problem],
+    units: dict[str, str],
+    conversions: list[dict[str, Any]],
 ) -> pd.DataFrame:
     """The long format (unit, year, variable, value[, unit of measure]) pivoted to one column per variable."""
     vals, bad = _to_number(df[val_col])
     idx = np.flatnonzero(bad.to_numpy())
-    problems += _cut([Problem(f"value {df[val_col].iloc[i]!r} is not a number", f"{source} row {rownum[i]}, column {val_col!r}")
-                      for i in idx[:MAX_LISTED]], len(idx), "non-numeric values", source)
+    problems += _cut(
+        [
+            Problem(
+                f"value {df[val_col].iloc[i]!r} is not a number",
+                f"{source} row {rownum[i]}, column {val_col!r}",
+            )
+            for i in idx[:MAX_LISTED]
+        ],
+        len(idx),
+        "non-numeric values",
+        source,
+    )
     raw_names = df[var_col].astype("string").str.strip()
     idx = np.flatnonzero((raw_names.isna() | (raw_names == "")).to_numpy())
-    problems += _cut([Problem(f"empty variable name in column {var_col!r}", f"{source} row {rownum[i]}")
-                      for i in idx[:MAX_LISTED]], len(idx), "empty variable names", source)
+    problems += _cut(
+        [
+            Problem(f"empty variable name in column {var_col!r}", f"{source} row {rownum[i]}")
+            for i in idx[:MAX_LISTED]
+        ],
+        len(idx),
+        "empty variable names",
+        source,
+    )
     read: dict[str, _Column] = {}
     for v in raw_names.dropna().unique():
-        read[str(v)] = _read_header(str(v), hidx, problems, f"{source} column {var_col!r}, variable {v!r}")
+        read[str(v)] = _read_header(
+            str(v), hidx, problems, f"{source} column {var_col!r}, variable {v!r}"
+        )
     names = raw_names.map(lambda v: read[str(v)].name if isinstance(v, str) and v in read else v)
     stated = pd.Series([None] * len(df), index=df.index, dtype=object)
     for i, v in enumerate(raw_names):
@@ -531,9 +701,13 @@ def _long(
         u = df[uom_col].map(lambda x: None if _is_empty(x) else str(x).strip())
         for j in np.flatnonzero((u.notna() & stated.notna()).to_numpy()):
             if not same_unit(u.iloc[j], stated.iloc[j]):
-                problems.append(Problem(f"variable {raw_names.iloc[j]!r} states {stated.iloc[j]!r} but column "
-                                        f"{uom_col!r} says {u.iloc[j]!r}; make them agree",
-                                        f"{source} row {rownum[j]}"))
+                problems.append(
+                    Problem(
+                        f"variable {raw_names.iloc[j]!r} states {stated.iloc[j]!r} but column "
+                        f"{uom_col!r} says {u.iloc[j]!r}; make them agree",
+                        f"{source} row {rownum[j]}",
+                    )
+                )
         stated = stated.where(stated.notna(), u)
     if default_unit is not None:
         stated = stated.where(stated.notna(), default_unit)
@@ -546,8 +720,16 @@ def _long(
             units_in: list[str | None] = [*distinct, *([None] if given.isna().any() else [])]
             for unit in units_in:  # rows without a unit are taken to be in the framework's unit
                 rows = grp.index[(given.isna() if unit is None else given == unit).to_numpy()]
-                converted, record = _convert(vals[rows], col.code, col.note, unit, str(raw_name), fw, problems,
-                                             f"{source} column {var_col!r}, variable {raw_name!r}")
+                converted, record = _convert(
+                    vals[rows],
+                    col.code,
+                    col.note,
+                    unit,
+                    str(raw_name),
+                    fw,
+                    problems,
+                    f"{source} column {var_col!r}, variable {raw_name!r}",
+                )
                 vals[rows] = converted
                 if record is not None:
                     record["rows"] = len(rows)
@@ -555,25 +737,44 @@ def _long(
             if distinct:
                 units[str(name)] = _framework_unit(fw, col.code)
         elif len(distinct) > 1:
-            problems.append(Problem(f"variable {name!r} is given in several units ({', '.join(distinct)}); convert to one",
-                                    f"{source} column {uom_col or var_col!r}"))
+            problems.append(
+                Problem(
+                    f"variable {name!r} is given in several units ({', '.join(distinct)}); convert to one",
+                    f"{source} column {uom_col or var_col!r}",
+                )
+            )
         elif distinct:
             units[str(name)] = distinct[0]
     long = out.assign(variable=names, value=vals)
-    named = long[UNIT].notna().to_numpy() & (long[UNIT].astype("string") != "").fillna(False).to_numpy()
-    dup = long.duplicated([UNIT, YEAR, "variable"], keep=False) & named & long[YEAR].notna().to_numpy()
+    named = (
+        long[UNIT].notna().to_numpy() & (long[UNIT].astype("string") != "").fillna(False).to_numpy()
+    )
+    dup = (
+        long.duplicated([UNIT, YEAR, "variable"], keep=False)
+        & named
+        & long[YEAR].notna().to_numpy()
+    )
     if dup.any():
-        found = [Problem(f"unit {u_}, year {y_}, variable {v_!r} appears {len(grp)} times (rows "
-                         f"{', '.join(str(i + 2) for i in grp.index[:5])}); keep one", source)
-                 for (u_, y_, v_), grp in long[dup].groupby([UNIT, YEAR, "variable"])]
+        found = [
+            Problem(
+                f"unit {u_}, year {y_}, variable {v_!r} appears {len(grp)} times (rows "
+                f"{', '.join(str(i + 2) for i in grp.index[:5])}); keep one",
+                source,
+            )
+            for (u_, y_, v_), grp in long[dup].groupby([UNIT, YEAR, "variable"])
+        ]
         problems += _cut(found, len(found), "duplicate unit-year-variables", source)
     if problems:
         raise DataError(f"{source}: {len(problems)} problem(s) in the data", problems=problems)
-    wide = long.pivot_table(index=[UNIT, YEAR], columns="variable", values="value", aggfunc="first", dropna=False)
+    wide = long.pivot_table(
+        index=[UNIT, YEAR], columns="variable", values="value", aggfunc="first", dropna=False
+    )
     unit_names = long.drop_duplicates([UNIT, YEAR]).set_index([UNIT, YEAR])[NAME]
     wide.columns = [str(c) for c in wide.columns]
     data = wide.reset_index()
-    data.insert(1, NAME, unit_names.reindex(pd.MultiIndex.from_frame(data[[UNIT, YEAR]])).to_numpy())
+    data.insert(
+        1, NAME, unit_names.reindex(pd.MultiIndex.from_frame(data[[UNIT, YEAR]])).to_numpy()
+    )
     return data
 
 
@@ -594,7 +795,13 @@ def read_dataset(
     (see :func:`tidy_dataset`).
     """
     raw = read_table(path, sheet=sheet)
-    ds = tidy_dataset(raw, source=str(path), year=year, gazetteer=gazetteer, match_names=match_names,
-                      framework=framework)
+    ds = tidy_dataset(
+        raw,
+        source=str(path),
+        year=year,
+        gazetteer=gazetteer,
+        match_names=match_names,
+        framework=framework,
+    )
     ds.sha256 = file_sha256(path)
     return ds

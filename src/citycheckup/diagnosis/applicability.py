@@ -38,19 +38,35 @@ __all__ = ["REASONS", "UnitContext", "applicability"]
 
 #: Reason codes with their reader-facing text (zh, en). ``{year}`` / ``{locality}`` are filled in.
 REASONS: dict[str, dict[str, str]] = {
-    "reference_only": {"zh": "参考值（非逐城达标线）", "en": "reference value (not a pass line for each city)"},
-    "target_year": {"zh": "{year}年目标值，当年不作为达标线", "en": "target for {year}, not this year's pass line"},
+    "reference_only": {
+        "zh": "参考值（非逐城达标线）",
+        "en": "reference value (not a pass line for each city)",
+    },
+    "target_year": {
+        "zh": "{year}年目标值，当年不作为达标线",
+        "en": "target for {year}, not this year's pass line",
+    },
     "before_from": {"zh": "自{year}年起适用", "en": "applies from {year}"},
     "after_until": {"zh": "适用至{year}年", "en": "applied until {year}"},
     "not_water_scarce": {"zh": "仅适用于缺水城市", "en": "for water-scarce cities only"},
-    "water_scarce_unknown": {"zh": "仅适用于缺水城市，数据未说明本市是否缺水",
-                             "en": "for water-scarce cities only; the data does not say whether this city is one"},
+    "water_scarce_unknown": {
+        "zh": "仅适用于缺水城市，数据未说明本市是否缺水",
+        "en": "for water-scarce cities only; the data does not say whether this city is one",
+    },
     "other_region": {"zh": "仅适用于其他省份", "en": "limited to other provinces"},
-    "other_size_class": {"zh": "仅适用于其他规模等级的城市", "en": "limited to cities of other size classes"},
-    "size_class_unknown": {"zh": "按城市规模适用，本市规模等级未知",
-                           "en": "depends on city size; this city's size class is unknown"},
+    "other_size_class": {
+        "zh": "仅适用于其他规模等级的城市",
+        "en": "limited to cities of other size classes",
+    },
+    "size_class_unknown": {
+        "zh": "按城市规模适用，本市规模等级未知",
+        "en": "depends on city size; this city's size class is unknown",
+    },
     "local_other_city": {"zh": "其他城市的地方标准", "en": "local standard of another city"},
-    "local_not_selected": {"zh": "本市地方标准，本次未选用", "en": "this city's local standard, not selected for this run"},
+    "local_not_selected": {
+        "zh": "本市地方标准，本次未选用",
+        "en": "this city's local standard, not selected for this run",
+    },
 }
 
 
@@ -68,7 +84,9 @@ class UnitContext:
     water_scarce: bool | None = None
 
 
-def applicability(g: Grading, ctx: UnitContext, *, localities: Collection[str] = ()) -> tuple[bool, str | None, int | None]:
+def applicability(
+    g: Grading, ctx: UnitContext, *, localities: Collection[str] = ()
+) -> tuple[bool, str | None, int | None]:
     """Whether threshold set ``g`` grades the unit-year ``ctx``.
 
     Parameters
@@ -117,8 +135,9 @@ def applicability(g: Grading, ctx: UnitContext, *, localities: Collection[str] =
             return False, "not_water_scarce", None
     if a.regions:
         pc = ctx.province_code or (ctx.unit_code[:2] if ctx.unit_code[:2].isdigit() else None)
-        if pc is None or not any(str(pc).startswith(r[:2]) if len(r) == 2 else str(ctx.unit_code) == r
-                                 for r in a.regions):
+        if pc is None or not any(
+            str(pc).startswith(r[:2]) if len(r) == 2 else str(ctx.unit_code) == r for r in a.regions
+        ):
             return False, "other_region", None
     if a.size_classes:
         if ctx.size_class is None:

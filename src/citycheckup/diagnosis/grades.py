@@ -34,13 +34,18 @@ def grade_value(value: float, bands: list) -> str | None:  # type: ignore[type-a
     return None
 
 
-def _contexts(values: pd.DataFrame, id_cols: tuple[str, ...], context: pd.DataFrame | None) -> list[UnitContext]:
+def _contexts(
+    values: pd.DataFrame, id_cols: tuple[str, ...], context: pd.DataFrame | None
+) -> list[UnitContext]:
     """One :class:`UnitContext` per row of ``values``."""
     unit_col = id_cols[0]
     year_col = "year" if "year" in id_cols else None
     n = len(values)
-    cols: dict[str, list[object]] = {"province_code": [None] * n, "size_class": [None] * n,
-                                     "water_scarce": [None] * n}
+    cols: dict[str, list[object]] = {
+        "province_code": [None] * n,
+        "size_class": [None] * n,
+        "water_scarce": [None] * n,
+    }
     if context is not None and not context.empty:
         keys = [c for c in id_cols if c in context.columns]
         ctx = values[list(id_cols)].merge(context.drop_duplicates(keys), on=keys, how="left")
@@ -52,10 +57,23 @@ def _contexts(values: pd.DataFrame, id_cols: tuple[str, ...], context: pd.DataFr
             cols[c] = [None if pd.isna(v) else v for v in values[c].tolist()]
     units = values[unit_col].astype(str).tolist()
     years = values[year_col].astype("int64").tolist() if year_col else [0] * n
-    return [UnitContext(u, int(y), None if p is None else str(p), None if sc is None else str(sc),
-                        None if ws is None else bool(ws))
-            for u, y, p, sc, ws in zip(units, years, cols["province_code"], cols["size_class"],
-                                       cols["water_scarce"], strict=True)]
+    return [
+        UnitContext(
+            u,
+            int(y),
+            None if p is None else str(p),
+            None if sc is None else str(sc),
+            None if ws is None else bool(ws),
+        )
+        for u, y, p, sc, ws in zip(
+            units,
+            years,
+            cols["province_code"],
+            cols["size_class"],
+            cols["water_scarce"],
+            strict=True,
+        )
+    ]
 
 
 def _threshold_label(g: Grading, lang: str) -> str:
@@ -63,7 +81,11 @@ def _threshold_label(g: Grading, lang: str) -> str:
     if lab:
         return lab
     p = g.provenance
-    return (p.reference if lang == "zh" else (p.reference_en or p.reference)) if p is not None else g.source
+    return (
+        (p.reference if lang == "zh" else (p.reference_en or p.reference))
+        if p is not None
+        else g.source
+    )
 
 
 def assess_thresholds(
@@ -101,9 +123,27 @@ def assess_thresholds(
         (a code of :data:`~citycheckup.diagnosis.applicability.REASONS`), ``reason_year``
         and ``grade_if_applied`` (what the value would be graded under it).
     """
-    gcols = [*id_cols, "indicator", "value", "grade", "threshold", "tier", "reference", "threshold_source"]
-    rcols = [*id_cols, "indicator", "value", "threshold", "tier", "reference", "reason", "reason_year",
-             "grade_if_applied"]
+    gcols = [
+        *id_cols,
+        "indicator",
+        "value",
+        "grade",
+        "threshold",
+        "tier",
+        "reference",
+        "threshold_source",
+    ]
+    rcols = [
+        *id_cols,
+        "indicator",
+        "value",
+        "threshold",
+        "tier",
+        "reference",
+        "reason",
+        "reason_year",
+        "grade_if_applied",
+    ]
     inds = [i for i in fw.indicators if i.thresholds and i.code in values.columns]
     if not inds or values.empty:
         return pd.DataFrame(columns=gcols), pd.DataFrame(columns=rcols)
@@ -130,14 +170,26 @@ def assess_thresholds(
                 tier = p.tier if p is not None else ""
                 ref = p.reference if p is not None else g.source
                 grade = grade_value(float(x), bands[k])
-                base = {**{c: ids[c][r] for c in id_cols}, "indicator": ind.code, "value": float(x),
-                        "threshold": k, "tier": tier, "reference": ref}
+                base = {
+                    **{c: ids[c][r] for c in id_cols},
+                    "indicator": ind.code,
+                    "value": float(x),
+                    "threshold": k,
+                    "tier": tier,
+                    "reference": ref,
+                }
                 if ok and not graded:
                     graded = True
                     grows.append({**base, "grade": grade, "threshold_source": g.source})
                 else:
-                    rrows.append({**base, "reason": reason if not ok else "superseded", "reason_year": ryear,
-                                  "grade_if_applied": grade})
+                    rrows.append(
+                        {
+                            **base,
+                            "reason": reason if not ok else "superseded",
+                            "reason_year": ryear,
+                            "grade_if_applied": grade,
+                        }
+                    )
     return pd.DataFrame(grows, columns=gcols), pd.DataFrame(rrows, columns=rcols)
 
 
@@ -157,7 +209,9 @@ def grade_indicators(
     return assess_thresholds(values, fw, id_cols=id_cols, context=context, localities=localities)[0]
 
 
-def target_attainment(grades: pd.DataFrame, *, id_cols: tuple[str, ...] = ("unit_code", "year")) -> pd.DataFrame:
+def target_attainment(
+    grades: pd.DataFrame, *, id_cols: tuple[str, ...] = ("unit_code", "year")
+) -> pd.DataFrame:
     """Attainment (达标) per unit-year, counted over the thresholds that apply only.
 
     A graded value *attains* when its grade is not 不足 (``poor``): it meets the pass
@@ -179,7 +233,9 @@ def target_attainment(grades: pd.DataFrame, *, id_cols: tuple[str, ...] = ("unit
     if g.empty:
         return pd.DataFrame(columns=cols)
     g = g.assign(ok=(g["grade"] != "poor").astype("int64"))
-    h = g.groupby(list(id_cols), sort=False).agg(n_with_target=("ok", "size"), n_attained=("ok", "sum"))
+    h = g.groupby(list(id_cols), sort=False).agg(
+        n_with_target=("ok", "size"), n_attained=("ok", "sum")
+    )
     h["attainment_rate"] = 100.0 * h["n_attained"] / h["n_with_target"]
     return h.reset_index()[cols]
 
@@ -213,8 +269,13 @@ def aspect_grade(mean_points: float, n_poor: int = 0, n_graded: int = 0) -> str 
     if mean_points is None or (isinstance(mean_points, float) and np.isnan(mean_points)):
         return None
     hi, mid, lo = ASPECT_CUTOFFS
-    grade = "excellent" if mean_points >= hi else "good" if mean_points >= mid else (
-        "medium" if mean_points >= lo else "poor")
+    grade = (
+        "excellent"
+        if mean_points >= hi
+        else "good"
+        if mean_points >= mid
+        else ("medium" if mean_points >= lo else "poor")
+    )
     if n_poor > 0 and grade == "excellent":
         grade = "good"
     if n_graded > 0 and n_poor * 2 > n_graded:
@@ -280,10 +341,13 @@ def dimension_grades(
     g["wp"] = g["points"] * g["w"]
     g["is_poor"] = (g["grade"] == "poor").astype("int64")
     agg = g.groupby([*id_cols, "dimension"], sort=False).agg(
-        n_graded=("points", "size"), n_poor=("is_poor", "sum"), wp=("wp", "sum"), w=("w", "sum"))
+        n_graded=("points", "size"), n_poor=("is_poor", "sum"), wp=("wp", "sum"), w=("w", "sum")
+    )
     agg["mean_points"] = agg["wp"] / agg["w"]
-    agg["grade"] = [aspect_grade(m, int(p), int(n)) for m, p, n in
-                    zip(agg["mean_points"], agg["n_poor"], agg["n_graded"], strict=True)]
+    agg["grade"] = [
+        aspect_grade(m, int(p), int(n))
+        for m, p, n in zip(agg["mean_points"], agg["n_poor"], agg["n_graded"], strict=True)
+    ]
     return agg.reset_index()[cols]
 
 
@@ -310,9 +374,19 @@ def target_gaps(
         v = values[ind.code].astype("float64").to_numpy()
         short = np.maximum(0.0, (ind.target - v) * ind.direction)
         pct = short / abs(ind.target) * 100.0 if ind.target != 0 else short
-        frames.append(pd.DataFrame({**{c: values[c].to_numpy() for c in id_cols}, "indicator": ind.code,
-                                    "value": v, "target": float(ind.target), "attained": short <= 0,
-                                    "shortfall": short, "shortfall_pct": pct}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    **{c: values[c].to_numpy() for c in id_cols},
+                    "indicator": ind.code,
+                    "value": v,
+                    "target": float(ind.target),
+                    "attained": short <= 0,
+                    "shortfall": short,
+                    "shortfall_pct": pct,
+                }
+            )
+        )
     cols = [*id_cols, "indicator", "value", "target", "attained", "shortfall", "shortfall_pct"]
     if not frames:
         return pd.DataFrame(columns=cols)

@@ -47,6 +47,7 @@ def city_size_class(population_10k: pd.Series | float) -> pd.Series | str | None
     >>> city_size_class(1200.0), city_size_class(300.0), city_size_class(99.9)
     ('megacity', 'large_1', 'medium')
     """
+
     def one(p: float) -> str | None:
         if p is None or (isinstance(p, float) and np.isnan(p)) or p < 0:
             return None
@@ -101,15 +102,19 @@ def peer_group(
     """
     if isinstance(by, str):
         if by not in values.columns:
-            raise DataError(f"peer grouping {by!r} needs a column {by!r}; the table has "
-                            f"{', '.join(map(str, values.columns[:12]))}; use province, size_class or a list "
-                            "of unit codes")
+            raise DataError(
+                f"peer grouping {by!r} needs a column {by!r}; the table has "
+                f"{', '.join(map(str, values.columns[:12]))}; use province, size_class or a list "
+                "of unit codes"
+            )
         return values[by].astype("object").where(values[by].notna())
     members = {str(u) for u in by}
     present = members & set(values[unit].astype(str))
     if not present:
-        raise DataError(f"none of the {len(members)} peer units ({', '.join(sorted(members)[:8])}) is in the "
-                        "data; give unit codes as in the unit_code column")
+        raise DataError(
+            f"none of the {len(members)} peer units ({', '.join(sorted(members)[:8])}) is in the "
+            "data; give unit codes as in the unit_code column"
+        )
     inside = values[unit].astype(str).isin(members).to_numpy()
     return pd.Series([name if x else None for x in inside], index=values.index, dtype="object")
 

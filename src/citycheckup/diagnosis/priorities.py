@@ -62,6 +62,7 @@ class CheckupResult(Protocol):
 
     def rescore(self, indicators: pd.DataFrame) -> pd.DataFrame: ...
 
+
 __all__ = ["improvement_priorities"]
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,11 @@ def improvement_priorities(
     opts = result.options
     # normalise → aggregate only, with min-max: stacking is exact wherever the bounds agree
     absolute = getattr(opts, "scoring", "relative") == "absolute"
-    provable = not absolute and opts.normalisation == "minmax" and getattr(opts, "treatment", "none") == "none"
+    provable = (
+        not absolute
+        and opts.normalisation == "minmax"
+        and getattr(opts, "treatment", "none") == "none"
+    )
     # absolute scores are row-wise (fixed goalposts): extra rows never change another unit's score
     m["stacked"] = bool(strategy == "auto" and absolute)
     if strategy == "auto" and provable:
@@ -346,7 +351,9 @@ def improvement_priorities(
     m["dimension"] = m["indicator"].map(top_dim)
     m["direction"] = m["indicator"].map(directions)
     # a band indicator's reference is the nearest end of its band, whatever the reference mode
-    m["reference_kind"] = [("band" if fw.indicator(c).kind == "band" else kind) for c in m["indicator"]]
+    m["reference_kind"] = [
+        ("band" if fw.indicator(c).kind == "band" else kind) for c in m["indicator"]
+    ]
     m["peer_group"] = groups.to_numpy()[m["row"].to_numpy()]
     m["index"] = m[UNIT].map(base[idx_code]).astype("float64")
     m["dimension_score"] = [base.at[u, d] for u, d in zip(m[UNIT], m["dimension"], strict=True)]

@@ -29,8 +29,11 @@ def peer_ranks(
         where ``peer_percentile`` is 1 for the best and 0 for the worst unit of the group.
     """
     codes = [c for c in directions if c in values.columns]
-    long = values[[unit, year, group, *codes]].melt(id_vars=[unit, year, group], var_name="indicator",
-                                                    value_name="value").dropna(subset=["value", group])
+    long = (
+        values[[unit, year, group, *codes]]
+        .melt(id_vars=[unit, year, group], var_name="indicator", value_name="value")
+        .dropna(subset=["value", group])
+    )
     long["signed"] = long["value"] * long["indicator"].map(directions)
     g = long.groupby([year, group, "indicator"], sort=False)["signed"]
     long["peer_rank"] = g.rank(ascending=False, method="min")
@@ -81,19 +84,49 @@ def strengths_weaknesses(
             continue
         order = {c: i for i, c in enumerate(directions)}
         r = r.assign(_o=r["indicator"].map(order))
-        best = r.sort_values([unit, year, "peer_percentile", "_o"], ascending=[True, True, False, True])
-        worst = r.sort_values([unit, year, "peer_percentile", "_o"], ascending=[True, True, True, True])
+        best = r.sort_values(
+            [unit, year, "peer_percentile", "_o"], ascending=[True, True, False, True]
+        )
+        worst = r.sort_values(
+            [unit, year, "peer_percentile", "_o"], ascending=[True, True, True, True]
+        )
         for kind, frame in (("strength", best), ("weakness", worst)):
             top_rows = frame.groupby([unit, year], sort=False).head(top).copy()
             top_rows["position"] = top_rows.groupby([unit, year], sort=False).cumcount() + 1
             top_rows["kind"] = kind
             top_rows["peer_type"] = peer_type
             top_rows = top_rows.rename(columns={col: "peer_group"})
-            out.append(top_rows[[unit, year, "peer_type", "peer_group", "kind", "position", "indicator",
-                                 "value", "peer_rank", "peer_n"]])
+            out.append(
+                top_rows[
+                    [
+                        unit,
+                        year,
+                        "peer_type",
+                        "peer_group",
+                        "kind",
+                        "position",
+                        "indicator",
+                        "value",
+                        "peer_rank",
+                        "peer_n",
+                    ]
+                ]
+            )
     if not out:
-        return pd.DataFrame(columns=[unit, year, "peer_type", "peer_group", "kind", "position", "indicator",
-                                     "value", "peer_rank", "peer_n"])
+        return pd.DataFrame(
+            columns=[
+                unit,
+                year,
+                "peer_type",
+                "peer_group",
+                "kind",
+                "position",
+                "indicator",
+                "value",
+                "peer_rank",
+                "peer_n",
+            ]
+        )
     res = pd.concat(out, ignore_index=True)
     res["peer_rank"] = res["peer_rank"].astype("int64")
     res["peer_n"] = res["peer_n"].astype("int64")
@@ -101,10 +134,9 @@ def strengths_weaknesses(
     return res.sort_values([unit, year, "peer_type", "kind", "position"]).reset_index(drop=True)
 
 
-
-
-def weak_points_by_target(gaps: pd.DataFrame, *, top: int = 5, unit: str = "unit_code",
-                          year: str = "year") -> pd.DataFrame:
+def weak_points_by_target(
+    gaps: pd.DataFrame, *, top: int = 5, unit: str = "unit_code", year: str = "year"
+) -> pd.DataFrame:
     """The ``top`` indicators of each unit-year farthest from their targets (短板 by distance to target).
 
     Parameters
@@ -119,7 +151,9 @@ def weak_points_by_target(gaps: pd.DataFrame, *, top: int = 5, unit: str = "unit
         ``position`` (1 = farthest).
     """
     miss = gaps[~gaps["attained"].astype(bool)]
-    miss = miss.sort_values([unit, year, "shortfall_pct"], ascending=[True, True, False], kind="stable")
+    miss = miss.sort_values(
+        [unit, year, "shortfall_pct"], ascending=[True, True, False], kind="stable"
+    )
     out = miss.groupby([unit, year], sort=False).head(top).copy()
     out["position"] = out.groupby([unit, year], sort=False).cumcount() + 1
     return out.reset_index(drop=True)

@@ -97,14 +97,29 @@ def indicator_trends(
     """
     codes = [c for c in directions if c in values.columns]
     years = sorted(int(y) for y in values[year_col].dropna().unique())
-    cols = [unit, "indicator", "year", "value", "prev_year", "prev_value", "yoy_change", "base_year",
-            "base_value", "change", "cagr", "trend"]
+    cols = [
+        unit,
+        "indicator",
+        "year",
+        "value",
+        "prev_year",
+        "prev_value",
+        "yoy_change",
+        "base_year",
+        "base_value",
+        "change",
+        "cagr",
+        "trend",
+    ]
     if not years or not codes:
         return pd.DataFrame(columns=cols)
     y1 = year if year is not None else years[-1]
     y0 = base_year if base_year is not None else years[0]
-    long = (values[[unit, year_col, *codes]].melt(id_vars=[unit, year_col], var_name="indicator",
-                                                  value_name="value").dropna(subset=["value"]))
+    long = (
+        values[[unit, year_col, *codes]]
+        .melt(id_vars=[unit, year_col], var_name="indicator", value_name="value")
+        .dropna(subset=["value"])
+    )
     long = long[long[year_col] <= y1]
     cur = long[long[year_col] == y1].set_index([unit, "indicator"])["value"]
     earlier = long[long[year_col] < y1].sort_values(year_col)
@@ -126,7 +141,9 @@ def indicator_trends(
     idx = out.index.get_level_values("indicator")
     signed = out["change"] * np.asarray([directions[c] for c in idx], dtype="float64")
     rel = (signed / out["base_value"].abs().where(out["base_value"] != 0) * 100.0).fillna(signed)
-    trend = np.where(rel > tolerance, "improving", np.where(rel < -tolerance, "worsening", "stable"))
+    trend = np.where(
+        rel > tolerance, "improving", np.where(rel < -tolerance, "worsening", "stable")
+    )
     out["trend"] = pd.Series(trend, index=out.index).where(out["change"].notna())
     out = out.reset_index()
     out["prev_year"] = out["prev_year"].astype("Int64")

@@ -51,10 +51,12 @@ def _compose_with_lines(text: str, source: str) -> tuple[Any, dict[Path_, int], 
             for k, v in n.value:
                 key = loader.construct_object(k, deep=True)
                 if key in out:
-                    problems.append(Problem(
-                        f"key {key!r} appears twice in the same mapping; keep one",
-                        f"{source}:{k.start_mark.line + 1}",
-                    ))
+                    problems.append(
+                        Problem(
+                            f"key {key!r} appears twice in the same mapping; keep one",
+                            f"{source}:{k.start_mark.line + 1}",
+                        )
+                    )
                 out[key] = build(v, (*path, key))
                 # point at the key, not at where its value starts (a block mapping or
                 # sequence value starts on the next line)
@@ -108,7 +110,11 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
         for i, v in enumerate(variables):
             if isinstance(v, dict) and isinstance(v.get("code"), str):
                 if v["code"] in var_codes:
-                    problems.append(Problem(f"variable code {v['code']!r} is defined twice", at(("variables", i))))
+                    problems.append(
+                        Problem(
+                            f"variable code {v['code']!r} is defined twice", at(("variables", i))
+                        )
+                    )
                 var_codes.add(v["code"])
 
     seen: dict[str, Path_] = {}
@@ -121,10 +127,12 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
         code = dim.get("code")
         if isinstance(code, str):
             if code in seen:
-                problems.append(Problem(
-                    f"code {code!r} is used twice (first at {at(seen[code])}); codes must be unique",
-                    at(path),
-                ))
+                problems.append(
+                    Problem(
+                        f"code {code!r} is used twice (first at {at(seen[code])}); codes must be unique",
+                        at(path),
+                    )
+                )
             else:
                 seen[code] = path
         for key in ("dimensions", "indicators"):
@@ -140,10 +148,12 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
                     if isinstance(ccode, str):
                         indicator_codes.add(ccode)
                         if ccode in seen:
-                            problems.append(Problem(
-                                f"code {ccode!r} is used twice (first at {at(seen[ccode])}); codes must be unique",
-                                at(cpath),
-                            ))
+                            problems.append(
+                                Problem(
+                                    f"code {ccode!r} is used twice (first at {at(seen[ccode])}); codes must be unique",
+                                    at(cpath),
+                                )
+                            )
                         else:
                             seen[ccode] = cpath
                     f = child.get("formula")
@@ -153,36 +163,58 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
                     t = child.get("target")
                     refs_given = child.get("references")
                     refs = refs_given if isinstance(refs_given, list) else []
-                    for gpath, gset in [((*cpath, "grading"), g),
-                                        *[((*cpath, "references", k), r) for k, r in enumerate(refs)]]:
-                        if isinstance(gset, dict) and "source" not in gset and "provenance" not in gset:
-                            problems.append(Problem(
-                                f"indicator {ccode}: grading thresholds need a 'source' citation "
-                                "or a 'provenance'", at(gpath)))
+                    for gpath, gset in [
+                        ((*cpath, "grading"), g),
+                        *[((*cpath, "references", k), r) for k, r in enumerate(refs)],
+                    ]:
+                        if (
+                            isinstance(gset, dict)
+                            and "source" not in gset
+                            and "provenance" not in gset
+                        ):
+                            problems.append(
+                                Problem(
+                                    f"indicator {ccode}: grading thresholds need a 'source' citation "
+                                    "or a 'provenance'",
+                                    at(gpath),
+                                )
+                            )
                     direction = child.get("direction")
                     if direction is None:
                         direction = {"higher": 1, "lower": -1}.get(str(child.get("kind")))
                     cut = g.get("cutoffs") if isinstance(g, dict) else None
-                    if (isinstance(cut, list) and len(cut) == 3 and direction in (1, -1)
-                            and all(isinstance(c, int | float) for c in cut)):
+                    if (
+                        isinstance(cut, list)
+                        and len(cut) == 3
+                        and direction in (1, -1)
+                        and all(isinstance(c, int | float) for c in cut)
+                    ):
                         # non-monotone cutoffs are reported by the Grading model itself
                         rising = cut[0] > cut[1] > cut[2]
                         falling = cut[0] < cut[1] < cut[2]
                         if direction == 1 and falling:
-                            problems.append(Problem(
-                                f"indicator {ccode}: direction +1 (higher is better) needs cutoffs "
-                                f"in decreasing order, best first; got {cut}",
-                                at((*cpath, "grading", "cutoffs")),
-                            ))
+                            problems.append(
+                                Problem(
+                                    f"indicator {ccode}: direction +1 (higher is better) needs cutoffs "
+                                    f"in decreasing order, best first; got {cut}",
+                                    at((*cpath, "grading", "cutoffs")),
+                                )
+                            )
                         if direction == -1 and rising:
-                            problems.append(Problem(
-                                f"indicator {ccode}: direction -1 (lower is better) needs cutoffs "
-                                f"in increasing order, best first; got {cut}",
-                                at((*cpath, "grading", "cutoffs")),
-                            ))
+                            problems.append(
+                                Problem(
+                                    f"indicator {ccode}: direction -1 (lower is better) needs cutoffs "
+                                    f"in increasing order, best first; got {cut}",
+                                    at((*cpath, "grading", "cutoffs")),
+                                )
+                            )
                     if t is not None and not isinstance(t, int | float):
-                        problems.append(Problem(f"indicator {ccode}: target must be a number, got {t!r}",
-                                                at((*cpath, "target"))))
+                        problems.append(
+                            Problem(
+                                f"indicator {ccode}: target must be a number, got {t!r}",
+                                at((*cpath, "target")),
+                            )
+                        )
 
     dims = data.get("dimensions")
     if isinstance(dims, list):
@@ -190,8 +222,12 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
             visit_dim(d, ("dimensions", i))
     index_code = data.get("index_code", "index")
     if index_code in seen:
-        problems.append(Problem(f"index code {index_code!r} is also used by a dimension or indicator",
-                                at(seen[index_code])))
+        problems.append(
+            Problem(
+                f"index code {index_code!r} is also used by a dimension or indicator",
+                at(seen[index_code]),
+            )
+        )
 
     # formulas may refer to variables and to other (non-derived) indicators
     from citycheckup.indicators.formula import parse_formula
@@ -201,21 +237,29 @@ def _semantic_problems(data: dict[str, Any], lines: dict[Path_, int], source: st
             names = parse_formula(text).names
         except FormulaError as exc:
             detail = "; ".join(p.message for p in exc.problems) or exc.headline
-            problems.append(Problem(f"indicator {code}: {exc.headline}: {detail}", at((*path, "formula"))))
+            problems.append(
+                Problem(f"indicator {code}: {exc.headline}: {detail}", at((*path, "formula")))
+            )
             continue
         except ValueError as exc:
             problems.append(Problem(f"indicator {code}: {exc}", at((*path, "formula"))))
             continue
         if code in names:
-            problems.append(Problem(f"indicator {code}: formula {text!r} refers to the indicator itself",
-                                    at((*path, "formula"))))
+            problems.append(
+                Problem(
+                    f"indicator {code}: formula {text!r} refers to the indicator itself",
+                    at((*path, "formula")),
+                )
+            )
         unknown = sorted(n for n in names if n not in var_codes and n not in indicator_codes)
         if unknown:
-            problems.append(Problem(
-                f"indicator {code}: formula {text!r} uses unknown variable(s) {', '.join(unknown)}; "
-                "declare them under 'variables:'",
-                at((*path, "formula")),
-            ))
+            problems.append(
+                Problem(
+                    f"indicator {code}: formula {text!r} uses unknown variable(s) {', '.join(unknown)}; "
+                    "declare them under 'variables:'",
+                    at((*path, "formula")),
+                )
+            )
     return problems
 
 
@@ -230,15 +274,19 @@ def load_framework_yaml(path: str | Path) -> Framework:
     """
     path = Path(path)
     if not path.is_file():
-        raise FrameworkError(f"framework file {path} does not exist; give a YAML file or a built-in name "
-                             f"({', '.join(builtin_frameworks())})")
+        raise FrameworkError(
+            f"framework file {path} does not exist; give a YAML file or a built-in name "
+            f"({', '.join(builtin_frameworks())})"
+        )
     return _load_yaml_text(path.read_text(encoding="utf-8"), str(path))
 
 
 def _load_yaml_text(text: str, source: str) -> Framework:
     data, lines, problems = _compose_with_lines(text, source)
     if not isinstance(data, dict):
-        raise FrameworkError(f"{source} must hold a mapping with keys code, name_zh, name_en, dimensions")
+        raise FrameworkError(
+            f"{source} must hold a mapping with keys code, name_zh, name_en, dimensions"
+        )
     problems += _semantic_problems(data, lines, source)
     fw: Framework | None = None
     try:
@@ -256,7 +304,9 @@ def _load_yaml_text(text: str, source: str) -> Framework:
             problems.append(Problem(f"{_describe_loc(loc, data)}: {msg}", where))
     if problems:
         problems.sort(key=lambda p: _sort_key(p.where))
-        raise FrameworkError(f"framework {source} is invalid ({len(problems)} problem(s))", problems=problems)
+        raise FrameworkError(
+            f"framework {source} is invalid ({len(problems)} problem(s))", problems=problems
+        )
     assert fw is not None
     return fw
 
@@ -295,7 +345,11 @@ COINR_REQUIRED = ("Level", "iCode", "iName", "Direction", "Weight", "Parent", "T
 
 
 def _is_missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
+    return (
+        x is None
+        or (isinstance(x, float) and math.isnan(x))
+        or (isinstance(x, str) and not x.strip())
+    )
 
 
 def framework_from_coinr_table(
@@ -332,7 +386,9 @@ def framework_from_coinr_table(
         where = f"{source} row {rowno}"
         t = r["Type"]
         if t not in known_types:
-            problems.append(Problem(f"Type {t!r} is not one of {', '.join(sorted(known_types))}", where))
+            problems.append(
+                Problem(f"Type {t!r} is not one of {', '.join(sorted(known_types))}", where)
+            )
             continue
         c = r["iCode"]
         if _is_missing(c) or not CODE_RE.match(str(c)):
@@ -342,14 +398,28 @@ def framework_from_coinr_table(
             problems.append(Problem(f"iCode {c!r} repeats row {codes[c]}", where))
         codes[str(c)] = rowno
         if t in {"Indicator", "Aggregate"}:
-            if _is_missing(r["Level"]) or float(r["Level"]) != int(float(r["Level"])) or int(float(r["Level"])) < 1:
-                problems.append(Problem(f"{c}: Level must be an integer ≥ 1, got {r['Level']!r}", where))
+            if (
+                _is_missing(r["Level"])
+                or float(r["Level"]) != int(float(r["Level"]))
+                or int(float(r["Level"])) < 1
+            ):
+                problems.append(
+                    Problem(f"{c}: Level must be an integer ≥ 1, got {r['Level']!r}", where)
+                )
             if t == "Indicator" and not _is_missing(r["Level"]) and int(float(r["Level"])) != 1:
-                problems.append(Problem(f"{c}: indicators must be at Level 1, got {r['Level']}", where))
-            if t == "Indicator" and (_is_missing(r["Direction"]) or float(r["Direction"]) not in (1.0, -1.0)):
-                problems.append(Problem(f"{c}: Direction must be 1 or -1, got {r['Direction']!r}", where))
+                problems.append(
+                    Problem(f"{c}: indicators must be at Level 1, got {r['Level']}", where)
+                )
+            if t == "Indicator" and (
+                _is_missing(r["Direction"]) or float(r["Direction"]) not in (1.0, -1.0)
+            ):
+                problems.append(
+                    Problem(f"{c}: Direction must be 1 or -1, got {r['Direction']!r}", where)
+                )
             if _is_missing(r["Weight"]) or float(r["Weight"]) < 0:
-                problems.append(Problem(f"{c}: Weight must be a number ≥ 0, got {r['Weight']!r}", where))
+                problems.append(
+                    Problem(f"{c}: Weight must be a number ≥ 0, got {r['Weight']!r}", where)
+                )
     agg = {str(r["iCode"]): (rowno, r) for rowno, r in rows if r["Type"] == "Aggregate"}
     ind = [(rowno, r) for rowno, r in rows if r["Type"] == "Indicator"]
     if not ind:
@@ -357,30 +427,49 @@ def framework_from_coinr_table(
     tops = [c for c, (_, r) in agg.items() if _is_missing(r["Parent"])]
     if len(tops) != 1:
         listed = ", ".join(f"{c} (row {agg[c][0]})" for c in tops) or "none"
-        problems.append(Problem(
-            f"exactly one Aggregate must have no Parent (the index); found {len(tops)}: {listed}",
-            source,
-        ))
+        problems.append(
+            Problem(
+                f"exactly one Aggregate must have no Parent (the index); found {len(tops)}: {listed}",
+                source,
+            )
+        )
     for rowno, r in [*agg.values(), *ind]:
         parent = r["Parent"]
         if _is_missing(parent):
             if r["Type"] == "Indicator":
-                problems.append(Problem(f"{r['iCode']}: indicator has no Parent", f"{source} row {rowno}"))
+                problems.append(
+                    Problem(f"{r['iCode']}: indicator has no Parent", f"{source} row {rowno}")
+                )
             continue
         if parent not in agg:
-            problems.append(Problem(f"{r['iCode']}: Parent {parent!r} is not an Aggregate of the table",
-                                    f"{source} row {rowno}"))
-        elif not _is_missing(r["Level"]) and not _is_missing(agg[parent][1]["Level"]) and \
-                int(float(agg[parent][1]["Level"])) != int(float(r["Level"])) + 1:
-            problems.append(Problem(
-                f"{r['iCode']}: Parent {parent} is at Level {int(float(agg[parent][1]['Level']))}, "
-                f"expected {int(float(r['Level'])) + 1}",
-                f"{source} row {rowno}",
-            ))
+            problems.append(
+                Problem(
+                    f"{r['iCode']}: Parent {parent!r} is not an Aggregate of the table",
+                    f"{source} row {rowno}",
+                )
+            )
+        elif (
+            not _is_missing(r["Level"])
+            and not _is_missing(agg[parent][1]["Level"])
+            and int(float(agg[parent][1]["Level"])) != int(float(r["Level"])) + 1
+        ):
+            problems.append(
+                Problem(
+                    f"{r['iCode']}: Parent {parent} is at Level {int(float(agg[parent][1]['Level']))}, "
+                    f"expected {int(float(r['Level'])) + 1}",
+                    f"{source} row {rowno}",
+                )
+            )
     if problems:
         # in table order; problems of the whole table (no row) last
-        problems.sort(key=lambda p: int(p.where.rpartition(" row ")[2]) if " row " in p.where else len(rows) + 2)
-        raise FrameworkError(f"COINr table {source} is invalid ({len(problems)} problem(s))", problems=problems)
+        problems.sort(
+            key=lambda p: (
+                int(p.where.rpartition(" row ")[2]) if " row " in p.where else len(rows) + 2
+            )
+        )
+        raise FrameworkError(
+            f"COINr table {source} is invalid ({len(problems)} problem(s))", problems=problems
+        )
 
     index_code = tops[0]
 
@@ -392,16 +481,24 @@ def framework_from_coinr_table(
         _, r = agg[dcode]
         children_agg = [c for c, (_, rr) in agg.items() if rr["Parent"] == dcode]
         children_ind = [rr for _, rr in ind if rr["Parent"] == dcode]
-        d: dict[str, Any] = {"code": dcode, "name_zh": str(r["iName"]), "name_en": str(r["iName"]),
-                             "weight": float(r["Weight"])}
+        d: dict[str, Any] = {
+            "code": dcode,
+            "name_zh": str(r["iName"]),
+            "name_en": str(r["iName"]),
+            "weight": float(r["Weight"]),
+        }
         if children_agg:
             d["dimensions"] = [build_dim(c) for c in children_agg]
         if children_ind:
             d["indicators"] = [
                 {
-                    "code": str(rr["iCode"]), "name_zh": str(rr["iName"]), "name_en": str(rr["iName"]),
-                    "unit": str(opt(rr, "Unit") or ""), "direction": int(float(rr["Direction"])),
-                    "weight": float(rr["Weight"]), "level": level,
+                    "code": str(rr["iCode"]),
+                    "name_zh": str(rr["iName"]),
+                    "name_en": str(rr["iName"]),
+                    "unit": str(opt(rr, "Unit") or ""),
+                    "direction": int(float(rr["Direction"])),
+                    "weight": float(rr["Weight"]),
+                    "level": level,
                     "target": None if opt(rr, "Target") is None else float(rr["Target"]),
                     "denominator": opt(rr, "Denominator"),
                 }
@@ -417,9 +514,14 @@ def framework_from_coinr_table(
         "index_code": index_code,
         "description": f"Loaded from COINr-style metadata table {Path(source).name}",
         "variables": [
-            {"code": str(r["iCode"]), "name_zh": str(r["iName"]), "name_en": str(r["iName"]),
-             "unit": str(opt(r, "Unit") or "")}
-            for _, r in rows if r["Type"] == "Denominator"
+            {
+                "code": str(r["iCode"]),
+                "name_zh": str(r["iName"]),
+                "name_en": str(r["iName"]),
+                "unit": str(opt(r, "Unit") or ""),
+            }
+            for _, r in rows
+            if r["Type"] == "Denominator"
         ],
         "dimensions": [build_dim(c) for c, (_, r) in agg.items() if r["Parent"] == index_code],
     }
@@ -428,7 +530,9 @@ def framework_from_coinr_table(
     except ValidationError as exc:
         raise FrameworkError(
             f"COINr table {source} could not be turned into a framework",
-            problems=[Problem(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", source) for e in exc.errors()],
+            problems=[
+                Problem(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", source) for e in exc.errors()
+            ],
         ) from exc
 
 
@@ -465,8 +569,12 @@ def framework_to_coinr_meta(fw: Framework, *, indicators: list[str] | None = Non
         for dep in depths:
             codes = [c for c, v in depth_of.items() if v == dep]
             shown = ", ".join(codes[:5]) + (f" … ({len(codes)} in all)" if len(codes) > 5 else "")
-            problems.append(Problem(f"{len(codes)} indicator(s) {dep} dimension level(s) below the index: {shown}",
-                                    f"framework {fw.code}"))
+            problems.append(
+                Problem(
+                    f"{len(codes)} indicator(s) {dep} dimension level(s) below the index: {shown}",
+                    f"framework {fw.code}",
+                )
+            )
         raise FrameworkError(
             f"framework {fw.code} cannot be written as a COINr table: its indicators sit at different depths "
             "below the index; put every indicator the same number of (sub-)dimensions deep",
@@ -479,23 +587,68 @@ def framework_to_coinr_meta(fw: Framework, *, indicators: list[str] | None = Non
         child_rows: list[dict[str, Any]] = []
         for i in dim.indicators:
             if keep is None or i.code in keep:
-                child_rows.append({"Level": 1, "iCode": i.code, "iName": i.name_en, "Direction": i.direction,
-                                   "Weight": i.weight, "Parent": dim.code, "Type": "Indicator",
-                                   "Unit": i.unit, "Target": i.target, "Denominator": i.denominator})
+                child_rows.append(
+                    {
+                        "Level": 1,
+                        "iCode": i.code,
+                        "iName": i.name_en,
+                        "Direction": i.direction,
+                        "Weight": i.weight,
+                        "Parent": dim.code,
+                        "Type": "Indicator",
+                        "Unit": i.unit,
+                        "Target": i.target,
+                        "Denominator": i.denominator,
+                    }
+                )
                 kept = True
         rows_before = len(rows)
         for sub in dim.dimensions:
             kept = walk(sub, dim.code, level - 1) or kept
         if kept:
             rows.extend(child_rows)
-            rows.insert(rows_before, {"Level": level, "iCode": dim.code, "iName": dim.name_en, "Direction": 1,
-                                      "Weight": dim.weight, "Parent": parent, "Type": "Aggregate"})
+            rows.insert(
+                rows_before,
+                {
+                    "Level": level,
+                    "iCode": dim.code,
+                    "iName": dim.name_en,
+                    "Direction": 1,
+                    "Weight": dim.weight,
+                    "Parent": parent,
+                    "Type": "Aggregate",
+                },
+            )
         return kept
 
-    top_level = depth + 2  # indicators 1, lowest dimensions 2, …, top dimensions depth + 1, index depth + 2
+    top_level = (
+        depth + 2
+    )  # indicators 1, lowest dimensions 2, …, top dimensions depth + 1, index depth + 2
     for d in fw.dimensions:
         walk(d, fw.index_code, top_level - 1)
-    rows.append({"Level": top_level, "iCode": fw.index_code, "iName": fw.name_en, "Direction": 1,
-                 "Weight": 1.0, "Parent": None, "Type": "Aggregate"})
-    return pd.DataFrame(rows, columns=["Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type",
-                                       "Unit", "Target", "Denominator"])
+    rows.append(
+        {
+            "Level": top_level,
+            "iCode": fw.index_code,
+            "iName": fw.name_en,
+            "Direction": 1,
+            "Weight": 1.0,
+            "Parent": None,
+            "Type": "Aggregate",
+        }
+    )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Level",
+            "iCode",
+            "iName",
+            "Direction",
+            "Weight",
+            "Parent",
+            "Type",
+            "Unit",
+            "Target",
+            "Denominator",
+        ],
+    )

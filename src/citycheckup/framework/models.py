@@ -56,10 +56,19 @@ KINDS: tuple[str, ...] = ("higher", "lower", "band", "context")
 
 Tier = Literal["national_standard", "state_council", "ministry", "local_standard", "project"]
 #: Provenance tiers of a threshold or goalpost, strongest first.
-TIERS: tuple[str, ...] = ("national_standard", "state_council", "ministry", "local_standard", "project")
+TIERS: tuple[str, ...] = (
+    "national_standard",
+    "state_council",
+    "ministry",
+    "local_standard",
+    "project",
+)
 TIER_LABELS: dict[str, dict[str, str]] = {
     "national_standard": {"zh": "国家标准", "en": "national standard"},
-    "state_council": {"zh": "中共中央、国务院文件", "en": "Central Committee / State Council document"},
+    "state_council": {
+        "zh": "中共中央、国务院文件",
+        "en": "Central Committee / State Council document",
+    },
     "ministry": {"zh": "部委文件", "en": "ministry document"},
     "local_standard": {"zh": "地方标准", "en": "local standard"},
     "project": {"zh": "本项目建议值", "en": "proposal of this project"},
@@ -89,7 +98,9 @@ class GradeBand(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> GradeBand:
         if self.lower is not None and self.upper is not None and not self.lower < self.upper:
-            raise ValueError(f"band {self.grade}: lower ({self.lower}) must be below upper ({self.upper})")
+            raise ValueError(
+                f"band {self.grade}: lower ({self.lower}) must be below upper ({self.upper})"
+            )
         return self
 
     def contains(self, x: float) -> bool:
@@ -119,11 +130,15 @@ class Provenance(_Model):
     def _check(self) -> Provenance:
         for text in (self.reference, self.reference_en or ""):
             if _URL_RE.search(text):
-                raise ValueError(f"provenance reference {text!r} cites a web address; cite the standard "
-                                 "(number and clause) or the document (number and date) instead, and put "
-                                 "the address in the framework's sources with a key in 'found_in'")
+                raise ValueError(
+                    f"provenance reference {text!r} cites a web address; cite the standard "
+                    "(number and clause) or the document (number and date) instead, and put "
+                    "the address in the framework's sources with a key in 'found_in'"
+                )
         if self.tier == "local_standard" and not self.locality:
-            raise ValueError("a local standard needs 'locality': the codes of the units that issued it")
+            raise ValueError(
+                "a local standard needs 'locality': the codes of the units that issued it"
+            )
         if self.tier != "local_standard" and self.locality:
             raise ValueError(f"'locality' is only for tier local_standard, not {self.tier}")
         return self
@@ -156,11 +171,19 @@ class Applicability(_Model):
 
     @model_validator(mode="after")
     def _years(self) -> Applicability:
-        if self.from_year is not None and self.until_year is not None and self.from_year > self.until_year:
-            raise ValueError(f"from_year ({self.from_year}) is after until_year ({self.until_year})")
+        if (
+            self.from_year is not None
+            and self.until_year is not None
+            and self.from_year > self.until_year
+        ):
+            raise ValueError(
+                f"from_year ({self.from_year}) is after until_year ({self.until_year})"
+            )
         for r in self.regions:
             if not re.fullmatch(r"\d{2}(\d{4})?", r):
-                raise ValueError(f"region {r!r} must be a 2-digit province prefix or a 6-digit code")
+                raise ValueError(
+                    f"region {r!r} must be a 2-digit province prefix or a 6-digit code"
+                )
         return self
 
 
@@ -221,9 +244,13 @@ class Grading(_Model):
                 raise ValueError("grading thresholds need a 'source' citation (or a 'provenance')")
             self.source = self.provenance.reference
         elif len(self.source) < 3:
-            raise ValueError(f"grading source {self.source!r} must have at least 3 characters (a citation)")
+            raise ValueError(
+                f"grading source {self.source!r} must have at least 3 characters (a citation)"
+            )
         if sum(x is not None for x in (self.cutoffs, self.bands, self.pass_line)) != 1:
-            raise ValueError("grading needs exactly one of 'cutoffs' (3 numbers), 'bands' or 'pass_line'")
+            raise ValueError(
+                "grading needs exactly one of 'cutoffs' (3 numbers), 'bands' or 'pass_line'"
+            )
         if self.pass_line is not None and not math.isfinite(self.pass_line):
             raise ValueError(f"pass_line must be a finite number, got {self.pass_line}")
         if self.cutoffs is not None:
@@ -238,12 +265,18 @@ class Grading(_Model):
                 raise ValueError("grading bands must not be empty")
             for i, a in enumerate(self.bands):
                 for b in self.bands[i + 1 :]:
-                    lo = max(a.lower if a.lower is not None else -math.inf,
-                             b.lower if b.lower is not None else -math.inf)
-                    hi = min(a.upper if a.upper is not None else math.inf,
-                             b.upper if b.upper is not None else math.inf)
+                    lo = max(
+                        a.lower if a.lower is not None else -math.inf,
+                        b.lower if b.lower is not None else -math.inf,
+                    )
+                    hi = min(
+                        a.upper if a.upper is not None else math.inf,
+                        b.upper if b.upper is not None else math.inf,
+                    )
                     if lo < hi:
-                        raise ValueError(f"grading bands {a.grade} and {b.grade} overlap on [{lo}, {hi})")
+                        raise ValueError(
+                            f"grading bands {a.grade} and {b.grade} overlap on [{lo}, {hi})"
+                        )
         return self
 
     def resolved_bands(self, direction: int) -> list[GradeBand]:
@@ -255,7 +288,10 @@ class Grading(_Model):
             x = self.pass_line
             if direction >= 0:
                 return [GradeBand(grade="good", lower=x), GradeBand(grade="poor", upper=x)]
-            return [GradeBand(grade="good", upper=nxt(x, math.inf)), GradeBand(grade="poor", lower=nxt(x, math.inf))]
+            return [
+                GradeBand(grade="good", upper=nxt(x, math.inf)),
+                GradeBand(grade="poor", lower=nxt(x, math.inf)),
+            ]
         assert self.cutoffs is not None  # guaranteed by the validator
         c0, c1, c2 = self.cutoffs
         if direction >= 0:
@@ -364,7 +400,9 @@ class Indicator(_Model):
     """MOHURD aspect / level sub-group this indicator belongs to (for the two-way reading)."""
     task: str | None = None
     """Conference task (people-city dimension code) this indicator informs."""
-    located_in: Literal["building", "dwelling", "compound", "community", "block", "road", "city"] | None = None
+    located_in: (
+        Literal["building", "dwelling", "compound", "community", "block", "road", "city"] | None
+    ) = None
     """Register whose records a lower-level problem is located in (problems roll up over it)."""
     sub_items: list[SubItem] = Field(default_factory=list)
     """Field-survey sub-items (drop-down choices of the survey workbook)."""
@@ -388,7 +426,9 @@ class Indicator(_Model):
         d = dict(data)
         kind, direction = d.get("kind"), d.get("direction")
         if kind is None and direction is None:
-            raise ValueError("give 'kind' (higher, lower, band or context) or 'direction' (1 or -1)")
+            raise ValueError(
+                "give 'kind' (higher, lower, band or context) or 'direction' (1 or -1)"
+            )
         if kind is None:
             # an invalid direction is reported once, by the direction field itself
             d["kind"] = "lower" if direction == -1 else "higher"
@@ -407,22 +447,33 @@ class Indicator(_Model):
                 raise ValueError("a band indicator needs 'band: [low, high]' with low < high")
         elif self.band is not None:
             raise ValueError(f"'band' is only for kind band, not {self.kind}")
-        if self.kind == "context" and (self.goalposts is not None or self.grading is not None or self.references):
-            raise ValueError("a context indicator is shown, never scored or graded: remove goalposts and grading")
+        if self.kind == "context" and (
+            self.goalposts is not None or self.grading is not None or self.references
+        ):
+            raise ValueError(
+                "a context indicator is shown, never scored or graded: remove goalposts and grading"
+            )
         gp = self.goalposts
         if gp is not None:
             if self.kind == "band":
                 if not (isinstance(gp.worst, list) and len(gp.worst) == 2 and gp.best is None):
-                    raise ValueError("a band indicator's goalposts are 'worst: [low, high]' (the band scores 100)")
+                    raise ValueError(
+                        "a band indicator's goalposts are 'worst: [low, high]' (the band scores 100)"
+                    )
                 assert self.band is not None
                 if not (gp.worst[0] < self.band[0] and gp.worst[1] > self.band[1]):
-                    raise ValueError(f"band goalposts {gp.worst} must lie outside the band {self.band}")
+                    raise ValueError(
+                        f"band goalposts {gp.worst} must lie outside the band {self.band}"
+                    )
             else:
                 if isinstance(gp.worst, list) or gp.best is None:
                     raise ValueError("goalposts need 'worst' and 'best' numbers")
                 if (self.kind == "higher" and not gp.best > gp.worst) or (
-                        self.kind == "lower" and not gp.best < gp.worst):
-                    raise ValueError(f"goalposts worst={gp.worst}, best={gp.best} contradict kind {self.kind}")
+                    self.kind == "lower" and not gp.best < gp.worst
+                ):
+                    raise ValueError(
+                        f"goalposts worst={gp.worst}, best={gp.best} contradict kind {self.kind}"
+                    )
         return self
 
     @property

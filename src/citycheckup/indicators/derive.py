@@ -42,12 +42,19 @@ def derive_indicators(
             continue
         f = parse_formula(ind.formula)
         if not f.names <= set(out.columns) | set(new):
-            log.debug("indicator %s not derived: needs %s", ind.code, sorted(f.names - set(out.columns)))
+            log.debug(
+                "indicator %s not derived: needs %s", ind.code, sorted(f.names - set(out.columns))
+            )
             continue
         try:
-            new[ind.code] = evaluate_formula(f, pd.concat([out, pd.DataFrame(new)], axis=1), unit=unit, year=year)
+            new[ind.code] = evaluate_formula(
+                f, pd.concat([out, pd.DataFrame(new)], axis=1), unit=unit, year=year
+            )
         except FormulaError as exc:
-            problems.extend(Problem(f"indicator {ind.code}: {p.message}", p.where) for p in exc.problems or [Problem(str(exc))])
+            problems.extend(
+                Problem(f"indicator {ind.code}: {p.message}", p.where)
+                for p in exc.problems or [Problem(str(exc))]
+            )
     if problems:
         raise FormulaError("derived indicators could not be computed", problems=problems)
     fill = {c: v for c, v in new.items() if c in out.columns}

@@ -70,8 +70,12 @@ def parse_formula(text: str) -> Formula:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCS:
                 fname = getattr(node.func, "id", ast.unparse(node.func))
-                problems.append(Problem(f"function {fname!r} is not allowed; use one of {', '.join(sorted(_FUNCS))}",
-                                        text))
+                problems.append(
+                    Problem(
+                        f"function {fname!r} is not allowed; use one of {', '.join(sorted(_FUNCS))}",
+                        text,
+                    )
+                )
                 continue
             uses_time = uses_time or node.func.id in _TIME
             if node.keywords:
@@ -133,11 +137,15 @@ def evaluate_formula(
     if missing:
         raise FormulaError(
             f"formula {f.text!r} needs variable(s) not in the data",
-            problems=[Problem(f"missing column {m!r}; add it to the data or fix the formula", "data")
-                      for m in missing],
+            problems=[
+                Problem(f"missing column {m!r}; add it to the data or fix the formula", "data")
+                for m in missing
+            ],
         )
     if f.uses_time and (unit not in data.columns or year not in data.columns):
-        raise FormulaError(f"formula {f.text!r} uses a time function and needs columns {unit!r} and {year!r}")
+        raise FormulaError(
+            f"formula {f.text!r} uses a time function and needs columns {unit!r} and {year!r}"
+        )
     ctx = _Context(data, unit, year)
     out = ctx.eval(f.tree.body)
     if not isinstance(out, pd.Series):
@@ -182,27 +190,39 @@ class _Context:
             args = [self.eval(a) for a in node.args]
             if name in _TIME:
                 return self._time(name, node, args)
-            series = [a if isinstance(a, pd.Series) else pd.Series(a, index=self.data.index) for a in args]
+            series = [
+                a if isinstance(a, pd.Series) else pd.Series(a, index=self.data.index) for a in args
+            ]
             with np.errstate(divide="ignore", invalid="ignore"):
                 return _ELEMENTWISE[name](*series)
         raise FormulaError(f"cannot evaluate {ast.unparse(node)!r}")
 
     def _shift(self, x: pd.Series, k: int) -> pd.Series:
         """Value ``k`` years earlier for the same unit (missing across a gap in years)."""
-        frame = pd.DataFrame({"u": self.data[self.unit].to_numpy(), "y": pd.to_numeric(self.data[self.year]).to_numpy(),
-                              "x": x.to_numpy()}, index=self.data.index)
+        frame = pd.DataFrame(
+            {
+                "u": self.data[self.unit].to_numpy(),
+                "y": pd.to_numeric(self.data[self.year]).to_numpy(),
+                "x": x.to_numpy(),
+            },
+            index=self.data.index,
+        )
         prev = frame.assign(y=frame["y"] + k).drop_duplicates(["u", "y"])
         merged = frame[["u", "y"]].merge(prev, on=["u", "y"], how="left")
         return pd.Series(merged["x"].to_numpy(), index=self.data.index)
 
     def _time(self, name: str, node: ast.Call, args: list[pd.Series | float]) -> pd.Series:
         if not args or not isinstance(args[0], pd.Series):
-            raise FormulaError(f"{name}() needs a variable as its first argument: {ast.unparse(node)!r}")
+            raise FormulaError(
+                f"{name}() needs a variable as its first argument: {ast.unparse(node)!r}"
+            )
         x = args[0]
         k = 1
         if len(args) > 1:
             if isinstance(args[1], pd.Series) or float(args[1]) != int(args[1]) or int(args[1]) < 1:
-                raise FormulaError(f"{name}(): the number of years must be a positive integer: {ast.unparse(node)!r}")
+                raise FormulaError(
+                    f"{name}(): the number of years must be a positive integer: {ast.unparse(node)!r}"
+                )
             k = int(args[1])
         prev = self._shift(x, k)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -37,7 +37,17 @@ def chain_tables(inv: Inventory, fw: Framework | None, *, unit_code: str, year: 
     import datetime as dt
 
     end = dt.date(int(year), 12, 31)
-    projects = project_library(inv, unit_code=unit_code, as_of=end) if not inv.projects.empty else pd.DataFrame()
+    projects = (
+        project_library(inv, unit_code=unit_code, as_of=end)
+        if not inv.projects.empty
+        else pd.DataFrame()
+    )
     fu = follow_up(inv, year, unit_code=unit_code)
-    return ChainTables(problems=plist, suggestions=sugg, projects=projects, followup=fu.table,
-                       followup_summary=fu.summary, completion_rate=fu.rate(unit_code))
+    return ChainTables(
+        problems=plist,
+        suggestions=sugg,
+        projects=projects,
+        followup=fu.table,
+        followup_summary=fu.summary,
+        completion_rate=fu.rate(unit_code),
+    )

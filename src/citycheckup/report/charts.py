@@ -94,7 +94,9 @@ def _svg(fig: Any) -> str:
     text = _ID_ATTR.sub(lambda m: f'id="{pfx}{m.group(1)}"', text)
     text = _ID_REF.sub(lambda m: f"{m.group(1)}#{pfx}{m.group(2)}", text)
     # name the family with quotes and a fallback so browsers and WeasyPrint both resolve it
-    return _FONT_CSS.sub("font-family: 'Noto Sans CJK SC', 'DejaVu Sans', 'Noto Sans SC', sans-serif", text)
+    return _FONT_CSS.sub(
+        "font-family: 'Noto Sans CJK SC', 'DejaVu Sans', 'Noto Sans SC', sans-serif", text
+    )
 
 
 def radar_svg(
@@ -456,8 +458,9 @@ def box_svg(
     return _svg(fig)
 
 
-def problem_points_svg(points: list[tuple[float, float, str]], *, labels: dict[str, str], title: str,
-                       credit: str = "") -> str:
+def problem_points_svg(
+    points: list[tuple[float, float, str]], *, labels: dict[str, str], title: str, credit: str = ""
+) -> str:
     """Located problems as points (lon, lat, group), one colour per group, equal-area aspect.
 
     A plain point map (no basemap: nothing is downloaded); the reader sees where the
@@ -469,8 +472,16 @@ def problem_points_svg(points: list[tuple[float, float, str]], *, labels: dict[s
     for k, grp in enumerate(groups):
         xs = [x for x, _, g in points if g == grp]
         ys = [y for _, y, g in points if g == grp]
-        ax.scatter(xs, ys, s=14, color=PALETTE[k % len(PALETTE)], label=f"{labels.get(grp, grp)} ({len(xs)})",
-                   alpha=0.8, edgecolors="white", linewidths=0.3)
+        ax.scatter(
+            xs,
+            ys,
+            s=14,
+            color=PALETTE[k % len(PALETTE)],
+            label=f"{labels.get(grp, grp)} ({len(xs)})",
+            alpha=0.8,
+            edgecolors="white",
+            linewidths=0.3,
+        )
     if points:
         lat = sum(y for _, y, _ in points) / len(points)
         import math

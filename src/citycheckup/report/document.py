@@ -112,7 +112,10 @@ class Document:
         def walk(sec: Section, label: str) -> None:
             out.append(f"{label} {sec.title}".strip())
             for j, sub in enumerate(sec.subsections):
-                walk(sub, f"（{_ZH_NUM[j]}）" if self.lang == "zh" else f"{label.rstrip('.')}.{j + 1}")
+                walk(
+                    sub,
+                    f"（{_ZH_NUM[j]}）" if self.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
+                )
 
         for k, s in enumerate(self.sections):
             walk(s, self.numbered(k))
@@ -123,11 +126,16 @@ class Document:
 
 # -- HTML ---------------------------------------------------------------------------------------------
 def _css(doc: Document) -> str:
-    text = (resources.files("citycheckup.report") / "templates" / "_report.css.j2").read_text(encoding="utf-8")
+    text = (resources.files("citycheckup.report") / "templates" / "_report.css.j2").read_text(
+        encoding="utf-8"
+    )
     page = "第 {page} 页" if doc.lang == "zh" else "Page {page}"
     pre, _, post = page.partition("{page}")
-    return (text.replace("{{ page_pre }}", pre).replace("{{ page_post }}", post)
-            .replace("{{ running }}", doc.running.replace('"', "'")))
+    return (
+        text.replace("{{ page_pre }}", pre)
+        .replace("{{ page_post }}", post)
+        .replace("{{ running }}", doc.running.replace('"', "'"))
+    )
 
 
 def _block_html(b: Block) -> str:
@@ -136,7 +144,7 @@ def _block_html(b: Block) -> str:
         cls = {"note": ' class="note"', "lead": ' class="lead"'}.get(b.style, "")
         return f"<p{cls}>{e(b.text)}</p>"
     if isinstance(b, Bullets):
-        return "<ul class=\"findings\">" + "".join(f"<li>{e(x)}</li>" for x in b.items) + "</ul>"
+        return '<ul class="findings">' + "".join(f"<li>{e(x)}</li>" for x in b.items) + "</ul>"
     if isinstance(b, Figure):
         if b.svg:
             data = base64.b64encode(b.svg.encode("utf-8")).decode("ascii")
@@ -147,7 +155,10 @@ def _block_html(b: Block) -> str:
             return ""
         return f'<div class="fig">{img}</div><div class="caption">{e(b.caption)}</div>'
     num = b.numeric or [False] * len(b.columns)
-    head = "".join(("<th class='n'>" if n else "<th>") + f"{e(c)}</th>" for c, n in zip(b.columns, num, strict=True))
+    head = "".join(
+        ("<th class='n'>" if n else "<th>") + f"{e(c)}</th>"
+        for c, n in zip(b.columns, num, strict=True)
+    )
     body = []
     for i, row in enumerate(b.rows):
         cells = []
@@ -202,22 +213,29 @@ def to_html(doc: Document) -> str:
     """The document as one self-contained HTML page (inline CSS and images)."""
     doc = _english(doc)
     e = html.escape
-    parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{e(doc.title)}</title><style>{_css(doc)}"
-             "caption{caption-side:top;text-align:left;font-weight:bold;font-size:8.5pt;padding:2pt 0}"
-             "td.g-very_good,td.g-good,td.g-fair,td.g-poor,td.a-excellent,td.a-good,td.a-medium,td.a-poor"
-             "{white-space:nowrap}p.lead{font-weight:bold}</style></head><body>",
-             f'<section class="cover"><h1>{e(doc.title)}</h1>'
-             + (f'<div class="sub">{e(doc.subtitle)}</div>' if doc.subtitle else "")
-             + "".join(f'<div class="meta">{e(m)}</div>' for m in doc.meta) + "</section>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(doc.title)}</title><style>{_css(doc)}"
+        "caption{caption-side:top;text-align:left;font-weight:bold;font-size:8.5pt;padding:2pt 0}"
+        "td.g-very_good,td.g-good,td.g-fair,td.g-poor,td.a-excellent,td.a-good,td.a-medium,td.a-poor"
+        "{white-space:nowrap}p.lead{font-weight:bold}</style></head><body>",
+        f'<section class="cover"><h1>{e(doc.title)}</h1>'
+        + (f'<div class="sub">{e(doc.subtitle)}</div>' if doc.subtitle else "")
+        + "".join(f'<div class="meta">{e(m)}</div>' for m in doc.meta)
+        + "</section>",
+    ]
 
     def sec(s: Section, label: str, depth: int) -> None:
         h = min(2 + depth, 4)
         parts.append(f"<section><h{h}>{e((label + ' ' + s.title).strip())}</h{h}>")
         parts.extend(_block_html(b) for b in s.blocks)
         for j, sub in enumerate(s.subsections):
-            sec(sub, f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}", depth + 1)
+            sec(
+                sub,
+                f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
+                depth + 1,
+            )
         parts.append("</section>")
 
     for k, s in enumerate(doc.sections):
@@ -239,8 +257,17 @@ def to_pdf(doc: Document, path: str | Path) -> Path:
 
 
 # -- Word -----------------------------------------------------------------------------------------------
-_SHADE = {"g-very_good": "C6EFCE", "g-good": "E2F0D9", "g-fair": "FFF2CC", "g-poor": "F8CBAD",
-          "a-excellent": "C6EFCE", "a-good": "E2F0D9", "a-medium": "FFF2CC", "a-poor": "F8CBAD", "tl": "F8CBAD"}
+_SHADE = {
+    "g-very_good": "C6EFCE",
+    "g-good": "E2F0D9",
+    "g-fair": "FFF2CC",
+    "g-poor": "F8CBAD",
+    "a-excellent": "C6EFCE",
+    "a-good": "E2F0D9",
+    "a-medium": "FFF2CC",
+    "a-poor": "F8CBAD",
+    "tl": "F8CBAD",
+}
 
 
 def _set_fonts(run_or_style: object, east_asia: str) -> None:
@@ -261,7 +288,9 @@ def _shade(cell: object, fill: str) -> None:
     from docx.oxml.ns import qn
 
     tcpr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
-    shd = tcpr.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+    shd = tcpr.makeelement(
+        qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill}
+    )
     tcpr.append(shd)
 
 
@@ -283,10 +312,13 @@ def _svg_png(svg: str, width_px: int = 1400) -> bytes | None:
     fonts = FontConfiguration()
     import weasyprint
 
-    css = weasyprint.CSS(string=font_face_css() + "@page{size:auto;margin:0}body{margin:0}", font_config=fonts)
+    css = weasyprint.CSS(
+        string=font_face_css() + "@page{size:auto;margin:0}body{margin:0}", font_config=fonts
+    )
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     pdf = HTML(string=f'<img style="width:16cm" src="data:image/svg+xml;base64,{data}">').write_pdf(
-        stylesheets=[css], font_config=fonts)
+        stylesheets=[css], font_config=fonts
+    )
     page = pdfium.PdfDocument(pdf)[0]
     scale = width_px / page.get_width()
     img = page.render(scale=scale).to_pil()
@@ -314,7 +346,16 @@ def to_docx(doc: Document, path: str | Path) -> Path:
     sec0.page_height, sec0.page_width = Cm(29.7), Cm(21.0)
     for m in ("left_margin", "right_margin"):
         setattr(sec0, m, Cm(2.0))
-    for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption", "List Bullet"):
+    for name in (
+        "Normal",
+        "Title",
+        "Subtitle",
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Caption",
+        "List Bullet",
+    ):
         try:
             st = d.styles[name]
         except KeyError:  # pragma: no cover
@@ -384,7 +425,11 @@ def to_docx(doc: Document, path: str | Path) -> Path:
         for b in s.blocks:
             block(b)
         for j, sub in enumerate(s.subsections):
-            sec(sub, f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}", level + 1)
+            sec(
+                sub,
+                f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
+                level + 1,
+            )
 
     for k, s in enumerate(doc.sections):
         sec(s, doc.numbered(k), 1)

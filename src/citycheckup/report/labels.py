@@ -32,14 +32,42 @@ __all__ = [
 
 #: Units of measure in English (the framework writes them in Chinese yearbook style).
 UNITS_EN: dict[str, str] = {
-    "万人/km²": "10,000 persons/km²", "元/人": "CNY per person", "人/万人": "per 10,000 residents",
-    "户/百人": "per 100 residents", "万元": "10,000 CNY", "亿元": "100 million CNY", "元": "CNY",
-    "百万元": "million CNY", "万人": "10,000 persons", "人": "persons", "万户": "10,000 subscribers",
-    "个": "number", "栋": "buildings", "套": "dwellings", "座": "number", "条": "roads", "起": "cases",
-    "处": "sites", "项": "items", "家": "establishments", "m²/人": "m² per person", "个/10万人": "per 100,000 residents",
-    "个/km²": "per km²", "座/km²": "per km²", "t/万元": "t per 10,000 CNY", "t/人": "t per person",
-    "km/km²": "km/km²", "分": "points", "score": "score", "min": "min", "年": "years", "km": "km",
-    "fraction (0–1)": "fraction (0–1)", "%": "%", "km²": "km²", "m²": "m²",
+    "万人/km²": "10,000 persons/km²",
+    "元/人": "CNY per person",
+    "人/万人": "per 10,000 residents",
+    "户/百人": "per 100 residents",
+    "万元": "10,000 CNY",
+    "亿元": "100 million CNY",
+    "元": "CNY",
+    "百万元": "million CNY",
+    "万人": "10,000 persons",
+    "人": "persons",
+    "万户": "10,000 subscribers",
+    "个": "number",
+    "栋": "buildings",
+    "套": "dwellings",
+    "座": "number",
+    "条": "roads",
+    "起": "cases",
+    "处": "sites",
+    "项": "items",
+    "家": "establishments",
+    "m²/人": "m² per person",
+    "个/10万人": "per 100,000 residents",
+    "个/km²": "per km²",
+    "座/km²": "per km²",
+    "t/万元": "t per 10,000 CNY",
+    "t/人": "t per person",
+    "km/km²": "km/km²",
+    "分": "points",
+    "score": "score",
+    "min": "min",
+    "年": "years",
+    "km": "km",
+    "fraction (0–1)": "fraction (0–1)",
+    "%": "%",
+    "km²": "km²",
+    "m²": "m²",
 }
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -48,7 +76,9 @@ TZ = ZoneInfo("Asia/Shanghai")
 def local_now(lang: str) -> str:
     """The current time in China Standard Time, labelled for the reader."""
     now = datetime.now(TZ)
-    return now.strftime("%Y-%m-%d %H:%M") + (" 北京时间" if lang == "zh" else " China Standard Time (UTC+8)")
+    return now.strftime("%Y-%m-%d %H:%M") + (
+        " 北京时间" if lang == "zh" else " China Standard Time (UTC+8)"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +89,12 @@ def _gazetteer() -> Any:
 
 
 def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or str(v).strip() in ("", "nan", "<NA>")
+    return (
+        v is None
+        or v is pd.NA
+        or (isinstance(v, float) and v != v)
+        or str(v).strip() in ("", "nan", "<NA>")
+    )
 
 
 def unit_label(code: object, name: object, lang: str) -> str:
@@ -99,7 +134,9 @@ def size_label(size: object, lang: str) -> str:
 
 def size_basis_note(basis: str | None, lang: str) -> str:
     """What the size class rests on — printed wherever a class is shown."""
-    key = {"pop_urban": "size_basis.pop_urban", "census": "size_basis.census"}.get(basis or "", "size_basis.none")
+    key = {"pop_urban": "size_basis.pop_urban", "census": "size_basis.census"}.get(
+        basis or "", "size_basis.none"
+    )
     return t(key, lang)
 
 
@@ -117,9 +154,30 @@ def unit_text(unit: str | None, lang: str, *, unit_en: str | None = None) -> str
 
 
 #: Pinyin of the characters of Chinese document-number prefixes (国办发, 发改环资, 建科 …).
-_DOC_PINYIN = {"国": "Guo", "办": "ban", "发": "fa", "改": "gai", "环": "huan", "资": "zi", "建": "Jian", "科": "ke",
-               "城": "cheng", "标": "biao", "函": "han", "规": "gui", "质": "zhi", "农": "nong", "财": "cai",
-               "中": "Zhong", "厅": "ting", "字": "zi", "政": "zheng", "综": "zong", "保": "bao", "村": "cun"}
+_DOC_PINYIN = {
+    "国": "Guo",
+    "办": "ban",
+    "发": "fa",
+    "改": "gai",
+    "环": "huan",
+    "资": "zi",
+    "建": "Jian",
+    "科": "ke",
+    "城": "cheng",
+    "标": "biao",
+    "函": "han",
+    "规": "gui",
+    "质": "zhi",
+    "农": "nong",
+    "财": "cai",
+    "中": "Zhong",
+    "厅": "ting",
+    "字": "zi",
+    "政": "zheng",
+    "综": "zong",
+    "保": "bao",
+    "村": "cun",
+}
 _DOC_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{1,6})〔(?P<year>\d{4})〕(?P<num>\d+)号")
 
 
@@ -129,6 +187,7 @@ def romanise_doc_numbers(text: str) -> str:
     Prefixes with a character outside the table are left as they are (and show up in the
     checks for Chinese in English reports, where the table can be extended).
     """
+
     def one(m: re.Match[str]) -> str:
         prefix = m.group("prefix")
         # the prefix is the longest run of known characters ending at 〔 (发改环资, 国办发 …)

@@ -35,8 +35,19 @@ from citycheckup.report.xlsx import write_xlsx
 
 __all__ = ["TABLES", "write_mohurd_outputs"]
 
-TABLES = ("values", "inventories", "grades", "references", "ungraded", "aspect_grades", "task_grades", "attainment",
-          "changes", "coverage", "flags")
+TABLES = (
+    "values",
+    "inventories",
+    "grades",
+    "references",
+    "ungraded",
+    "aspect_grades",
+    "task_grades",
+    "attainment",
+    "changes",
+    "coverage",
+    "flags",
+)
 
 
 def _overview_html(result: MohurdResult, lang: str) -> str:
@@ -47,7 +58,9 @@ def _overview_html(result: MohurdResult, lang: str) -> str:
     ag = ag[ag["year"] == y] if not ag.empty else ag
     aspects = list(dict.fromkeys(ag["dimension"])) if not ag.empty else []
     names = {d.code: (d.name_zh if lang == "zh" else d.name_en) for d in fw.all_dimensions()}
-    units = result.values[result.values["year"] == y][["unit_code", "unit_name"]].drop_duplicates("unit_code")
+    units = result.values[result.values["year"] == y][["unit_code", "unit_name"]].drop_duplicates(
+        "unit_code"
+    )
     e = html.escape
     head = "".join(f"<th>{e(names.get(a, a))}</th>" for a in aspects)
     rows = []
@@ -56,25 +69,36 @@ def _overview_html(result: MohurdResult, lang: str) -> str:
         for a in aspects:
             g = ag[(ag["unit_code"].astype(str) == str(u)) & (ag["dimension"] == a)]
             grade = g["grade"].iloc[0] if len(g) else None
-            cells.append(f'<td class="a-{grade}">{e(t(f"aspect.{grade}", lang)) if grade else "–"}</td>')
+            cells.append(
+                f'<td class="a-{grade}">{e(t(f"aspect.{grade}", lang)) if grade else "–"}</td>'
+            )
         rows.append(f"<tr><td>{e(unit_label(u, n, lang))}</td>{''.join(cells)}</tr>")
     title = f"{y}年城市体检城区维度评价" if lang == "zh" else f"City-level aspect grades {y}"
-    note = ("每个城市的完整体检报告（住房、小区、街区结果，城区逐项评价）请按城市生成。" if lang == "zh" else
-            "Each city's full check-up report (housing, compound and block results, every city indicator) is "
-            "produced per city.")
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f"<title>{e(title)}</title><style>body{{font-family:'Noto Sans CJK SC',sans-serif;margin:16px}}"
-            "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px}"
-            ".a-excellent{color:#1a7f3c;font-weight:bold}.a-good{color:#2c9f5a}.a-medium{color:#b07d12}"
-            f".a-poor{{color:#b8323b;font-weight:bold}}</style></head><body><h1>{e(title)}</h1>"
-            f"<p>{e(note)}</p><table><thead><tr><th>{'城市' if lang == 'zh' else 'City'}</th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table><p style='color:#777'>{e(local_now(lang))}</p></body></html>")
+    note = (
+        "每个城市的完整体检报告（住房、小区、街区结果，城区逐项评价）请按城市生成。"
+        if lang == "zh"
+        else "Each city's full check-up report (housing, compound and block results, every city indicator) is "
+        "produced per city."
+    )
+    return (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f"<title>{e(title)}</title><style>body{{font-family:'Noto Sans CJK SC',sans-serif;margin:16px}}"
+        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px}"
+        ".a-excellent{color:#1a7f3c;font-weight:bold}.a-good{color:#2c9f5a}.a-medium{color:#b07d12}"
+        f".a-poor{{color:#b8323b;font-weight:bold}}</style></head><body><h1>{e(title)}</h1>"
+        f"<p>{e(note)}</p><table><thead><tr><th>{'城市' if lang == 'zh' else 'City'}</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table><p style='color:#777'>{e(local_now(lang))}</p></body></html>"
+    )
 
 
 def _report_html(result: MohurdResult, lang: str, chain: Mapping[str, Any] | None = None) -> str:
     units = result.values["unit_code"].astype(str).unique()
     if len(units) == 1:
-        return to_html(annual_report(inputs_from_chain(result, (chain or {}).get(units[0])), units[0], lang=lang))
+        return to_html(
+            annual_report(
+                inputs_from_chain(result, (chain or {}).get(units[0])), units[0], lang=lang
+            )
+        )
     return _overview_html(result, lang)
 
 
@@ -92,7 +116,9 @@ def _chain_frames(chain: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_annex_workbook(result: MohurdResult, inventory: Any, out: Path, *, unit_code: str, lang: str) -> Path:
+def write_annex_workbook(
+    result: MohurdResult, inventory: Any, out: Path, *, unit_code: str, lang: str
+) -> Path:
     """The annexes as one XLSX: 指标汇总表 first, then the problem chain in the layout of MOHURD's annexes."""
     from openpyxl import load_workbook
     from openpyxl.styles import Font, PatternFill
@@ -107,25 +133,65 @@ def write_annex_workbook(result: MohurdResult, inventory: Any, out: Path, *, uni
     wb = load_workbook(out)
     ws = wb.create_sheet("附件1 指标汇总表" if lang == "zh" else "Annex 1 Indicators", 0)
     zh = lang == "zh"
-    head = (["编号", "指标代码", "指标名称", "层级", "数值", "单位", "等级", "评价依据", "统计范围", "数据责任部门"] if zh else
-            ["ID", "Code", "Indicator", "Level", "Value", "Unit", "Grade", "Basis", "Scope", "Data owner"])
+    head = (
+        [
+            "编号",
+            "指标代码",
+            "指标名称",
+            "层级",
+            "数值",
+            "单位",
+            "等级",
+            "评价依据",
+            "统计范围",
+            "数据责任部门",
+        ]
+        if zh
+        else [
+            "ID",
+            "Code",
+            "Indicator",
+            "Level",
+            "Value",
+            "Unit",
+            "Grade",
+            "Basis",
+            "Scope",
+            "Data owner",
+        ]
+    )
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)
         c.fill = PatternFill("solid", fgColor="EEF2F7")
-    vals = result.values[(result.values["unit_code"].astype(str) == unit_code) & (result.values["year"] == y)]
+    vals = result.values[
+        (result.values["unit_code"].astype(str) == unit_code) & (result.values["year"] == y)
+    ]
     v = vals.iloc[0] if len(vals) else pd.Series(dtype=object)
     g = result.grades
-    g = g[(g["unit_code"].astype(str) == unit_code) & (g["year"] == y)].set_index("indicator") if not g.empty else g
+    g = (
+        g[(g["unit_code"].astype(str) == unit_code) & (g["year"] == y)].set_index("indicator")
+        if not g.empty
+        else g
+    )
     for ind in fw.indicators:
         x = v.get(ind.code) if ind.code in v.index else None
         grade = g.at[ind.code, "grade"] if not g.empty and ind.code in g.index else None
         basis = str(g.at[ind.code, "reference"]) if isinstance(grade, str) else ""
-        ws.append([ind.mohurd_id or "", ind.code, ind.name_zh if zh else ind.name_en, t(f"level.{ind.level}", lang),
-                   None if x is None or pd.isna(x) else float(x), unit_text(ind.unit, lang, unit_en=ind.unit_en),
-                   t(f"grade.{grade}", lang) if isinstance(grade, str) else "", basis,
-                   (ind.scope if zh else (ind.scope_en or ind.scope)) or "",
-                   (ind.owner if zh else (ind.owner_en or ind.owner)) or ""])
+        ws.append(
+            [
+                ind.mohurd_id or "",
+                ind.code,
+                ind.name_zh if zh else ind.name_en,
+                t(f"level.{ind.level}", lang),
+                None if x is None or pd.isna(x) else float(x),
+                unit_text(ind.unit, lang, unit_en=ind.unit_en),
+                t(f"grade.{grade}", lang) if isinstance(grade, str) else "",
+                basis,
+                (ind.scope if zh else (ind.scope_en or ind.scope)) or "",
+                (ind.owner if zh else (ind.owner_en or ind.owner)) or "",
+            ]
+        )
     for col, w in zip("ABCDEFGHIJ", (7, 30, 36, 10, 12, 12, 8, 50, 14, 24), strict=True):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "A2"
@@ -134,10 +200,17 @@ def write_annex_workbook(result: MohurdResult, inventory: Any, out: Path, *, uni
     return out
 
 
-def write_mohurd_outputs(result: MohurdResult, out: str | Path, *, lang: str = "zh",
-                         extra_langs: tuple[str, ...] = (), extra_manifest: dict[str, Any] | None = None,
-                         keep: tuple[str, ...] = (), chain: Mapping[str, Any] | None = None,
-                         inventory: Any = None) -> Path:
+def write_mohurd_outputs(
+    result: MohurdResult,
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    extra_langs: tuple[str, ...] = (),
+    extra_manifest: dict[str, Any] | None = None,
+    keep: tuple[str, ...] = (),
+    chain: Mapping[str, Any] | None = None,
+    inventory: Any = None,
+) -> Path:
     """Write every output of ``result`` into ``out`` atomically; return the report's path.
 
     ``chain`` (unit code → :class:`citycheckup.inventory.ChainTables`) adds the problem list,
@@ -156,28 +229,52 @@ def write_mohurd_outputs(result: MohurdResult, out: str | Path, *, lang: str = "
         cf = _chain_frames(chain) if chain else {}
         for name, df in cf.items():
             df.to_csv(tmp / f"{name}.csv", index=False)
-        write_xlsx(tmp / "results.xlsx", {k: v for k, v in {**frames, **cf, "checks": checks}.items() if not v.empty})
+        write_xlsx(
+            tmp / "results.xlsx",
+            {k: v for k, v in {**frames, **cf, "checks": checks}.items() if not v.empty},
+        )
         units = result.values["unit_code"].astype(str).unique()
         for unit in units if len(units) <= MAX_ANNEX_UNITS or chain else []:
             for lg in (lang, *extra_langs):
-                write_annex_workbook(result, inventory, tmp / f"annex_{unit}_{lg}.xlsx", unit_code=unit, lang=lg)
+                write_annex_workbook(
+                    result, inventory, tmp / f"annex_{unit}_{lg}.xlsx", unit_code=unit, lang=lg
+                )
         (tmp / "report.html").write_text(_report_html(result, lang, chain), encoding="utf-8")
         for other in extra_langs:
-            (tmp / f"report_{other}.html").write_text(_report_html(result, other, chain), encoding="utf-8")
+            (tmp / f"report_{other}.html").write_text(
+                _report_html(result, other, chain), encoding="utf-8"
+            )
         fw = result.framework
         manifest = {
-            "tool": "citycheckup", "version": _version(), "kind": "mohurd",
+            "tool": "citycheckup",
+            "version": _version(),
+            "kind": "mohurd",
             "created": local_now("en"),
-            "framework": {"code": fw.code, "version": fw.version, "name_zh": fw.name_zh, "name_en": fw.name_en,
-                          "method": fw.method, "n_indicators": len(fw.indicators)},
-            "data": [{"source": result.dataset.source, "sha256": result.dataset.sha256,
-                      "rows": len(result.dataset.data), "units": result.n_units,
-                      "years": [result.years[0], result.years[-1]]}],
-            "parameters": result.options.as_dict(), "size_basis": result.size_basis, "lang": lang,
+            "framework": {
+                "code": fw.code,
+                "version": fw.version,
+                "name_zh": fw.name_zh,
+                "name_en": fw.name_en,
+                "method": fw.method,
+                "n_indicators": len(fw.indicators),
+            },
+            "data": [
+                {
+                    "source": result.dataset.source,
+                    "sha256": result.dataset.sha256,
+                    "rows": len(result.dataset.data),
+                    "units": result.n_units,
+                    "years": [result.years[0], result.years[-1]],
+                }
+            ],
+            "parameters": result.options.as_dict(),
+            "size_basis": result.size_basis,
+            "lang": lang,
             "conversions": getattr(result.dataset, "conversions", []),
             **(extra_manifest or {}),
         }
         manifest["outputs"] = sorted(p.name for p in tmp.iterdir())
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                           encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
     return out / "report.html"

@@ -19,7 +19,13 @@ from citycheckup.report.run import _framework_from_manifest
 
 __all__ = ["MohurdRun", "is_mohurd_run", "load_mohurd_run"]
 
-_STR = {"unit_code": str, "problem_id": str, "project_id": str, "register_id": str, "suggestion_id": str}
+_STR = {
+    "unit_code": str,
+    "problem_id": str,
+    "project_id": str,
+    "register_id": str,
+    "suggestion_id": str,
+}
 
 
 @dataclass
@@ -58,8 +64,10 @@ def load_mohurd_run(path: str | Path, *, framework: str | None = None) -> Mohurd
 
     p = Path(path)
     if not is_mohurd_run(p):
-        raise DataError(f"{p} is not the run of a MOHURD-method framework (mohurd-2025); its manifest.json "
-                        "says otherwise or is missing")
+        raise DataError(
+            f"{p} is not the run of a MOHURD-method framework (mohurd-2025); its manifest.json "
+            "says otherwise or is missing"
+        )
     manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
     fw = _framework_from_manifest(manifest, framework)
     t = {name: _read(p / f"{name}.csv") for name in TABLES}
@@ -70,23 +78,47 @@ def load_mohurd_run(path: str | Path, *, framework: str | None = None) -> Mohurd
     src = "; ".join(str(d.get("source", "")) for d in manifest.get("data", [])) or str(p)
     values = t["values"]
     result = MohurdResult(
-        framework=fw, dataset=Dataset(data=values, source=src), options=opts, checks=CheckReport(),
-        values=values, coverage=t["coverage"], inventories=t["inventories"], grades=t["grades"],
-        references=t["references"], ungraded=t["ungraded"], aspect_grades=t["aspect_grades"],
-        task_grades=t["task_grades"], attainment=t["attainment"], changes=t["changes"], flags=t["flags"],
-        years=sorted(int(y) for y in values["year"].unique()), size_basis=manifest.get("size_basis"))
+        framework=fw,
+        dataset=Dataset(data=values, source=src),
+        options=opts,
+        checks=CheckReport(),
+        values=values,
+        coverage=t["coverage"],
+        inventories=t["inventories"],
+        grades=t["grades"],
+        references=t["references"],
+        ungraded=t["ungraded"],
+        aspect_grades=t["aspect_grades"],
+        task_grades=t["task_grades"],
+        attainment=t["attainment"],
+        changes=t["changes"],
+        flags=t["flags"],
+        years=sorted(int(y) for y in values["year"].unique()),
+        size_basis=manifest.get("size_basis"),
+    )
     chain: dict[str, Any] = {}
     frames = {name: _read(p / f"{name}.csv") for name in CHAIN_TABLES}
     if any(not f.empty for f in frames.values()):
         for unit in values["unit_code"].astype(str).unique():
-            part = {k: (f[f["unit_code"].astype(str) == unit] if not f.empty and "unit_code" in f.columns else f)
-                    for k, f in frames.items()}
+            part = {
+                k: (
+                    f[f["unit_code"].astype(str) == unit]
+                    if not f.empty and "unit_code" in f.columns
+                    else f
+                )
+                for k, f in frames.items()
+            }
             summ = part["followup_summary"]
             rate = None
             if not summ.empty and "level" in summ.columns:
                 r = summ[summ["level"] == "all"]["rate"]
                 rate = float(r.iloc[0]) if len(r) and pd.notna(r.iloc[0]) else None
-            chain[unit] = ChainTables(problems=part["problems"], suggestions=part["suggestions"],
-                                      projects=part["projects"], followup=part["followup"],
-                                      followup_summary=summ, completion_rate=rate)
+            chain[unit] = ChainTables(
+                problems=part["problems"],
+                suggestions=part["suggestions"],
+                projects=part["projects"],
+                followup=part["followup"],
+                followup_summary=summ,
+                completion_rate=rate,
+            )
     return MohurdRun(path=p, manifest=manifest, result=result, chain=chain)

@@ -373,7 +373,9 @@ def read_template(path: str | Path, *, framework: Framework | None = None) -> Da
                     continue
                 values[code] = v
                 units[code] = "" if row[2] is None else str(row[2])
-                prev = _number(row[4])  # last year's value (prefilled or typed in): the change baseline
+                prev = _number(
+                    row[4]
+                )  # last year's value (prefilled or typed in): the change baseline
                 if isinstance(prev, float):
                     last[code] = prev
     finally:

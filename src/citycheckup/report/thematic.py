@@ -36,13 +36,20 @@ __all__ = ["load_themes", "thematic_report"]
 
 @lru_cache(maxsize=4)
 def _read(path: str | None) -> dict[str, Any]:
-    text = (Path(path).read_text(encoding="utf-8") if path else
-            (resources.files("citycheckup.report") / "data" / "themes.yaml").read_text(encoding="utf-8"))
+    text = (
+        Path(path).read_text(encoding="utf-8")
+        if path
+        else (resources.files("citycheckup.report") / "data" / "themes.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
     data = yaml.safe_load(text) or {}
     themes = data.get("themes")
     if not isinstance(themes, dict) or not themes:
-        raise DataError(f"{path or 'themes.yaml'}: no themes; write `themes:` with name_zh, name_en, intro_zh, "
-                        "intro_en and indicators (MOHURD IDs) for each")
+        raise DataError(
+            f"{path or 'themes.yaml'}: no themes; write `themes:` with name_zh, name_en, intro_zh, "
+            "intro_en and indicators (MOHURD IDs) for each"
+        )
     problems = []
     for key, th in themes.items():
         for field in ("name_zh", "name_en", "intro_zh", "intro_en", "indicators"):
@@ -58,8 +65,15 @@ def load_themes(path: str | Path | None = None) -> dict[str, Any]:
     return _read(str(path) if path else None)
 
 
-def thematic_report(inp: AnnualInputs, unit_code: str, theme: str, *, year: int | None = None, lang: str = "zh",
-                    themes: str | Path | None = None) -> Document:
+def thematic_report(
+    inp: AnnualInputs,
+    unit_code: str,
+    theme: str,
+    *,
+    year: int | None = None,
+    lang: str = "zh",
+    themes: str | Path | None = None,
+) -> Document:
     """The thematic check-up ``theme`` of ``unit_code`` as a :class:`Document`."""
     all_themes = load_themes(themes)
     if theme not in all_themes:
@@ -78,19 +92,36 @@ def thematic_report(inp: AnnualInputs, unit_code: str, theme: str, *, year: int 
     inds = [i for i in fw.indicators if i.mohurd_id in ids]
     codes = {i.code for i in inds}
     name = th["name_zh" if zh else "name_en"]
-    doc = Document(title=(f"{city}{y}年{name}报告" if zh else f"{city}: {name}, {y}"), lang="zh" if zh else "en",
-                   subtitle=(f"依据《{fw.name_zh}》" if zh else f"Following: {fw.name_en}"),
-                   meta=[(f"数据基准日：{y}年12月31日" if zh else f"Data reference date: 31 December {y}"),
-                         (f"生成时间：{local_now(lang)}" if zh else f"Generated: {local_now(lang)}")],
-                   running=name, footer=t("footer", lang))
-    doc.sections.append(Section("专项概述" if zh else "About this check-up").add(Para(th["intro_zh" if zh else "intro_en"])))
+    doc = Document(
+        title=(f"{city}{y}年{name}报告" if zh else f"{city}: {name}, {y}"),
+        lang="zh" if zh else "en",
+        subtitle=(f"依据《{fw.name_zh}》" if zh else f"Following: {fw.name_en}"),
+        meta=[
+            (f"数据基准日：{y}年12月31日" if zh else f"Data reference date: 31 December {y}"),
+            (f"生成时间：{local_now(lang)}" if zh else f"Generated: {local_now(lang)}"),
+        ],
+        running=name,
+        footer=t("footer", lang),
+    )
+    doc.sections.append(
+        Section("专项概述" if zh else "About this check-up").add(
+            Para(th["intro_zh" if zh else "intro_en"])
+        )
+    )
     # results of the theme's indicators
     res = Section("指标结果" if zh else "Results")
     inv = r.inventories
-    inv = inv[(inv[UNIT].astype(str) == code) & (inv[YEAR] == y) & inv["indicator"].isin(codes)] \
-        if not inv.empty else inv
+    inv = (
+        inv[(inv[UNIT].astype(str) == code) & (inv[YEAR] == y) & inv["indicator"].isin(codes)]
+        if not inv.empty
+        else inv
+    )
     g = r.grades
-    g = g[(g[UNIT].astype(str) == code) & (g[YEAR] == y)].set_index("indicator") if not g.empty else g
+    g = (
+        g[(g[UNIT].astype(str) == code) & (g[YEAR] == y)].set_index("indicator")
+        if not g.empty
+        else g
+    )
     v = vals.iloc[0]
     rows, cls, missing = [], [], []
     by_code = {i.code: i for i in inds}
@@ -103,54 +134,151 @@ def thematic_report(inp: AnnualInputs, unit_code: str, theme: str, *, year: int 
         if len(rec):
             rr = rec.iloc[0]
             den = _variable_name(fw, rr["denominator"], lang) if rr["denominator"] else ""
-            detail = (f"{den} {_num(rr['denominator_value'])}，占{rr['rate']:.2f}%" if zh else
-                      f"of {_num(rr['denominator_value'])} {den}: {rr['rate']:.2f} %") \
-                if den and pd.notna(rr["rate"]) and ind.unit.strip() != "%" else ""
+            detail = (
+                (
+                    f"{den} {_num(rr['denominator_value'])}，占{rr['rate']:.2f}%"
+                    if zh
+                    else f"of {_num(rr['denominator_value'])} {den}: {rr['rate']:.2f} %"
+                )
+                if den and pd.notna(rr["rate"]) and ind.unit.strip() != "%"
+                else ""
+            )
             rows.append([_name(ind, lang), _num(x), _unit(ind, lang), detail, ""])
             cls.append(["", "", "", "", ""])
         else:
             grade = g.at[ind.code, "grade"] if not g.empty and ind.code in g.index else None
-            rule = _ref_text(ind, int(g.at[ind.code, "threshold"]), lang)[0] if isinstance(grade, str) else ""
-            rows.append([_name(ind, lang), _num(x), _unit(ind, lang), rule,
-                         t(f"grade.{grade}", lang) if isinstance(grade, str) else ""])
+            rule = (
+                _ref_text(ind, int(g.at[ind.code, "threshold"]), lang)[0]
+                if isinstance(grade, str)
+                else ""
+            )
+            rows.append(
+                [
+                    _name(ind, lang),
+                    _num(x),
+                    _unit(ind, lang),
+                    rule,
+                    t(f"grade.{grade}", lang) if isinstance(grade, str) else "",
+                ]
+            )
             cls.append(["", "", "", "", f"g-{grade}" if isinstance(grade, str) else ""])
     if rows:
-        res.add(Table(["指标" if zh else "Indicator", "数值" if zh else "Value", "单位" if zh else "Unit",
-                       "分母或标准" if zh else "Denominator or threshold", "等级" if zh else "Grade"], rows,
-                      numeric=[False, True, False, False, False], classes=cls))
+        res.add(
+            Table(
+                [
+                    "指标" if zh else "Indicator",
+                    "数值" if zh else "Value",
+                    "单位" if zh else "Unit",
+                    "分母或标准" if zh else "Denominator or threshold",
+                    "等级" if zh else "Grade",
+                ],
+                rows,
+                numeric=[False, True, False, False, False],
+                classes=cls,
+            )
+        )
     else:
-        res.add(Para("本次没有本专项指标的数据。" if zh else "There is no data for this theme's indicators."))
+        res.add(
+            Para(
+                "本次没有本专项指标的数据。"
+                if zh
+                else "There is no data for this theme's indicators."
+            )
+        )
     if missing:
-        res.add(Para(("暂无数据的指标：" if zh else "Indicators without data: ")
-                     + ("、" if zh else ", ").join(missing) + ("。" if zh else "."), "note"))
+        res.add(
+            Para(
+                ("暂无数据的指标：" if zh else "Indicators without data: ")
+                + ("、" if zh else ", ").join(missing)
+                + ("。" if zh else "."),
+                "note",
+            )
+        )
     doc.sections.append(res)
     # problems and projects of the theme
     prob = Section("问题清单" if zh else "Problem list")
     pl = inp.problems
-    pl = pl[pl["indicator"].isin(codes)] if pl is not None and not pl.empty and "indicator" in pl.columns else None
+    pl = (
+        pl[pl["indicator"].isin(codes)]
+        if pl is not None and not pl.empty and "indicator" in pl.columns
+        else None
+    )
     if pl is None or pl.empty:
-        prob.add(Para("本次没有本专项的定位问题；完成实地调查并录入问题后将在此逐条列出。" if zh else
-                      "No located problem of this theme was recorded; once surveyed, each is listed here."))
+        prob.add(
+            Para(
+                "本次没有本专项的定位问题；完成实地调查并录入问题后将在此逐条列出。"
+                if zh
+                else "No located problem of this theme was recorded; once surveyed, each is listed here."
+            )
+        )
     else:
-        cols = [c for c in ("problem_id", "indicator", "location", "district", "status") if c in pl.columns]
-        prob.add(Table([{"problem_id": "编号" if zh else "ID", "indicator": "问题" if zh else "Problem",
-                         "location": "位置" if zh else "Location", "district": "街区/片区" if zh else "District",
-                         "status": "状态" if zh else "Status"}[c] for c in cols],
-                       [[_name(by_code[rec[c]], lang) if c == "indicator" and rec[c] in by_code else str(rec[c])
-                         for c in cols] for rec in pl.to_dict("records")]))
+        cols = [
+            c
+            for c in ("problem_id", "indicator", "location", "district", "status")
+            if c in pl.columns
+        ]
+        prob.add(
+            Table(
+                [
+                    {
+                        "problem_id": "编号" if zh else "ID",
+                        "indicator": "问题" if zh else "Problem",
+                        "location": "位置" if zh else "Location",
+                        "district": "街区/片区" if zh else "District",
+                        "status": "状态" if zh else "Status",
+                    }[c]
+                    for c in cols
+                ],
+                [
+                    [
+                        _name(by_code[rec[c]], lang)
+                        if c == "indicator" and rec[c] in by_code
+                        else str(rec[c])
+                        for c in cols
+                    ]
+                    for rec in pl.to_dict("records")
+                ],
+            )
+        )
     doc.sections.append(prob)
     proj = Section("整治建议与更新项目" if zh else "Remediation and renewal projects")
     pj = inp.projects
-    if pj is not None and not pj.empty and pl is not None and not pl.empty and "problem_ids" in pj.columns:
+    if (
+        pj is not None
+        and not pj.empty
+        and pl is not None
+        and not pl.empty
+        and "problem_ids" in pj.columns
+    ):
         mine = set(pl["problem_id"].astype(str)) if "problem_id" in pl.columns else set()
-        keep = pj[pj["problem_ids"].astype(str).apply(lambda s: bool(mine & {x.strip() for x in s.split(",")}))]
-        name_col = "name_zh" if zh and "name_zh" in keep.columns else ("name_en" if "name_en" in keep.columns else None)
+        keep = pj[
+            pj["problem_ids"]
+            .astype(str)
+            .apply(lambda s: bool(mine & {x.strip() for x in s.split(",")}))
+        ]
+        name_col = (
+            "name_zh"
+            if zh and "name_zh" in keep.columns
+            else ("name_en" if "name_en" in keep.columns else None)
+        )
         if len(keep) and name_col:
-            proj.add(Table(["项目" if zh else "Project", "问题数" if zh else "Problems"],
-                           [[str(x[name_col]), _num(x.get("n_problems"))] for x in keep.to_dict("records")],
-                           numeric=[False, True]))
+            proj.add(
+                Table(
+                    ["项目" if zh else "Project", "问题数" if zh else "Problems"],
+                    [
+                        [str(x[name_col]), _num(x.get("n_problems"))]
+                        for x in keep.to_dict("records")
+                    ],
+                    numeric=[False, True],
+                )
+            )
     if not proj.blocks:
-        proj.add(Para("本专项暂无对应的整治建议和更新项目。" if zh else
-                      "No remediation or renewal project addresses this theme yet."))
+        proj.add(
+            Para(
+                "本专项暂无对应的整治建议和更新项目。"
+                if zh
+                else "No remediation or renewal project addresses this theme yet."
+            )
+        )
     doc.sections.append(proj)
     return doc

@@ -25,8 +25,15 @@ def write_xlsx(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None:
 
     About five times faster than ``DataFrame.to_excel`` for panels of thousands of rows.
     """
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     bold = wb.add_format({"bold": True, "bg_color": "#EEF2F7"})
     try:
         for name, df in sheets.items():

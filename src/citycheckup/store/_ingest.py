@@ -376,7 +376,11 @@ def _typed_mohurd(rc: RunContent, d: Path) -> None:
     rc.values = _numeric_melt(vals, ["unit_code"], "raw")
     g = t.get("grades")
     if g is not None and not g.empty:
-        keep = [c for c in ("unit_code", "year", "indicator", "value", "grade", "threshold_source") if c in g.columns]
+        keep = [
+            c
+            for c in ("unit_code", "year", "indicator", "value", "grade", "threshold_source")
+            if c in g.columns
+        ]
         rc.grades = g[keep].copy()
     for name in ("coverage", "dimension_coverage"):
         if name in t and not t[name].empty:
