@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree as ET
 
-from citycheckup._edge import CONTROL
 from citycheckup.errors import HotlineError, Problem
 from citycheckup.hotline.catalogue import Catalogue, Service
 from citycheckup.hotline.privacy import redact
@@ -39,7 +38,9 @@ MAX_DESCRIPTION = 4000
 _HTML = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
 _ATTR = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 # C0 and C1 controls except tab, LF and CR; non-characters; lone surrogates
-_CONTROL = CONTROL  # the edge of both servers refuses the same characters
+# the same characters as citycheckup._edge.CONTROL (not imported: the Open311 core runs without
+# Starlette, e.g. in replays and load generators)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
