@@ -20,6 +20,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from citycheckup.errors import OutputError
 
@@ -157,6 +158,25 @@ def register_matplotlib() -> str:
     matplotlib.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     return FAMILY
+
+
+def weasyprint_fonts(extra_css: str = "") -> tuple[Any, Any]:
+    """WeasyPrint's font configuration and a stylesheet binding the bundled fonts (plus ``extra_css``).
+
+    On a machine without system fonts WeasyPrint warns "No fonts configured in FontConfig"
+    when the configuration is made; the bundled fonts are used all the same, so the warning
+    is not passed on.
+    """
+    import warnings
+
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")
+        fonts = FontConfiguration()
+        css = weasyprint.CSS(string=font_face_css() + extra_css, font_config=fonts)
+    return fonts, css
 
 
 def font_face_css() -> str:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from citycheckup.hotline import HotlineStore, load_catalogue
+from citycheckup.hotline import HotlineStore, load_catalogue, open311
 from citycheckup.hotline.server import create_app
 from citycheckup.hotline.store import SYSTEM, NewRequest
 from tests.hotline._helpers import TestClient
@@ -66,29 +66,9 @@ FUZZ = st.one_of(
     st.text(alphabet=st.characters(categories=["Nd", "No", "Cc", "Cf", "Zs", "Lo"]), max_size=12),
 )
 HEADER = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
+# every field the Open311 form accepts (the module's own list), plus two service attributes
 POST_FIELDS = [
-    "api_key",
-    "jurisdiction_id",
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "address_id",
-    "email",
-    "device_id",
-    "account_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "description",
-    "media_url",
-    "channel",
-    "district",
-    "requested_datetime",
-    "expected_datetime",
-    "department",
-    "category",
-    "zipcode",
+    *sorted(open311._KNOWN_FIELDS),
     "attribute[noise_source]",
     "attribute[waste_types][]",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.console import Console
@@ -35,6 +35,33 @@ problems_app = typer.Typer(
     help="Located problems: list, lifecycle (整治中 / 销号 / 转入更新项目), exports.",
     no_args_is_help=True,
 )
+
+
+# Options of the commands that read a register or field-survey file (one declaration each).
+RegisterFile = Annotated[
+    Path, typer.Argument(help="Field-survey workbook, or a register as XLSX, CSV or GeoPackage.")
+]
+RegisterKind = Annotated[
+    str | None,
+    typer.Option("--kind", help="Register of a plain file: building, compound, community, block."),
+]
+FileUnit = Annotated[
+    str | None,
+    typer.Option("--unit", "-u", help="City code, when the file has no unit_code column."),
+]
+FileYear = Annotated[
+    int | None,
+    typer.Option("--year", "-y", help="Check-up year, when the file has no year column."),
+]
+FileCrs = Annotated[
+    str,
+    typer.Option(
+        "--crs", help="Coordinates of a plain file: wgs84, gcj02, cgcs2000 or EPSG:<code>."
+    ),
+]
+FileSheet = Annotated[str | None, typer.Option("--sheet", help="Sheet of a plain workbook.")]
+FileLayer = Annotated[str | None, typer.Option("--layer", help="Layer of a GeoPackage.")]
+FrameworkOpt = Annotated[str | None, typer.Option("--framework", "-f", help=FW_HELP)]
 
 
 def _open(store: Path | None, *, read_only: bool = False) -> Any:
@@ -200,34 +227,21 @@ def register(app: typer.Typer) -> None:
             if unit is None or st_inv is None:
                 return {}
             inv = st_inv.load(unit)
-            return {
-                k: inv.register(k, year=year) for k in KINDS if not inv.register(k, year=year).empty
-            }
+            regs = {k: inv.register(k, year=year) for k in KINDS}
+            return {k: df for k, df in regs.items() if not df.empty}
 
         return ctx
 
     @registers_app.command("validate")
     def registers_validate(
-        file: Path = typer.Argument(
-            ..., help="Field-survey workbook, or a register as XLSX, CSV or GeoPackage."
-        ),
-        kind: str = typer.Option(
-            None, "--kind", help="Register of a plain file: building, compound, community, block."
-        ),
-        unit: str = typer.Option(
-            None, "--unit", "-u", help="City code, when the file has no unit_code column."
-        ),
-        year: int = typer.Option(
-            None, "--year", "-y", help="Check-up year, when the file has no year column."
-        ),
-        crs: str = typer.Option(
-            "wgs84",
-            "--crs",
-            help="Coordinates of a plain file: wgs84, gcj02, cgcs2000 or EPSG:<code>.",
-        ),
-        sheet: str = typer.Option(None, "--sheet", help="Sheet of a plain workbook."),
-        layer: str = typer.Option(None, "--layer", help="Layer of a GeoPackage."),
-        framework: str = typer.Option(None, "--framework", "-f", help=FW_HELP),
+        file: RegisterFile,
+        kind: RegisterKind = None,
+        unit: FileUnit = None,
+        year: FileYear = None,
+        crs: FileCrs = "wgs84",
+        sheet: FileSheet = None,
+        layer: FileLayer = None,
+        framework: FrameworkOpt = None,
         store: Path = typer.Option(
             None, "--store", help=STORE_HELP + " Used only to check links (read-only)."
         ),
@@ -248,26 +262,14 @@ def register(app: typer.Typer) -> None:
 
     @registers_app.command("import")
     def registers_import(
-        file: Path = typer.Argument(
-            ..., help="Field-survey workbook, or a register as XLSX, CSV or GeoPackage."
-        ),
-        kind: str = typer.Option(
-            None, "--kind", help="Register of a plain file: building, compound, community, block."
-        ),
-        unit: str = typer.Option(
-            None, "--unit", "-u", help="City code, when the file has no unit_code column."
-        ),
-        year: int = typer.Option(
-            None, "--year", "-y", help="Check-up year, when the file has no year column."
-        ),
-        crs: str = typer.Option(
-            "wgs84",
-            "--crs",
-            help="Coordinates of a plain file: wgs84, gcj02, cgcs2000 or EPSG:<code>.",
-        ),
-        sheet: str = typer.Option(None, "--sheet", help="Sheet of a plain workbook."),
-        layer: str = typer.Option(None, "--layer", help="Layer of a GeoPackage."),
-        framework: str = typer.Option(None, "--framework", "-f", help=FW_HELP),
+        file: RegisterFile,
+        kind: RegisterKind = None,
+        unit: FileUnit = None,
+        year: FileYear = None,
+        crs: FileCrs = "wgs84",
+        sheet: FileSheet = None,
+        layer: FileLayer = None,
+        framework: FrameworkOpt = None,
         catalogue: Path = typer.Option(
             None,
             "--catalogue",

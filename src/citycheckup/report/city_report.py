@@ -67,17 +67,15 @@ def write_pdf(html: str, path: str | Path) -> Path:
     import warnings
 
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
-    from citycheckup._fonts import font_face_css, raise_for_missing_glyphs
+    from citycheckup._fonts import raise_for_missing_glyphs, weasyprint_fonts
 
     # per-page progress messages and font-subsetting chatter are not news for our users
     for name in ("weasyprint.progress", "fontTools"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
     raise_for_missing_glyphs(_visible_text(html), what=f"PDF {Path(path).name}")
-    fonts = FontConfiguration()
     # the bundled CJK font, so Chinese renders on a machine without system fonts
-    css = weasyprint.CSS(string=font_face_css(), font_config=fonts)
+    fonts, css = weasyprint_fonts()
     with warnings.catch_warnings():
         # "No fonts configured in FontConfig": expected on a bare machine; the font above is used
         warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")

@@ -305,16 +305,9 @@ def _svg_png(svg: str, width_px: int = 1400) -> bytes | None:
         import pypdfium2 as pdfium
     except ImportError:
         return None
-    from weasyprint.text.fonts import FontConfiguration
+    from citycheckup._fonts import weasyprint_fonts
 
-    from citycheckup._fonts import font_face_css
-
-    fonts = FontConfiguration()
-    import weasyprint
-
-    css = weasyprint.CSS(
-        string=font_face_css() + "@page{size:auto;margin:0}body{margin:0}", font_config=fonts
-    )
+    fonts, css = weasyprint_fonts("@page{size:auto;margin:0}body{margin:0}")
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     pdf = HTML(string=f'<img style="width:16cm" src="data:image/svg+xml;base64,{data}">').write_pdf(
         stylesheets=[css], font_config=fonts
