@@ -82,8 +82,35 @@ def fallback_path() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _cmap() -> frozenset[int]:
-    """Code points the bundled simplified-Chinese face (and the fallback) can draw."""
-    from fontTools.ttLib import TTCollection, TTFont
+    """Code points the bundled simplified-Chinese face (and the fallback) can draw.
+
+    Read with FreeType through matplotlib's ``ft2font`` (about 0.05 s); fontTools, which parses
+    the whole 20 MB collection's tables in Python (about 0.7 s on a quiet machine, a third of a
+    spatial run's map time), is used only when matplotlib is missing.
+    """
+    try:
+        from matplotlib.ft2font import FT2Font
+    except ImportError:  # pragma: no cover - the extras install matplotlib
+        return _cmap_fonttools()
+    path = str(font_path())
+    first = FT2Font(path, face_index=0)
+    cmap: set[int] = set(first.get_charmap())
+    for i in range(1, int(getattr(first, "num_faces", 1) or 1)):
+        face = FT2Font(path, face_index=i)
+        if face.family_name == FAMILY:
+            cmap = set(face.get_charmap())
+            break
+    if first.family_name == FAMILY:
+        cmap = set(first.get_charmap())
+    fb = fallback_path()
+    if fb is not None:
+        cmap |= set(FT2Font(str(fb)).get_charmap())
+    return frozenset(cmap)
+
+
+def _cmap_fonttools() -> frozenset[int]:  # pragma: no cover - used without matplotlib only
+    """:func:`_cmap` with fontTools (pure Python, slower)."""
+    from fontTools.ttLib import TTCollection
 
     coll = TTCollection(str(font_path()), lazy=True)
     try:
@@ -95,10 +122,6 @@ def _cmap() -> frozenset[int]:
                 break
     finally:
         coll.close()
-    fb = fallback_path()
-    if fb is not None:
-        with TTFont(str(fb), lazy=True) as fallback:
-            cmap |= set(fallback.getBestCmap())
     return frozenset(cmap)
 
 

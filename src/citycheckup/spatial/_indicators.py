@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 __all__ = [
+    "length_within",
     "ALL",
     "building_coverage_ratio",
     "carriageway_weights",
@@ -235,6 +236,34 @@ def carriageway_weights(
     return w
 
 
+def length_within(
+    geoms: np.ndarray,
+    weights: np.ndarray,
+    poly: shapely.Geometry,
+    tree: shapely.STRtree | None = None,
+) -> float:
+    """Weighted length, in CRS units, of the parts of the line ``geoms`` inside ``poly``.
+
+    Lines wholly inside the polygon count with their own length; only those crossing its
+    boundary are cut (the overlay is the slow part, and most segments of a street network lie
+    inside a district).
+    """
+    if poly.is_empty or geoms.size == 0:
+        return 0.0
+    hit = (tree if tree is not None else shapely.STRtree(geoms)).query(poly, predicate="intersects")
+    if hit.size == 0:
+        return 0.0
+    shapely.prepare(poly)
+    inside = shapely.contains_properly(poly, geoms[hit])
+    whole, cut = hit[inside], hit[~inside]
+    total = float((shapely.length(geoms[whole]) * weights[whole]).sum())
+    if cut.size:
+        total += float(
+            (shapely.length(shapely.intersection(geoms[cut], poly)) * weights[cut]).sum()
+        )
+    return total
+
+
 def road_network_density(
     lines: gpd.GeoSeries, weights: ArrayLike, districts: gpd.GeoDataFrame, area: shapely.Geometry
 ) -> pd.Series:
@@ -259,11 +288,7 @@ def road_network_density(
     if len(geoms):
         tree = shapely.STRtree(geoms)
         for name, poly in zip(names, polys, strict=True):
-            hit = tree.query(poly, predicate="intersects")
-            if hit.size:
-                length[name] = float(
-                    (shapely.length(shapely.intersection(geoms[hit], poly)) * w[hit]).sum()
-                )
+            length[name] = length_within(geoms, w, poly, tree)
     land_km2 = pd.Series(shapely.area(polys) / 1e6, index=names)
     out = (length / 1000.0) / land_km2
     out[ALL] = float((shapely.length(geoms) * w).sum()) / 1000.0 / (area.area / 1e6)

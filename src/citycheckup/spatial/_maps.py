@@ -31,6 +31,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
 from citycheckup._fonts import raise_for_missing_glyphs, register_matplotlib
+from citycheckup.spatial._map_jobs import MapData, map_data
 from citycheckup.spatial._result import ALL, ATTRIBUTION, SpatialResult
 
 __all__ = ["indicator_maps"]
@@ -74,31 +75,47 @@ def indicator_maps(
     list of str
         The written paths, relative to ``folder``'s parent.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     table = result.indicators.set_index("district")
     if codes is None:
         codes = [c for c in table.columns if c not in {"year", "quality"}]
+    pngs = render_pngs(map_data(result, codes), codes, folder)
+    return pngs + (html_maps(result, folder, codes) if html else [])
+
+
+def html_maps(result: SpatialResult, folder: Path, codes: list[str]) -> list[str]:
+    """Write the interactive HTML map of each of ``codes`` into ``folder``; the written paths."""
+    folder.mkdir(parents=True, exist_ok=True)
     reasons = result.missing.groupby(["district", "indicator"])["reason"].first().to_dict()
     flagged = result.flagged()
-    texts = [*map(str, result.districts["district"]), ATTRIBUTION_ZH, _LOW_LABEL]
-    texts += [v for c in codes for v in result.labels.get(c, {}).values()]
+    written = []
+    for code in codes:
+        unit = result.units.get(code, "")
+        (folder / f"{code}.html").write_text(
+            _html(result, code, unit, reasons, flagged), encoding="utf-8"
+        )
+        written.append(f"{folder.name}/{code}.html")
+    return written
+
+
+def render_pngs(data: MapData, codes: list[str], folder: Path) -> list[str]:
+    """Draw the PNG map of each of ``codes`` into ``folder``; the written paths.
+
+    Runs in the calling process or in a map worker (:mod:`citycheckup.spatial._map_jobs`);
+    the files are the same either way.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [*data.names, ATTRIBUTION_ZH, _LOW_LABEL]
+    texts += [v for c in codes for v in data.labels.get(c, {}).values()]
     raise_for_missing_glyphs(texts, what=f"maps in {folder}")
     family = register_matplotlib()
     written: list[str] = []
     with matplotlib.rc_context(
         {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
     ):
-        canvas = _Canvas(result)
+        canvas = _Canvas(data)
         for code in codes:
-            unit = result.units.get(code, "")
-            low = np.array([(d, code) in flagged for d in result.districts["district"]], bool)
-            canvas.draw(code, unit, low, folder / f"{code}.png")
+            canvas.draw(code, folder / f"{code}.png")
             written.append(f"{folder.name}/{code}.png")
-            if html:
-                (folder / f"{code}.html").write_text(
-                    _html(result, code, unit, reasons, flagged), encoding="utf-8"
-                )
-                written.append(f"{folder.name}/{code}.html")
         canvas.close()
     return written
 
@@ -106,32 +123,13 @@ def indicator_maps(
 class _Canvas:
     """A reusable matplotlib figure of the districts."""
 
-    def __init__(self, result: SpatialResult) -> None:
-        self.result = result
-        d = result.districts
+    def __init__(self, data: MapData) -> None:
+        self.data = data
         # A bare Figure (no pyplot): no global backend switch, no figure registry to leak into.
         self.fig = Figure(figsize=(7.5, 7.5), dpi=100)
         self.ax = self.fig.add_subplot()
         ax = self.ax
-        paths = []
-        for geom in d.geometry:
-            verts, codes = [], []
-            for poly in shapely.get_parts(geom):
-                if poly.geom_type != "Polygon":
-                    continue
-                for ring in [poly.exterior, *poly.interiors]:
-                    c = np.asarray(ring.coords)
-                    verts.append(c)
-                    codes.append(
-                        np.r_[
-                            MplPath.MOVETO, np.full(len(c) - 2, MplPath.LINETO), MplPath.CLOSEPOLY
-                        ]
-                    )
-            paths.append(
-                MplPath(np.concatenate(verts), np.concatenate(codes))
-                if verts
-                else MplPath(np.zeros((1, 2)))
-            )
+        paths = [MplPath(*p) if p is not None else MplPath(np.zeros((1, 2))) for p in data.paths]
         # Static artists (network, outline, scale bar, credit) are drawn once into a transparent
         # overlay; each map draws only what changes and lays the overlay on top.
         self.static: list[Any] = []
@@ -145,31 +143,31 @@ class _Canvas:
         )
         ax.add_collection(self.hatch)
         n_lines, n_texts = len(ax.lines), len(ax.texts)
-        if result.study_area is not None:
-            ax.plot(*_outline(result.study_area), color="black", linewidth=1.0)
-        minx, miny, maxx, maxy = d.total_bounds if len(d) else result.study_area.bounds  # type: ignore[union-attr]
+        if data.outline is not None:
+            ax.plot(*data.outline, color="black", linewidth=1.0)
+        minx, miny, maxx, maxy = data.bounds
         pad = 0.02 * max(maxx - minx, maxy - miny)
         xlim, ylim = (minx - pad, maxx + pad), (miny - pad, maxy + pad)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_aspect("equal")
-        if result.network is not None and len(result.network):
-            segs = shapely.get_coordinates(result.network.to_numpy()).reshape(-1, 2, 2)
+        if data.segments is not None:
             self.static.append(
-                ax.add_collection(LineCollection(segs, colors="black", linewidths=0.25, alpha=0.35))
+                ax.add_collection(
+                    LineCollection(data.segments, colors="black", linewidths=0.25, alpha=0.35)
+                )
             )
         ax.set_axis_off()
         _scalebar(ax)
         self.static += [*ax.lines[n_lines:], *ax.texts[n_texts:]]
         self.labels: list[tuple[str, Text] | None] = []
-        big = d.geometry.area.max() if len(d) else 0
-        for name, geom in zip(d["district"], d.geometry, strict=True):
-            if geom.area < 0.2 * big:
+        big = data.areas.max() if len(data.areas) else 0
+        for name, area, (x, y) in zip(data.names, data.areas, data.label_points, strict=True):
+            if area < 0.2 * big:
                 self.labels.append(None)
                 continue
-            p = geom.representative_point()
             # no per-text bbox: Agg draws those slowly; one collection of boxes is laid under the labels
-            self.labels.append((name, ax.text(p.x, p.y, name, ha="center", va="center", fontsize=6.5,
+            self.labels.append((name, ax.text(x, y, name, ha="center", va="center", fontsize=6.5,
                                               color="black", zorder=3.1)))  # fmt: skip
         self.sm = ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=matplotlib.colormaps[_CMAP])
         self.cb = self.fig.colorbar(self.sm, ax=ax, fraction=0.04, pad=0.02, shrink=0.8)
@@ -185,11 +183,13 @@ class _Canvas:
                                 bbox_to_anchor=(0.0, -0.005), fontsize=7, frameon=False)  # fmt: skip
         self.fig.subplots_adjust(left=0.02, right=0.9, top=0.88, bottom=0.08)
 
-    def draw(self, code: str, unit: str, low: np.ndarray, path: Path) -> None:
+    def draw(self, code: str, path: Path) -> None:
         if self.overlay is None:
             self.overlay = self._static_overlay()
-        d = self.result.districts
-        values = d[code].to_numpy(float)
+        data = self.data
+        values = data.values[code]
+        unit = data.units.get(code, "")
+        low = data.low[code]
         norm = _norm(values, unit)
         cmap = matplotlib.colormaps[_CMAP]
         colors = [cmap(norm(v)) if np.isfinite(v) else mcolors.to_rgba(_MISSING) for v in values]
@@ -214,8 +214,8 @@ class _Canvas:
             self.legend.remove()
             self.legend = self.ax.legend(handles=shown, loc="upper left", bbox_to_anchor=(0.0, -0.005),
                                          fontsize=7, frameon=False)  # fmt: skip
-        all_val = float(self.result.indicators.set_index("district").loc[ALL, code])
-        lab = self.result.labels.get(code, {})
+        all_val = data.whole_area[code]
+        lab = data.labels.get(code, {})
         head = f"{lab.get('zh', code)}  {lab.get('en', '')}".strip()
         self.ax.set_title(f"{head}\n{code} — 全区 whole area: {_fmt(all_val, unit)}", fontsize=9)
         self.canvas.draw()
@@ -266,18 +266,6 @@ class _Canvas:
 
     def close(self) -> None:
         self.fig.clear()
-
-
-def _outline(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
-    xs: list[float] = []
-    ys: list[float] = []
-    for poly in shapely.get_parts(geom):
-        if poly.geom_type != "Polygon":
-            continue
-        x, y = poly.exterior.xy
-        xs += [*x, np.nan]
-        ys += [*y, np.nan]
-    return np.asarray(xs), np.asarray(ys)
 
 
 def _scalebar(ax: Axes) -> None:
@@ -375,7 +363,7 @@ def _html(
             f'<path class="d" d="{_svg_path(geom, tx, ty)}" fill="{fill}" data-info="{label}"><title>{label}</title></path>'
         )
     net = _svg_network(result, minx, maxy, scale)
-    all_val = float(result.indicators.set_index("district").loc["ALL", code])
+    all_val = float(result.indicators.set_index("district").loc[ALL, code])
     stops = "".join(
         f'<stop offset="{k / 10:.1f}" stop-color="{mcolors.to_hex(cmap(k / 10))}"/>'
         for k in range(11)

@@ -13,6 +13,7 @@ import pyproj
 
 from citycheckup._io import atomic_dir
 from citycheckup.errors import Problem, SpatialError
+from citycheckup.spatial._map_jobs import MapPool, collect, map_data
 from citycheckup.spatial._result import SpatialResult
 
 __all__ = ["DEFAULT_MAP_CODES", "MapChoice", "run_spatial", "write_spatial_outputs"]
@@ -48,7 +49,11 @@ def _map_codes(result: SpatialResult, maps: MapChoice) -> list[str]:
 
 
 def write_spatial_outputs(
-    result: SpatialResult, out: str | Path, *, maps: MapChoice = "default"
+    result: SpatialResult,
+    out: str | Path,
+    *,
+    maps: MapChoice = "default",
+    pool: MapPool | None = None,
 ) -> Path:
     """Write a :class:`SpatialResult` atomically into ``out``.
 
@@ -63,6 +68,9 @@ def write_spatial_outputs(
         ``"default"`` (PNG maps of :data:`DEFAULT_MAP_CODES`, the ones the reports
         embed), ``"all"`` (PNG and interactive HTML of every indicator), ``"none"``,
         or a list of indicator codes (PNG and HTML of those).
+    pool
+        Worker processes that draw the PNG maps while the tables are written
+        (:class:`~citycheckup.spatial._map_jobs.MapPool`); without one, this process draws them.
 
     Returns
     -------
@@ -73,6 +81,11 @@ def write_spatial_outputs(
     target = Path(out)
     t0 = time.perf_counter()
     with atomic_dir(target) as tmp:
+        tm = time.perf_counter()
+        jobs = None
+        if codes and pool is not None:
+            # the workers draw while this process writes the tables
+            jobs = pool.submit(map_data(result, codes), codes, tmp / "maps")
         result.indicators.to_csv(tmp / "indicators.csv", index=False, float_format="%.6g")
         result.missing.to_csv(tmp / "missing.csv", index=False)
         result.quality.to_csv(tmp / "quality.csv", index=False, float_format="%.6g")
@@ -88,12 +101,15 @@ def write_spatial_outputs(
                  "districts.gpkg", "homes.gpkg"]  # fmt: skip
         t_maps = 0.0
         if codes:
-            from citycheckup.spatial._maps import indicator_maps
+            from citycheckup.spatial import _maps
 
-            tm = time.perf_counter()
+            if jobs is not None:
+                files += collect(jobs, codes, "maps")
+            else:
+                files += _maps.render_pngs(map_data(result, codes), codes, tmp / "maps")
             # the default set is what reports embed (PNG); HTML maps come with "all" or a list of codes
-            html = not (maps is True or maps == "default")
-            files += indicator_maps(result, tmp / "maps", codes=codes, html=html)
+            if not (maps is True or maps == "default"):
+                files += _maps.html_maps(result, tmp / "maps", codes)
             t_maps = time.perf_counter() - tm
         manifest = dict(result.manifest)
         manifest["files"] = sorted(files) + ["manifest.json"]
@@ -150,7 +166,19 @@ def run_spatial(
     """
     from citycheckup.spatial._pipeline import compute_spatial
 
-    result = compute_spatial(osm, **kwargs)
-    if out is not None:
-        write_spatial_outputs(result, out, maps=maps)
+    if out is None:
+        return compute_spatial(osm, **kwargs)
+    # map workers start now and warm up (matplotlib, fonts) while the extract is read
+    no_maps = (
+        maps is False
+        or (isinstance(maps, str) and maps == "none")
+        or (not isinstance(maps, (str, bool)) and not list(maps))
+    )
+    pool = None if no_maps else MapPool.start()
+    try:
+        result = compute_spatial(osm, **kwargs)
+        write_spatial_outputs(result, out, maps=maps, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     return result

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
 from citycheckup.spatial._facilities import FacilityConfig
+from citycheckup.spatial._indicators import length_within
 from citycheckup.spatial._result import ALL
 
 __all__ = ["BuiltUp", "builtup_area", "mohurd_road_density", "road_classes"]
@@ -114,16 +115,6 @@ def road_classes(
     return out
 
 
-def _length_in(geoms: np.ndarray, weights: np.ndarray, poly: BaseGeometry) -> float:
-    if poly.is_empty or geoms.size == 0:
-        return 0.0
-    tree = shapely.STRtree(geoms)
-    hit = tree.query(poly, predicate="intersects")
-    if hit.size == 0:
-        return 0.0
-    return float((shapely.length(shapely.intersection(geoms[hit], poly)) * weights[hit]).sum())
-
-
 def mohurd_road_density(
     lines: gpd.GeoSeries,
     classes: ArrayLike,
@@ -166,7 +157,8 @@ def mohurd_road_density(
     for kind in kinds:
         sel = cls != "" if kind == "total" else cls == kind
         g, ww = geoms[sel], w[sel]
-        lengths = [_length_in(g, ww, p) for p in parts] + [_length_in(g, ww, builtup)]
+        tree = shapely.STRtree(g) if len(g) else None
+        lengths = [length_within(g, ww, p, tree) for p in [*parts, builtup]]
         with np.errstate(invalid="ignore", divide="ignore"):
             dens = np.where(
                 km2 > 0, np.asarray(lengths) / 1000.0 / np.where(km2 > 0, km2, 1), np.nan

@@ -1,0 +1,136 @@
+"""Maps drawn by pre-warmed worker processes (``spatial/_map_jobs.py``) and the font's character map.
+
+The runs fork, so they happen in a fresh interpreter (``subprocess``), never inside pytest's
+own process (which may hold threads). The town is the synthetic one of ``spatial_town.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from citycheckup.errors import OutputError
+from citycheckup.spatial import _map_jobs
+
+
+# three maps: two workers split them 2 + 1; with a list of codes the HTML maps come too
+_CODES = ("life_circle_5min_coverage", "park_service_coverage", "road_network_density")
+
+
+def _spatial(osm: Path, out: Path, workers: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, _map_jobs.WORKERS_ENV: workers}
+    cmd = [str(Path(sys.executable).with_name("citycheckup")), "spatial", "--osm", str(osm), "--out", str(out),
+           "--grid", "250", "--maps", ",".join(_CODES)]  # fmt: skip
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_workers_draw_the_same_pngs_as_the_calling_process(
+    make_town: Callable[..., Path], tmp_path: Path
+) -> None:
+    osm = make_town()
+    a, b = _spatial(osm, tmp_path / "inproc", "0"), _spatial(osm, tmp_path / "pool", "2")
+    assert a.returncode == 0, a.stderr
+    assert b.returncode == 0, b.stderr
+    pa = sorted(p.name for p in (tmp_path / "inproc" / "maps").iterdir())
+    pb = sorted(p.name for p in (tmp_path / "pool" / "maps").iterdir())
+    assert pa == pb == sorted(f"{c}.{ext}" for c in _CODES for ext in ("html", "png"))
+    for name in pa:  # PNG and HTML, byte for byte
+        assert (tmp_path / "inproc" / "maps" / name).read_bytes() == (
+            tmp_path / "pool" / "maps" / name
+        ).read_bytes(), name
+    ma = json.loads((tmp_path / "inproc" / "manifest.json").read_text("utf-8"))
+    mb = json.loads((tmp_path / "pool" / "manifest.json").read_text("utf-8"))
+    # the files listed, in the same order, whoever drew them
+    assert ma["files"] == mb["files"]
+    assert ma["maps"] == mb["maps"]
+
+
+def test_a_worker_error_reaches_the_caller_and_nothing_is_written(
+    make_town: Callable[..., Path], tmp_path: Path
+) -> None:
+    # U+13000 (an Egyptian hieroglyph) is in neither the CJK font nor DejaVu Sans: the glyph
+    # check, which runs in the worker, must fail the run, and the output folder must not appear
+    script = textwrap.dedent(
+        f"""
+        import geopandas as gpd
+        from shapely.geometry import box
+        from citycheckup.errors import OutputError
+        from citycheckup.spatial import run_spatial
+        from tests.spatial.spatial_town import DLAT, DLON, LAT0, LON0
+
+        d = gpd.GeoDataFrame({{"name": ["区\\U00013000"]}},
+            geometry=[box(LON0 - DLON, LAT0 - DLAT, LON0 + 5 * DLON, LAT0 + 5 * DLAT)], crs="EPSG:4326")
+        try:
+            run_spatial({str(make_town())!r}, {str(tmp_path / "out")!r}, districts=d)
+        except OutputError as exc:
+            print("OutputError:", exc)
+        """
+    )
+    env = {**os.environ, _map_jobs.WORKERS_ENV: "2"}
+    r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                       timeout=600, check=False, cwd=Path(__file__).parents[2])  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "OutputError:" in r.stdout and "U+13000" in r.stdout, r.stdout + r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", 0), ("1", 1), ("3", 3)])
+def test_worker_count_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: int
+) -> None:
+    monkeypatch.setenv(_map_jobs.WORKERS_ENV, raw)
+    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    assert _map_jobs.map_workers() == expected
+
+
+@pytest.mark.parametrize("raw", ["two", "1.5", "-1"])
+def test_a_bad_worker_count_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv(_map_jobs.WORKERS_ENV, raw)
+    with pytest.raises(OutputError, match=_map_jobs.WORKERS_ENV) as info:
+        _map_jobs.map_workers()
+    assert repr(raw) in str(info.value) and "set it to 0" in str(info.value)
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 0), (2, 2), (8, 2)])
+def test_default_worker_count_follows_the_cpus(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, expected: int
+) -> None:
+    # one CPU: nothing runs in parallel, so the calling process draws; two or more: two workers
+    monkeypatch.delenv(_map_jobs.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(_map_jobs.os, "sched_getaffinity", lambda _pid: set(range(cpus)))
+    assert _map_jobs.map_workers() == expected
+
+
+def test_no_fork_from_a_threaded_process_or_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_map_jobs.WORKERS_ENV, "2")
+    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 2)
+    assert _map_jobs.map_workers() == 0
+    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    assert _map_jobs.map_workers() == 2
+    monkeypatch.setattr(_map_jobs.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert _map_jobs.map_workers() == 0
+
+
+def test_font_character_map_matches_fonttools() -> None:
+    """The FreeType reading (matplotlib's ft2font) gives the code points fontTools reads."""
+    from fontTools.ttLib import TTFont
+
+    from citycheckup import _fonts
+
+    expected = set(_fonts._cmap_fonttools())
+    fb = _fonts.fallback_path()
+    assert fb is not None
+    with TTFont(str(fb), lazy=True) as dejavu:
+        expected |= set(dejavu.getBestCmap())
+    got = _fonts._cmap()
+    assert got == expected
+    # Chinese from the CJK face, the subscript two of CO₂ from DejaVu Sans; U+13000 in neither
+    assert {ord("体"), ord("检"), ord("₂")} <= got and 0x13000 not in got
