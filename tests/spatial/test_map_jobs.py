@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from citycheckup.errors import OutputError
-from citycheckup.spatial import _map_jobs
-
+from citycheckup.spatial import _map_data, _map_jobs
 
 # three maps: two workers split them 2 + 1; with a list of codes the HTML maps come too
 _CODES = ("life_circle_5min_coverage", "park_service_coverage", "road_network_density")
@@ -134,3 +133,67 @@ def test_font_character_map_matches_fonttools() -> None:
     assert got == expected
     # Chinese from the CJK face, the subscript two of CO₂ from DejaVu Sans; U+13000 in neither
     assert {ord("体"), ord("检"), ord("₂")} <= got and 0x13000 not in got
+
+
+def test_a_layout_that_changed_before_the_draw_is_not_reused(tmp_path: Path) -> None:
+    # the worker prepared a figure of 2 districts; the draw brings 3: it must draw the 3
+    # (a fresh figure), exactly as the calling process draws them. Synthetic boxes, 100 m wide.
+    script = textwrap.dedent(
+        f"""
+        import geopandas as gpd, numpy as np
+        from pathlib import Path
+        from shapely.geometry import box
+        from citycheckup.spatial._map_data import map_layout
+        from citycheckup.spatial._map_jobs import MapPool
+        from citycheckup.spatial._maps import render_pngs
+
+        def districts(n):
+            return gpd.GeoDataFrame({{"district": [f"D{{i}}" for i in range(n)]}},
+                geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(n)], crs=32650)
+
+        def data(n):
+            d = map_layout(districts(n), None, None)
+            d.values = {{"x": np.arange(n, dtype=float) * 10}}
+            d.whole_area, d.units = {{"x": 5.0}}, {{"x": "%"}}
+            d.labels, d.low = {{"x": {{"zh": "测试", "en": "test"}}}}, {{"x": np.zeros(n, bool)}}
+            return d
+
+        out = Path({str(tmp_path)!r})
+        pool = MapPool(1)
+        pool.layout(districts(2), None, None)
+        print(pool.collect(pool.submit(data(3), ["x"], out / "pool"), ["x"], "pool"))
+        pool.close()
+        render_pngs(data(3), ["x"], out / "inproc")
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                       check=False, cwd=Path(__file__).parents[2])  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "['pool/x.png']"
+    assert (tmp_path / "pool" / "x.png").read_bytes() == (
+        tmp_path / "inproc" / "x.png"
+    ).read_bytes()
+
+
+def test_same_layout_compares_every_part() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    def layout(width: float = 100, names: tuple[str, ...] = ("A", "B"), net: bool = True):  # type: ignore[no-untyped-def]
+        g = gpd.GeoDataFrame({"district": list(names)},
+                             geometry=[box(i * width, 0, (i + 1) * width, 100) for i in range(len(names))])  # fmt: skip
+        network = gpd.GeoSeries([LineString([(0, 0), (50, 50)])]) if net else None
+        return _map_data.map_layout(g, network, box(0, 0, 2 * width, 100))
+
+    base = layout()
+    assert _map_data.same_layout(base, layout())
+    assert not _map_data.same_layout(base, layout(names=("A", "C")))  # a name
+    assert not _map_data.same_layout(base, layout(width=101))  # the outlines and bounds
+    assert not _map_data.same_layout(base, layout(net=False))  # the network
+    moved = layout()
+    moved.label_points = moved.label_points + 1.0
+    assert not _map_data.same_layout(base, moved)  # the label places
+    other_ring = layout()
+    verts, codes = other_ring.paths[0]  # type: ignore[misc]
+    other_ring.paths[0] = (verts + 0.5, codes)
+    assert not _map_data.same_layout(base, other_ring)  # one ring, bounds unchanged

@@ -3,10 +3,12 @@
 After the distances, most of a run's CPU went to matplotlib: importing it, and drawing
 the maps. When a run will write maps, :class:`MapPool` forks worker processes at its
 start; they import matplotlib and read the font's character map while the parent reads
-the extract and computes. The parent then sends each worker a small picklable
-:class:`MapData` (district outlines and values as arrays, the network as segments) with a
-share of the indicators, and writes the tables while the workers draw. The PNGs are
-byte-identical to those drawn in the calling process (a test checks it).
+the extract. As soon as the districts are known, the parent sends them the layout
+(:func:`map_layout`: outlines, label places, the network as segments) and they build the
+figure while the distances are computed. At the end the parent sends each worker a small
+picklable :class:`MapData` with a share of the indicators, and writes the tables while the
+workers draw. The PNGs are byte-identical to those drawn in the calling process (a test
+checks it).
 
 The pool is not used (maps are drawn in the calling process) where ``fork`` is not
 available, where the process already runs other threads (a server, a Dask worker: forking
@@ -16,104 +18,25 @@ This module does not import matplotlib; :mod:`citycheckup.spatial._maps` does.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
-import shapely
+import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from citycheckup.errors import OutputError
-from citycheckup.spatial._result import ALL, SpatialResult
+from citycheckup.spatial._map_data import MapData, map_layout, same_layout
 
-__all__ = ["MapData", "MapPool", "map_data", "map_workers"]
+__all__ = ["MapPool", "map_workers"]
 
 #: Environment variable: the number of map worker processes (0 draws in the calling process).
 WORKERS_ENV = "CITYCHECKUP_MAP_WORKERS"
-
-
-@dataclass
-class MapData:
-    """What a map needs of a :class:`SpatialResult`, as plain arrays (cheap to pickle)."""
-
-    names: list[str]
-    #: per district, the vertices and matplotlib path codes of its rings (``None``: no polygon)
-    paths: list[tuple[np.ndarray, np.ndarray] | None]
-    areas: np.ndarray
-    label_points: np.ndarray
-    bounds: tuple[float, float, float, float]
-    outline: tuple[np.ndarray, np.ndarray] | None
-    segments: np.ndarray | None
-    values: dict[str, np.ndarray] = field(default_factory=dict)
-    whole_area: dict[str, float] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-    low: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def _rings(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray] | None:
-    # matplotlib.path.Path codes, written as numbers so that this module needs no matplotlib
-    moveto, lineto, closepoly = 1, 2, 79
-    verts, codes = [], []
-    for poly in shapely.get_parts(geom):
-        if poly.geom_type != "Polygon":
-            continue
-        for ring in [poly.exterior, *poly.interiors]:
-            c = np.asarray(ring.coords)
-            verts.append(c)
-            codes.append(np.r_[moveto, np.full(len(c) - 2, lineto), closepoly].astype(np.uint8))
-    if not verts:
-        return None
-    return np.concatenate(verts), np.concatenate(codes)
-
-
-def _outline(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
-    xs: list[float] = []
-    ys: list[float] = []
-    for poly in shapely.get_parts(geom):
-        if poly.geom_type != "Polygon":
-            continue
-        x, y = poly.exterior.xy
-        xs += [*x, np.nan]
-        ys += [*y, np.nan]
-    return np.asarray(xs), np.asarray(ys)
-
-
-def map_data(result: SpatialResult, codes: list[str]) -> MapData:
-    """The arrays and texts the maps of ``codes`` draw from ``result``."""
-    d = result.districts
-    names = [str(n) for n in d["district"]]
-    geoms = list(d.geometry)
-    if len(d):
-        minx, miny, maxx, maxy = (float(v) for v in d.total_bounds)
-    elif result.study_area is not None:
-        minx, miny, maxx, maxy = result.study_area.bounds
-    else:
-        raise OutputError("no districts and no study area: there is nothing to map")
-    segments = None
-    if result.network is not None and len(result.network):
-        segments = shapely.get_coordinates(result.network.to_numpy()).reshape(-1, 2, 2)
-    pts = [g.representative_point() for g in geoms]
-    table = result.indicators.set_index("district")
-    flagged = result.flagged()
-    return MapData(
-        names=names,
-        paths=[_rings(g) for g in geoms],
-        areas=np.array([g.area for g in geoms], float),
-        label_points=np.array([[p.x, p.y] for p in pts], float).reshape(-1, 2),
-        bounds=(minx, miny, maxx, maxy),
-        outline=_outline(result.study_area) if result.study_area is not None else None,
-        segments=segments,
-        values={c: d[c].to_numpy(float) for c in codes},
-        whole_area={c: float(cast("float", table.loc[ALL, c])) for c in codes},
-        units={c: result.units.get(c, "") for c in codes},
-        labels={c: dict(result.labels.get(c, {})) for c in codes},
-        low={c: np.array([(n, c) in flagged for n in d["district"]], bool) for c in codes},
-    )
 
 
 def map_workers() -> int:
@@ -139,60 +62,137 @@ def map_workers() -> int:
     return n
 
 
-def _warm() -> None:
-    """Worker start-up: import matplotlib and read the font's character map once."""
-    from citycheckup._fonts import _cmap, register_matplotlib
-    from citycheckup.spatial import _maps  # noqa: F401 - the import is the warming
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else an :class:`OutputError` with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return OutputError(f"drawing a map failed: {type(exc).__name__}: {exc}")
+    return exc
 
-    register_matplotlib()
-    _cmap()
 
+def _worker(conn: Connection) -> None:
+    """A map worker: warm up, then draw what the parent sends until it sends ``None``."""
+    try:
+        from citycheckup._fonts import _cmap, register_matplotlib
+        from citycheckup.spatial import _maps
 
-def _render(data: MapData, codes: list[str], folder: str) -> list[str]:
-    from citycheckup.spatial._maps import render_pngs
-
-    return render_pngs(data, codes, Path(folder))
+        register_matplotlib()
+        _cmap()
+        prepared: Any = None
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:  # the parent is gone
+                return
+            if msg is None:
+                return
+            kind, payload = msg
+            try:
+                if kind == "layout":
+                    prepared = _maps.prepared_canvas(payload)
+                    continue
+                data, codes, folder = payload
+                if prepared is not None and not same_layout(prepared.data, data):
+                    prepared = None  # the districts changed after the layout was sent
+                conn.send(("ok", _maps.render_pngs(data, codes, Path(folder), canvas=prepared)))
+            except Exception as exc:
+                prepared = None
+                if kind != "layout":  # a failed layout is drawn again, and reported, by the draw
+                    conn.send(("error", _portable(exc)))
+    finally:
+        conn.close()
 
 
 class MapPool:
-    """Worker processes, forked and warmed now, that draw PNG maps later.
+    """Worker processes, forked and warming now, that draw PNG maps later.
 
-    Use as a context manager; :meth:`submit` hands a share of the maps to each worker.
+    :meth:`layout` hands them the districts as soon as they are known, so that they build
+    the figure while the distances are computed; :meth:`submit` hands each worker a share
+    of the maps, and :meth:`collect` waits for them. Use as a context manager, or call
+    :meth:`close`.
     """
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_warm
-        )
-        # with fork, the first submit starts every worker, each running the initializer in the
-        # background; nothing waits for it here
-        self._pool.submit(int)
+        ctx = multiprocessing.get_context("fork")
+        self._conns: list[Connection] = []
+        self._procs: list[Any] = []
+        for _ in range(workers):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child,), daemon=True, name="citycheckup-maps")
+            proc.start()
+            child.close()
+            self._conns.append(parent)
+            self._procs.append(proc)
 
     @classmethod
     def start(cls) -> MapPool | None:
-        """A warmed pool, or ``None`` when maps are to be drawn in the calling process."""
+        """A warming pool, or ``None`` when the maps are to be drawn in the calling process."""
         n = map_workers()
         return cls(n) if n else None
 
-    def submit(self, data: MapData, codes: list[str], folder: Path) -> list[Future[list[str]]]:
-        """Draw ``codes`` into ``folder``, split across the workers (one future per share)."""
-        shares = [codes[i :: self.workers] for i in range(self.workers)]
-        return [self._pool.submit(_render, data, s, str(folder)) for s in shares if s]
+    def layout(
+        self,
+        districts: gpd.GeoDataFrame,
+        network: gpd.GeoSeries | None,
+        study_area: BaseGeometry | None,
+    ) -> None:
+        """Let every worker build the figure of these districts now (see :func:`map_layout`)."""
+        data = map_layout(districts, network, study_area)
+        for conn in self._conns:
+            conn.send(("layout", data))
+
+    def submit(self, data: MapData, codes: list[str], folder: Path) -> list[Connection]:
+        """Send each worker its share of ``codes``; pass the answer to :meth:`collect`."""
+        busy = []
+        for i, conn in enumerate(self._conns):
+            share = codes[i :: len(self._conns)]
+            if share:
+                conn.send(("draw", (data, share, str(folder))))
+                busy.append(conn)
+        return busy
+
+    def collect(self, busy: list[Connection], codes: list[str], folder_name: str) -> list[str]:
+        """Wait for every share; the written paths in the order of ``codes``.
+
+        Raises the first error of a worker (after all have answered).
+        """
+        written: set[str] = set()
+        error: BaseException | None = None
+        for conn in busy:
+            try:
+                status, payload = conn.recv()
+            except EOFError:
+                status, payload = (
+                    "error",
+                    OutputError(
+                        "a map worker process stopped unexpectedly; run again with "
+                        f"{WORKERS_ENV}=0 to draw the maps in this process"
+                    ),
+                )
+            if status == "ok":
+                written.update(payload)
+            elif error is None:
+                error = payload
+        if error is not None:
+            raise error
+        return [p for c in codes if (p := f"{folder_name}/{c}.png") in written]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers (they finish what they are drawing first)."""
+        for conn in self._conns:
+            with contextlib.suppress(OSError):  # the worker may be gone already
+                conn.send(None)
+            conn.close()
+        for proc in self._procs:
+            proc.join(timeout=60)
+            if proc.is_alive():  # pragma: no cover - a worker stuck in a draw
+                proc.terminate()
+                proc.join()
+        self._conns, self._procs = [], []
 
     def __enter__(self) -> MapPool:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def collect(futures: list[Future[list[str]]], codes: list[str], folder_name: str) -> list[str]:
-    """Wait for every share; the written paths in the order of ``codes``."""
-    written: set[str] = set()
-    for f in futures:
-        written.update(f.result())
-    return [p for c in codes if (p := f"{folder_name}/{c}.png") in written]

@@ -31,7 +31,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
 from citycheckup._fonts import raise_for_missing_glyphs, register_matplotlib
-from citycheckup.spatial._map_jobs import MapData, map_data
+from citycheckup.spatial._map_data import MapData, map_data
 from citycheckup.spatial._result import ALL, ATTRIBUTION, SpatialResult
 
 __all__ = ["indicator_maps"]
@@ -97,26 +97,39 @@ def html_maps(result: SpatialResult, folder: Path, codes: list[str]) -> list[str
     return written
 
 
-def render_pngs(data: MapData, codes: list[str], folder: Path) -> list[str]:
+def _rc() -> Any:  # matplotlib's stubs type rc_context's keys as literals
+    family = register_matplotlib()
+    return {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
+
+
+def prepared_canvas(layout: MapData) -> _Canvas:
+    """The figure of ``layout``'s districts with its static overlay drawn, ready for :func:`render_pngs`."""
+    raise_for_missing_glyphs([*layout.names, ATTRIBUTION_ZH, _LOW_LABEL], what="maps")
+    with matplotlib.rc_context(_rc()):
+        canvas = _Canvas(layout)
+        canvas.overlay = canvas._static_overlay()
+    return canvas
+
+
+def render_pngs(
+    data: MapData, codes: list[str], folder: Path, *, canvas: _Canvas | None = None
+) -> list[str]:
     """Draw the PNG map of each of ``codes`` into ``folder``; the written paths.
 
-    Runs in the calling process or in a map worker (:mod:`citycheckup.spatial._map_jobs`);
-    the files are the same either way.
+    Runs in the calling process or in a map worker (:mod:`citycheckup.spatial._map_jobs`),
+    which passes the ``canvas`` it prepared from the same layout; the files are the same
+    either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
     texts = [*data.names, ATTRIBUTION_ZH, _LOW_LABEL]
     texts += [v for c in codes for v in data.labels.get(c, {}).values()]
     raise_for_missing_glyphs(texts, what=f"maps in {folder}")
-    family = register_matplotlib()
     written: list[str] = []
-    with matplotlib.rc_context(
-        {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
-    ):
-        canvas = _Canvas(data)
+    with matplotlib.rc_context(_rc()):
+        canvas = canvas if canvas is not None else _Canvas(data)
         for code in codes:
-            canvas.draw(code, folder / f"{code}.png")
+            canvas.draw(data, code, folder / f"{code}.png")
             written.append(f"{folder.name}/{code}.png")
-        canvas.close()
     return written
 
 
@@ -183,10 +196,9 @@ class _Canvas:
                                 bbox_to_anchor=(0.0, -0.005), fontsize=7, frameon=False)  # fmt: skip
         self.fig.subplots_adjust(left=0.02, right=0.9, top=0.88, bottom=0.08)
 
-    def draw(self, code: str, path: Path) -> None:
+    def draw(self, data: MapData, code: str, path: Path) -> None:
         if self.overlay is None:
             self.overlay = self._static_overlay()
-        data = self.data
         values = data.values[code]
         unit = data.units.get(code, "")
         low = data.low[code]
@@ -263,9 +275,6 @@ class _Canvas:
             art.set_visible(False)
         self.fig.patch.set_alpha(1.0)
         return overlay
-
-    def close(self) -> None:
-        self.fig.clear()
 
 
 def _scalebar(ax: Axes) -> None:

@@ -13,7 +13,8 @@ import pyproj
 
 from citycheckup._io import atomic_dir
 from citycheckup.errors import Problem, SpatialError
-from citycheckup.spatial._map_jobs import MapPool, collect, map_data
+from citycheckup.spatial._map_data import map_data
+from citycheckup.spatial._map_jobs import MapPool
 from citycheckup.spatial._result import SpatialResult
 
 __all__ = ["DEFAULT_MAP_CODES", "MapChoice", "run_spatial", "write_spatial_outputs"]
@@ -104,7 +105,8 @@ def write_spatial_outputs(
             from citycheckup.spatial import _maps
 
             if jobs is not None:
-                files += collect(jobs, codes, "maps")
+                assert pool is not None
+                files += pool.collect(jobs, codes, "maps")
             else:
                 files += _maps.render_pngs(map_data(result, codes), codes, tmp / "maps")
             # the default set is what reports embed (PNG); HTML maps come with "all" or a list of codes
@@ -176,7 +178,7 @@ def run_spatial(
     )
     pool = None if no_maps else MapPool.start()
     try:
-        result = compute_spatial(osm, **kwargs)
+        result = compute_spatial(osm, on_layout=pool.layout if pool else None, **kwargs)
         write_spatial_outputs(result, out, maps=maps, pool=pool)
     finally:
         if pool is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from citycheckup import __version__
 from citycheckup.errors import SpatialError
@@ -102,6 +103,7 @@ def compute_spatial(
     max_distance_m: float = 2000.0,
     carriageway_merge_m: float = 30.0,
     intersection_tolerance_m: float = 15.0,
+    on_layout: Callable[[gpd.GeoDataFrame, gpd.GeoSeries, BaseGeometry], None] | None = None,
 ) -> SpatialResult:
     """Compute the spatial indicators of an OSM extract, per district and for ``ALL``.
 
@@ -150,6 +152,10 @@ def compute_spatial(
         Dual-carriageway merge distance for road densities.
     intersection_tolerance_m
         Intersections closer than this are consolidated.
+    on_layout
+        Called once the districts and the walk network are known, with the districts, the
+        network's edges and the study area (all projected); the spatial command uses it to
+        have its map workers build the figure while the distances are computed.
 
     Returns
     -------
@@ -287,6 +293,8 @@ def compute_spatial(
             raise SpatialError(
                 f"a district is named {ALL!r}, which is reserved for the whole area; rename it"
             )
+        if on_layout is not None:
+            on_layout(dist, gpd.GeoSeries(graph.edge_lines, crs=crs), area)
 
     with _timed(timings, "homes"):
         bhomes = homes_from_buildings(buildings, res_land_geom, config)
