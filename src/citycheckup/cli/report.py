@@ -1,4 +1,4 @@
-"""Commands ``report`` (check-up reports of a run, HTML/PDF) and ``template`` (data-collection workbook)."""
+"""Commands ``report`` (check-up reports of a run, HTML/PDF/Word) and ``template`` (data-collection workbook)."""
 
 from __future__ import annotations
 
@@ -221,11 +221,6 @@ def register(app: typer.Typer) -> None:
             if len(files) > 20:
                 out_console.print(f"… and {len(files) - 20} more")
             return
-        if "docx" in fmt:
-            raise typer.BadParameter(
-                "--format docx is available for check-up reports in MOHURD's outline "
-                "(runs of mohurd-2025); this run's reports are html or pdf"
-            )
 
         def go() -> list[Path]:
             from citycheckup.report.city_report import Format, Lang, build_context, render_reports

@@ -38,7 +38,7 @@ from citycheckup.report.run import RunData, load_run
 log = logging.getLogger(__name__)
 
 Lang = Literal["zh", "en"]
-Format = Literal["html", "pdf"]
+Format = Literal["html", "pdf", "docx"]
 UNIT, NAME, YEAR = "unit_code", "unit_name", "year"
 #: Maps shown in city reports: the spatial module's default maps (written by every spatial run).
 _MAP_CODES = (

@@ -264,13 +264,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         ind_rows.append(
             {
                 "name": _ind_name(ind, lang)
-                + (
-                    f" （{T['r.proxy']}）"
-                    if lang == "zh" and ind.proxy_for
-                    else f" ({T['r.proxy']})"
-                    if ind.proxy_for
-                    else ""
-                ),
+                + (t("r.proxy_mark", lang, proxy=T["r.proxy"]) if ind.proxy_for else ""),
                 "dim": _dim_label(top[ind.code], lang, fw),
                 "value": _num(v),
                 "unit": unit_text(ind.unit, lang, unit_en=ind.unit_en),
@@ -467,7 +461,7 @@ def render_city_html(ctx: ReportContext, code: str, *, lang: Lang = "zh") -> str
         findings.append(
             t("r.f_best_dim", lang, dim=hi[0], score=_score(hi[1]), low=lo[0], lscore=_score(lo[1]))
         )
-    sep = "、" if lang == "zh" else ", "
+    sep = t("sep.list", lang)
     if strong_names:
         findings.append(t("r.f_strength", lang, items=sep.join(strong_names)))
     weak_prov = [w["name"] for w in weak if w["peer"] == T["peer_province"]][:3]
@@ -629,9 +623,11 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
         ranking.append(
             {
                 "rank": "" if _isnan(r[f"rank_{idx}"]) else int(r[f"rank_{idx}"]),
-                "name": r[NAME],
+                "name": unit_label(c, r[NAME], lang),
                 "code": c,
-                "province": info["province"].get(c, "") if "province" in info.columns else "",
+                "province": province_label(info["province"].get(c), lang, code=c)
+                if "province" in info.columns
+                else "",
                 "size": t(f"size.{size}", lang)
                 if isinstance(size, str) and f"size.{size}" in MESSAGES
                 else "",
@@ -643,7 +639,7 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
     vals = sy[idx].dropna()
     scored = sy.dropna(subset=[idx])
     informed_labels = [lab for d, lab in zip(dims, dim_labels, strict=True) if d in ctx.informed]
-    sep = "、" if lang == "zh" else ", "
+    sep = t("sep.list", lang)
     summary = t(
         "r.overview_summary",
         lang,
@@ -652,9 +648,11 @@ def render_overview_html(ctx: ReportContext, *, lang: Lang = "zh") -> str:
         dims=len(ctx.informed),
         informed=sep.join(informed_labels),
         median=_score(vals.median()),
-        top=scored.iloc[0][NAME] if len(scored) else "–",
+        top=unit_label(scored.iloc[0][UNIT], scored.iloc[0][NAME], lang) if len(scored) else "–",
         top_score=_score(scored.iloc[0][idx]) if len(scored) else "–",
-        bottom=scored.iloc[-1][NAME] if len(scored) else "–",
+        bottom=unit_label(scored.iloc[-1][UNIT], scored.iloc[-1][NAME], lang)
+        if len(scored)
+        else "–",
         bottom_score=_score(scored.iloc[-1][idx]) if len(scored) else "–",
     )
     map_svg = ""

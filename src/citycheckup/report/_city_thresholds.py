@@ -30,7 +30,7 @@ def _applied_threshold(ind: Indicator, k: int, lang: str) -> str:
     g = sets[k]
     rule = _rule_text(ind, g, lang)
     lab = (g.label_zh if lang == "zh" else g.label_en) or ""
-    return f"{rule}（{lab}）" if lab and lang == "zh" else f"{rule} ({lab})" if lab else rule
+    return t("a.labelled", lang, text=rule, label=lab) if lab else rule
 
 
 def _not_graded_text(ctx: ReportContext, ind: Indicator, code: str, lang: str) -> str:
@@ -57,7 +57,7 @@ def _not_graded_text(ctx: ReportContext, ind: Indicator, code: str, lang: str) -
             return t(
                 "r.not_graded",
                 lang,
-                reason=("；" if lang == "zh" else "; ").join(dict.fromkeys(reasons)),
+                reason=t("sep.semi", lang).join(dict.fromkeys(reasons)),
             )
     return t("r.no_threshold", lang)
 

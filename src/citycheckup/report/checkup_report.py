@@ -80,7 +80,7 @@ def _check_lines(
     for f in result.checks.findings:
         if f.severity in ("error", "warning"):
             groups.setdefault((f.rule, f.column or "", f.unit or ""), []).append(f)
-    sep = "：" if lang == "zh" else ": "
+    sep = t("sep.colon", lang)
     out = []
     for (rule, col, unit), fs in groups.items():
         key = f"check.{rule}" if f"check.{rule}" in MESSAGES else "check.other"
@@ -99,11 +99,7 @@ def _check_lines(
         what = [ind_names.get(col, col) if col else "", place, span]
         out.append(
             t(key, lang)
-            + (
-                sep + ("，" if lang == "zh" else ", ").join(x for x in what if x)
-                if any(what)
-                else ""
-            )
+            + (sep + t("sep.comma", lang).join(x for x in what if x) if any(what) else "")
         )
     if out:
         out.append(t("check.more", lang))
@@ -202,7 +198,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
             return chg
         return f"{chg} ({'+' if rc > 0 else ''}{int(rc)})"
 
-    mean_word = "均值" if lang == "zh" else "mean"
+    mean_word = t("cr.mean", lang)
     for r in ranking:
         code = r["code"]
         row = sc_rows[code]
@@ -212,7 +208,7 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
         if prov and prov in prov_means:
             series.append((f"{prov} {mean_word}", prov_means[prov]))
         if n_units > 1:
-            series.append(("全部单元均值" if lang == "zh" else "mean of all units", nat))
+            series.append((t("cr.mean_all", lang), nat))
         radar = radar_chart(
             [d["label"] for d in dims],
             series,
@@ -356,40 +352,27 @@ def render_checkup_html(result: CheckupResult, *, lang: str = "zh", year: int | 
     top3 = [r["name"] for r in ranking[:3] if r["rank"] != ""]
     nodata = [dim_label[d.code] for d in fw.dimensions if d.code not in informed]
     n_dims = len(fw.dimensions)
-    if lang == "zh":
-        lead = (
-            f"{year}年综合得分排名前三的单元为{'、'.join(top3)}。"
-            if len(top3) >= 3
-            else f"{year}年{ranking[0]['name']}综合得分{ranking[0]['index'] or '–'}（满分100）。"
-            if n_units == 1 and ranking
-            else ""
+    join = t("sep.list", lang).join
+    lead = (
+        t("cr.top3", lang, year=year, names=join(top3))
+        if len(top3) >= 3
+        else t(
+            "cr.single_score",
+            lang,
+            year=year,
+            name=ranking[0]["name"],
+            index=ranking[0]["index"] or "–",
         )
-        summary = (
-            lead
-            + f"评价基于{len(informed)}个有数据的维度（{'、'.join(dim_label[c] for c in informed)}）；"
-            + (f"{'、'.join(nodata)}维度暂无数据。" if nodata else f"{n_dims}个维度均有数据。")
-        )
-        if n_units == 1:
-            summary += T["r.no_rank_single"]
-    else:
-        lead = (
-            f"In {year}, the top three units by overall score are {', '.join(top3)}. "
-            if len(top3) >= 3
-            else f"In {year}, {ranking[0]['name']} scores {ranking[0]['index'] or '–'} of 100. "
-            if n_units == 1 and ranking
-            else ""
-        )
-        summary = (
-            lead + f"The index rests on the {len(informed)} dimensions with data "
-            f"({', '.join(dim_label[c] for c in informed)})"
-            + (
-                f"; {', '.join(nodata)} have no data."
-                if nodata
-                else f"; all {n_dims} dimensions have data."
-            )
-        )
-        if n_units == 1:
-            summary += " " + T["r.no_rank_single"]
+        if n_units == 1 and ranking
+        else ""
+    )
+    summary = (
+        lead
+        + t("cr.informed", lang, n=len(informed), names=join(dim_label[c] for c in informed))
+        + (t("cr.nodata", lang, names=join(nodata)) if nodata else t("cr.all_data", lang, n=n_dims))
+    )
+    if n_units == 1:
+        summary += t("cr.no_rank", lang, text=T["r.no_rank_single"])
     graded = len(result.grades.dropna(subset=["grade"])) if not result.grades.empty else 0
     grades_text = T["grades_note"] if graded == 0 else f"{T['graded_count']}: {graded}"
     env = jinja2.Environment(

@@ -1,4 +1,4 @@
-"""Per-city check-up reports and the overview report of all units (HTML and PDF).
+"""Per-city check-up reports and the overview report of all units (HTML, PDF and Word).
 
 Built from a run directory (:func:`citycheckup.report.run.load_run`):
 
@@ -11,8 +11,9 @@ Built from a run directory (:func:`citycheckup.report.run.load_run`):
   distribution charts, the ranking of all units, method appendix.
 
 HTML is self-contained (inline CSS and SVG, images as data URIs, no CDN). PDF goes
-through WeasyPrint with the Noto CJK fonts. Every user-facing text comes from
-:mod:`citycheckup.report.messages`.
+through WeasyPrint with the Noto CJK fonts; Word (``.docx``) is read off the same HTML
+(:mod:`._html_docx`), so its headings, tables and figures are those of the HTML and PDF.
+Every user-facing text comes from :mod:`citycheckup.report.messages`.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ def _readable(p: Path) -> None:
 def _write(html: str, out: Path, stem: str, fmt: str) -> Path:
     if fmt == "pdf":
         return write_pdf(html, out / f"{stem}.pdf")
+    if fmt == "docx":
+        from citycheckup.report._html_docx import html_to_docx
+
+        p = html_to_docx(html, out / f"{stem}.docx")
+        _readable(p)
+        return p
     p = out / f"{stem}.html"
     write_text_atomic(p, html)
     _readable(p)
@@ -122,7 +129,7 @@ def _render_one(job: tuple[str, str, str, str]) -> list[str]:
         raise RuntimeError("report context not set in the worker")
     html = render_city_html(_WORKER_CTX, code, lang=cast(Lang, lang))
     files = [str(_write(html, Path(out), f"city_{code}_{lang}", fmt))]
-    if fmt == "pdf" or "pdf" not in _WORKER_FORMATS:  # once per city and language
+    if fmt == ("pdf" if "pdf" in _WORKER_FORMATS else _WORKER_FORMATS[0]):  # once per city, lang
         pl, pj, _ = _problems_for(_WORKER_CTX, code)
         if len(pl):
             from citycheckup.report.projects import write_project_lists

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from citycheckup._io import atomic_file
+from citycheckup.report.messages import t
 
 __all__ = [
     "Bullets",
@@ -31,7 +32,14 @@ __all__ = [
     "to_pdf",
 ]
 
-_ZH_NUM = "一二三四五六七八九十"
+_ZH_NUM = "一二三四五六七八九十"  # numerals of Chinese heading numbers (一、 and （一）)
+
+
+def _sub_label(lang: str, label: str, j: int) -> str:
+    """Number of the ``j``-th subsection under a section numbered ``label``: （一） or 3.1."""
+    if lang == "zh":
+        return t("doc.sub_number", "zh", n=_ZH_NUM[j], parent=label)
+    return t("doc.sub_number", "en", n=j + 1, parent=label.rstrip("."))
 
 
 @dataclass
@@ -102,8 +110,8 @@ class Document:
     def numbered(self, k: int) -> str:
         """Heading number of the ``k``-th section (0-based): 一、 or 1."""
         if self.lang == "zh":
-            return (_ZH_NUM[k] if k < 10 else f"十{_ZH_NUM[k - 10]}") + "、"
-        return f"{k + 1}."
+            return t("doc.section_number", "zh", n=_ZH_NUM[k] if k < 10 else f"十{_ZH_NUM[k - 10]}")
+        return t("doc.section_number", "en", n=k + 1)
 
     def headings(self) -> list[str]:
         """Every heading in reading order (for checks that HTML, PDF and Word agree)."""
@@ -112,15 +120,12 @@ class Document:
         def walk(sec: Section, label: str) -> None:
             out.append(f"{label} {sec.title}".strip())
             for j, sub in enumerate(sec.subsections):
-                walk(
-                    sub,
-                    f"（{_ZH_NUM[j]}）" if self.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
-                )
+                walk(sub, _sub_label(self.lang, label, j))
 
         for k, s in enumerate(self.sections):
             walk(s, self.numbered(k))
         for k, a in enumerate(self.annexes):
-            walk(a, (f"附件{k + 1}" if self.lang == "zh" else f"Annex {k + 1}"))
+            walk(a, t("doc.annex", self.lang, n=k + 1))
         return out
 
 
@@ -129,7 +134,7 @@ def _css(doc: Document) -> str:
     text = (resources.files("citycheckup.report") / "templates" / "_report.css.j2").read_text(
         encoding="utf-8"
     )
-    page = "第 {page} 页" if doc.lang == "zh" else "Page {page}"
+    page = t("r.page", doc.lang)  # the raw pattern: {page} is filled in by CSS
     pre, _, post = page.partition("{page}")
     return (
         text.replace("{{ page_pre }}", pre)
@@ -231,18 +236,14 @@ def to_html(doc: Document) -> str:
         parts.append(f"<section><h{h}>{e((label + ' ' + s.title).strip())}</h{h}>")
         parts.extend(_block_html(b) for b in s.blocks)
         for j, sub in enumerate(s.subsections):
-            sec(
-                sub,
-                f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
-                depth + 1,
-            )
+            sec(sub, _sub_label(doc.lang, label, j), depth + 1)
         parts.append("</section>")
 
     for k, s in enumerate(doc.sections):
         sec(s, doc.numbered(k), 0)
     for k, a in enumerate(doc.annexes):
         parts.append('<div class="break"></div>')
-        sec(a, f"附件{k + 1}" if doc.lang == "zh" else f"Annex {k + 1}", 0)
+        sec(a, t("doc.annex", doc.lang, n=k + 1), 0)
     if doc.footer:
         parts.append(f"<footer>{e(doc.footer)}</footer>")
     parts.append("</body></html>")
@@ -418,17 +419,13 @@ def to_docx(doc: Document, path: str | Path) -> Path:
         for b in s.blocks:
             block(b)
         for j, sub in enumerate(s.subsections):
-            sec(
-                sub,
-                f"（{_ZH_NUM[j]}）" if doc.lang == "zh" else f"{label.rstrip('.')}.{j + 1}",
-                level + 1,
-            )
+            sec(sub, _sub_label(doc.lang, label, j), level + 1)
 
     for k, s in enumerate(doc.sections):
         sec(s, doc.numbered(k), 1)
     for k, a in enumerate(doc.annexes):
         d.add_page_break()
-        sec(a, f"附件{k + 1}" if doc.lang == "zh" else f"Annex {k + 1}", 1)
+        sec(a, t("doc.annex", doc.lang, n=k + 1), 1)
     if doc.footer:
         p = d.add_paragraph(doc.footer)
         for r in p.runs:

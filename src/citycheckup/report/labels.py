@@ -76,9 +76,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 def local_now(lang: str) -> str:
     """The current time in China Standard Time, labelled for the reader."""
     now = datetime.now(TZ)
-    return now.strftime("%Y-%m-%d %H:%M") + (
-        " 北京时间" if lang == "zh" else " China Standard Time (UTC+8)"
-    )
+    return now.strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
 
 
 @lru_cache(maxsize=1)

@@ -95,7 +95,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "优势与短板按城市在同省城市及同规模等级城市中的组内排名确定（城市规模等级依据《国务院关于调整城市规模划分标准的通知》"
         "（国发〔2014〕51号），按城区常住人口划分）。",
         "en": "Strengths and weak points are ranks among cities of the same province and of the same city-size "
-        "class (State Council notice 国发〔2014〕51号, by urban resident population).",
+        "class (State Council notice Guofa [2014] No. 51, by urban resident population).",
     },
     "peers_text_short": {
         "zh": "优势与短板按城市在同省城市及同规模等级城市中的组内排名确定。",
@@ -455,13 +455,13 @@ MESSAGES.update(
         },
         "size_basis.pop_urban": {
             "zh": "城市规模等级依据国发〔2014〕51号，按数据中的城区常住人口划分。",
-            "en": "City-size classes follow 国发〔2014〕51号 (State Council, 2014), by the urban resident population "
+            "en": "City-size classes follow Guofa [2014] No. 51 (State Council, 2014), by the urban resident population "
             "given in the data.",
         },
         "size_basis.census": {
             "zh": "城市规模等级依据国发〔2014〕51号划分；数据中没有城区常住人口，按人口普查城镇人口（全市域，2010年或2020年中较近的一次）近似，"
             "会高估部分城市的规模等级。",
-            "en": "City-size classes follow 国发〔2014〕51号; the data has no urban resident population, so the census "
+            "en": "City-size classes follow Guofa [2014] No. 51; the data has no urban resident population, so the census "
             "urban population of the whole prefecture (2010 or 2020, the nearer census) stands in for it, which "
             "overstates the class of some cities.",
         },
@@ -577,3 +577,8 @@ MESSAGES.update(
         "check.year": {"zh": "{year}年", "en": "{year}"},
     }
 )
+
+# -- the annual report in MOHURD's outline and the thematic reports (a separate module by size) --
+from citycheckup.report._messages_annual import ANNUAL_MESSAGES  # noqa: E402
+
+MESSAGES.update(ANNUAL_MESSAGES)

@@ -73,20 +73,15 @@ def _overview_html(result: MohurdResult, lang: str) -> str:
                 f'<td class="a-{grade}">{e(t(f"aspect.{grade}", lang)) if grade else "–"}</td>'
             )
         rows.append(f"<tr><td>{e(unit_label(u, n, lang))}</td>{''.join(cells)}</tr>")
-    title = f"{y}年城市体检城区维度评价" if lang == "zh" else f"City-level aspect grades {y}"
-    note = (
-        "每个城市的完整体检报告（住房、小区、街区结果，城区逐项评价）请按城市生成。"
-        if lang == "zh"
-        else "Each city's full check-up report (housing, compound and block results, every city indicator) is "
-        "produced per city."
-    )
+    title = t("mo.overview_title", lang, year=y)
+    note = t("mo.overview_note", lang)
     return (
         f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         f"<title>{e(title)}</title><style>body{{font-family:'Noto Sans CJK SC',sans-serif;margin:16px}}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px}"
         ".a-excellent{color:#1a7f3c;font-weight:bold}.a-good{color:#2c9f5a}.a-medium{color:#b07d12}"
         f".a-poor{{color:#b8323b;font-weight:bold}}</style></head><body><h1>{e(title)}</h1>"
-        f"<p>{e(note)}</p><table><thead><tr><th>{'城市' if lang == 'zh' else 'City'}</th>{head}</tr></thead>"
+        f"<p>{e(note)}</p><table><thead><tr><th>{e(t('unit', lang))}</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table><p style='color:#777'>{e(local_now(lang))}</p></body></html>"
     )
 
@@ -101,6 +96,19 @@ def _report_html(result: MohurdResult, lang: str, chain: Mapping[str, Any] | Non
         )
     return _overview_html(result, lang)
 
+
+_ANNEX_COLUMNS = (
+    "id",
+    "code",
+    "indicator",
+    "level",
+    "value",
+    "unit",
+    "grade",
+    "basis",
+    "scope",
+    "owner",
+)
 
 #: Annex workbooks are written per city for runs of at most this many cities (a team's check-up).
 MAX_ANNEX_UNITS = 5
@@ -131,35 +139,9 @@ def write_annex_workbook(
     inv = inventory if inventory is not None else Inventory()
     write_annexes(inv, fw, out, unit_code=unit_code, year=y, unit_name=name, lang=lang)  # type: ignore[arg-type]
     wb = load_workbook(out)
-    ws = wb.create_sheet("附件1 指标汇总表" if lang == "zh" else "Annex 1 Indicators", 0)
+    ws = wb.create_sheet(t("mo.annex1", lang), 0)
     zh = lang == "zh"
-    head = (
-        [
-            "编号",
-            "指标代码",
-            "指标名称",
-            "层级",
-            "数值",
-            "单位",
-            "等级",
-            "评价依据",
-            "统计范围",
-            "数据责任部门",
-        ]
-        if zh
-        else [
-            "ID",
-            "Code",
-            "Indicator",
-            "Level",
-            "Value",
-            "Unit",
-            "Grade",
-            "Basis",
-            "Scope",
-            "Data owner",
-        ]
-    )
+    head = [t(f"mo.col.{c}", lang) for c in _ANNEX_COLUMNS]
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)

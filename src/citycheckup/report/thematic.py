@@ -17,12 +17,13 @@ import pandas as pd
 import yaml
 
 from citycheckup.errors import DataError
-from citycheckup.report.annual import (
+from citycheckup.report._annual_common import (
     UNIT,
     YEAR,
     AnnualInputs,
     _name,
     _num,
+    _pick,
     _ref_text,
     _unit,
     _variable_name,
@@ -91,25 +92,23 @@ def thematic_report(
     ids = set(th["indicators"])
     inds = [i for i in fw.indicators if i.mohurd_id in ids]
     codes = {i.code for i in inds}
-    name = th["name_zh" if zh else "name_en"]
+    name = th[_pick("name_zh", "name_en", lang)]
     doc = Document(
-        title=(f"{city}{y}年{name}报告" if zh else f"{city}: {name}, {y}"),
+        title=t("th.title", lang, city=city, year=y, name=name),
         lang="zh" if zh else "en",
-        subtitle=(f"依据《{fw.name_zh}》" if zh else f"Following: {fw.name_en}"),
+        subtitle=t("a.subtitle", lang, framework=_pick(fw.name_zh, fw.name_en, lang)),
         meta=[
-            (f"数据基准日：{y}年12月31日" if zh else f"Data reference date: 31 December {y}"),
-            (f"生成时间：{local_now(lang)}" if zh else f"Generated: {local_now(lang)}"),
+            t("a.reference_date", lang, year=y),
+            t("a.generated", lang, time=local_now(lang)),
         ],
         running=name,
         footer=t("footer", lang),
     )
     doc.sections.append(
-        Section("专项概述" if zh else "About this check-up").add(
-            Para(th["intro_zh" if zh else "intro_en"])
-        )
+        Section(t("th.about", lang)).add(Para(th[_pick("intro_zh", "intro_en", lang)]))
     )
     # results of the theme's indicators
-    res = Section("指标结果" if zh else "Results")
+    res = Section(t("th.results", lang))
     inv = r.inventories
     inv = (
         inv[(inv[UNIT].astype(str) == code) & (inv[YEAR] == y) & inv["indicator"].isin(codes)]
@@ -135,10 +134,12 @@ def thematic_report(
             rr = rec.iloc[0]
             den = _variable_name(fw, rr["denominator"], lang) if rr["denominator"] else ""
             detail = (
-                (
-                    f"{den} {_num(rr['denominator_value'])}，占{rr['rate']:.2f}%"
-                    if zh
-                    else f"of {_num(rr['denominator_value'])} {den}: {rr['rate']:.2f} %"
+                t(
+                    "th.share_of",
+                    lang,
+                    den=den,
+                    n=_num(rr["denominator_value"]),
+                    rate=f"{rr['rate']:.2f}",
                 )
                 if den and pd.notna(rr["rate"]) and ind.unit.strip() != "%"
                 else ""
@@ -166,11 +167,11 @@ def thematic_report(
         res.add(
             Table(
                 [
-                    "指标" if zh else "Indicator",
-                    "数值" if zh else "Value",
-                    "单位" if zh else "Unit",
-                    "分母或标准" if zh else "Denominator or threshold",
-                    "等级" if zh else "Grade",
+                    t("a.col.indicator", lang),
+                    t("a.col.value", lang),
+                    t("a.col.unit", lang),
+                    t("th.col.denominator_or_threshold", lang),
+                    t("a.col.grade", lang),
                 ],
                 rows,
                 numeric=[False, True, False, False, False],
@@ -178,25 +179,12 @@ def thematic_report(
             )
         )
     else:
-        res.add(
-            Para(
-                "本次没有本专项指标的数据。"
-                if zh
-                else "There is no data for this theme's indicators."
-            )
-        )
+        res.add(Para(t("th.no_data", lang)))
     if missing:
-        res.add(
-            Para(
-                ("暂无数据的指标：" if zh else "Indicators without data: ")
-                + ("、" if zh else ", ").join(missing)
-                + ("。" if zh else "."),
-                "note",
-            )
-        )
+        res.add(Para(t("th.without_data", lang, names=t("sep.list", lang).join(missing)), "note"))
     doc.sections.append(res)
     # problems and projects of the theme
-    prob = Section("问题清单" if zh else "Problem list")
+    prob = Section(t("th.problems", lang))
     pl = inp.problems
     pl = (
         pl[pl["indicator"].isin(codes)]
@@ -204,13 +192,7 @@ def thematic_report(
         else None
     )
     if pl is None or pl.empty:
-        prob.add(
-            Para(
-                "本次没有本专项的定位问题；完成实地调查并录入问题后将在此逐条列出。"
-                if zh
-                else "No located problem of this theme was recorded; once surveyed, each is listed here."
-            )
-        )
+        prob.add(Para(t("th.no_problems", lang)))
     else:
         cols = [
             c
@@ -219,16 +201,7 @@ def thematic_report(
         ]
         prob.add(
             Table(
-                [
-                    {
-                        "problem_id": "编号" if zh else "ID",
-                        "indicator": "问题" if zh else "Problem",
-                        "location": "位置" if zh else "Location",
-                        "district": "街区/片区" if zh else "District",
-                        "status": "状态" if zh else "Status",
-                    }[c]
-                    for c in cols
-                ],
+                [t(f"th.col.{c}", lang) for c in cols],
                 [
                     [
                         _name(by_code[rec[c]], lang)
@@ -241,7 +214,7 @@ def thematic_report(
             )
         )
     doc.sections.append(prob)
-    proj = Section("整治建议与更新项目" if zh else "Remediation and renewal projects")
+    proj = Section(t("th.projects", lang))
     pj = inp.projects
     if (
         pj is not None
@@ -264,7 +237,7 @@ def thematic_report(
         if len(keep) and name_col:
             proj.add(
                 Table(
-                    ["项目" if zh else "Project", "问题数" if zh else "Problems"],
+                    [t("th.col.project", lang), t("a.col.problems", lang)],
                     [
                         [str(x[name_col]), _num(x.get("n_problems"))]
                         for x in keep.to_dict("records")
@@ -273,12 +246,6 @@ def thematic_report(
                 )
             )
     if not proj.blocks:
-        proj.add(
-            Para(
-                "本专项暂无对应的整治建议和更新项目。"
-                if zh
-                else "No remediation or renewal project addresses this theme yet."
-            )
-        )
+        proj.add(Para(t("th.no_projects", lang)))
     doc.sections.append(proj)
     return doc

@@ -1,0 +1,229 @@
+"""City reports, part 4: the Word version of a city or overview report, from its HTML.
+
+The per-city and overview reports are written once, as HTML (Jinja templates, :mod:`._city_html`);
+the Word file is read off that page so that its headings, tables and figures are the ones of the
+HTML and PDF — nothing is laid out twice. The mapping follows :func:`.document.to_docx`: ``h1`` is
+the title, ``h2``–``h4`` are Word headings 1–3 (navigation pane, table of contents), tables keep
+their header row, right-aligned number columns and grade shading, charts (SVG) become PNG
+pictures, and Chinese text is set in the East Asian font slot.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+from citycheckup._io import atomic_file
+from citycheckup.report.document import _SHADE, _set_fonts, _shade, _svg_png
+
+__all__ = ["html_to_docx"]
+
+_HEADINGS = {"h1": 0, "h2": 1, "h3": 2, "h4": 3}
+_BLOCKS = {"div", "p", "table", "ul", "ol", "figure", "section", "footer", "img", "header"}
+_BLOCKS |= set(_HEADINGS)
+_SKIP = {"script", "style", "head", "title", "nav", "meta", "link"}
+_GREY = {"note", "meta", "caption-note"}
+_TEXT_WIDTH_CM = 17.0  # A4 less 2 cm margins
+
+
+def _classes(el: Any) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _text(el: Any) -> str:
+    """The visible text of an inline element, whitespace collapsed as a browser does."""
+    return " ".join(el.text_content().split())
+
+
+def _image(src: str) -> bytes | None:
+    """PNG bytes of an ``<img>`` source: a data URI of PNG, or of SVG (drawn as PNG)."""
+    if not src.startswith("data:"):
+        return None  # reports are self-contained: there is no other kind of image
+    head, _, data = src.partition(",")
+    raw = base64.b64decode(data) if head.endswith(";base64") else data.encode("utf-8")
+    if head.startswith("data:image/png"):
+        return raw
+    if head.startswith("data:image/svg+xml"):
+        return _svg_png(raw.decode("utf-8"))
+    return None
+
+
+def _trimmed(png: bytes) -> tuple[bytes, tuple[int, int]]:
+    """The picture without the white margin around the chart (an SVG is drawn on a whole page)."""
+    from PIL import Image, ImageChops
+
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = im.convert("RGB")
+        box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()
+        if box is None or box == (0, 0, *rgb.size):
+            return png, rgb.size
+        pad = 8
+        box = (
+            max(box[0] - pad, 0),
+            max(box[1] - pad, 0),
+            min(box[2] + pad, rgb.width),
+            min(box[3] + pad, rgb.height),
+        )
+        buf = io.BytesIO()
+        rgb.crop(box).save(buf, format="PNG")
+        return buf.getvalue(), (box[2] - box[0], box[3] - box[1])
+
+
+def html_to_docx(page: str, path: str | Path) -> Path:
+    """Write the report ``page`` (HTML of :mod:`._city_html`) as an editable Word file.
+
+    Parameters
+    ----------
+    page
+        The complete HTML of a city or overview report.
+    path
+        Where the ``.docx`` goes (written atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import docx
+    import lxml.html
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    from citycheckup._fonts import FAMILY
+
+    root = lxml.html.document_fromstring(page)
+    d = docx.Document()
+    sec0 = d.sections[0]
+    sec0.page_height, sec0.page_width = Cm(29.7), Cm(21.0)
+    for m in ("left_margin", "right_margin"):
+        setattr(sec0, m, Cm(2.0))
+    for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        st = d.styles[name]
+        st.font.name = FAMILY  # type: ignore[union-attr]
+        _set_fonts(st, FAMILY)
+    d.styles["List Bullet"].font.name = FAMILY  # type: ignore[union-attr]
+    _set_fonts(d.styles["List Bullet"], FAMILY)
+    d.styles["Normal"].font.size = Pt(10.5)  # type: ignore[union-attr]
+    grey = RGBColor(0x66, 0x66, 0x66)
+
+    def paragraph(el: Any, style: str | None = None) -> None:
+        """One paragraph of inline content; ``<b>`` stays bold, a note is small and grey."""
+        cls = _classes(el)
+        if "caption" in cls:
+            style = "Caption"
+        elif "sub" in cls and style is None:
+            style = "Subtitle"
+        p = d.add_paragraph(style=style)
+        if "caption" in cls:
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        parts: list[tuple[str, bool]] = []
+        if el.text:
+            parts.append((el.text, False))
+        for child in el:
+            if child.tag in _SKIP or not isinstance(child.tag, str):
+                pass
+            else:
+                parts.append((child.text_content(), child.tag in ("b", "strong")))
+            if child.tail:
+                parts.append((child.tail, False))
+        text = " ".join("".join(x for x, _ in parts).split())
+        if not text:
+            d.element.body.remove(p._p)
+            return
+        # runs keep bold spans; whitespace is collapsed inside each run as in the browser, and a
+        # bold figure is kept apart from the label after it (the page sets them on two lines)
+        last_bold = False
+        for x, bold in parts:
+            x = " ".join(x.split()) if x.strip() else (" " if x else "")
+            if not x:
+                continue
+            if last_bold and not bold and not x.startswith(" "):
+                x = " " + x
+            last_bold = bold
+            r = p.add_run(x)
+            r.bold = bold or None
+            if cls & _GREY:
+                r.font.size = Pt(8.5)
+                r.font.color.rgb = grey
+        if "kpi" in {c for a in el.iterancestors() for c in _classes(a)}:
+            p.paragraph_format.space_after = Pt(2)
+
+    def table(el: Any) -> None:
+        rows = list(el.iter("tr"))
+        if not rows:
+            return
+        width = max(len([c for c in tr if c.tag in ("td", "th")]) for tr in rows)
+        t = d.add_table(rows=0, cols=width)
+        t.style = "Table Grid"
+        t.autofit = False
+        # column widths after the longest text of each column (Word would make them all equal)
+        longest = [4] * width
+        for tr in rows:
+            for j, c in enumerate(x for x in tr if x.tag in ("td", "th")):
+                text = _text(c)
+                word = max((len(w) for w in text.split()), default=0)  # never broken
+                longest[j] = max(longest[j], min(len(text), 28), word + 2)
+        widths = [Cm(_TEXT_WIDTH_CM * n / sum(longest)) for n in longest]
+        for col, w in zip(t.columns, widths, strict=True):
+            col.width = w  # the table grid (LibreOffice reads it); cells below for Word
+        for tr in rows:
+            cells = [c for c in tr if c.tag in ("td", "th")]
+            out = t.add_row().cells
+            for j, c in enumerate(cells):
+                out[j].width = widths[j]
+                out[j].text = _text(c)
+                par = out[j].paragraphs[0]
+                cls = _classes(c)
+                for r in par.runs:
+                    r.font.size = Pt(8.5 if width <= 6 else 7.5)
+                    r.bold = c.tag == "th" or None
+                if "n" in cls:
+                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                if c.tag == "th":
+                    _shade(out[j], "EEF2F7")
+                shade = next((_SHADE[k] for k in cls if k in _SHADE), None)
+                if shade:
+                    _shade(out[j], shade)
+        d.add_paragraph()
+
+    def picture(el: Any) -> None:
+        png = _image(el.get("src") or "")
+        if png is None:
+            d.add_paragraph(f"[{el.get('alt') or ''}]")
+            return
+        png, (w, h) = _trimmed(png)
+        # 15 cm wide at most, and no taller than 10 cm (a radar chart is square)
+        d.add_picture(io.BytesIO(png), width=Cm(min(15.0, 10.0 * w / max(h, 1))))
+        d.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def walk(el: Any) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            return
+        if tag in _HEADINGS:
+            d.add_heading(_text(el), level=_HEADINGS[tag])
+        elif tag == "table":
+            table(el)
+        elif tag == "img":
+            picture(el)
+        elif tag in ("ul", "ol"):
+            for li in el.iter("li"):
+                paragraph(li, "List Bullet")
+        elif tag == "p" or (tag in _BLOCKS | {"li"} and not any(c.tag in _BLOCKS for c in el)):
+            paragraph(el)
+        else:  # a container: its blocks in order (stray text between blocks is kept)
+            if el.text and el.text.strip():
+                d.add_paragraph(" ".join(el.text.split()))
+            for child in el:
+                walk(child)
+                if child.tail and child.tail.strip():
+                    d.add_paragraph(" ".join(child.tail.split()))
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    p = Path(path)
+    with atomic_file(p, "wb") as fh:
+        d.save(fh)
+    return p
