@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from citycheckup.cli._common import console, guarded
+from citycheckup.cli._common import console, fail, guarded
 
 __all__ = ["register"]
 
@@ -43,7 +45,25 @@ def _store(
 
     cat = load_catalogue(catalogue)
     clf = HotlineClassifier.load(model) if model is not None else None
-    return HotlineStore(_db(database), catalogue=cat, classifier=clf, migrate=migrate)
+    return _open(HotlineStore, _db(database), catalogue=cat, classifier=clf, migrate=migrate)
+
+
+def _open(cls: Any, url: str, **kwargs: Any) -> Any:
+    """``cls(url, **kwargs)``; a URL that cannot be parsed or opened is a HotlineError."""
+    import sqlalchemy as sa
+
+    from citycheckup.errors import HotlineError
+
+    try:
+        return cls(url, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.DBAPIError) as exc:
+        shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)  # never print a password
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise HotlineError(
+            f"cannot open the hotline database {shown!r} ({reason}); give --database or "
+            "CITYCHECKUP_HOTLINE_DB as a SQLAlchemy URL such as sqlite:///hotline.db (in a "
+            "folder that exists) or postgresql+psycopg://user@host/db"
+        ) from exc
 
 
 @app.command()
@@ -168,6 +188,11 @@ def keys_revoke(
     """Revoke the key(s) with this prefix (as shown by `keys list`)."""
     st = guarded(lambda: _store(database))
     n = st.revoke_key(prefix)
+    if n == 0:
+        fail(
+            f"no active key has the prefix {prefix!r}; a prefix is the first column of "
+            "`citycheckup hotline keys list`"
+        )
     typer.echo(f"revoked {n} key(s)")
 
 
@@ -321,7 +346,7 @@ def replay(
             catalogue_out, yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False)
         )
     cat = guarded(lambda: catalogue_from_mapping(mapping, "<replay>"))
-    st = guarded(lambda: HotlineStore(_db(database), catalogue=cat))
+    st = guarded(lambda: _open(HotlineStore, _db(database), catalogue=cat))
     key = st.create_key("admin", label="replay", valid_days=1)
     with (
         BackgroundServer(
@@ -337,13 +362,11 @@ def replay(
         f"({len(res.errors)} errors)"
     )
     df = st.dataframe()
-    df["source"] = df["district"].map(
-        lambda d: (
-            "nyc"
-            if d in {"Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"}
-            else "baltimore"
-        )
-    )
+    # the source of each request replayed now; requests stored earlier by their borough
+    replayed = {rid: item.split(":", 1)[0] for item, rid in res.ids.items()}
+    boroughs = {"Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"}
+    by_district = df["district"].map(lambda d: "nyc" if d in boroughs else "baltimore")
+    df["source"] = df["id"].map(replayed).fillna(by_district)
     table = rates(df, by=["source"], timezone=cat.timezone, percent=True)
     typer.echo(table.to_string(index=False))
     if metrics_out is not None:

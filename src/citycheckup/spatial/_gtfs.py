@@ -29,6 +29,14 @@ def _keep(cols: Collection[str]) -> Callable[[str], bool]:
     return keep
 
 
+_NEED_ALL = " (a GTFS feed needs stops.txt, stop_times.txt, trips.txt and routes.txt)"
+
+
+def _few(ids: list[str]) -> str:
+    """The first five ids, and how many more."""
+    return ", ".join(map(repr, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
 def _mode(route_type: int) -> str | None:
     if (
         route_type in _LOW
@@ -41,7 +49,8 @@ def _mode(route_type: int) -> str | None:
         route_type in _HIGH
         or 100 <= route_type < 200
         or 400 <= route_type < 500
-        or 1000 <= route_type < 1300
+        or 1000 <= route_type < 1100  # water transport
+        or 1200 <= route_type < 1300  # ferry (1100-1199 is air service: not transit)
     ):
         return "rail_station"
     return None
@@ -61,12 +70,15 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         One row per (stop, category) with columns ``stop_id``, ``category``
         (``bus_stop`` or ``rail_station``), WGS-84 points. Stops served by no
-        trip are left out.
+        trip are left out, and so are routes of modes SDG 11.2.1 does not count
+        (coach 200-299, aerial lift 6 and 1300-1399, air 1100-1199, taxi, …).
 
     Raises
     ------
     SpatialError
-        If a required file or column is missing.
+        If a required file or column is missing, a ``route_type`` is not a
+        number, or a stop served by a trip is absent from ``stops.txt`` or has
+        no valid ``stop_lat``/``stop_lon`` (all problems are listed at once).
     """
     p = Path(path)
     tables: dict[str, pd.DataFrame] = {}
@@ -82,7 +94,7 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
             readers = {n: (p / n) for n in need}
             for name, cols in need.items():
                 if not readers[name].is_file():
-                    problems.append(Problem(f"missing {name}", str(p)))
+                    problems.append(Problem(f"missing {name}{_NEED_ALL}", str(p)))
                     continue
                 tables[name] = pd.read_csv(readers[name], dtype=str, usecols=_keep(cols))
         else:
@@ -90,7 +102,7 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
                 names = {Path(n).name: n for n in zf.namelist()}
                 for name, cols in need.items():
                     if name not in names:
-                        problems.append(Problem(f"missing {name}", str(p)))
+                        problems.append(Problem(f"missing {name}{_NEED_ALL}", str(p)))
                         continue
                     with zf.open(names[name]) as fh:
                         tables[name] = pd.read_csv(
@@ -106,7 +118,9 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
         ValueError,
     ) as exc:
         raise SpatialError(
-            "cannot read the GTFS feed", problems=[Problem(str(exc), str(p))]
+            "cannot read the GTFS feed (give a GTFS .zip or a folder of its .txt files, "
+            "comma-separated, UTF-8)",
+            problems=[Problem(str(exc), str(p))],
         ) from exc
     for name, cols in need.items():
         if name in tables:
@@ -114,12 +128,23 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
             t.columns = [c.strip() for c in t.columns]
             miss = [c for c in cols if c not in t.columns]
             if miss:
-                problems.append(Problem(f"{name} lacks columns {miss}", str(p)))
+                problems.append(
+                    Problem(f"{name} lacks columns {miss} (add them to its header row)", str(p))
+                )
     if problems:
         raise SpatialError("unusable GTFS feed", problems=problems)
     routes = tables["routes.txt"].assign(
         route_type=lambda r: pd.to_numeric(r.route_type.str.strip(), errors="coerce")
     )
+    bad = routes.loc[routes.route_type.isna(), "route_id"].tolist()
+    if bad:
+        problems.append(
+            Problem(
+                f"routes.txt: route_type is not a number for route_id {_few(bad)} "
+                "(give the GTFS integer code, e.g. 3 for bus, 1 for metro)",
+                str(p),
+            )
+        )
     routes["category"] = [(_mode(int(t)) if np.isfinite(t) else None) for t in routes.route_type]
     trips = tables["trips.txt"].merge(routes[["route_id", "category"]], on="route_id", how="inner")
     st = tables["stop_times.txt"][["trip_id", "stop_id"]].drop_duplicates()
@@ -134,6 +159,17 @@ def gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
         .dropna(subset=["stop_lat", "stop_lon"])
     )
     out = served.merge(stops[["stop_id", "stop_lat", "stop_lon"]], on="stop_id", how="inner")
+    lost = sorted(set(served["stop_id"]) - set(out["stop_id"]))
+    if lost:
+        problems.append(
+            Problem(
+                f"stop_times.txt serves stop_id {_few(lost)}, absent from stops.txt or without a "
+                "numeric stop_lat/stop_lon there (add the stops with WGS-84 coordinates)",
+                str(p),
+            )
+        )
+    if problems:
+        raise SpatialError("unusable GTFS feed", problems=problems)
     return gpd.GeoDataFrame(
         out[["stop_id", "category"]].reset_index(drop=True),
         geometry=gpd.points_from_xy(out.stop_lon, out.stop_lat),
