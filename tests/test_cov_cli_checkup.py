@@ -116,7 +116,7 @@ def test_run_scores_the_tiny_framework_as_derived_by_hand(
     assert grades == {"420500": "good", "420600": "good"}  # 30 at the pass line, 40 above
     flat = _flat(r.output)
     assert (
-        "scored 2 units × 1 years on 3 indicators (2/2 dimensions with data; absolute, "
+        "scored 2 units × 1 year on 3 indicators (2/2 dimensions with data; absolute, "
         "against the framework's goalposts)" in flat
     )
     assert f"report:{(out / 'report.html').resolve()}" in "".join(r.output.split())

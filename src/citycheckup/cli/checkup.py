@@ -25,6 +25,11 @@ frameworks_app = typer.Typer(help="List and show indicator frameworks.", no_args
 EMBEDDED = "city-macro-data"
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 year``, ``2 years``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -164,7 +169,7 @@ def _run(
         else f"relative, among the {n_units} units of the data"
     )
     console.print(
-        f"scored {n_units} units × {len(result.years)} years on "
+        f"scored {_count(n_units, 'unit')} × {_count(len(result.years), 'year')} on "
         f"{int((result.coverage['status'] == 'used').sum())} indicators "
         f"({len(result.informed_dimensions)}/{n_dims} dimensions with data; {scoring}) "
         f"in {time.perf_counter() - t0:.1f} s"
@@ -233,7 +238,7 @@ def _run_mohurd(
     inv = _inventory(store, fw, units)
     chain: dict[str, Any] = {}
     if inv is not None:
-        from citycheckup.inventory import rollup
+        from citycheckup.inventory import STORE_SOURCE, rollup
 
         prog.update(task, description="rolling up registers and field surveys")
         roll = rollup(inv, fw)
@@ -244,7 +249,7 @@ def _run_mohurd(
                     ds,
                     Dataset(
                         data=roll.assign(unit_name=None),
-                        source="registers and field surveys (results store)",
+                        source=STORE_SOURCE,
                     ),
                 ]
             )

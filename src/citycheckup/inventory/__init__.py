@@ -91,6 +91,10 @@ from citycheckup.inventory._survey import read_problems, validate_problems
 from citycheckup.inventory._tables import ChainTables, chain_tables
 from citycheckup.inventory._workbook import FieldSurvey, read_field_survey, write_field_survey
 
+#: The ``source`` of the data set rolled up from a store's registers and field surveys; reports
+#: print it in the reader's language (``a.store_source`` of the report catalogue).
+STORE_SOURCE = "registers and field surveys (results store)"
+
 __all__ = [
     "ANNEX_SHEETS",
     "CRS_CHOICES",
@@ -116,6 +120,7 @@ __all__ = [
     "SEVERITY_LABELS",
     "STATUSES",
     "STATUS_LABELS",
+    "STORE_SOURCE",
     "SUGGESTION_COLUMNS",
     "SURVEY_COLUMNS",
     "TRANSITIONS",

@@ -70,7 +70,7 @@ def _overview(
         s.add(
             Para(t("a.size_class", lang, label=lab) + size_basis_note(r.size_basis, lang), "note")
         )
-    src = inp.source.get(lang) or r.dataset.source
+    src = inp.source.get(lang) or _source_text(r.dataset.source, lang)
     s.add(Para(t("a.data_source", lang, source=src), "note"))
     return s
 
@@ -247,3 +247,11 @@ def _ungraded(r: MohurdResult, code: str, y: int, inds: dict[str, Indicator], la
     )
     d.add(Para(t("a.ungraded_note", lang), "note"))
     return d
+
+
+def _source_text(source: str, lang: str) -> str:
+    """The data set's source line, with the store roll-up named in the reader's language."""
+    from citycheckup.inventory import STORE_SOURCE
+
+    parts = [p.strip() for p in source.split(" + ")]
+    return " + ".join(t("a.store_source", lang) if p == STORE_SOURCE else p for p in parts)

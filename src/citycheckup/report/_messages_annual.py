@@ -107,6 +107,10 @@ ANNUAL_MESSAGES: dict[str, dict[str, str]] = {
     },
     "a.size_class": {"zh": "城市规模等级：{label}。", "en": "City-size class: {label}. "},
     "a.data_source": {"zh": "数据来源：{source}", "en": "Data: {source}"},
+    "a.store_source": {
+        "zh": "住房、小区、街区登记与实地调查（结果库）",
+        "en": "registers and field surveys (results store)",
+    },
     # -- 二、指标体系 --------------------------------------------------------------------------------
     "a.system": {"zh": "指标体系", "en": "Indicator system"},
     "a.system_caption": {"zh": "指标体系构成", "en": "Structure of the indicator system"},
