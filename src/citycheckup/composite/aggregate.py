@@ -440,6 +440,14 @@ def aggregate_batch(
             )
     if zero_weights not in ("raise", "nan"):
         problems.append(Problem("zero_weights must be 'raise' or 'nan'", "aggregate.zero_weights"))
+    # checked here, not only when a value <= 0 meets it, so that a typo never goes unseen
+    if nonpositive not in ("raise", "omit", "shift"):
+        problems.append(
+            Problem(
+                f"unknown policy {nonpositive!r}; choose raise, omit or shift",
+                "aggregate.nonpositive",
+            )
+        )
     if copeland is not None:
         try:
             _copeland_na(copeland)

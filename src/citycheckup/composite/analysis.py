@@ -142,6 +142,15 @@ def level_codes(coin: Coin, level: int, within: Sequence[str] | str | None = Non
     return list(dict.fromkeys(sel.tolist()))
 
 
+def _pair_corr(x: pd.Series, y: pd.Series, method: CorrType) -> float:
+    """Correlation of the pairwise-complete values; NaN (undefined) when fewer than two
+    pairs remain or either side is constant, without scipy's warning about it."""
+    ok = x.notna() & y.notna()
+    if ok.sum() < 2 or x[ok].nunique() < 2 or y[ok].nunique() < 2:
+        return float("nan")
+    return float(x[ok].corr(y[ok], method=method))
+
+
 def correlation_table(
     coin: Coin,
     data: pd.DataFrame,
@@ -171,7 +180,8 @@ def correlation_table(
     method
         ``pearson``, ``spearman`` or ``kendall``.
     pval
-        Correlations whose p-value exceeds ``pval`` are NaN (0 disables).
+        Correlations whose p-value exceeds ``pval`` are NaN (0 disables). A pair with
+        fewer than two complete observations or a constant side is NaN (undefined).
     withparent
         ``True``: keep only pairs of a code and its ancestor at the other level;
         ``"family"``: each code of ``levels[0]`` against all its ancestors (``Var1``
@@ -222,7 +232,7 @@ def correlation_table(
         )
     A, B = data[c1].astype(float), data[c2].astype(float)
     R = pd.DataFrame(
-        {b: [A[a].corr(B[b], method=method) for a in c1] for b in c2}, index=c1, dtype=float
+        {b: [_pair_corr(A[a], B[b], method) for a in c1] for b in c2}, index=c1, dtype=float
     )
     if pval > 0:
         R = R.where(correlation_pvalues(A, B, method=method).to_numpy() <= pval)
@@ -406,13 +416,14 @@ def trends(
         raise PipelineError("trends need panel data with a Time column")
     years_all = np.sort(data["Time"].dropna().unique().astype(float))
     if interp_at is not None:
+        # checked before the conversion below, which fails on text with a bare ValueError
+        if isinstance(interp_at, str) and interp_at != "all":
+            raise PipelineError("interp_at must be 'all' or a list of years")
         pts = (
             years_all
             if isinstance(interp_at, str) and interp_at == "all"
             else np.asarray(interp_at, float)
         )
-        if isinstance(interp_at, str) and interp_at != "all":
-            raise PipelineError("interp_at must be 'all' or a list of years")
         if (pts < years_all.min()).any() or (pts > years_all.max()).any():
             raise PipelineError(
                 "interp_at has year(s) outside the years of the data "

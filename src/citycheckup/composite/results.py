@@ -83,7 +83,7 @@ def _one_time(data: pd.DataFrame, time: Any) -> pd.DataFrame:
     sel = data[data["Time"] == t]
     if sel.empty:
         raise PipelineError(
-            f"no rows for Time {t!r}; the data have {sorted(data['Time'].unique())}"
+            f"no rows for Time {t!r}; the data have {sorted(data['Time'].unique().tolist())}"
         )
     return sel
 

@@ -34,7 +34,8 @@ def indicator_stats(
     codes
         Columns to describe.
     t_avail, t_zero, t_unique
-        Flag ``"LOW"`` when the share of available / non-zero / unique values is below.
+        Flag ``"LOW"`` when the share of available / non-zero / unique values is below
+        (a column without any value is ``"LOW"`` on all three).
     skew_thresh, kurt_thresh
         Flag ``"OUT"`` when ``|skew| > skew_thresh`` and ``kurtosis > kurt_thresh``.
 
@@ -83,8 +84,9 @@ def indicator_stats(
                 "Frc.Unique": frc_unq,
                 "Frc.Same": nsame / na if na else np.nan,
                 "Flag.Avail": "LOW" if frc_avail < t_avail else "ok",
-                "Flag.NonZero": "LOW" if frc_nz < t_zero else "ok",
-                "Flag.Unique": "LOW" if frc_unq < t_unique else "ok",
+                # an indicator without any value is LOW, not "ok" (COINr: nzero/n = 0)
+                "Flag.NonZero": "ok" if frc_nz >= t_zero else "LOW",
+                "Flag.Unique": "ok" if frc_unq >= t_unique else "LOW",
                 "Flag.SkewKurt": "OUT" if (abs(sk) > skew_thresh and kt > kurt_thresh) else "ok",
             }
         )
@@ -130,6 +132,8 @@ def denominator_correlations(
     -------
     pandas.DataFrame
         Long table ``iCode, Denominator, r, Flag`` (``Flag`` true when ``|r| > threshold``).
+        ``r`` uses the units with both values; it is NaN (undefined, ``Flag`` false) when
+        fewer than two units have both or either side is constant.
     """
     base = coin.data.set_index(["uCode", "Time"] if "Time" in data.columns else ["uCode"])
     key = ["uCode", "Time"] if "Time" in data.columns else ["uCode"]
@@ -142,7 +146,10 @@ def denominator_correlations(
         x = pd.Series(data[code].to_numpy(dtype=float))
         for den in coin.denominator_columns:
             d = pd.Series(dens[den].to_numpy(dtype=float))
-            r = x.corr(d, method=method)
+            ok = x.notna() & d.notna()
+            # undefined: skip scipy, which warns on too few or constant values
+            defined = ok.sum() >= 2 and x[ok].nunique() > 1 and d[ok].nunique() > 1
+            r = x[ok].corr(d[ok], method=method) if defined else np.nan
             rows.append(
                 {"iCode": code, "Denominator": den, "r": r, "Flag": bool(abs(r) > threshold)}
             )

@@ -144,19 +144,20 @@ def _fit_winsorise(
             ok = ~np.isnan(x)
             if ok.sum() < 2:
                 break
+            # the block is kept (and labelled) only once it has been moved to a cap
             if np.isnan(sk) or sk >= 0:
-                mx = np.nanmax(x)
-                imax = np.flatnonzero(x == mx)
-                rest = np.delete(x, imax)
+                block = np.flatnonzero(x == np.nanmax(x))
+                rest = np.delete(x, block)
                 if np.isnan(rest).all():
                     break
+                imax = block
                 x[imax] = np.nanmax(rest)
             else:
-                mn = np.nanmin(x)
-                imin = np.flatnonzero(x == mn)
-                rest = np.delete(x, imin)
+                block = np.flatnonzero(x == np.nanmin(x))
+                rest = np.delete(x, block)
                 if np.isnan(rest).all():
                     break
+                imin = block
                 x[imin] = np.nanmin(rest)
             nwin = int(imax.size + imin.size)
             below = winmax is None or nwin < winmax

@@ -255,14 +255,18 @@ def optimise_weights(
     ``balance`` minimises :math:`\\log \\overline{(c/\\sum c - t)^2}`, ``infomax``
     maximises :math:`\\sum c`, :math:`c` the correlations of the level's codes with
     the index rebuilt with the trial weights (Nelder-Mead on the level's weights,
-    as COINr; negative trial weights are used by absolute value). Optimised weights
-    are normalised to sum 1 over the level, as COINr.
+    as COINr; negative trial weights are used by absolute value). Only the ratios of
+    the weights matter, so the last one is held at its start value (unless that is 0)
+    and the others are searched. Optimised weights are normalised to sum 1 over the
+    level, as COINr.
 
     Returns
     -------
     tuple
         ``(weights of all codes, table iCode, target, achieved, weight)``; ``achieved``
         is the correlation share (``balance``) or the correlation (``infomax``).
+        ``table.attrs`` holds ``converged`` (false when ``maxiter`` stopped the search, as
+        COINr's "did not converge" message) and ``iterations``.
     """
     from citycheckup.composite.aggregate import aggregate_batch, resolve_weights, structure_codes
 
@@ -311,10 +315,18 @@ def optimise_weights(
         return float(np.log(np.mean((c / c.sum() - t) ** 2) + 1e-300))
 
     start = t if optype == "balance" else base[pos]
-    res = optimize.minimize(
-        obj, start, method="Nelder-Mead", options={"xatol": tol, "fatol": tol, "maxiter": maxiter}
-    )
-    w = np.abs(res.x)
+    # the correlations depend only on the ratios of the weights: hold the last one at its
+    # start value (when non-zero) so that the simplex cannot drift along the flat direction
+    last = float(abs(start[-1]))
+    opts = {"xatol": tol, "fatol": tol, "maxiter": maxiter}
+    if last > 0 and len(codes) > 1:
+        res = optimize.minimize(
+            lambda v: obj(np.append(v, last)), start[:-1], method="Nelder-Mead", options=opts
+        )
+        w = np.abs(np.append(res.x, last))
+    else:
+        res = optimize.minimize(obj, start, method="Nelder-Mead", options=opts)
+        w = np.abs(res.x)
     w = w / w.sum()
     out = {**coin.weights(), **dict(zip(codes, w.tolist(), strict=True))}
     c = correlations(w)
@@ -326,4 +338,5 @@ def optimise_weights(
             "weight": w,
         }
     )
+    table.attrs.update(converged=bool(res.success), iterations=int(res.nit))
     return out, table
