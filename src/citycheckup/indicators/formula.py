@@ -164,7 +164,9 @@ class _Context:
         if isinstance(node, ast.Constant):
             if not isinstance(node.value, int | float):  # parse_formula rejects these already
                 raise FormulaError(f"constant {node.value!r} is not a number")
-            return float(node.value)
+            # a numpy scalar, not a Python float: 0 ** -1, 10 ** 400 or (-8) ** 0.5 of constants
+            # give inf / nan (made missing below) instead of raising or giving a complex number
+            return np.float64(node.value)
         if isinstance(node, ast.Name):
             return pd.to_numeric(self.data[node.id], errors="coerce").astype("float64")
         if isinstance(node, ast.UnaryOp):
