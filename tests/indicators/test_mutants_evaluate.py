@@ -162,6 +162,12 @@ def test_duplicated_unit_year_takes_the_first_row_as_previous() -> None:
         ("lag(x, 0)", "lag(): the number of years must be a positive integer: 'lag(x, 0)'"),
         ("diff(x, -1)", "diff(): the number of years must be a positive integer: 'diff(x, -1)'"),
         ("lag(x, x)", "lag(): the number of years must be a positive integer: 'lag(x, x)'"),
+        # infinite or overflowing year counts (1/0 and 10**400 are inf as float64 constants)
+        ("lag(x, 1/0)", "lag(): the number of years must be a positive integer: 'lag(x, 1 / 0)'"),
+        (
+            "diff(x, 10**400)",
+            "diff(): the number of years must be a positive integer: 'diff(x, 10 ** 400)'",
+        ),
         ("cagr(x)", "cagr(x, k) needs the number of years k: 'cagr(x)'"),
     ],
 )

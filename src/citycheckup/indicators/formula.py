@@ -221,7 +221,8 @@ class _Context:
         x = args[0]
         k = 1
         if len(args) > 1:
-            if isinstance(args[1], pd.Series) or float(args[1]) != int(args[1]) or int(args[1]) < 1:
+            n = args[1]
+            if isinstance(n, pd.Series) or not np.isfinite(n) or float(n) != int(n) or int(n) < 1:
                 raise FormulaError(
                     f"{name}(): the number of years must be a positive integer: {ast.unparse(node)!r}"
                 )
