@@ -222,11 +222,11 @@ class _Context:
         k = 1
         if len(args) > 1:
             n = args[1]
-            if isinstance(n, pd.Series) or not np.isfinite(n) or float(n) != int(n) or int(n) < 1:
+            if isinstance(n, pd.Series) or not np.isfinite(n) or n != int(n) or int(n) < 1:
                 raise FormulaError(
                     f"{name}(): the number of years must be a positive integer: {ast.unparse(node)!r}"
                 )
-            k = int(args[1])
+            k = int(n)
         prev = self._shift(x, k)
         with np.errstate(divide="ignore", invalid="ignore"):
             if name == "lag":

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import matplotlib.colors as mcolors
@@ -167,7 +167,9 @@ class _Canvas:
         if data.segments is not None:
             self.static.append(
                 ax.add_collection(
-                    LineCollection(data.segments, colors="black", linewidths=0.25, alpha=0.35)
+                    LineCollection(
+                        cast(Any, data.segments), colors="black", linewidths=0.25, alpha=0.35
+                    )
                 )
             )
         ax.set_axis_off()
