@@ -97,11 +97,12 @@ def test_a_bad_worker_count_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, ra
     assert repr(raw) in str(info.value) and "set it to 0" in str(info.value)
 
 
-@pytest.mark.parametrize(("cpus", "expected"), [(1, 0), (2, 2), (8, 2)])
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 0), (2, 2), (3, 3), (4, 4), (8, 4)])
 def test_default_worker_count_follows_the_cpus(
     monkeypatch: pytest.MonkeyPatch, cpus: int, expected: int
 ) -> None:
-    # one CPU: nothing runs in parallel, so the calling process draws; two or more: two workers
+    # one CPU: nothing runs in parallel, so the calling process draws; then one drawing process
+    # per CPU, at most four
     monkeypatch.delenv(_map_jobs.WORKERS_ENV, raising=False)
     monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
     monkeypatch.setattr(_map_jobs.os, "sched_getaffinity", lambda _pid: set(range(cpus)))

@@ -102,16 +102,24 @@ def write_spatial_outputs(
                  "districts.gpkg", "homes.gpkg"]  # fmt: skip
         t_maps = 0.0
         if codes:
-            from citycheckup.spatial import _maps
+            # matplotlib is imported here only where this process draws (no pool, or HTML maps):
+            # with a pool, the workers hold it and this process never pays for its import
+            html = not (maps is True or maps == "default")
+            pngs: list[str] = []
+            if jobs is None:
+                from citycheckup.spatial._maps import render_pngs
 
+                pngs = render_pngs(map_data(result, codes), codes, tmp / "maps")
+            # the default set is what reports embed (PNG); HTML maps come with "all" or a list of codes
+            pages: list[str] = []
+            if html:
+                from citycheckup.spatial._maps import html_maps
+
+                pages = html_maps(result, tmp / "maps", codes)
             if jobs is not None:
                 assert pool is not None
-                files += pool.collect(jobs, codes, "maps")
-            else:
-                files += _maps.render_pngs(map_data(result, codes), codes, tmp / "maps")
-            # the default set is what reports embed (PNG); HTML maps come with "all" or a list of codes
-            if not (maps is True or maps == "default"):
-                files += _maps.html_maps(result, tmp / "maps", codes)
+                pngs = pool.collect(jobs, codes, "maps")
+            files += pngs + pages
             t_maps = time.perf_counter() - tm
         manifest = dict(result.manifest)
         manifest["files"] = sorted(files) + ["manifest.json"]
