@@ -136,6 +136,9 @@ def main() -> None:
     ap.add_argument("--skip-panel", action="store_true", help="only part 1 (the annual report)")
     ap.add_argument("--baseline", action="store_true", help="time LibreOffice DOCX → PDF too")
     ap.add_argument(
+        "--all-formats", default="pdf", help="formats of part 4's city reports, e.g. pdf,docx"
+    )
+    ap.add_argument(
         "--skip-annual", action="store_true", help="skip part 1 (the MOHURD-outline report)"
     )
     args = ap.parse_args()
@@ -212,19 +215,20 @@ def main() -> None:
     if args.skip_all:
         return
     sel = codes[: args.cities]
+    fmts = tuple(f.strip() for f in args.all_formats.split(",") if f.strip())
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     files = render_reports(
-        run, tmp / "all", units=sel, overview=False, langs=("zh",), formats=("pdf",),
+        run, tmp / "all", units=sel, overview=False, langs=("zh",), formats=fmts,
         jobs=args.jobs, context=ctx,
     )  # fmt: skip
     dt = time.perf_counter() - t0
     ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_all = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
-    n = max(1, len(files))
+    n = max(1, len(sel))  # cities (each with one file per format)
     print(
-        f"[4] {len(files)} city reports (zh, PDF) in {args.jobs} processes: {dt:.1f} s "
+        f"[4] {len(sel)} cities' reports (zh, {'+'.join(fmts).upper()}; {len(files)} files) in {args.jobs} processes: {dt:.1f} s "
         f"({dt / n:.2f} s per report); worker CPU {cpu_all:.0f} s ({cpu_all / n:.2f} s per report); "
         f"load before/after {load0:.1f}/{os.getloadavg()[0]:.1f}"
     )
@@ -232,7 +236,7 @@ def main() -> None:
         f"[4] from CPU time (independent of the load): {len(codes)} reports on {args.jobs} idle "
         f"cores ≈ {cpu_all / n * len(codes) / args.jobs:.0f} s + {t_prio:.0f} s of priorities"
     )
-    if len(files) < len(codes):
+    if len(sel) < len(codes):
         est = dt / n * len(codes)
         print(
             f"[4] EXTRAPOLATED (not measured): {len(codes)} reports ≈ {est:.0f} s at this load "
