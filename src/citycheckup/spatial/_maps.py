@@ -31,10 +31,10 @@ from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
 from citycheckup._fonts import raise_for_missing_glyphs, register_matplotlib
-from citycheckup.spatial._map_data import MapData, map_data
+from citycheckup.spatial._map_data import MapData
 from citycheckup.spatial._result import ALL, ATTRIBUTION, SpatialResult
 
-__all__ = ["indicator_maps"]
+__all__ = ["html_maps", "prepared_canvas", "render_pngs"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,30 +56,6 @@ def _norm(values: np.ndarray, unit: str) -> mcolors.Normalize:
     finite = values[np.isfinite(values)]
     hi = float(finite.max()) if finite.size else 1.0
     return mcolors.Normalize(0, hi if hi > 0 else 1.0)
-
-
-def indicator_maps(
-    result: SpatialResult, folder: Path, *, codes: list[str] | None = None, html: bool = True
-) -> list[str]:
-    """Render indicators of ``result`` as ``<code>.png`` and ``<code>.html`` in ``folder``.
-
-    Parameters
-    ----------
-    codes
-        The indicators to map (every indicator when omitted).
-    html
-        Also write the interactive HTML map of each.
-
-    Returns
-    -------
-    list of str
-        The written paths, relative to ``folder``'s parent.
-    """
-    table = result.indicators.set_index("district")
-    if codes is None:
-        codes = [c for c in table.columns if c not in {"year", "quality"}]
-    pngs = render_pngs(map_data(result, codes), codes, folder)
-    return pngs + (html_maps(result, folder, codes) if html else [])
 
 
 def html_maps(result: SpatialResult, folder: Path, codes: list[str]) -> list[str]:
