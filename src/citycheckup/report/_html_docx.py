@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from citycheckup._io import atomic_file
+from citycheckup.report.charts import raster_of
 from citycheckup.report.document import _SHADE, _set_fonts, _shade, _svg_png
 
 __all__ = ["html_to_docx"]
@@ -37,17 +38,28 @@ def _text(el: Any) -> str:
     return " ".join(el.text_content().split())
 
 
-def _image(src: str) -> bytes | None:
-    """PNG bytes of an ``<img>`` source: a data URI of PNG, or of SVG (drawn as PNG)."""
+def _image(src: str) -> tuple[bytes | None, bool]:
+    """PNG bytes of an ``<img>`` source (a data URI of PNG, or of SVG drawn as PNG).
+
+    The flag says whether the picture is already cut to the chart: the PNG that
+    :func:`.charts.rasters` kept when the chart was drawn is; an SVG drawn on a page is not.
+    """
     if not src.startswith("data:"):
-        return None  # reports are self-contained: there is no other kind of image
+        return None, False  # reports are self-contained: there is no other kind of image
     head, _, data = src.partition(",")
     raw = base64.b64decode(data) if head.endswith(";base64") else data.encode("utf-8")
     if head.startswith("data:image/png"):
-        return raw
+        return raw, False
     if head.startswith("data:image/svg+xml"):
-        return _svg_png(raw.decode("utf-8"))
-    return None
+        svg = raw.decode("utf-8")
+        kept = raster_of(svg)
+        return (kept, True) if kept is not None else (_svg_png(svg), False)
+    return None, False
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, from the PNG header (IHDR)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _trimmed(png: bytes) -> tuple[bytes, tuple[int, int]]:
@@ -189,11 +201,11 @@ def html_to_docx(page: str, path: str | Path) -> Path:
         d.add_paragraph()
 
     def picture(el: Any) -> None:
-        png = _image(el.get("src") or "")
+        png, tight = _image(el.get("src") or "")
         if png is None:
             d.add_paragraph(f"[{el.get('alt') or ''}]")
             return
-        png, (w, h) = _trimmed(png)
+        png, (w, h) = (png, _png_size(png)) if tight else _trimmed(png)
         # 15 cm wide at most, and no taller than 10 cm (a radar chart is square)
         d.add_picture(io.BytesIO(png), width=Cm(min(15.0, 10.0 * w / max(h, 1))))
         d.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER

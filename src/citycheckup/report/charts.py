@@ -14,14 +14,16 @@ inset, as on official maps.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
 import itertools
 import logging
 import math
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,8 @@ __all__ = [
     "china_map_svg",
     "histogram_svg",
     "radar_svg",
+    "raster_of",
+    "rasters",
     "setup_matplotlib",
     "trend_svg",
 ]
@@ -82,11 +86,63 @@ _IDS = itertools.count(1)
 _FONT_CSS = re.compile(r"font-family:\s*'?Noto Sans CJK SC'?")
 
 
+#: PNGs of the charts drawn inside :func:`rasters`, by the SHA-1 of their SVG text.
+_RASTERS: dict[bytes, bytes] | None = None
+#: Resolution of those PNGs: a chart 15 cm wide in Word is about 1,200 pixels.
+RASTER_DPI = 200
+
+
+@contextlib.contextmanager
+def rasters() -> Iterator[None]:
+    """Keep a PNG of every chart drawn inside the block, for Word (which cannot show SVG).
+
+    The PNG is drawn from the same matplotlib figure, while it is still open, so it shows
+    exactly what the SVG shows; drawing it afterwards from the SVG (WeasyPrint → PDF →
+    pdfium) costs several times more. :func:`raster_of` finds a chart's PNG by its SVG text;
+    the PNGs are dropped when the outermost block ends.
+    """
+    global _RASTERS
+    outer = _RASTERS
+    if outer is None:
+        _RASTERS = {}
+    try:
+        yield
+    finally:
+        _RASTERS = outer
+
+
+def _key(svg: str) -> bytes:
+    return hashlib.sha1(svg.encode("utf-8")).digest()
+
+
+def raster_of(svg: str) -> bytes | None:
+    """The PNG kept for the chart whose SVG text is ``svg`` (see :func:`rasters`), if any."""
+    return None if _RASTERS is None else _RASTERS.get(_key(svg))
+
+
 def _svg(fig: Any) -> str:
-    """The figure as an inline SVG string (no XML prolog), closing the figure."""
+    """The figure as an inline SVG string (no XML prolog), closing the figure.
+
+    Inside :func:`rasters` a PNG of the figure is kept as well.
+    """
     plt = setup_matplotlib()
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    png = None
+    if _RASTERS is not None:
+        # the tight box once more, without the trial drawing savefig(bbox_inches="tight") does;
+        # fast zlib (level 1): flat chart colours compress well anyway
+        pad = plt.rcParams["savefig.pad_inches"]
+        pbuf = io.BytesIO()
+        fig.savefig(
+            pbuf,
+            format="png",
+            dpi=RASTER_DPI,
+            bbox_inches=fig.get_tightbbox().padded(pad),
+            facecolor="white",
+            pil_kwargs={"compress_level": 1},
+        )
+        png = pbuf.getvalue()
     plt.close(fig)
     text = _XML_HEAD.sub("", buf.getvalue(), count=1)
     # ids (clip paths, patches) must be unique across the several SVGs inlined in one page
@@ -94,9 +150,12 @@ def _svg(fig: Any) -> str:
     text = _ID_ATTR.sub(lambda m: f'id="{pfx}{m.group(1)}"', text)
     text = _ID_REF.sub(lambda m: f"{m.group(1)}#{pfx}{m.group(2)}", text)
     # name the family with quotes and a fallback so browsers and WeasyPrint both resolve it
-    return _FONT_CSS.sub(
+    text = _FONT_CSS.sub(
         "font-family: 'Noto Sans CJK SC', 'DejaVu Sans', 'Noto Sans SC', sans-serif", text
     )
+    if png is not None and _RASTERS is not None:
+        _RASTERS[_key(text)] = png
+    return text
 
 
 def radar_svg(

@@ -18,12 +18,13 @@ Every user-facing text comes from :mod:`citycheckup.report.messages`.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import cast
@@ -119,25 +120,41 @@ def _write(html: str, out: Path, stem: str, fmt: str) -> Path:
     return p
 
 
+def _write_all(
+    render: Callable[[], str], out: Path, stem: str, formats: Sequence[str]
+) -> list[str]:
+    """One page, rendered once, in every format (the PNGs of its charts live as long as this)."""
+    if "docx" not in formats:
+        html = render()
+        return [str(_write(html, out, stem, fmt)) for fmt in formats]
+    with charts.rasters():
+        html = render()
+        return [str(_write(html, out, stem, fmt)) for fmt in formats]
+
+
 _WORKER_CTX: ReportContext | None = None
 _WORKER_FORMATS: tuple[str, ...] = ()
 
 
-def _render_one(job: tuple[str, str, str, str]) -> list[str]:
-    code, lang, fmt, out = job
-    if _WORKER_CTX is None:  # pragma: no cover - set before the pool forks
+def _render_one(job: tuple[str, str, str]) -> list[str]:
+    """All formats of one city's report in one language (the page is rendered once)."""
+    code, lang, out = job
+    ctx = _WORKER_CTX
+    if ctx is None:  # pragma: no cover - set before the pool forks
         raise RuntimeError("report context not set in the worker")
-    html = render_city_html(_WORKER_CTX, code, lang=cast(Lang, lang))
-    files = [str(_write(html, Path(out), f"city_{code}_{lang}", fmt))]
-    if fmt == ("pdf" if "pdf" in _WORKER_FORMATS else _WORKER_FORMATS[0]):  # once per city, lang
-        pl, pj, _ = _problems_for(_WORKER_CTX, code)
-        if len(pl):
-            from citycheckup.report.projects import write_project_lists
+    files = _write_all(
+        lambda: render_city_html(ctx, code, lang=cast(Lang, lang)),
+        Path(out),
+        f"city_{code}_{lang}",
+        _WORKER_FORMATS,
+    )
+    pl, pj, _ = _problems_for(ctx, code)
+    if len(pl):
+        from citycheckup.report.projects import write_project_lists
 
-            files += [
-                str(p)
-                for p in write_project_lists(pl, pj, out, stem=f"city_{code}_{lang}_", lang=lang)
-            ]
+        files += [
+            str(p) for p in write_project_lists(pl, pj, out, stem=f"city_{code}_{lang}_", lang=lang)
+        ]
     return files
 
 
@@ -184,15 +201,14 @@ def render_reports(
     written: list[Path] = []
     for lang in langs:
         if overview:
-            html = render_overview_html(ctx, lang=lang)
-            for fmt in formats:
-                written.append(_write(html, out, f"overview_{lang}", fmt))
+            page = functools.partial(render_overview_html, ctx, lang=lang)
+            written += [Path(p) for p in _write_all(page, out, f"overview_{lang}", formats)]
     codes = [str(u) for u in (units if units is not None else [])]
-    jobs_list = [(c, lang, fmt, str(out)) for c in codes for lang in langs for fmt in formats]
-    if not jobs_list:
+    # one job per city and language: its page is rendered once for all formats
+    jobs_list = [(c, lang, str(out)) for c in codes for lang in langs]
+    if not jobs_list or not formats:
         return written
     n = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
-    # HTML and PDF of the same city/lang render the HTML twice; cheap next to the PDF
     _WORKER_CTX = ctx
     _WORKER_FORMATS = tuple(formats)
     try:

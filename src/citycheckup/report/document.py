@@ -321,6 +321,14 @@ def _svg_png(svg: str, width_px: int = 1400) -> bytes | None:
     return buf.getvalue()
 
 
+def _figure_png(svg: str) -> bytes | None:
+    """The PNG kept when the chart was drawn (:func:`.charts.rasters`), else the SVG drawn."""
+    from citycheckup.report.charts import raster_of
+
+    kept = raster_of(svg)
+    return kept if kept is not None else _svg_png(svg)
+
+
 def to_docx(doc: Document, path: str | Path) -> Path:
     """The document as an editable Word file (python-docx), written atomically.
 
@@ -379,7 +387,7 @@ def to_docx(doc: Document, path: str | Path) -> Path:
             for x in b.items:
                 d.add_paragraph(x, style="List Bullet")
         elif isinstance(b, Figure):
-            png = b.png if b.png is not None else (_svg_png(b.svg) if b.svg else None)
+            png = b.png if b.png is not None else (_figure_png(b.svg) if b.svg else None)
             if png is None:
                 d.add_paragraph(f"[{b.caption}]")
             else:
