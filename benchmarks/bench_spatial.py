@@ -364,37 +364,65 @@ def _e2e_child(kind: str, out: str, bounds: list[float], timeout: float) -> dict
     return data
 
 
+def _clear_pyrosm_cache(pbf: str) -> None:
+    """Forget pyrosm's persistent result cache for ``pbf`` (``<tmp>/pyrosm/cache``).
+
+    pyrosm's default (out-of-core) engine writes every layer it reads to a GeoParquet file
+    and serves an identical later read of the same, unchanged file from there. A first run
+    on an extract decodes the PBF; later runs on the same file read the cached layers.
+    """
+    from pyrosm.engine import cache
+
+    cache.clear(pbf)
+
+
 def main_e2e(repeat: int, timeout: float) -> None:
+    import compileall
     import shutil
 
     from citycheckup.spatial import read_osm
 
-    data = read_osm(os.path.join(SPO, "spo_osm.pbf"))
+    # bytecode of citycheckup as a pip install leaves it (an editable install under
+    # PYTHONDONTWRITEBYTECODE would compile every module on every run)
+    compileall.compile_dir(os.path.join(os.path.dirname(__file__), "..", "src"), quiet=1)
+    pbf = os.path.join(SPO, "spo_osm.pbf")
+    data = read_osm(pbf)
     bounds = list((data.bounds or data.data_extent).bounds)  # the study area ours uses
     _spo_xml()  # conversion for OSMnx, untimed
-    runs: dict[str, list[dict[str, Any]]] = {"ours": [], "osmnx": []}
+    runs: dict[str, list[dict[str, Any]]] = {"cold": [], "warm": [], "osmnx": []}
     base = tempfile.mkdtemp(prefix="bench_spatial_e2e_")
-    # warm-up of both (pyrosm's and the OS's file caches), not counted
+    # warm-up of both (the OS's file caches, imports), not counted
     for kind in ("ours", "osmnx"):
         _e2e_child(kind, os.path.join(base, f"warm_{kind}"), bounds, timeout)
     for i in range(repeat):
-        for kind in ("ours", "osmnx"):
-            res = _e2e_child(kind, os.path.join(base, f"{kind}_{i}"), bounds, timeout)
+        # cold: pyrosm decodes the PBF (its result cache cleared first, as on a first run);
+        # warm: the same command again, the layers read from pyrosm's cache
+        for kind in ("cold", "warm", "osmnx"):
+            if kind == "cold":
+                _clear_pyrosm_cache(pbf)
+            child = "osmnx" if kind == "osmnx" else "ours"
+            res = _e2e_child(child, os.path.join(base, f"{kind}_{i}"), bounds, timeout)
             if res is None:
                 raise SystemExit(f"{kind} failed")
             runs[kind].append(res)
     shutil.rmtree(base, ignore_errors=True)
-    t_ours = statistics.median(r["total_s"] for r in runs["ours"])
+    t_cold = statistics.median(r["total_s"] for r in runs["cold"])
+    t_warm = statistics.median(r["total_s"] for r in runs["warm"])
     t_nx = statistics.median(r["total_s"] for r in runs["osmnx"])
     logger.info(
         "São Paulo end to end (2 km grid, GTFS, population hexgrid, default maps), median of %d runs:",
         repeat,
     )
-    logger.info("  citycheckup spatial (CLI process)  %7.2f s  (%d maps; steps of the last run: %s)", t_ours,
-                runs["ours"][-1]["maps"], {k: round(v, 2) for k, v in runs["ours"][-1]["steps"].items()})  # fmt: skip
-    logger.info("  OSMnx + networkx (process)         %7.2f s  (%d maps; steps of the last run: %s)", t_nx,
-                runs["osmnx"][-1]["maps"], {k: round(v, 2) for k, v in runs["osmnx"][-1]["steps"].items()})  # fmt: skip
-    logger.info("  ratio OSMnx+networkx / citycheckup: %.1f× (target ≥ 5×)", t_nx / t_ours)
+    for kind, t, what in (("cold", t_cold, "first run: PBF decoded"),
+                          ("warm", t_warm, "again: pyrosm's result cache")):  # fmt: skip
+        logger.info("  citycheckup spatial, %-32s %6.2f s  %s  (%d maps; steps of the last run: %s)",
+                    what, t, [round(r["total_s"], 2) for r in runs[kind]], runs[kind][-1]["maps"],
+                    {k: round(v, 2) for k, v in runs[kind][-1]["steps"].items()})  # fmt: skip
+    logger.info("  OSMnx + networkx (process)                        %6.2f s  %s  (%d maps; steps of the last run: %s)",
+                t_nx, [round(r["total_s"], 2) for r in runs["osmnx"]], runs["osmnx"][-1]["maps"],
+                {k: round(v, 2) for k, v in runs["osmnx"][-1]["steps"].items()})  # fmt: skip
+    logger.info("  ratio OSMnx+networkx / citycheckup: first run %.1f×, again %.1f× (target ≥ 5×)",
+                t_nx / t_cold, t_nx / t_warm)  # fmt: skip
     logger.info(
         "  load average during the run: %.1f (cores: %d)", os.getloadavg()[0], os.cpu_count() or 0
     )

@@ -115,32 +115,46 @@ def spatial(
         chosen.append("--grid")
     if len(chosen) > 1:
         fail(f"choose one of {' / '.join(chosen)}")
+    pending = None
+    if osm.is_file():
+        # read the extract in a second process while this one imports the rest (scipy, the
+        # spatial modules); pandas and geopandas first, so that both processes share them
+        import geopandas  # noqa: F401
+
+        from citycheckup.spatial._prefetch import PendingRead
+
+        pending = PendingRead.start(osm)
     from citycheckup.spatial import run_spatial
 
     extract = osm
-    result = guarded(
-        lambda: run_spatial(
-            extract,
-            out,
-            maps=map_choice,
-            boundary=boundary,
-            districts=districts,
-            district_id=district_id,
-            admin_level=admin_level,
-            grid=grid,
-            population=population,
-            population_column=population_column,
-            census=census,
-            gtfs=gtfs,
-            poi=poi,
-            poi_crs=poi_crs.lower(),  # type: ignore[arg-type]
-            built_up=built_up,
-            facilities=facilities,
-            year=year,
-            max_snap_m=max_snap,
-            max_distance_m=max_distance,
-        )  # fmt: skip
-    )
+    try:
+        result = guarded(
+            lambda: run_spatial(
+                extract,
+                out,
+                maps=map_choice,
+                boundary=boundary,
+                districts=districts,
+                district_id=district_id,
+                admin_level=admin_level,
+                grid=grid,
+                population=population,
+                population_column=population_column,
+                census=census,
+                gtfs=gtfs,
+                poi=poi,
+                poi_crs=poi_crs.lower(),  # type: ignore[arg-type]
+                built_up=built_up,
+                facilities=facilities,
+                year=year,
+                max_snap_m=max_snap,
+                max_distance_m=max_distance,
+                prefetched=pending,
+            )  # fmt: skip
+        )
+    finally:
+        if pending is not None:
+            pending.close()
     n = len(result.indicators) - 1
     m = result.missing
     n_codes = len(

@@ -112,8 +112,7 @@ def facility_distances(
     is_area = np.isin(shapely.get_type_id(geoms), [3, 6])  # Polygon, MultiPolygon
     points = shapely.point_on_surface(geoms[~is_area])
     areas = geoms[is_area]
-    main_nodes = np.flatnonzero(graph.component == 0) if graph.n_nodes else np.zeros(0, np.int64)
-    nodes = shapely.points(graph.x[main_nodes], graph.y[main_nodes])
+    main_nodes, nodes = graph.main_nodes, graph.main_points
     if areas.size and main_nodes.size:
         k, ai = shapely.STRtree(areas).query(nodes, predicate="dwithin", distance=access_m)
         ni = main_nodes[k]

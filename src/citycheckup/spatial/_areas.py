@@ -170,12 +170,19 @@ def clipped_segments(
     seg = segments[present].reset_index(drop=True)
     iu = pos.loc[seg.u].to_numpy()
     iv = pos.loc[seg.v].to_numpy()
+    # the predicates below test tens of thousands of segments against one polygon: prepared
+    # (indexed) once, each test is a lookup instead of a full relate (a copy: the caller's
+    # polygon is left as it was)
+    area = shapely.transform(area, lambda c: c)
+    shapely.prepare(area)
     inside = shapely.contains_xy(area, nx, ny) | shapely.intersects_xy(area.boundary, nx, ny)
     both = inside[iu] & inside[iv]
     lines = shapely.linestrings(np.stack([np.c_[nx[iu], ny[iu]], np.c_[nx[iv], ny[iv]]], axis=1))
     # A segment with both ends inside a concave area may still leave it.
-    crossing = ~both & shapely.intersects(lines, area)
-    full_in = both & shapely.within(lines, area)
+    # (the prepared polygon must be the first argument: contains(area, l) is within(l, area))
+    crossing = ~both & shapely.intersects(area, lines)
+    full_in = both.copy()
+    full_in[both] = shapely.contains(area, lines[both])
     both_partial = both & ~full_in
     crossing |= both_partial
     keep = seg[full_in].copy()

@@ -166,6 +166,20 @@ class WalkGraph:
         return rank[labels].astype(np.int64)
 
     @cached_property
+    def main_nodes(self) -> IntArray:
+        """Positions of the nodes of the main (largest) connected component."""
+        return np.flatnonzero(self.component == 0) if self.n_nodes else np.zeros(0, np.int64)
+
+    @cached_property
+    def main_points(self) -> NDArray[np.object_]:
+        """The main component's nodes as shapely Points, aligned with :attr:`main_nodes`.
+
+        Made once per graph: every facility category's area facilities are entered at them.
+        """
+        m = self.main_nodes
+        return shapely.points(self.x[m], self.y[m])
+
+    @cached_property
     def edge_lines(self) -> NDArray[np.object_]:
         """Edges as shapely LineStrings (for snapping)."""
         coords = np.stack(

@@ -35,12 +35,15 @@ __all__ = [
 ALL = "ALL"
 
 
-def _groups(district: ArrayLike, districts: Sequence[str]) -> pd.Categorical:
+def _groups(district: ArrayLike, districts: Sequence[str]) -> pd.Categorical[str]:
     # homes in no district (outside every polygon) count in ALL only
     cats = list(districts)
-    arr = np.array(district, dtype=object)  # a copy: the caller's array is left alone
-    arr[~np.isin(arr, cats)] = None
-    return pd.Categorical(arr, categories=cats)
+    return pd.Categorical.from_codes(_codes(district, cats), categories=pd.Index(cats))
+
+
+def _codes(district: ArrayLike, districts: Sequence[str]) -> np.ndarray:
+    """Position of every home's district in ``districts``; -1 for a home in none of them."""
+    return pd.Index(list(districts)).get_indexer(pd.Index(np.asarray(district, dtype=object)))
 
 
 def coverage_share(
@@ -82,14 +85,21 @@ def coverage_share(
     ok = ~np.isnan(d)
     covered = np.where(ok & (d <= threshold_m), w, 0.0)
     evaluable = np.where(ok, w, 0.0)
-    g = _groups(district, districts)
-    num = pd.Series(covered).groupby(g, observed=False).sum()
-    den = pd.Series(evaluable).groupby(g, observed=False).sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = 100.0 * num / den.where(den > 0)
+    cats = list(districts)
+    # sums per district by integer code (-1: in no district, counted in ALL only); one
+    # bincount instead of a pandas group-by, as this runs once per indicator and category
+    code = _codes(district, cats)
+    inn = code >= 0
+    num = np.bincount(code[inn], weights=covered[inn], minlength=len(cats))
+    den = np.bincount(code[inn], weights=evaluable[inn], minlength=len(cats))
     total = evaluable.sum()
-    share[ALL] = 100.0 * covered.sum() / total if total > 0 else np.nan
-    return share.astype(float).clip(0.0, 100.0)  # guard against 100.00000000000001 from rounding
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.append(
+            np.where(den > 0, 100.0 * num / den, np.nan),
+            100.0 * covered.sum() / total if total > 0 else np.nan,
+        )
+    # clip: a guard against 100.00000000000001 from rounding (NaN stays NaN)
+    return pd.Series(np.clip(share, 0.0, 100.0), index=pd.Index([*cats, ALL], dtype=object))
 
 
 def life_circle_coverage(

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from citycheckup._fonts import raise_for_missing_glyphs, register_matplotlib
 from citycheckup.spatial._map_data import MapData
@@ -123,6 +124,7 @@ class _Canvas:
         # overlay; each map draws only what changes and lays the overlay on top.
         self.static: list[Any] = []
         self.overlay: np.ndarray | None = None
+        self._blend: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.canvas = FigureCanvasAgg(self.fig)
         self.polys = PathCollection(paths, edgecolor="white", linewidth=0.8)
         ax.add_collection(self.polys)
@@ -151,15 +153,20 @@ class _Canvas:
         ax.set_axis_off()
         _scalebar(ax)
         self.static += [*ax.lines[n_lines:], *ax.texts[n_texts:]]
-        self.labels: list[tuple[str, Text] | None] = []
+        # a label is the district's name (static: drawn once, in the overlay) above its value
+        # (drawn per map); Agg draws text glyph by glyph, so each glyph kept static counts
+        self.labels: list[tuple[Text, Text] | None] = []
         big = data.areas.max() if len(data.areas) else 0
         for name, area, (x, y) in zip(data.names, data.areas, data.label_points, strict=True):
             if area < 0.2 * big:
                 self.labels.append(None)
                 continue
             # no per-text bbox: Agg draws those slowly; one collection of boxes is laid under the labels
-            self.labels.append((name, ax.text(x, y, name, ha="center", va="center", fontsize=6.5,
-                                              color="black", zorder=3.1)))  # fmt: skip
+            kw: dict[str, Any] = {"ha": "center", "fontsize": 6.5, "color": "black",
+                                  "zorder": 3.1, "textcoords": "offset points"}  # fmt: skip
+            head = ax.annotate(name, (x, y), xytext=(0, 0.6), va="bottom", **kw)
+            self.labels.append((head, ax.annotate("", (x, y), xytext=(0, -0.6), va="top", **kw)))
+            self.static.append(head)
         self.sm = ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=matplotlib.colormaps[_CMAP])
         self.cb = self.fig.colorbar(self.sm, ax=ax, fraction=0.04, pad=0.02, shrink=0.8)
         self.static.append(self.fig.text(0.99, 0.01, f"{ATTRIBUTION} · {ATTRIBUTION_ZH}", ha="right",
@@ -187,7 +194,7 @@ class _Canvas:
         self.hatch.set_edgecolor([(0.25, 0.25, 0.25, 0.9) if f else (0, 0, 0, 0) for f in low])
         for item, val, f in zip(self.labels, values, low, strict=True):
             if item is not None:
-                item[1].set_text(f"{item[0]}\n{_fmt(val, unit)}" + (" *" if f else ""))
+                item[1].set_text(_fmt(val, unit) + (" *" if f else ""))
         self.sm.set_norm(norm)
         self.cb.update_normal(self.sm)
         self.cb.set_label(unit)
@@ -209,10 +216,12 @@ class _Canvas:
         head = f"{lab.get('zh', code)}  {lab.get('en', '')}".strip()
         self.ax.set_title(f"{head}\n{code} — 全区 whole area: {_fmt(all_val, unit)}", fontsize=9)
         self.canvas.draw()
-        base = np.asarray(self.canvas.buffer_rgba()).astype(np.float32)
-        over = self.overlay.astype(np.float32)
-        a = over[..., 3:4] / 255.0  # Agg's buffer is straight (not premultiplied) RGBA
-        rgb = over[..., :3] * a + base[..., :3] * (1.0 - a)
+        if self._blend is None or self._blend[0] is not self.overlay:
+            over = self.overlay.astype(np.float32)
+            a = over[..., 3:4] / 255.0  # Agg's buffer is straight (not premultiplied) RGBA
+            self._blend = (self.overlay, over[..., :3] * a, 1.0 - a)  # the same for every map
+        _, over_a, rest = self._blend
+        rgb = over_a + np.asarray(self.canvas.buffer_rgba())[..., :3] * rest
         # fast zlib level: PNG compression was a tenth of the rendering time at the default level
         PIL.Image.fromarray(np.round(rgb).astype(np.uint8), "RGB").save(
             path, format="png", compress_level=1, dpi=(self.fig.dpi, self.fig.dpi)
@@ -226,10 +235,12 @@ class _Canvas:
         for item in self.labels:
             if item is None:
                 continue
-            text = item[1]
+            head, text = item
             old = text.get_text()
-            text.set_text(f"{item[0]}\n100.0 % *")
-            ext = text.get_window_extent(renderer).expanded(1.08, 1.12)
+            text.set_text("100.0 % *")
+            ext = Bbox.union(
+                [head.get_window_extent(renderer), text.get_window_extent(renderer)]
+            ).expanded(1.08, 1.12)
             text.set_text(old)
             (x0, y0), (x1, y1) = inv.transform([[ext.x0, ext.y0], [ext.x1, ext.y1]])
             boxes.append(Rectangle((x0, y0), x1 - x0, y1 - y0))
@@ -241,7 +252,7 @@ class _Canvas:
         self.canvas.draw()  # settles the layout (colour bar, aspect) before anything is measured
         self._label_boxes()
         dynamic = [self.polys, self.hatch, self.boxes, self.cb.ax, self.legend, self.ax.title,
-                   *[t for item in self.labels if item is not None for t in item[1:]]]  # fmt: skip
+                   *[item[1] for item in self.labels if item is not None]]  # fmt: skip
         for art in dynamic:
             art.set_visible(False)
         self.fig.patch.set_alpha(0.0)

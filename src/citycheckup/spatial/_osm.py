@@ -390,6 +390,13 @@ def _present(val: object) -> bool:
     return not (isinstance(val, (list, dict, np.ndarray)))
 
 
+#: Extracts up to this size are decoded by pyrosm's in-memory engine; larger ones by its
+#: out-of-core engine, whose memory stays bounded by one layer. The in-memory engine decodes
+#: a district- or city-sized extract in less than half the time (it has no per-layer
+#: GeoParquet to write and read back) and leaves no result cache in the temporary folder.
+IN_MEMORY_MAX_BYTES = 32 * 2**20
+
+
 def _read_pbf(p: Path) -> OSMData:
     try:
         import pyrosm
@@ -403,7 +410,8 @@ def _read_pbf(p: Path) -> OSMData:
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            osm = pyrosm.OSM(str(p))
+            small = p.stat().st_size <= IN_MEMORY_MAX_BYTES
+            osm = pyrosm.OSM(str(p), engine="in_memory" if small else "out_of_core")
             wn = osm.get_network("walking", nodes=True)
             rn = osm.get_network("driving", nodes=True)
             keys: dict[str, bool | list[str]] = {

@@ -51,6 +51,7 @@ from citycheckup.spatial._population import (
     population_homes,
     read_census,
 )
+from citycheckup.spatial._prefetch import PendingRead
 from citycheckup.spatial._quality import data_quality, facility_table, natural_land
 from citycheckup.spatial._result import ALL, ATTRIBUTION, IssueLog, SpatialResult
 from citycheckup.spatial._roads import builtup_area
@@ -104,6 +105,7 @@ def compute_spatial(
     carriageway_merge_m: float = 30.0,
     intersection_tolerance_m: float = 15.0,
     on_layout: Callable[[gpd.GeoDataFrame, gpd.GeoSeries, BaseGeometry], None] | None = None,
+    prefetched: PendingRead | None = None,
 ) -> SpatialResult:
     """Compute the spatial indicators of an OSM extract, per district and for ``ALL``.
 
@@ -156,6 +158,10 @@ def compute_spatial(
         Called once the districts and the walk network are known, with the districts, the
         network's edges and the study area (all projected); the spatial command uses it to
         have its map workers build the figure while the distances are computed.
+    prefetched
+        The same extract already being read by another process
+        (:class:`~citycheckup.spatial._prefetch.PendingRead`); its data are used instead of
+        reading ``osm`` here.
 
     Returns
     -------
@@ -193,7 +199,9 @@ def compute_spatial(
         notes += crs_note(user)
         census_totals = read_census(census, column=census_column) if census is not None else None
         poi_table = read_poi_table(poi, crs=poi_crs) if poi is not None else None
-        data = read_osm(osm)
+        if prefetched is not None and prefetched.path != Path(osm):
+            raise ValueError(f"the extract read ahead is {prefetched.path}, not {osm}")
+        data = prefetched.result() if prefetched is not None else read_osm(osm)
     area_wgs, area_source = study_area(data, user["boundary"])
     crs = utm_crs(area_wgs.centroid.x, area_wgs.centroid.y)
     area = projected(area_wgs, crs)
