@@ -196,13 +196,18 @@ def _rule_matches(rule: Rule, tags: Mapping[str, str]) -> bool:
                 return False
             continue
         val = tags.get(key)
-        if val is None or val == "no":
+        if val is None:
             return False
-        if accepted is True:
+        if accepted is True:  # the key is present: any value but "no"
+            if val == "no":
+                return False
             continue
         if val not in accepted:  # type: ignore[operator]
             return False
     return True
+
+
+_BOOL_TEXT = {True: "yes", False: "no"}
 
 
 def load_facility_config(path: str | Path | None = None) -> FacilityConfig:
@@ -274,7 +279,10 @@ def _rules(raw: Any, loc: str, problems: list[Problem]) -> tuple[Rule, ...]:
             elif v is True:
                 parsed[k] = True
             elif isinstance(v, list) and all(isinstance(x, (str, int, bool)) for x in v):
-                parsed[k] = [("yes" if x is True else str(x)) for x in v]
+                # YAML 1.1 reads a bare yes/no as a boolean; OSM values are the strings
+                parsed[k] = [
+                    _BOOL_TEXT.get(x, str(x)) if isinstance(x, bool) else str(x) for x in v
+                ]
             else:
                 problems.append(Problem(f"{k!r} needs a list of strings or true", where))
         out.append(parsed)
