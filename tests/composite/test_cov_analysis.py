@@ -97,7 +97,10 @@ def test_pvalue_is_one_for_a_constant_column_or_two_points() -> None:
 
 
 def test_unknown_correlation_type_is_named(coin: Coin) -> None:
-    with pytest.raises(PipelineError, match="unknown correlation type 'pearsons'; choose pearson"):
+    with pytest.raises(
+        PipelineError,
+        match="^unknown correlation type 'pearsons'; choose pearson, spearman or kendall$",
+    ):
         correlation_pvalues(coin.data[["a", "b"]], method="pearsons")  # type: ignore[arg-type]
 
 
@@ -141,11 +144,11 @@ def test_level_codes_within(coin: Coin) -> None:
 @pytest.mark.parametrize(
     ("level", "within", "message"),
     [
-        (0, None, "level must be between 1 and 3, got 0"),
-        (4, None, "level must be between 1 and 3, got 4"),
-        (1, ["zz", "a"], "unknown code\\(s\\) zz; use indicator or aggregate codes"),
-        (1, ["a", "P1"], "the codes in 'within' are from different levels"),
-        (2, "a", "'within' codes are at level 1, below level 2"),
+        (0, None, "^level must be between 1 and 3, got 0$"),
+        (4, None, "^level must be between 1 and 3, got 4$"),
+        (1, ["zz", "a"], "^unknown code\\(s\\) zz; use indicator or aggregate codes$"),
+        (1, ["a", "P1"], "^the codes in 'within' are from different levels$"),
+        (2, "a", "^'within' codes are at level 1, below level 2$"),
     ],
 )
 def test_level_codes_errors(coin: Coin, level: int, within: object, message: str) -> None:
@@ -191,17 +194,20 @@ def test_within_one_code_in_a_list_applies_to_both_sides(coin: Coin) -> None:
 
 @pytest.mark.parametrize("grouplev", [1, 4])  # just below level + 1 = 2; just above max 3
 def test_grouplev_out_of_range(coin: Coin, grouplev: int) -> None:
-    with pytest.raises(PipelineError, match=f"grouplev must be between 2 and 3, got {grouplev}"):
+    with pytest.raises(PipelineError, match=f"^grouplev must be between 2 and 3, got {grouplev}$"):
         correlation_table(coin, coin.data, levels=1, grouplev=grouplev)
 
 
 def test_correlation_table_errors_name_the_fix(coin: Coin) -> None:
-    with pytest.raises(PipelineError, match="'family' needs a level below the top level"):
+    with pytest.raises(
+        PipelineError, match="^withparent='family' needs a level below the top level$"
+    ):
         correlation_table(coin, coin.data, levels=3, withparent="family")
-    with pytest.raises(PipelineError, match="withparent must be true, false or 'family'"):
+    with pytest.raises(PipelineError, match="^withparent must be true, false or 'family'$"):
         correlation_table(coin, coin.data, withparent="parents")  # type: ignore[arg-type]
     with pytest.raises(
-        PipelineError, match="code\\(s\\) P1, P2 are not columns.*need the Aggregated data set"
+        PipelineError,
+        match="^code\\(s\\) P1, P2 are not columns of the data set; levels above 1 need the Aggregated data set$",
     ):
         correlation_table(coin, coin.data, levels=(1, 2))
 
@@ -210,7 +216,7 @@ def test_correlation_table_errors_name_the_fix(coin: Coin) -> None:
 def test_cronbach_alpha_by_hand(coin: Coin) -> None:
     """a, b: variances 10/4 = 2.5 each, covariance 8/4 = 2; alpha = 2/1 (1 - 5/9) = 8/9."""
     assert cronbach_alpha(coin.data, ["a", "b"]) == pytest.approx(8 / 9, rel=1e-12)
-    with pytest.raises(ComputationError, match="at least 2 codes"):
+    with pytest.raises(ComputationError, match="^Cronbach's alpha needs at least 2 codes$"):
         cronbach_alpha(coin.data, ["a"])
 
 
@@ -262,15 +268,23 @@ def test_prc_change_of_three_or_more_points_uses_the_fitted_line(panel: pd.DataF
 
 
 def test_trends_errors(panel: pd.DataFrame) -> None:
-    with pytest.raises(PipelineError, match="panel data with a Time column"):
+    with pytest.raises(PipelineError, match="^trends need panel data with a Time column$"):
         trends(panel.drop(columns="Time"), ["x"])
-    with pytest.raises(PipelineError, match="interp_at must be 'all' or a list of years"):
+    with pytest.raises(PipelineError, match="^interp_at must be 'all' or a list of years$"):
         trends(panel, ["x"], interp_at="some")  # type: ignore[arg-type]
-    with pytest.raises(PipelineError, match=r"year\(s\) \[2017.0, 2030.0\] are not in the data"):
+    with pytest.raises(PipelineError, match=r"^year\(s\) \[2017.0, 2030.0\] are not in the data$"):
         trends(panel, ["x"], time=[2030, 2019, 2017])
     for bad in (1, 2.5, "3"):
-        with pytest.raises(PipelineError, match="use_latest must be an integer >= 2, got"):
+        with pytest.raises(
+            PipelineError, match=f"^use_latest must be an integer >= 2, got {bad!r}$"
+        ):
             trends(panel, ["x"], use_latest=bad)  # type: ignore[arg-type]
+    for years in ([2017], [2018, 2022]):  # just below the first year; just above the last
+        with pytest.raises(
+            PipelineError,
+            match="^interp_at has year\\(s\\) outside the years of the data \\(2018–2021\\)$",
+        ):
+            trends(panel, ["x"], interp_at=years)
 
 
 def test_use_latest_boundary(panel: pd.DataFrame) -> None:

@@ -76,11 +76,20 @@ def test_resolve_function_by_import_path() -> None:
 @pytest.mark.parametrize(
     ("function", "message"),
     [
-        ("no_colon_here", "'function' must be a callable or 'module:name', got 'no_colon_here'"),
-        (42, "'function' must be a callable or 'module:name', got 42"),
-        ("citycheckup.nope:f", "cannot import 'citycheckup.nope:f'"),
-        ("os.path:not_there", "cannot import 'os.path:not_there'"),
-        ("os:sep", "'os:sep' is not callable"),
+        (
+            "no_colon_here",
+            "^custom step: 'function' must be a callable or 'module:name', got 'no_colon_here'$",
+        ),
+        (42, "^custom step: 'function' must be a callable or 'module:name', got 42$"),
+        (
+            "citycheckup.nope:f",
+            r"^custom step: cannot import 'citycheckup\.nope:f': No module named 'citycheckup\.nope'$",
+        ),
+        (
+            "os.path:not_there",
+            r"^custom step: cannot import 'os\.path:not_there': module 'posixpath' has no attribute 'not_there'$",
+        ),
+        ("os:sep", "^custom step: 'os:sep' is not callable$"),
     ],
 )
 def test_bad_function_names(function: object, message: str) -> None:
@@ -101,7 +110,10 @@ def test_the_users_exception_is_reported_with_the_step() -> None:
 
 
 def test_a_result_that_is_not_a_table() -> None:
-    with pytest.raises(PipelineError, match="must return a DataFrame, got list"):
+    with pytest.raises(
+        PipelineError,
+        match="^custom step 'Custom': the function must return a DataFrame, got list$",
+    ):
         custom(State.initial(_coin()), function=lambda df: [1, 2])
 
 
@@ -131,5 +143,7 @@ def test_added_units_are_rejected_by_name() -> None:
     def add(df: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([df, pd.DataFrame({"uCode": ["Q"], "a": [1.0], "b": [2.0]})])
 
-    with pytest.raises(PipelineError, match="the returned table has unknown unit\\(s\\) Q"):
+    with pytest.raises(
+        PipelineError, match=r"^custom step 'Custom': the returned table has unknown unit\(s\) Q$"
+    ):
         custom(State.initial(_coin()), function=add)

@@ -75,7 +75,10 @@ def test_distance_to_the_target_from_the_indicator_table() -> None:
 
 
 def test_distance_to_the_target_needs_one_for_every_indicator() -> None:
-    with pytest.raises(PipelineError, match="dist2targ needs a target for every indicator"):
+    with pytest.raises(
+        PipelineError,
+        match=r"^step 0 \(normalise\) failed: dist2targ needs a target for every indicator: give 'target' or a Target column in the indicator table \(use_meta: true\)$",
+    ):
         _norm(_coin(target=False), method="dist2targ")
 
 
@@ -83,5 +86,8 @@ def test_distance_to_a_reference_unit_named_by_its_code() -> None:
     """ref U2: 1 - (x_ref - x)/(x_ref - min): a (2, min 1) -> 0, 1, 2; b likewise."""
     out = _norm(_coin(), method="dist2ref", ref="U2")
     assert out["a"].tolist() == [0.0, 1.0, 2.0] and out["b"].tolist() == [0.0, 1.0, 2.0]
-    with pytest.raises(PipelineError, match="reference unit 'U9' not found among the units"):
+    with pytest.raises(
+        PipelineError,
+        match=r"^step 0 \(normalise\) failed: dist2ref reference unit 'U9' not found among the units; give a uCode present in the data$",
+    ):
         _norm(_coin(), method="dist2ref", ref="U9")

@@ -103,11 +103,11 @@ def test_full_table_with_indicators_from_another_data_set(coin: Coin) -> None:
     [
         ({"kind": "all"}, "kind must be summary, aggregates or full, got 'all'"),
         ({"use": "values"}, "use must be scores, ranks or groupranks, got 'values'"),
-        ({"use": "groupranks"}, "use='groupranks' needs 'group'"),
+        ({"use": "groupranks"}, r"^use='groupranks' needs 'group' \(a \*_group column\)$"),
         ({"order_by": "zz"}, "order_by 'zz' is not a column of the data set"),
         (
             {"group": "region"},
-            "column\\(s\\) region are not in the coin's data; group columns: reg",
+            r"^column\(s\) region are not in the coin's data; group columns: reg_group$",
         ),
     ],
 )
@@ -117,7 +117,10 @@ def test_results_table_errors(coin: Coin, kwargs: dict, message: str) -> None:
 
 
 def test_results_table_needs_the_aggregated_set_and_an_existing_year(coin: Coin) -> None:
-    with pytest.raises(PipelineError, match="Index missing; pass the Aggregated data set"):
+    with pytest.raises(
+        PipelineError,
+        match="^the data set is not an aggregated data set: Index missing; pass the Aggregated data set$",
+    ):
         results_table(coin, AGG.drop(columns="Index"))
     panel = AGG.assign(Time=2020)
     with pytest.raises(PipelineError, match="no rows for Time 2019; the data have \\[2020\\]$"):
@@ -134,7 +137,9 @@ def test_unit_summary_by_hand_and_errors(coin: Coin) -> None:
         unit_summary(coin, AGG, "U4", levels=[3])
     with pytest.raises(PipelineError, match="unit 'U9' is not in the data set"):
         unit_summary(coin, AGG, "U9")
-    with pytest.raises(PipelineError, match="Index are not in the data set; pass the Aggregated"):
+    with pytest.raises(
+        PipelineError, match="^Index are not in the data set; pass the Aggregated data set$"
+    ):
         unit_summary(coin, AGG.drop(columns="Index"), "U4")
 
 

@@ -23,6 +23,7 @@ U5    NaN, 0, 2, 3         0.75       1 - 1/3 = 2/3
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -170,9 +171,15 @@ def test_every_invalid_argument_is_reported_at_once() -> None:
 
 @pytest.mark.parametrize("value", [1.0 + 1e-9, -1e-9])
 def test_threshold_just_outside_0_1_is_rejected(value: float) -> None:
-    with pytest.raises(PipelineError, match="must be between 0 and 1"):
+    with pytest.raises(
+        PipelineError,
+        match=rf"^invalid screen step:\n  - screen\.min_availability: must be between 0 and 1, got {re.escape(str(value))}$",
+    ):
         screen(State.initial(_coin()), min_availability=value)
-    with pytest.raises(PipelineError, match="screen.min_nonzero"):
+    with pytest.raises(
+        PipelineError,
+        match=rf"^invalid screen step:\n  - screen\.min_nonzero: must be between 0 and 1, got {re.escape(str(value))}$",
+    ):
         screen(State.initial(_coin()), min_nonzero=value)
 
 

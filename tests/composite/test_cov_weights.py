@@ -170,12 +170,17 @@ def test_pca_weights_of_two_indicators() -> None:
 
 def test_pca_weights_need_two_complete_units() -> None:
     X = pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [np.nan, 1.0, 3.0]})  # one complete row
-    with pytest.raises(ComputationError, match="at least 2 units with complete data"):
+    with pytest.raises(
+        ComputationError, match="^PCA weights need at least 2 units with complete data$"
+    ):
         pca_weights(X)
 
 
 def test_entropy_weights_reject_negative_values_and_say_how_to_fix() -> None:
-    with pytest.raises(ComputationError, match="non-negative values; normalise with minmax"):
+    with pytest.raises(
+        ComputationError,
+        match="^entropy weights need non-negative values; normalise with minmax first$",
+    ):
         entropy_weights(pd.DataFrame({"a": [1.0, -0.5], "b": [1.0, 2.0]}))
 
 
@@ -188,7 +193,7 @@ def test_entropy_weights_by_hand() -> None:
 
 
 def test_ahp_matrix_must_be_square() -> None:
-    with pytest.raises(PipelineError, match=r"must be square, got shape \(2, 3\)"):
+    with pytest.raises(PipelineError, match=r"^the AHP matrix must be square, got shape \(2, 3\)$"):
         ahp_weights(np.ones((2, 3)))
 
 

@@ -93,7 +93,10 @@ def test_normalisation_by_hand(method, x, direction, params, expected) -> None:
 
 def test_normalisation_constant_policy() -> None:
     X = col(2, 2, 2)
-    with pytest.raises(ComputationError, match="range .* zero for indicator.*constant='nan'"):
+    with pytest.raises(
+        ComputationError,
+        match=r"^the range \(max - min\) is zero for indicator\(s\) c1: the normalised values are undefined\. Drop the constant indicator\(s\), or set constant='nan' \(COINr's behaviour\) or constant='midpoint' in the normalise step\.$",
+    ):
         normalise_matrix(X, np.array([1]), "minmax", codes=("c1",))
     assert np.isnan(normalise_matrix(X, np.array([1]), "minmax", constant="nan")).all()
     np.testing.assert_allclose(
@@ -103,10 +106,14 @@ def test_normalisation_constant_policy() -> None:
 
 def test_unknown_methods_are_named() -> None:
     with pytest.raises(
-        MethodNotFoundError, match="unknown normalisation method 'minmaxx'; choose one of: borda"
+        MethodNotFoundError,
+        match="^unknown normalisation method 'minmaxx'; choose one of: borda, dist2max, dist2ref, dist2targ, fracmax, goalposts, minmax, none, prank, rank, scaled, zscore$",
     ):
         normalise_matrix(col(1, 2), np.array([1]), "minmaxx")
-    with pytest.raises(PipelineError, match="does not take parameter"):
+    with pytest.raises(
+        PipelineError,
+        match=r"^normalisation 'minmax' does not take parameter\(s\) sd; it takes: constant, lower, upper$",
+    ):
         normalise_matrix(col(1, 2), np.array([1]), "minmax", sd=3)
 
 
@@ -173,7 +180,10 @@ def test_method_per_level(tiny: Coin) -> None:
 
 def test_geometric_nonpositive_policy(tiny: Coin) -> None:
     X = np.array([[0.0, 8.0, 1.0]])
-    with pytest.raises(ComputationError, match="positive values but 1 value"):
+    with pytest.raises(
+        ComputationError,
+        match=r"^the geometric mean needs positive values but 1 value\(s\) of the input to level 2 \(P1, P2\) are <= 0\. Normalise to a positive range \(e\.g\. minmax with lower: 1\), or set nonpositive: omit \(skip those values\) or nonpositive: shift \(add 1 - min\) in the aggregate step\.$",
+    ):
         aggregate_batch(tiny, X, np.ones(6), method="geometric")
     S = aggregate_batch(tiny, X, np.ones(6), method="geometric", nonpositive="omit")[0]
     assert S[0, 0] == pytest.approx(8.0)
@@ -337,7 +347,9 @@ def test_ahp_by_hand() -> None:
     assert cr == pytest.approx(0.0, abs=1e-9)  # perfectly consistent
     _, cr2 = ahp_weights(np.array([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]))
     assert cr2 > 0.1
-    with pytest.raises(PipelineError, match="reciprocal"):
+    with pytest.raises(
+        PipelineError, match="^the AHP matrix must be reciprocal: a_ji = 1 / a_ij and a_ii = 1$"
+    ):
         ahp_weights(np.array([[1, 2], [2, 1]]))
 
 

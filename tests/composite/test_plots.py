@@ -113,5 +113,5 @@ def test_dot_plot_highlights_the_unit(built) -> None:
     np.testing.assert_allclose(np.sort(xs), np.sort(ind.to_numpy(float)))
     with pytest.raises(PipelineError, match="unit 'XXX' is not in the data set"):
         plot_dot(coin, agg, "XXX")
-    with pytest.raises(PipelineError, match="lang must be 'zh' or 'en'"):
+    with pytest.raises(PipelineError, match="^lang must be 'zh' or 'en', got 'fr'$"):
         plot_framework(coin, lang="fr")  # type: ignore[arg-type]

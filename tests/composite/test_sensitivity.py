@@ -119,6 +119,16 @@ def test_uncertainty_only_and_per_unit(coin: Coin) -> None:
         },
     )
     assert len(ua.runs) == 20 and ua.indices.empty
+    # the same columns as when the indices are estimated (so writers and plots can rely on them)
+    assert ua.indices.columns.tolist() == [
+        "factor",
+        "Si",
+        "Si_q5",
+        "Si_q95",
+        "STi",
+        "STi_q5",
+        "STi_q95",
+    ]
     nominal = ua.rank_stats.set_index("uCode")["nominal"]
     assert sorted(nominal.astype(int)) == list(range(1, 26))
     pu = run_sensitivity(
@@ -171,7 +181,10 @@ def test_spec_errors_are_collected(coin: Coin) -> None:
         and "needs 'parameter'" in msg
         and "exactly one of" in msg
     )
-    with pytest.raises(PipelineError, match="no 'impute' step"):
+    with pytest.raises(
+        PipelineError,
+        match=r"^sensitivity specification does not fit the pipeline:\n  - factor i: the pipeline has no 'impute' step; it has: treat, normalise, aggregate$",
+    ):
         run_sensitivity(
             coin,
             PIPE,
