@@ -9,6 +9,7 @@ caller in the ``missing`` table, never replaced by zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -35,10 +36,11 @@ __all__ = [
 ALL = "ALL"
 
 
-def _groups(district: ArrayLike, districts: Sequence[str]) -> pd.Categorical[str]:
+def _groups(district: ArrayLike, districts: Sequence[str]) -> pd.Categorical:
     # homes in no district (outside every polygon) count in ALL only
     cats = list(districts)
-    return pd.Categorical.from_codes(_codes(district, cats), categories=pd.Index(cats))
+    cat = pd.Categorical.from_codes(_codes(district, cats), categories=pd.Index(cats))
+    return cast(pd.Categorical, cat)
 
 
 def _codes(district: ArrayLike, districts: Sequence[str]) -> np.ndarray:
