@@ -7,7 +7,9 @@ once with pyosmium, untimed), builds and projects the walk graph, fetches the fe
 snaps homes and facilities to nearest nodes, runs one networkx multi-source Dijkstra per
 facility category, computes the same coverage shares per district and draws the same maps
 with geopandas. Both run as separate processes (imports included); medians and the ratio
-are printed in the same run. Needs (benchmark-only, not a dependency of citycheckup)::
+are printed in the same run, for ours twice: a first run (pyrosm's result cache for the file
+cleared, so the PBF is decoded) and a repeated run (the cache kept). Needs (benchmark-only,
+not a dependency of citycheckup)::
 
     .venv/bin/pip install 'osmnx>=2.0' 'osmium>=3.7'
 
