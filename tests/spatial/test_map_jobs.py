@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_worker_count_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, raw: str, expected: int
 ) -> None:
     monkeypatch.setenv(_map_jobs.WORKERS_ENV, raw)
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert _map_jobs.map_workers() == expected
 
 
@@ -104,16 +105,16 @@ def test_default_worker_count_follows_the_cpus(
     # one CPU: nothing runs in parallel, so the calling process draws; then one drawing process
     # per CPU, at most four
     monkeypatch.delenv(_map_jobs.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(_map_jobs.os, "sched_getaffinity", lambda _pid: set(range(cpus)))
     assert _map_jobs.map_workers() == expected
 
 
 def test_no_fork_from_a_threaded_process_or_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_map_jobs.WORKERS_ENV, "2")
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert _map_jobs.map_workers() == 0
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert _map_jobs.map_workers() == 2
     monkeypatch.setattr(_map_jobs.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert _map_jobs.map_workers() == 0

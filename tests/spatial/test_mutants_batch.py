@@ -6,6 +6,7 @@ cluster itself is tested in test_spatial_cli.py).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -97,15 +98,15 @@ def test_batch_result_failed() -> None:
 def test_map_workers_default_follows_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting: one per CPU, at most 4; 0 on one CPU (nothing would run in parallel)."""
     monkeypatch.delenv(_map_jobs.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     for cpus, n in ((1, 0), (2, 2), (4, 4), (5, 4), (16, 4)):
         monkeypatch.setattr(_map_jobs.os, "sched_getaffinity", lambda _pid, c=cpus: set(range(c)))
         assert _map_jobs.map_workers() == n, cpus
     # a second thread: forking is unsafe, so the calling process draws
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert _map_jobs.map_workers() == 0
     # no fork start method (e.g. Windows): the calling process draws
-    monkeypatch.setattr(_map_jobs.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(_map_jobs.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert _map_jobs.map_workers() == 0
     monkeypatch.setenv(_map_jobs.WORKERS_ENV, "0")

@@ -66,10 +66,9 @@ def _features(d: _osm.OSMData) -> pd.DataFrame:
 def test_both_engines_read_the_same_data(
     pbf: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the out-of-core engine's cache goes here
     import tempfile
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the out-of-core engine's cache
     monkeypatch.setattr(_osm, "IN_MEMORY_MAX_BYTES", 0)
     ooc = _osm.read_osm(pbf)
     monkeypatch.setattr(_osm, "IN_MEMORY_MAX_BYTES", 10**12)

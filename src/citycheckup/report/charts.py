@@ -128,8 +128,8 @@ def _svg(fig: Any) -> str:
     plt = setup_matplotlib()
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    png = None
-    if _RASTERS is not None:
+    store, png = _RASTERS, None
+    if store is not None:
         # the tight box once more, without the trial drawing savefig(bbox_inches="tight") does;
         # fast zlib (level 1): flat chart colours compress well anyway
         pad = plt.rcParams["savefig.pad_inches"]
@@ -153,8 +153,8 @@ def _svg(fig: Any) -> str:
     text = _FONT_CSS.sub(
         "font-family: 'Noto Sans CJK SC', 'DejaVu Sans', 'Noto Sans SC', sans-serif", text
     )
-    if png is not None and _RASTERS is not None:
-        _RASTERS[_key(text)] = png
+    if store is not None and png is not None:
+        store[_key(text)] = png
     return text
 
 

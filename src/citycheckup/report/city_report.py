@@ -18,6 +18,7 @@ Every user-facing text comes from :mod:`citycheckup.report.messages`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -124,10 +125,7 @@ def _write_all(
     render: Callable[[], str], out: Path, stem: str, formats: Sequence[str]
 ) -> list[str]:
     """One page, rendered once, in every format (the PNGs of its charts live as long as this)."""
-    if "docx" not in formats:
-        html = render()
-        return [str(_write(html, out, stem, fmt)) for fmt in formats]
-    with charts.rasters():
+    with charts.rasters() if "docx" in formats else contextlib.nullcontext():
         html = render()
         return [str(_write(html, out, stem, fmt)) for fmt in formats]
 

@@ -24,7 +24,6 @@ import contextlib
 import multiprocessing
 import os
 import pickle
-import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
@@ -34,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 
 from citycheckup.errors import OutputError
 from citycheckup.spatial._map_data import MapData, map_layout, same_layout
+from citycheckup.spatial._prefetch import can_fork, usable_cpus
 
 __all__ = ["MapPool", "map_workers"]
 
@@ -56,13 +56,9 @@ def map_workers() -> int:
             raise OutputError(f"{WORKERS_ENV}={raw!r} is negative; set it to 0 or more")
     else:
         # one process per CPU, at most four; on one CPU nothing would run in parallel
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        cpus = usable_cpus()
         n = min(4, cpus) if cpus >= 2 else 0
-    if n and (
-        "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1
-    ):
-        return 0
-    return n
+    return n if n and can_fork() else 0
 
 
 def _portable(exc: BaseException) -> BaseException:

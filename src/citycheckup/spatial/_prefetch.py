@@ -28,21 +28,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from citycheckup.spatial._osm import OSMData
 
-__all__ = ["READ_AHEAD_ENV", "PendingRead"]
+__all__ = ["READ_AHEAD_ENV", "PendingRead", "can_fork", "usable_cpus"]
 
 #: Environment variable: ``0`` reads the extract in the calling process.
 READ_AHEAD_ENV = "CITYCHECKUP_READ_AHEAD"
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (1 where the platform cannot tell)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def can_fork() -> bool:
+    """Whether forking is available and safe here: no other thread runs in this process."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _allowed() -> bool:
     if os.environ.get(READ_AHEAD_ENV, "1").strip() in {"0", "no", "false"}:
         return False
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return (
-        cpus >= 2
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
-    )
+    return usable_cpus() >= 2 and can_fork()
 
 
 def _read(path: str, conn: Connection) -> None:
