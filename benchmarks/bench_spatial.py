@@ -14,9 +14,11 @@ not a dependency of citycheckup)::
     .venv/bin/pip install 'osmnx>=2.0' 'osmium>=3.7'
 
 **distance** — nearest-facility network distance for every node of a ~500k-node street
-grid: ours (scipy multi-source Dijkstra, one run per category) against networkx and, when
-installed, pandana. Each engine runs in its own process so that its peak memory (max RSS)
-is its own. Targets: ≤ 3 s and ≤ 1.5 GiB for ours at ~500k nodes.
+grid: ours (scipy multi-source Dijkstra, one run per category, as ``citycheckup spatial``
+runs them: in worker processes on a network this size, and again all in one process)
+against networkx and, when installed, pandana. Each engine runs in its own process so that
+its peak memory (max RSS) is its own; ours adds its workers' peaks and counts their CPU.
+Targets: ≤ 3 s and ≤ 1.5 GiB for ours at ~500k nodes.
 
 Run::
 
@@ -73,35 +75,57 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_ours(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> dict[str, Any]:
-    from citycheckup.spatial import WalkGraph, nearest_node_distances
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (the distance workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def run_ours(
+    g: dict[str, np.ndarray], repeat: int, limit: float | None, *, workers: int | None = None
+) -> dict[str, Any]:
+    """Ours as ``citycheckup spatial`` runs it: the 8 searches in one call of
+    ``nearest_node_distances_many`` (worker processes on a network this size; ``workers=0``:
+    all in this process)."""
+    from citycheckup.spatial import WalkGraph, nearest_node_distances_many
+    from citycheckup.spatial._distance_jobs import distance_workers
 
     rss_imports = _rss_mib()
     t0 = time.perf_counter()
     graph = WalkGraph.from_edges(g["x"], g["y"], g["u"], g["v"])
     _ = graph.csr
     build = time.perf_counter() - t0
+    sets = [(c, None) for c in g["cats"]]
+    n_workers = distance_workers(graph.n_nodes, len(sets)) if workers is None else workers
     times, cpu = [], []
     out = None
     for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = np.stack(
-            [
-                nearest_node_distances(graph, c, limit=np.inf if limit is None else limit)
-                for c in g["cats"]
-            ]
+        t0, c0 = time.perf_counter(), _cpu_s()
+        found = nearest_node_distances_many(
+            graph, sets, limit=np.inf if limit is None else limit, workers=n_workers
         )
         times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
+        cpu.append(_cpu_s() - c0)
+        out = np.stack(found)
     assert out is not None
-    np.save(_ours_file(g), out)
+    if workers is None:
+        np.save(_ours_file(g), out)
     return {
         "build_s": build,
         "times_s": times,
         "cpu_s": cpu,
+        "workers": n_workers,
         "max_rss_mib": _rss_mib(),
+        "worker_max_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
         "rss_after_imports_mib": rss_imports,
     }
+
+
+def run_ours_one_process(
+    g: dict[str, np.ndarray], repeat: int, limit: float | None
+) -> dict[str, Any]:
+    """Ours with every search in the calling process (``CITYCHECKUP_DISTANCE_WORKERS=0``)."""
+    return run_ours(g, repeat, limit, workers=0)
 
 
 def run_networkx(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> dict[str, Any]:
@@ -162,7 +186,12 @@ def run_pandana(g: dict[str, np.ndarray], repeat: int, limit: float | None) -> d
             "median_abs_diff_m": float(np.median(np.abs(out[fin] - ours[fin]))) if fin.any() else 0.0}  # fmt: skip
 
 
-ENGINES = {"ours": run_ours, "networkx": run_networkx, "pandana": run_pandana}
+ENGINES = {
+    "ours": run_ours,
+    "ours-one-process": run_ours_one_process,
+    "networkx": run_networkx,
+    "pandana": run_pandana,
+}
 
 # --------------------------------------------------------------------------------------------
 # end to end on São Paulo
@@ -483,16 +512,16 @@ def main() -> None:
         with open(args.result, "w", encoding="utf-8") as fh:
             json.dump(res, fh)
         return
-    if args.part in ("e2e", "all"):
-        main_e2e(args.e2e_repeat, args.timeout)
-        if args.part == "e2e":
-            return
-        logger.info("")
     if args.worker:
         g = street_grid(args.side)
         with open(args.result, "w", encoding="utf-8") as fh:
             json.dump(ENGINES[args.worker](g, args.repeat, args.limit), fh)
         return
+    if args.part in ("e2e", "all"):
+        main_e2e(args.e2e_repeat, args.timeout)
+        if args.part == "e2e":
+            return
+        logger.info("")
     g = street_grid(args.side)
     logger.info("grid %d² → %d nodes, %d edges, 8 categories × %d facilities; limit %s",
                 args.side, g["x"].size, g["u"].size, g["cats"].shape[1], args.limit or "none")  # fmt: skip
@@ -501,16 +530,24 @@ def main() -> None:
     if ours is None:
         raise SystemExit("our engine failed")
     t_ours = statistics.median(ours["times_s"])
+    # peak memory: this process plus each worker's own peak (pages shared after the fork
+    # are counted in both, so the sum over-states the real total)
+    peak = ours["max_rss_mib"] + ours["workers"] * ours["worker_max_rss_mib"]
     rows.append(
         (
-            "ours (scipy, 8 multi-source runs)",
+            f"ours (scipy, 8 searches, {ours['workers']} worker processes)",
             args.side,
             t_ours,
-            ours["max_rss_mib"],
-            f"CPU {statistics.median(ours['cpu_s']):.2f} s; build {ours['build_s']:.2f} s; "
-            f"RSS after imports {ours['rss_after_imports_mib']:.0f} MiB",
+            peak,
+            f"CPU {statistics.median(ours['cpu_s']):.2f} s (workers included); build "
+            f"{ours['build_s']:.2f} s; RSS after imports {ours['rss_after_imports_mib']:.0f} MiB; "
+            f"peak {ours['max_rss_mib']:.0f} MiB + {ours['workers']} × {ours['worker_max_rss_mib']:.0f} MiB",
         )
     )
+    one = _child("ours-one-process", args.side, args.repeat, args.limit, args.timeout)
+    if one is not None:
+        rows.append(("ours, all in one process", args.side, statistics.median(one["times_s"]),
+                     one["max_rss_mib"], f"CPU {statistics.median(one['cpu_s']):.2f} s"))  # fmt: skip
     engines = set(args.engines.split(","))
     nx_res = (
         _child("networkx", args.side, args.baseline_repeat, args.limit, args.timeout)
@@ -566,9 +603,9 @@ def main() -> None:
         "load average during the run: %.1f (cores: %d)", os.getloadavg()[0], os.cpu_count() or 0
     )
     ok_t = t_ours <= 3.0
-    ok_m = ours["max_rss_mib"] <= 1.5 * 1024
+    ok_m = peak <= 1.5 * 1024
     logger.info("target ≤ 3 s: %s (%.2f s); ≤ 1.5 GiB peak: %s (%.0f MiB)",
-                "met" if ok_t else "MISSED", t_ours, "met" if ok_m else "MISSED", ours["max_rss_mib"])  # fmt: skip
+                "met" if ok_t else "MISSED", t_ours, "met" if ok_m else "MISSED", peak)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         gcj02_to_wgs84,
         wgs84_to_gcj02,
     )
+    from citycheckup.spatial._distance_jobs import nearest_node_distances_many
     from citycheckup.spatial._facilities import FacilityConfig, LifeCircle, load_facility_config
     from citycheckup.spatial._graph import (
         Snap,
@@ -86,6 +87,7 @@ _WHERE = {
     "life_circle_coverage": "_indicators",
     "load_facility_config": "_facilities",
     "nearest_node_distances": "_graph",
+    "nearest_node_distances_many": "_distance_jobs",
     "park_area_per_capita": "_indicators",
     "read_batch": "_batch",
     "read_census": "_population",
@@ -125,6 +127,7 @@ __all__ = [
     "life_circle_coverage",
     "load_facility_config",
     "nearest_node_distances",
+    "nearest_node_distances_many",
     "park_area_per_capita",
     "read_batch",
     "read_census",

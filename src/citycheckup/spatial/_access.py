@@ -10,10 +10,25 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from citycheckup.spatial._distance_jobs import nearest_node_distances_many
 from citycheckup.spatial._facilities import FacilityConfig, LifeCircle
-from citycheckup.spatial._graph import Snap, WalkGraph, along_network_distances, snap_points
+from citycheckup.spatial._graph import (
+    Snap,
+    WalkGraph,
+    destination_sources,
+    origin_distances,
+    snap_points,
+)
 
-__all__ = ["Access", "compound_item_coverage", "facilities_by_category", "facility_distances"]
+__all__ = [
+    "Access",
+    "Destinations",
+    "compound_item_coverage",
+    "facilities_by_category",
+    "facility_destinations",
+    "facility_distances",
+    "network_distances",
+]
 
 
 @dataclass
@@ -84,30 +99,44 @@ def facilities_by_category(
     return acc
 
 
-def facility_distances(
+@dataclass
+class Destinations:
+    """One facility set prepared for the distance search (see :func:`facility_destinations`).
+
+    Attributes
+    ----------
+    snap
+        The point facilities (and areas with no network node nearby), snapped.
+    nodes, offsets
+        The search's source nodes and the distance already travelled at each.
+    euc
+        Straight-line distance from every home to the nearest facility.
+    unsnapped
+        Facilities that could not be attached to the network.
+    """
+
+    snap: Snap
+    nodes: np.ndarray
+    offsets: np.ndarray
+    euc: np.ndarray
+    unsnapped: int
+
+
+def facility_destinations(
     graph: WalkGraph,
-    homes: Snap,
     home_pts: np.ndarray,
     geoms: np.ndarray,
     *,
     access_m: float,
     max_snap_m: float,
-    limit: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Network and straight-line distances from every home to the nearest facility.
+) -> Destinations:
+    """Attach the facilities ``geoms`` to the network and measure the straight-line distances.
 
     Point facilities are snapped onto the main network. Area facilities (parks,
     squares) are entered at every main-network node within ``access_m`` of the
     area, the node's distance to the area added; an area with no such node is
     snapped at a point on its surface. Straight-line distances go to the point or
     to the area's edge (0 inside).
-
-    Returns
-    -------
-    tuple
-        Network distances (``inf`` beyond ``limit``, NaN for unsnapped homes),
-        straight-line distances, and the number of facilities that could not be
-        attached to the network.
     """
     is_area = np.isin(shapely.get_type_id(geoms), [3, 6])  # Polygon, MultiPolygon
     points = shapely.point_on_surface(geoms[~is_area])
@@ -123,16 +152,65 @@ def facility_distances(
         ni, offsets = np.empty(0, np.int64), np.empty(0)
         points = np.concatenate([points, shapely.point_on_surface(areas)])
     snap = snap_points(graph, shapely.get_x(points), shapely.get_y(points), max_snap_m=max_snap_m)
-    net = along_network_distances(
-        graph, homes, snap, node_sources=ni, node_offsets=offsets, limit=limit
-    )
+    src, src_off = destination_sources(graph, snap, node_sources=ni, node_offsets=offsets)
     euc = np.full(home_pts.size, np.nan)
     if home_pts.size and geoms.size:
         (hi, _), dd = shapely.STRtree(geoms).query_nearest(
             home_pts, return_distance=True, all_matches=False
         )
         euc[hi] = dd
-    return net, euc, snap.n_unsnapped
+    return Destinations(snap, src, src_off, euc, snap.n_unsnapped)
+
+
+def network_distances(
+    graph: WalkGraph,
+    homes: Snap,
+    destinations: dict[str, Destinations],
+    *,
+    limit: float,
+) -> dict[str, np.ndarray]:
+    """Network distance from every home to the nearest facility, per facility set.
+
+    One multi-source search per set, run in parallel on a large network
+    (:func:`~citycheckup.spatial._distance_jobs.nearest_node_distances_many`). Values are
+    ``inf`` beyond ``limit`` and NaN for unsnapped homes, as
+    :func:`~citycheckup.spatial._graph.along_network_distances` gives them.
+    """
+    searched = [k for k, d in destinations.items() if d.nodes.size] if homes.snapped.any() else []
+    found = nearest_node_distances_many(
+        graph, [(destinations[k].nodes, destinations[k].offsets) for k in searched], limit=limit
+    )
+    by_key = dict(zip(searched, found, strict=True))
+    return {
+        k: origin_distances(graph, homes, d.snap, by_key.get(k), limit=limit)
+        for k, d in destinations.items()
+    }
+
+
+def facility_distances(
+    graph: WalkGraph,
+    homes: Snap,
+    home_pts: np.ndarray,
+    geoms: np.ndarray,
+    *,
+    access_m: float,
+    max_snap_m: float,
+    limit: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Network and straight-line distances from every home to the nearest facility.
+
+    :func:`facility_destinations` and :func:`network_distances` for one facility set.
+
+    Returns
+    -------
+    tuple
+        Network distances (``inf`` beyond ``limit``, NaN for unsnapped homes),
+        straight-line distances, and the number of facilities that could not be
+        attached to the network.
+    """
+    dest = facility_destinations(graph, home_pts, geoms, access_m=access_m, max_snap_m=max_snap_m)
+    net = network_distances(graph, homes, {"": dest}, limit=limit)[""]
+    return net, dest.euc, dest.unsnapped
 
 
 def compound_item_coverage(

@@ -24,7 +24,9 @@ __all__ = [
     "Snap",
     "WalkGraph",
     "along_network_distances",
+    "destination_sources",
     "nearest_node_distances",
+    "origin_distances",
     "snap_points",
 ]
 
@@ -453,12 +455,26 @@ def along_network_distances(
     destination share an edge, the direct path along the edge,
     ``off_o + off_d + |t_o − t_d|·L``, is also considered.
     """
-    n_o = origins.edge.shape[0]
-    out = np.full(n_o, np.nan)
-    ok = origins.snapped
-    if not ok.any():
-        return out
-    out[ok] = np.inf
+    if not origins.snapped.any():
+        return np.full(origins.edge.shape[0], np.nan)
+    nodes, offsets = destination_sources(graph, destinations, node_sources, node_offsets)
+    d = nearest_node_distances(graph, nodes, offsets, limit=limit) if nodes.size else None
+    return origin_distances(graph, origins, destinations, d, limit=limit)
+
+
+def destination_sources(
+    graph: WalkGraph,
+    destinations: Snap,
+    node_sources: ArrayLike | None = None,
+    node_offsets: ArrayLike | None = None,
+) -> tuple[IntArray, FloatArray]:
+    """The source nodes of a destination set and the distance already travelled at each.
+
+    Both ends of every snapped destination's edge (offset: the snap distance plus the walk
+    along the edge), then ``node_sources`` with ``node_offsets`` (zero when omitted). These
+    are the ``sources`` and ``source_offsets`` of :func:`nearest_node_distances` for
+    :func:`origin_distances`.
+    """
     nodes, offsets = _snap_sources(graph, destinations)
     if node_sources is not None:
         extra = np.asarray(node_sources, dtype=np.int64).ravel()
@@ -469,9 +485,32 @@ def along_network_distances(
         )
         nodes = np.concatenate([nodes, extra])
         offsets = np.concatenate([offsets, extra_off])
-    if nodes.size == 0:
+    return nodes, offsets
+
+
+def origin_distances(
+    graph: WalkGraph,
+    origins: Snap,
+    destinations: Snap,
+    node_distance: FloatArray | None,
+    *,
+    limit: float = np.inf,
+) -> FloatArray:
+    """Distance per snapped origin, given the network distance of every node to the destinations.
+
+    ``node_distance`` is :func:`nearest_node_distances` of :func:`destination_sources`
+    (``None`` when there are no sources: every snapped origin gets ``inf``); the formula is
+    in :func:`along_network_distances`.
+    """
+    n_o = origins.edge.shape[0]
+    out = np.full(n_o, np.nan)
+    ok = origins.snapped
+    if not ok.any():
         return out
-    d = nearest_node_distances(graph, nodes, offsets, limit=limit)
+    out[ok] = np.inf
+    if node_distance is None:
+        return out
+    d = node_distance
     pt, e, t, off = origins.candidates()
     length = graph.length[e]
     via = np.minimum(d[graph.u[e]] + t * length, d[graph.v[e]] + (1.0 - t) * length) + off

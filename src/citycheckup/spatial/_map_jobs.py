@@ -33,7 +33,7 @@ from shapely.geometry.base import BaseGeometry
 
 from citycheckup.errors import OutputError
 from citycheckup.spatial._map_data import MapData, map_layout, same_layout
-from citycheckup.spatial._prefetch import can_fork, usable_cpus
+from citycheckup.spatial._prefetch import can_fork, usable_cpus, worker_setting
 
 __all__ = ["MapPool", "map_workers"]
 
@@ -43,18 +43,13 @@ WORKERS_ENV = "CITYCHECKUP_MAP_WORKERS"
 
 def map_workers() -> int:
     """How many processes draw the maps (0: the calling process draws them)."""
-    raw = os.environ.get(WORKERS_ENV)
-    if raw is not None:
-        try:
-            n = int(raw)
-        except ValueError:
-            raise OutputError(
-                f"{WORKERS_ENV}={raw!r} is not a whole number; set it to 0 (draw the maps in the "
-                "calling process) or to the number of processes that draw them, e.g. 2"
-            ) from None
-        if n < 0:
-            raise OutputError(f"{WORKERS_ENV}={raw!r} is negative; set it to 0 or more")
-    else:
+    n = worker_setting(
+        WORKERS_ENV,
+        OutputError,
+        "draw the maps in the calling process",
+        "the number of processes that draw them",
+    )
+    if n is None:
         # one process per CPU, at most four; on one CPU nothing would run in parallel
         cpus = usable_cpus()
         n = min(4, cpus) if cpus >= 2 else 0

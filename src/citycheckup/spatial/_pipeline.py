@@ -24,7 +24,12 @@ from shapely.geometry.base import BaseGeometry
 
 from citycheckup import __version__
 from citycheckup.errors import SpatialError
-from citycheckup.spatial._access import facilities_by_category, facility_distances
+from citycheckup.spatial._access import (
+    Destinations,
+    facilities_by_category,
+    facility_destinations,
+    network_distances,
+)
 from citycheckup.spatial._areas import (
     admin_districts,
     clipped_segments,
@@ -361,17 +366,15 @@ def compute_spatial(
 
     with _timed(timings, "distances"):
         home_pts = homes.geometry.to_numpy()
-        needed = _needed_categories(config)
-        for cat in needed:
+        kw: dict[str, Any] = {"access_m": config.park_access_buffer_m, "max_snap_m": max_snap_m}
+        dests: dict[str, Destinations] = {}
+        for cat in _needed_categories(config):
             g = acc.facilities[cat]
             if len(g) == 0:
                 acc.counts[cat] = {"facilities": 0, "unsnapped": 0}
                 continue
-            acc.net[cat], acc.euc[cat], lost = facility_distances(
-                graph, hsnap, home_pts, g.geometry.to_numpy(),
-                access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
-            )  # fmt: skip
-            acc.counts[cat] = {"facilities": len(g), "unsnapped": lost}
+            dests[cat] = facility_destinations(graph, home_pts, g.geometry.to_numpy(), **kw)
+            acc.counts[cat] = {"facilities": len(g), "unsnapped": dests[cat].unsnapped}
         for rule in config.park_rules:
             polys = pd.concat([acc.facilities[c] for c in rule.categories], ignore_index=True)
             for min_area, radius in rule.radii:
@@ -379,11 +382,13 @@ def compute_spatial(
                 eligible = polys[polys.geometry.area >= min_area] if len(polys) else polys
                 acc.counts[key] = {"facilities": len(eligible), "min_area_m2": min_area}
                 if len(eligible):
-                    acc.net[key], acc.euc[key], lost = facility_distances(
-                        graph, hsnap, home_pts, eligible.geometry.to_numpy(),
-                        access_m=config.park_access_buffer_m, max_snap_m=max_snap_m, limit=max_distance_m,
-                    )  # fmt: skip
-                    acc.counts[key]["unreachable"] = lost
+                    dests[key] = facility_destinations(
+                        graph, home_pts, eligible.geometry.to_numpy(), **kw
+                    )
+                    acc.counts[key]["unreachable"] = dests[key].unsnapped
+        # every category's search at once: in parallel on a large network
+        acc.net.update(network_distances(graph, hsnap, dests, limit=max_distance_m))
+        acc.euc.update({k: d.euc for k, d in dests.items()})
 
     with _timed(timings, "indicators"):
         counts_found = {c: acc.found(c) for c in config.categories}

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from citycheckup.spatial._osm import OSMData
 
-__all__ = ["READ_AHEAD_ENV", "PendingRead", "can_fork", "usable_cpus"]
+__all__ = ["READ_AHEAD_ENV", "PendingRead", "can_fork", "usable_cpus", "worker_setting"]
 
 #: Environment variable: ``0`` reads the extract in the calling process.
 READ_AHEAD_ENV = "CITYCHECKUP_READ_AHEAD"
@@ -42,6 +42,26 @@ def usable_cpus() -> int:
 def can_fork() -> bool:
     """Whether forking is available and safe here: no other thread runs in this process."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def worker_setting(env: str, error: type[Exception], zero_means: str, n_means: str) -> int | None:
+    """The number of worker processes set in the environment variable ``env`` (``None``: unset).
+
+    ``zero_means`` and ``n_means`` say what 0 and a positive number do, for the message of
+    ``error`` raised when the value is not a whole number of 0 or more.
+    """
+    raw = os.environ.get(env)
+    if raw is None:
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        raise error(
+            f"{env}={raw!r} is not a whole number; set it to 0 ({zero_means}) or to {n_means}, e.g. 2"
+        ) from None
+    if n < 0:
+        raise error(f"{env}={raw!r} is negative; set it to 0 or more")
+    return n
 
 
 def _allowed() -> bool:

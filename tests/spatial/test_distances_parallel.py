@@ -1,0 +1,214 @@
+"""Distance searches of several categories in worker processes (issue 14: ``_distance_jobs``).
+
+The workers must be invisible except in time: the same arrays as the searches in the calling
+process (offsets, limits, repeated and empty source sets included), a clear error when a
+worker dies, nothing forked where it does not pay or is unsafe, and the CLI's outputs
+byte-identical with and without workers. Graphs are small synthetic grids built here; the
+CLI test reads a small real extract of ``shared/data/osm`` (© OpenStreetMap contributors, ODbL).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from citycheckup.errors import SpatialError
+from citycheckup.spatial import _distance_jobs
+from citycheckup.spatial._access import facility_destinations, facility_distances, network_distances
+from citycheckup.spatial._distance_jobs import (
+    PARALLEL_MIN_NODES,
+    WORKERS_ENV,
+    distance_workers,
+    nearest_node_distances_many,
+)
+from citycheckup.spatial._graph import WalkGraph, nearest_node_distances, snap_points
+
+
+@pytest.fixture(autouse=True)
+def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # two CPUs and no other thread (earlier tests may leave idle threads in this process);
+    # the refusals on one CPU and in a threaded process are tested on their own below
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+
+
+def _grid(side: int = 30, seed: int = 7) -> WalkGraph:
+    """A ``side × side`` street grid, 100 m blocks jittered by up to ±20 m (seeded)."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(side * side).reshape(side, side)
+    rows, cols = np.divmod(np.arange(side * side), side)
+    x = cols * 100.0 + rng.uniform(-20, 20, side * side)
+    y = rows * 100.0 + rng.uniform(-20, 20, side * side)
+    u = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    v = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    return WalkGraph.from_edges(x, y, u, v)
+
+
+def _sets(n_nodes: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    rng = np.random.default_rng(3)
+    s1 = rng.choice(n_nodes, 5, replace=False)
+    s2 = rng.choice(n_nodes, 9, replace=False)
+    return [
+        (s1, None),  # zero offsets: one multi-source run
+        (np.r_[s2, s2[:3]], rng.uniform(0, 400, s2.size + 3)),  # offsets, repeated nodes
+        (np.array([0]), np.array([250.0])),  # one source with an offset
+        (np.empty(0, np.int64), None),  # no source: every node unreachable
+        (s1[:2], None),
+    ]
+
+
+@pytest.mark.parametrize("limit", [np.inf, 650.0])
+def test_workers_give_the_arrays_of_the_calling_process(limit: float) -> None:
+    g = _grid()
+    sets = _sets(g.n_nodes)
+    here = [nearest_node_distances(g, s, o, limit=limit) for s, o in sets]
+    forked = nearest_node_distances_many(g, sets, limit=limit, workers=2)
+    assert len(forked) == len(sets)
+    for a, b in zip(here, forked, strict=True):
+        assert np.array_equal(a, b)  # bit for bit, inf included
+    assert np.isinf(forked[3]).all()
+    if np.isfinite(limit):  # the limit reached the workers
+        assert np.isinf(forked[0]).any() and forked[0][np.isfinite(forked[0])].max() <= limit
+    assert _distance_jobs._JOB is None  # nothing of the call is kept
+
+
+def test_in_process_when_fewer_than_two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    g = _grid(8)
+    sets = _sets(g.n_nodes)
+    monkeypatch.setattr(_distance_jobs, "ProcessPoolExecutor", None)  # any fork would fail
+    for workers in (0, 1):
+        out = nearest_node_distances_many(g, sets, workers=workers)
+        assert [a.tolist() for a in out] == [
+            nearest_node_distances(g, s, o).tolist() for s, o in sets
+        ]
+    # a small network chooses the calling process by itself
+    assert len(nearest_node_distances_many(g, sets)) == len(sets)
+
+
+def test_a_worker_that_dies_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    real = _distance_jobs.nearest_node_distances
+
+    def dies_in_a_worker(*args: object, **kw: object) -> np.ndarray:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_distance_jobs, "nearest_node_distances", dies_in_a_worker)
+    g = _grid(8)
+    with pytest.raises(SpatialError) as err:
+        nearest_node_distances_many(g, _sets(g.n_nodes), workers=2)
+    assert str(err.value).startswith("a distance worker process stopped before it finished (")
+    assert str(err.value).endswith(
+        f"); run again with {WORKERS_ENV}=0 to compute the distances in the calling process"
+    )
+    assert _distance_jobs._JOB is None
+
+
+def test_a_workers_exception_reaches_the_caller_unchanged() -> None:
+    g = _grid(8)
+    bad = [(np.array([0]), None), (np.array([1, 2]), np.array([1.0]))]  # 1 offset for 2 sources
+    with pytest.raises(SpatialError, match=r"^1 source offsets for 2 sources$"):
+        nearest_node_distances_many(g, bad, workers=2)
+    assert _distance_jobs._JOB is None
+
+
+@pytest.mark.parametrize(
+    ("n_nodes", "expected"),
+    [
+        (PARALLEL_MIN_NODES - 1, 0),  # just below: the searches take milliseconds
+        (PARALLEL_MIN_NODES, 2),  # at: one worker per CPU (2)
+        (PARALLEL_MIN_NODES + 1, 2),  # just above
+    ],
+)
+def test_default_workers_from_the_network_size(n_nodes: int, expected: int) -> None:
+    assert distance_workers(n_nodes, 8) == expected
+
+
+def test_default_workers_follow_cpus_and_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    big = PARALLEL_MIN_NODES
+    assert distance_workers(big, 1) == 0  # one set: nothing to run beside it
+    assert distance_workers(big, 2) == 2
+    for cpus, n in [(1, 0), (3, 3), (4, 4), (6, 4)]:  # at most four, none on one CPU
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, c=cpus: set(range(c)))
+        assert distance_workers(big, 8) == n, cpus
+    assert distance_workers(big, 3) == 3  # six CPUs, three sets
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert distance_workers(big, 8) == 0  # forking a threaded process is unsafe
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(_distance_jobs.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert distance_workers(big, 8) == 0
+
+
+def test_workers_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "0")
+    assert distance_workers(10 * PARALLEL_MIN_NODES, 8) == 0
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert distance_workers(10, 8) == 3  # on any network size
+    assert distance_workers(10, 2) == 2  # never more than the sets
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    assert distance_workers(10 * PARALLEL_MIN_NODES, 8) == 0  # one worker: this process
+    monkeypatch.setenv(WORKERS_ENV, "two")
+    with pytest.raises(SpatialError) as err:
+        distance_workers(10, 8)
+    assert str(err.value) == (
+        f"{WORKERS_ENV}='two' is not a whole number; set it to 0 (run the distance searches in "
+        "the calling process) or to the number of processes that run them, e.g. 2"
+    )
+    monkeypatch.setenv(WORKERS_ENV, "-1")
+    with pytest.raises(SpatialError) as err:
+        distance_workers(10, 8)
+    assert str(err.value) == f"{WORKERS_ENV}='-1' is negative; set it to 0 or more"
+
+
+def test_network_distances_per_set_match_one_set_at_a_time() -> None:
+    g = _grid(12)
+    rng = np.random.default_rng(11)
+    hx, hy = rng.uniform(0, 1100, 40), rng.uniform(0, 1100, 40)
+    homes = snap_points(g, hx, hy, max_snap_m=60)
+    import shapely
+
+    home_pts = shapely.points(hx, hy)
+    geoms = {
+        "a": shapely.points(rng.uniform(0, 1100, 3), rng.uniform(0, 1100, 3)),
+        "b": np.array([shapely.box(300, 300, 420, 420)]),  # an area entered at nearby nodes
+        "far": shapely.points([50_000.0], [50_000.0]),  # unsnapped: no source at all
+    }
+    kw = {"access_m": 30.0, "max_snap_m": 60.0}
+    dests = {k: facility_destinations(g, home_pts, v, **kw) for k, v in geoms.items()}
+    assert dests["far"].nodes.size == 0 and dests["far"].unsnapped == 1
+    both = network_distances(g, homes, dests, limit=800.0)
+    assert list(both) == ["a", "b", "far"]
+    for k, v in geoms.items():
+        one, euc, lost = facility_distances(g, homes, home_pts, v, limit=800.0, **kw)
+        assert np.array_equal(both[k], one, equal_nan=True)
+        assert np.array_equal(dests[k].euc, euc, equal_nan=True) and dests[k].unsnapped == lost
+    snapped = homes.snapped
+    assert np.isnan(both["far"][~snapped]).all() and np.isinf(both["far"][snapped]).all()
+
+
+def test_the_command_writes_the_same_files_with_and_without_workers(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyrosm")
+    from citycheckup.cli import app
+
+    pbf = shared_data / "osm" / "misc" / "aguascalientes.osm.pbf"
+    monkeypatch.setenv("CITYCHECKUP_READ_AHEAD", "0")
+    out = {}
+    for workers in ("2", "0"):
+        monkeypatch.setenv(WORKERS_ENV, workers)
+        target = tmp_path / f"w{workers}"
+        args = ["spatial", "--osm", str(pbf), "--grid", "1000", "--out", str(target)]
+        r = CliRunner().invoke(app, [*args, "--maps", "none"])
+        assert r.exit_code == 0, r.output
+        out[workers] = {p.name: p.read_bytes() for p in target.glob("*.csv")}
+    assert out["2"].keys() == out["0"].keys() and "indicators.csv" in out["2"]
+    assert out["2"] == out["0"]
