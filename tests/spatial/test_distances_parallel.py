@@ -9,6 +9,7 @@ CLI test reads a small real extract of ``shared/data/osm`` (© OpenStreetMap con
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -84,12 +85,65 @@ def test_in_process_when_fewer_than_two_workers(monkeypatch: pytest.MonkeyPatch)
     sets = _sets(g.n_nodes)
     monkeypatch.setattr(_distance_jobs, "ProcessPoolExecutor", None)  # any fork would fail
     for workers in (0, 1):
-        out = nearest_node_distances_many(g, sets, workers=workers)
+        out = nearest_node_distances_many(g, sets, workers=workers, limit=250.0)
         assert [a.tolist() for a in out] == [
-            nearest_node_distances(g, s, o).tolist() for s, o in sets
+            nearest_node_distances(g, s, o, limit=250.0).tolist() for s, o in sets
         ]
+        assert np.isinf(out[0]).any()  # the limit applies: 250 m is less than 3 blocks
     # a small network chooses the calling process by itself
     assert len(nearest_node_distances_many(g, sets)) == len(sets)
+
+
+def test_the_pool_has_the_workers_asked_for_and_forks_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = _distance_jobs.ProcessPoolExecutor
+    seen: list[tuple[object, str]] = []
+
+    def recording(max_workers: int, *, mp_context: object) -> object:
+        # an explicit fork context: the default one is not "fork" everywhere (Python 3.14)
+        seen.append((max_workers, type(mp_context).__name__))
+        return real(max_workers, mp_context=mp_context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_distance_jobs, "ProcessPoolExecutor", recording)
+    g = _grid(8)
+    assert "csr" not in g.__dict__
+    nearest_node_distances_many(g, _sets(g.n_nodes), workers=3)
+    assert seen == [(3, "ForkContext")]  # three workers, forked (they inherit the graph)
+    assert "csr" in g.__dict__  # built in this process before the fork, not once per worker
+    nearest_node_distances_many(g, _sets(g.n_nodes)[:2], workers=3)
+    assert seen[-1] == (2, "ForkContext")  # never more workers than sets
+    # chosen by the network size (the threshold lowered to this small grid): one per CPU (2)
+    monkeypatch.setattr(_distance_jobs, "PARALLEL_MIN_NODES", g.n_nodes)
+    out = nearest_node_distances_many(g, _sets(g.n_nodes))
+    assert seen[-1] == (2, "ForkContext") and len(seen) == 3 and len(out) == 5
+    nearest_node_distances_many(g, _sets(g.n_nodes)[:1])
+    assert len(seen) == 3  # one set: searched here
+    # fork even where the default start method is another one (macOS, Python 3.14)
+    before = multiprocessing.get_start_method()
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        nearest_node_distances_many(g, _sets(g.n_nodes), workers=2)
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    assert seen[-1] == (2, "ForkContext")
+
+
+def test_the_worker_function_reads_the_inherited_job() -> None:
+    g = _grid(8)
+    sets = _sets(g.n_nodes)
+    _distance_jobs._JOB = (g, sets, 250.0)
+    try:
+        for i, (s, o) in enumerate(sets):  # run here, as a forked worker runs it
+            assert np.array_equal(
+                _distance_jobs._search(i), nearest_node_distances(g, s, o, limit=250.0)
+            )
+    finally:
+        _distance_jobs._JOB = None
+    with pytest.raises(
+        RuntimeError, match="^a distance worker runs only in a process forked by its caller$"
+    ):
+        _distance_jobs._search(0)
 
 
 def test_a_worker_that_dies_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

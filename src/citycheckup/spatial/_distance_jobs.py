@@ -52,15 +52,17 @@ def distance_workers(n_nodes: int, n_sets: int) -> int:
         "the number of processes that run them",
     )
     if n is None:
-        # one process per CPU, at most four, on large networks only
-        n = min(4, usable_cpus()) if n_nodes >= PARALLEL_MIN_NODES else 0
+        if n_nodes < PARALLEL_MIN_NODES:
+            return 0
+        n = min(4, usable_cpus())  # one process per CPU, at most four
     n = min(n, n_sets)
     return n if n >= 2 and can_fork() else 0
 
 
 def _search(i: int) -> FloatArray:
     """Worker: the distances of source set ``i`` of the job inherited from the parent."""
-    assert _JOB is not None, "a distance worker runs only in a process forked by its caller"
+    if _JOB is None:
+        raise RuntimeError("a distance worker runs only in a process forked by its caller")
     graph, sets, limit = _JOB
     sources, offsets = sets[i]
     return nearest_node_distances(graph, sources, offsets, limit=limit)
