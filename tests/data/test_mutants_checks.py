@@ -248,6 +248,7 @@ def test_constant_across_units_needs_half_the_years(fw, n_const: int, flagged: b
             )
     rep = check_dataset(Dataset(data=pd.DataFrame(rows), source="t.csv"), fw)
     found = [f.message for f in rep.findings if f.rule == "constant-across-units"]
+    assert all(f.severity == "warning" for f in rep.findings if f.rule == "constant-across-units")
     if flagged:
         assert found == [
             "mobile_users has the same value for every unit in 2 of 3 years (e.g. 7478.1 in 2021): it "
@@ -315,3 +316,221 @@ def test_summary_lines_collapse_years(fw) -> None:  # type: ignore[no-untyped-de
         "[error] impossible-value: pop_resident = -2 is below the minimum 0 万人 "
         "(pop_resident, b 乙; 2× in 2020–2021)"
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Third round (issue 18): unknown-column messages, check_derived on its own, indicator_table.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_unknown_column_messages(ufw) -> None:  # type: ignore[no-untyped-def]
+    """One suggestion, two, three (the most), none, and a header that means exactly one code.
+    Suggestions as HeaderIndex.suggest ranks them (tests/data/test_mutants_headers.py):
+    density -> population_density (contained); 第三产业 -> share_tertiary (alias 第三产业比重,
+    8/10 = 0.8), tertiary_share (contained, 0.6); 人口 -> the three best of four."""
+    cols = ["density", "第三产业", "人口", "xyz", "常住人口"]
+    df = pd.DataFrame(
+        {"unit_code": ["u1"], "unit_name": ["a"], "year": [2020], **{c: [1.0] for c in cols}}
+    )
+    rep = check_dataset(Dataset(data=df, source="t.csv"), ufw)
+    got = {f.column: f.message for f in rep.findings if f.rule == "unknown-column"}
+    tail = "? (it is ignored until renamed)"
+    assert got == {
+        "density": "column 'density' is not a variable of units_test; did you mean population_density (人口密度)"
+        + tail,
+        "第三产业": "column '第三产业' is not a variable of units_test; did you mean share_tertiary "
+        "(第三产业增加值占GDP比重) or tertiary_share (第三产业增加值占GDP比重)" + tail,
+        "人口": "column '人口' is not a variable of units_test; did you mean pop_resident (常住人口), "
+        "pop_hukou (户籍人口) or population_density (人口密度)" + tail,
+        "xyz": "column 'xyz' is not a variable of units_test; it is ignored (rename it to a framework code to use it)",
+        "常住人口": "column '常住人口' is not a code of framework units_test, but it means pop_resident "
+        "(常住人口): rename it to pop_resident, or read the file with the framework (which recognises it)",
+    }
+    assert all(f.severity == "warning" for f in rep.findings if f.rule == "unknown-column")
+
+
+def _derived(values: list[float], code: str = "population_density") -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame({"unit_code": [f"u{i}" for i in range(n)], "unit_name": [f"n{i}" for i in range(n)],
+                         "year": [2020 + i % 3 for i in range(n)], code: values})  # fmt: skip
+
+
+def test_check_derived_below_the_minimum(ufw) -> None:  # type: ignore[no-untyped-def]
+    """population_density (万人/km², min 0, no max, no plausible range): -0.5 is below the
+    minimum, 0 (at the minimum) and 0.1 are not."""
+    from citycheckup.data.checks import check_derived
+
+    rep = CheckReport()
+    out = check_derived(_derived([0.1, -0.5, 0.0]), ufw, rep)
+    assert rep.findings == [
+        Finding("error", "impossible-derived-value",
+                "population_density = pop_resident / land_area = -0.5 万人/km² lies outside its "
+                "plausible range [0, ]; check the input variables",
+                column="population_density", unit="u1 n1", year=2021)
+    ]  # fmt: skip
+    assert out["population_density"].tolist() == [0.1, -0.5, 0.0]  # "raise": not blanked
+
+
+def test_check_derived_more_than_200_values(ufw) -> None:  # type: ignore[no-untyped-def]
+    """203 values below the minimum: 200 findings, then one "… and 3 more" of the same rule and
+    column (no unit or year); under "missing" all 203 cells are blanked, not only the 200."""
+    from citycheckup.data.checks import check_derived
+
+    table = _derived([-1.0] * 203 + [1.0])
+    for invalid, severity in (("raise", "error"), ("missing", "warning")):
+        rep = CheckReport()
+        out = check_derived(table, ufw, rep, invalid=invalid)  # type: ignore[arg-type]
+        assert len(rep.findings) == 201
+        assert rep.findings[199].unit == "u199 n199"
+        assert rep.findings[-1] == Finding(
+            severity,  # type: ignore[arg-type]
+            "impossible-derived-value",
+            "… and 3 more values outside the range",
+            column="population_density",
+        )  # fmt: skip
+        if invalid == "missing":
+            assert out["population_density"].isna().sum() == 203
+            assert out["population_density"].iloc[-1] == 1.0
+            assert table["population_density"].iloc[0] == -1.0  # the input is not changed
+
+
+def test_check_derived_unit_scale_excluded(ufw) -> None:  # type: ignore[no-untyped-def]
+    """gdp_per_capita (元/人, plausible 3,000-600,000) of 3.76, 5, 8 (GDP in 亿元): ×10⁴ and
+    ×10³ bring all three inside, ×10⁵ two of three; 10⁴ comes first and 万元/人 is common, so
+    k = 4, median 5.  The inputs that explain ×10⁴ (scale.input_suspects): gdp in 亿元 or
+    pop_resident in 人.  Under "missing" the column is blanked and excluded."""
+    from citycheckup.data.checks import check_derived
+
+    rep = CheckReport()
+    out = check_derived(_derived([3.76, 5.0, 8.0], "gdp_per_capita"), ufw, rep, invalid="missing")
+    assert [f.message for f in rep.findings] == [
+        "gdp_per_capita = gdp / pop_resident has median 5 元/人, ×10⁴ too small for its plausible "
+        "range 3,000–600,000; probably gdp is in 亿元, not 万元 (header 地区生产总值(亿元)) or "
+        "pop_resident is in 人, not 万人 (header 常住人口(人)): fix that column's header or "
+        "convert it; the indicator is excluded"
+    ]
+    assert (rep.findings[0].severity, rep.findings[0].rule) == ("warning", "unit-scale-derived")
+    assert rep.excluded == {"gdp_per_capita": "values ×10⁴ too small"}
+    assert rep.scale_errors["gdp_per_capita"].unit == "万元/人"
+    assert out["gdp_per_capita"].isna().all()
+    rep = CheckReport()
+    out = check_derived(_derived([3.76, 5.0, 8.0], "gdp_per_capita"), ufw, rep)
+    assert rep.findings[0].message.endswith(": fix that column's header or convert it")
+    assert rep.findings[0].severity == "error" and rep.excluded == {}
+    assert out["gdp_per_capita"].tolist() == [3.76, 5.0, 8.0]
+
+
+def test_indicator_table_keeps_the_province(ufw) -> None:  # type: ignore[no-untyped-def]
+    """A province column is kept beside the indicators (for peer groups) although the dataset
+    declares no groups; indicator values are floats: 1e6 / 10 = 100,000 元/人."""
+    from citycheckup.data.checks import indicator_table
+
+    df = pd.DataFrame({"unit_code": ["a", "b"], "unit_name": ["a", "b"], "year": [2020] * 2,
+                       "province": ["P1", "P2"], "gdp": [1e6, 2e6], "pop_resident": [10.0, 20.0]})  # fmt: skip
+    out = indicator_table(Dataset(data=df, source="t.csv"), ufw, CheckReport())
+    assert out.columns.tolist()[:4] == ["unit_code", "unit_name", "year", "province"]
+    assert out["province"].tolist() == ["P1", "P2"]
+    assert out["gdp_per_capita"].tolist() == [100000.0, 100000.0]
+    assert out["gdp_per_capita"].dtype == "float64"
+
+
+def test_summary_lines_one_year_no_year_and_severities() -> None:
+    """A group with one year shows that year; a group without years shows none; info findings
+    are left out unless asked for; groups keep the order of their first finding."""
+    rep = CheckReport(
+        findings=[
+            Finding("warning", "r1", "m1", column="c", unit="u", year=2020),
+            Finding("error", "r2", "m2", column="c"),
+            Finding("info", "r3", "m3"),
+            Finding("warning", "r1", "m1 again", column="c", unit="u", year=2019),
+            Finding("warning", "r1", "m4", column="c", unit="v", year=2021),
+        ]
+    )
+    assert rep.summary_lines() == [
+        "[warning] r1: m1 (c, u; 2× in 2019–2020)",
+        "[error] r2: m2 (c)",
+        "[warning] r1: m4 (c, v; 2021)",
+    ]
+    assert rep.summary_lines(("info",)) == ["[info] r3: m3 ()"]
+
+
+def test_check_all_checks_suspects_against_the_raw_values(ufw) -> None:  # type: ignore[no-untyped-def]
+    """gdp 200,000 万元 and pop_resident 4,000 万人 (each inside its plausible range) give
+    50 元/人, ×10⁴ too small for gdp_per_capita (k = 4, 万元/人 common).  gdp ×10⁴ = 2e9 would
+    leave gdp's range [1e5, 1e9], pop_resident ×10⁻⁴ = 0.4 would leave [1, 4000]: check_all
+    passes the raw data, so neither input is blamed."""
+    df = pd.DataFrame({"unit_code": ["a", "b", "c"], "unit_name": ["a", "b", "c"], "year": [2020] * 3,
+                       "gdp": [2e5] * 3, "pop_resident": [4000.0] * 3})  # fmt: skip
+    chk = check_all(Dataset(data=df, source="t.csv"), ufw)
+    assert [f.message for f in chk.report.findings if f.rule == "unit-scale-derived"] == [
+        "gdp_per_capita = gdp / pop_resident has median 50 元/人, ×10⁴ too small for its plausible "
+        "range 3,000–600,000; check the units of its inputs"
+    ]
+
+
+def test_more_than_200_infinite_values(ufw) -> None:  # type: ignore[no-untyped-def]
+    """202 infinite gdp values: 200 findings, then "… and 2 more infinite values"."""
+    n = 202
+    df = pd.DataFrame({"unit_code": [f"u{i}" for i in range(n)], "unit_name": [f"u{i}" for i in range(n)],
+                       "year": [2020] * n, "gdp": [np.inf] * n})  # fmt: skip
+    found = [
+        f
+        for f in check_dataset(Dataset(data=df, source="t.csv"), ufw).findings
+        if f.rule == "non-finite"
+    ]
+    assert len(found) == 201
+    assert found[0] == Finding(
+        "error", "non-finite", "gdp is infinite", column="gdp", unit="u0", year=2020
+    )
+    assert found[-1] == Finding("error", "non-finite", "… and 2 more infinite values", column="gdp")
+
+
+def test_indicator_not_in_the_data_is_noted(ufw) -> None:  # type: ignore[no-untyped-def]
+    """green_coverage has no formula and no column: an info finding says so."""
+    df = pd.DataFrame({"unit_code": ["a"], "unit_name": ["a"], "year": [2020], "gdp": [2e6]})
+    rep = check_dataset(Dataset(data=df, source="t.csv"), ufw)
+    assert (
+        Finding("info", "no-data", "green_coverage is not in the data", column="green_coverage")
+        in rep.findings
+    )
+
+
+def test_check_derived_below_the_minimum_and_above_the_maximum(ufw) -> None:  # type: ignore[no-untyped-def]
+    """tertiary_share (%, min 0, max 100): -5 (below) and 120 (above) are both out; 0, 50 and
+    100 (the bounds included) are in."""
+    from citycheckup.data.checks import check_derived
+
+    rep = CheckReport()
+    check_derived(_derived([-5.0, 0.0, 50.0, 100.0, 120.0], "tertiary_share"), ufw, rep)
+    assert [(f.unit, f.message.split(" lies")[0]) for f in rep.findings] == [
+        ("u0 n0", "tertiary_share = share_tertiary * 100 = -5 %"),
+        ("u4 n4", "tertiary_share = share_tertiary * 100 = 120 %"),
+    ]
+
+
+def test_summary_lines_span_first_to_last_of_three_years() -> None:
+    """Years 2021, 2019, 2020 of one group: sorted, the span is 2019–2021 (first to last)."""
+    rep = CheckReport(
+        findings=[Finding("error", "r", "m", column="c", year=y) for y in (2021, 2019, 2020)]
+    )
+    assert rep.summary_lines() == ["[error] r: m (c; 3× in 2019–2021)"]
+
+
+def test_indicator_table_leaves_excluded_columns_out(ufw) -> None:  # type: ignore[no-untyped-def]
+    """gdp excluded by the report: gdp_per_capita cannot be derived and is not in the table;
+    gdp_growth neither (both need gdp)."""
+    from citycheckup.data.checks import indicator_table
+
+    df = pd.DataFrame(
+        {
+            "unit_code": ["a"],
+            "unit_name": ["a"],
+            "year": [2020],
+            "gdp": [1e6],
+            "pop_resident": [10.0],
+        }
+    )
+    rep = CheckReport(excluded={"gdp": "values look like 亿元, not 万元"})
+    out = indicator_table(Dataset(data=df, source="t.csv"), ufw, rep)
+    assert "gdp_per_capita" not in out.columns and "gdp_growth" not in out.columns
+    assert "resident_population_growth" in out.columns  # from pop_resident alone

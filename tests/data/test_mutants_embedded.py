@@ -37,3 +37,28 @@ def test_unit_is_the_headers(units: dict[str, str], header: str) -> None:
 
 def test_special_units(units: dict[str, str]) -> None:
     assert {c: units[c] for c in SPECIAL} == SPECIAL
+
+
+def test_group_columns_and_one_row() -> None:
+    """The descriptor columns are named province / province_code and are the groups; 宜昌
+    (420500) is in 湖北省 (420000), a row per year from 2000."""
+    ds = load_city_macro()
+    # every unit once more, from a direct call (the module fixture links only its first test)
+    for header, code in VARIABLE_MAP.items():
+        m = re.search(r"\(([^()]+)\)$", header)
+        stated = SPECIAL[code] if code in SPECIAL else m.group(1) if m else None
+        assert stated is not None and same_unit(ds.units[code], stated), header
+    assert ds.units["mobile_users"] == "万户"
+    assert {c: ds.units[c] for c in SPECIAL} == SPECIAL  # exactly as spelled
+    assert ds.data.columns[:5].tolist() == [
+        "unit_code",
+        "unit_name",
+        "year",
+        "province",
+        "province_code",
+    ]
+    assert ds.groups == ["province", "province_code"]
+    row = ds.data[(ds.data["unit_code"] == "420500") & (ds.data["year"] == 2000)]
+    assert row[["unit_name", "province", "province_code"]].to_numpy().tolist() == [
+        ["宜昌市", "湖北省", "420000"]
+    ]

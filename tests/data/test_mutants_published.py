@@ -109,3 +109,36 @@ def test_published_frames_have_their_documented_columns() -> None:
         frame = getattr(p, name)
         assert list(frame.columns) == cols, name
         assert frame.index.equals(pd.RangeIndex(n)), name
+
+
+def test_denominators_are_the_registers_counted_over() -> None:
+    """The register each count indicator was taken over, as the package table gives it (C-02:
+    buildings with structural hazards out of the residential buildings; infant care counted
+    by community)."""
+    d = published.load_yichang_2025().denominators
+    assert d["buildings_structural_hazard"] == "residential_buildings"
+    assert d["compounds_without_infant_care"] == "communities"
+    assert d["secondary_school_coverage"] == "block_residential_land_area"
+    assert len(d) == 30
+
+
+def test_aspect_grades_in_the_report_order() -> None:
+    """Aspects in the order of annex 1 (items ascending), not in the order of their names."""
+    a = published.yichang_2025_published().aspect_grades
+    assert a["aspect_zh"].tolist() == [
+        "生态宜居",
+        "历史文化保护利用",
+        "产城融合、职住平衡",
+        "安全韧性",
+        "智慧高效",
+    ]
+    assert a["grade_zh"].tolist() == ["中", "良", "良", "中", "良"]
+    assert a["items"].iloc[1] == "42,43,44,45,46"
+
+
+def test_follow_up_figures_are_numbers() -> None:
+    """The follow-up rate of all levels: 28 of 46 problems completed, published as 61 (%)."""
+    f = published.yichang_2025_published().follow_up
+    assert f[["denominator", "completed", "rate"]].dtypes.tolist() == ["float64"] * 3
+    row = f[f["level"] == "all"].iloc[0]
+    assert (row["denominator"], row["completed"], row["rate"]) == (46.0, 28.0, 61.0)

@@ -266,3 +266,93 @@ def test_the_command_writes_the_same_files_with_and_without_workers(
         out[workers] = {p.name: p.read_bytes() for p in target.glob("*.csv")}
     assert out["2"].keys() == out["0"].keys() and "indicators.csv" in out["2"]
     assert out["2"] == out["0"]
+
+
+def _ring() -> WalkGraph:
+    """A square ring road, 1,000 m a side, a node every 100 m (40 nodes), nothing inside."""
+    side = [(float(i * 100), 0.0) for i in range(10)]
+    side += [(1000.0, float(i * 100)) for i in range(10)]
+    side += [(float(1000 - i * 100), 1000.0) for i in range(10)]
+    side += [(0.0, float(1000 - i * 100)) for i in range(10)]
+    x, y = np.array(side).T
+    u = np.arange(40)
+    return WalkGraph.from_edges(x, y, u, (u + 1) % 40)
+
+
+def test_areas_are_entered_at_the_nodes_near_them_single_or_multi_part() -> None:
+    import shapely
+
+    g = _ring()
+    homes = shapely.points([500.0], [-20.0])
+    kw = {"access_m": 150.0, "max_snap_m": 60.0}
+    # The park box(100, 100, 900, 900) lies 100 m inside the ring: the 36 side nodes are
+    # 100 m from it, the 4 corners sqrt(100² + 100²) = 141.42 m, all within 150 m; so 40
+    # entrances, and nothing is snapped at the park's centre (400 m from any road).
+    park = shapely.box(100, 100, 900, 900)
+    # The same park in two parts (a MultiPolygon, a 40 m gap at x = 480..520) is an area as
+    # well, not a point: the nodes (500, 0) and (500, 1000) are sqrt(20² + 100²) = 101.98 m
+    # from the nearer half, the home sqrt(20² + 120²) = 121.66 m.
+    halves = shapely.multipolygons(
+        [shapely.box(100, 100, 480, 900), shapely.box(520, 100, 900, 900)]
+    )
+    cases = [
+        (park, [100.0] * 36 + [141.42] * 4, 120.0),
+        (halves, [100.0] * 34 + [101.98] * 2 + [141.42] * 4, 121.66),
+    ]
+    for geom, offsets, euc in cases:
+        d = facility_destinations(g, homes, np.array([geom]), **kw)
+        assert d.unsnapped == 0 and d.snap.edge.shape[0] == 0  # no point snapped
+        assert d.nodes.size == 40
+        assert sorted(np.round(d.offsets, 2).tolist()) == offsets
+        assert np.round(d.euc, 2).tolist() == [euc]  # home (500, -20); park edge y = 100
+
+
+def test_point_facilities_snap_within_the_given_distance() -> None:
+    import shapely
+
+    g = _ring()
+    homes = shapely.points([500.0], [-20.0])
+    # 80 m below the road y = 0: beyond max_snap_m = 60 (not attached), within 100
+    far = np.array([shapely.Point(500.0, -80.0)])
+    d60 = facility_destinations(g, homes, far, access_m=150.0, max_snap_m=60.0)
+    d100 = facility_destinations(g, homes, far, access_m=150.0, max_snap_m=100.0)
+    assert (d60.unsnapped, d60.nodes.size) == (1, 0)
+    # It projects onto the node (500, 0), which ends two edges: both are candidates, each
+    # giving its two end nodes: (500, 0) at 80 m, (400, 0) and (600, 0) at 80 + 100 m.
+    assert d100.unsnapped == 0
+    pairs = sorted(zip(g.x[d100.nodes].tolist(), np.round(d100.offsets, 6).tolist(), strict=True))
+    assert pairs == [(400.0, 180.0), (500.0, 80.0), (500.0, 80.0), (600.0, 180.0)]
+
+
+def test_network_distances_search_only_what_can_be_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shapely
+
+    from citycheckup.spatial import _access
+
+    g = _ring()
+    calls: list[tuple[int, float]] = []
+    real = _access.nearest_node_distances_many
+
+    def recording(graph: WalkGraph, sets: list, *, limit: float) -> list:  # type: ignore[type-arg]
+        calls.append((len(sets), limit))
+        return real(graph, sets, limit=limit)
+
+    monkeypatch.setattr(_access, "nearest_node_distances_many", recording)
+    fac = {
+        "a": facility_destinations(
+            g,
+            shapely.points([500.0], [-20.0]),
+            np.array([shapely.Point(500.0, 10.0)]),
+            access_m=150.0,
+            max_snap_m=60.0,
+        )
+    }
+    # no home on the network: nothing to search, every distance NaN
+    nowhere = snap_points(g, np.array([500.0]), np.array([500.0]), max_snap_m=60.0)
+    out = network_distances(g, nowhere, fac, limit=800.0)
+    assert calls == [(0, 800.0)] and np.isnan(out["a"]).all()
+    # a home 20 m below the road at x = 300: 20 m + 200 m along the road + 10 m = 230 m
+    home = snap_points(g, np.array([300.0]), np.array([-20.0]), max_snap_m=60.0)
+    out = network_distances(g, home, fac, limit=800.0)
+    assert calls[-1] == (1, 800.0)  # one search, with the limit
+    assert out["a"].round(6).tolist() == [230.0]

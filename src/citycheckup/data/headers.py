@@ -22,7 +22,7 @@ __all__ = ["HeaderIndex", "header_key", "split_header", "unit_in_brackets"]
 _TRAILING_BRACKET = re.compile(
     r"^(?P<name>.*?)\s*[(\[（【〔](?P<inner>[^()\[\]（）【】〔〕]*)[)\]）】〕]\s*$"
 )
-_UNIT_PREFIX = re.compile(r"^\s*(单位|计量单位|unit|units)\s*[:：]?\s*", re.IGNORECASE)
+_UNIT_PREFIX = re.compile(r"^\s*(计量单位|单位|units|unit)\s*[:：]?\s*", re.IGNORECASE)
 
 
 def header_key(text: object) -> str:
