@@ -1,7 +1,7 @@
 """Labels, units and missing-value reasons of indicators that cannot be computed (issue 18).
 
-One run of the synthetic town (tests/spatial/spatial_town.py: a 5×5 street grid, no
-population given) shared by the tests of this module. Without a population the park area
+A run of the synthetic town (tests/spatial/spatial_town.py: a 5×5 street grid, no
+population given), made for each test of this module. Without a population the park area
 per capita is missing, but it keeps its bilingual label and unit, so that tables and
 reports can still name it.
 """
@@ -20,7 +20,7 @@ from citycheckup.spatial._result import SpatialResult
 from tests.spatial.spatial_town import town_xml
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut credits a shared result only to the first test using it
 def town_result(tmp_path_factory: pytest.TempPathFactory) -> SpatialResult:
     p = tmp_path_factory.mktemp("town") / "town.osm"
     p.write_text(town_xml(), encoding="utf-8")

@@ -315,14 +315,15 @@ def indicator_table(
     for nc in cfg.named:
         for variant, table in (("", ctx.acc.net), (EUCLIDEAN, ctx.acc.euc)):
             code = nc.code + variant
+            zh = nc.name_zh + ("（直线距离）" if variant else "")
+            en = nc.name_en + (", straight-line" if variant else "")
             if nc.category not in table:
                 t.units[code] = "%"
-                t.labels[code] = {"zh": nc.name_zh, "en": nc.name_en}
+                t.labels[code] = {"zh": zh, "en": en}
                 t.missing_all(code, f"no {nc.category} facility found in the study area "
                                     f"({'/'.join(ctx.acc.sources.get(nc.category, [])) or 'no source'}): absent or not mapped")  # fmt: skip
                 continue
-            t.coverage(code, [table[nc.category]], nc.distance_m, nc.name_zh + ("（直线距离）" if variant else ""),
-                       nc.name_en + (", straight-line" if variant else ""), ["homes", f"cat:{nc.category}"],
+            t.coverage(code, [table[nc.category]], nc.distance_m, zh, en, ["homes", f"cat:{nc.category}"],
                        network=variant == "")  # fmt: skip
     named = {(nc.category, int(nc.distance_m)) for nc in cfg.named}
     for c, radii in cfg.category_thresholds().items():
@@ -337,6 +338,8 @@ def indicator_table(
     for rule in cfg.park_rules:
         for variant, table in (("", ctx.acc.net), (EUCLIDEAN, ctx.acc.euc)):
             code = rule.code + variant
+            zh = rule.name_zh + ("（直线距离）" if variant else "")
+            en = rule.name_en + (", straight-line" if variant else "")
             ratios = [
                 table[f"{rule.code}_{int(d)}m"] / d
                 for _, d in rule.radii
@@ -344,15 +347,14 @@ def indicator_table(
             ]
             if not ratios:
                 t.units[code] = "%"
-                t.labels[code] = {"zh": rule.name_zh, "en": rule.name_en}
+                t.labels[code] = {"zh": zh, "en": en}
                 sizes = " or ".join(f"≥ {a:g} m²" for a, _ in rule.radii)
                 t.missing_all(
                     code, f"no {'/'.join(rule.categories)} of {sizes} in the study area (OSM)"
                 )
                 continue
-            t.coverage(code, [np.fmin.reduce(np.vstack(ratios), axis=0)], 1.0,
-                       rule.name_zh + ("（直线距离）" if variant else ""), rule.name_en + (", straight-line" if variant else ""),
-                       ["homes"], network=variant == "")  # fmt: skip
+            t.coverage(code, [np.fmin.reduce(np.vstack(ratios), axis=0)], 1.0, zh, en, ["homes"],
+                       network=variant == "")  # fmt: skip
     road_counts = _roads(t)
     parks = (
         pd.concat([ctx.acc.facilities[c] for c in cfg.categories if c == "park"], ignore_index=True)
