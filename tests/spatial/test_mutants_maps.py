@@ -8,38 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import PIL.Image
 import shapely
 
 from citycheckup.spatial._map_data import map_data
 from citycheckup.spatial._maps import _rc, _svg_path, html_maps, render_pngs
-from citycheckup.spatial._result import IssueLog, SpatialResult
+from citycheckup.spatial._result import SpatialResult
+from tests.spatial.map_fixtures import two_district_result
 
 VIRIDIS_MID = (0x21, 0x91, 0x8C)
 GREY = (0xD9, 0xD9, 0xD9)
 
 
 def _result() -> SpatialResult:
-    log = IssueLog()
-    log.add("B", "cov", "no homes in the district")
-    return SpatialResult(
-        indicators=pd.DataFrame({"district": ["A", "B", "ALL"], "cov": [50.0, np.nan, 50.0]}),
-        missing=log.frame(),
-        districts=gpd.GeoDataFrame(
-            {"district": ["A", "B"], "cov": [50.0, np.nan]},
-            geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)],
-            crs=3857,
-        ),
-        homes=gpd.GeoDataFrame(geometry=[]),
-        manifest={},
-        units={"cov": "%"},
-        labels={"cov": {"zh": "覆盖率", "en": "Coverage"}},
-        network=gpd.GeoSeries([shapely.LineString([(100, 500), (1900, 500)])], crs=3857),
-        study_area=shapely.box(0, 0, 2000, 1000),
-    )
+    """District A at 50 %, B without homes (missing)."""
+    return two_district_result((50.0, np.nan))
 
 
 def test_png_colours(tmp_path: Path) -> None:

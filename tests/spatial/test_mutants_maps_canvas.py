@@ -15,7 +15,6 @@ from typing import Any
 import geopandas as gpd
 import matplotlib.colors as mcolors
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from matplotlib.axes import Axes
@@ -24,34 +23,10 @@ from matplotlib.figure import Figure
 
 from citycheckup.spatial._map_data import map_data
 from citycheckup.spatial._maps import _Canvas, _fmt, _norm, _scalebar, prepared_canvas
-from citycheckup.spatial._result import LOW, IssueLog, SpatialResult
+from citycheckup.spatial._result import SpatialResult
+from tests.spatial.map_fixtures import two_district_result as _result
 
 MISSING_GREY = mcolors.to_rgba("#d9d9d9")
-
-
-def _result(values: tuple[float, float], *, low: str | None = None) -> SpatialResult:
-    log = IssueLog()
-    for name, v in zip("AB", values, strict=True):
-        if not np.isfinite(v):
-            log.add(name, "cov", "no homes in the district")
-    if low is not None:
-        log.add(low, "cov", "few homes", status=LOW)
-    whole = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
-    return SpatialResult(
-        indicators=pd.DataFrame({"district": ["A", "B", "ALL"], "cov": [*values, whole]}),
-        missing=log.frame(),
-        districts=gpd.GeoDataFrame(
-            {"district": ["A", "B"], "cov": list(values)},
-            geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)],
-            crs=3857,
-        ),
-        homes=gpd.GeoDataFrame(geometry=[]),
-        manifest={},
-        units={"cov": "%"},
-        labels={"cov": {"zh": "覆盖率", "en": "Coverage"}},
-        network=gpd.GeoSeries([shapely.LineString([(100, 500), (1900, 500)])], crs=3857),
-        study_area=shapely.box(0, 0, 2000, 1000),
-    )
 
 
 def _draw(res: SpatialResult, tmp_path: Path) -> _Canvas:
