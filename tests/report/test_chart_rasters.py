@@ -112,3 +112,47 @@ def test_a_city_page_is_rendered_once_for_all_its_formats(
         small_run, tmp_path / "pdf", units=["130600"], overview=False, formats=("html",), jobs=1
     )
     assert calls == [("130600", False)]  # no Word file: no PNG drawn
+
+
+def _svg_size_pt(svg: str) -> tuple[float, float]:
+    import re
+
+    m = re.search(r'width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
+    assert m is not None
+    return float(m.group(1)), float(m.group(2))
+
+
+@pytest.mark.parametrize("chart", ["trend", "radar"])
+def test_the_svg_and_the_png_show_the_same_tight_box(chart: str) -> None:
+    # one box, computed once, for both: the PNG is the SVG's size at 200 dpi (72 pt per inch)
+    with charts.rasters():
+        if chart == "trend":
+            svg = _trend()
+        else:
+            svg = charts.radar_svg(["创新", "宜居", "韧性"], [("城市", [60.0, 70.0, None])])
+        png = charts.raster_of(svg)
+        assert png is not None
+    w_pt, h_pt = _svg_size_pt(svg)
+    with Image.open(io.BytesIO(png)) as im:
+        w_px, h_px = im.size
+    assert w_px == pytest.approx(w_pt / 72 * charts.RASTER_DPI, abs=1.5)
+    assert h_px == pytest.approx(h_pt / 72 * charts.RASTER_DPI, abs=1.5)
+
+
+def test_the_radar_is_drawn_without_clip_paths_and_clamps_its_values() -> None:
+    import re
+
+    labels = ["创新", "宜居", "韧性", "智慧"]
+
+    def radar(vals: list[float | None]) -> str:
+        svg = charts.radar_svg(labels, [("城市", vals), ("同类城市", [50.0, 50.0, 50.0, 50.0])])
+        return re.sub(r"\bc\d+-", "", svg)  # the per-chart id prefix
+
+    svg = radar([100.0, 0.0, 60.0, None])
+    # nothing reaches outside the circle, so nothing is clipped (each clip path costs the PDF
+    # renderer about as much as the chart's lines)
+    assert "clip-path" not in svg and "<clipPath" not in svg
+    # values beyond the scale are drawn at its edge, which is what makes clipping unneeded
+    assert radar([150.0, -20.0, 60.0, None]) == svg
+    assert radar([100.0, 0.0, 60.0, float("nan")]) == svg
+    assert radar([99.0, 0.0, 60.0, None]) != svg

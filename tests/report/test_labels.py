@@ -21,3 +21,39 @@ from citycheckup.report.labels import unit_label
 )
 def test_unit_label(code: str, name: str | None, lang: str, expected: str) -> None:
     assert unit_label(code, name, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zh"),
+    [
+        ("2026-11-29T15:59:59+00:00", "2026-11-29 23:59 北京时间"),  # just before midnight
+        ("2026-11-29T16:00:00+00:00", "2026-11-30 00:00 北京时间"),  # midnight in Beijing
+        ("2026-11-29T16:00:00", "2026-11-30 00:00 北京时间"),  # no offset: UTC, as runs record
+        ("2026-11-30T00:00:00+08:00", "2026-11-30 00:00 北京时间"),  # already Beijing time
+        ("2026-12-31T23:30:00-01:00", "2027-01-01 08:30 北京时间"),
+        ("", ""),
+        ("yesterday", "yesterday"),  # not ISO 8601: shown as it is, not guessed at
+    ],
+)
+def test_local_time_of_a_run_stamp(stamp: str, zh: str) -> None:
+    from citycheckup.report.labels import local_time
+
+    assert local_time(stamp, "zh") == zh
+    en = zh.replace(" 北京时间", " China Standard Time (UTC+8)")
+    assert local_time(stamp, "en") == en
+
+
+def test_a_stamp_without_offset_is_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from citycheckup.report.labels import local_time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert local_time("2026-11-29T16:00:00", "zh") == "2026-11-30 00:00 北京时间"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

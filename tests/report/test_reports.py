@@ -90,6 +90,11 @@ def test_city_html_content(ctx: ReportContext) -> None:
         "限时解决" in html and "伍家岗区危旧房屋鉴定与加固改造" in html
     )  # problem and project lists
     assert "2022→2024" in html  # years used by the trends
+    # the run's time stamp in Beijing time, like the generation time: no ISO stamp in UTC
+    assert "+00:00" not in html
+    assert re.search(
+        r"运行信息: \S+ · citycheckup \S+ · \d{4}-\d\d-\d\d \d\d:\d\d 北京时间 · ", html
+    )
     en = render_city_html(ctx, "330100", lang="en")
     assert "City health check-up report: Hangzhou" in en and "fix within deadline" in en
     assert "杭州" not in en  # English names in English outputs

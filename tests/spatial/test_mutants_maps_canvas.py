@@ -97,7 +97,7 @@ def test_labels_title_colours_and_legend(half_missing: _Canvas) -> None:
         assert h.get_zorder() == 3.1
     # labels sit at the districts' label points (the box centres here)
     assert heads[0].xy == pytest.approx((500, 500)) and heads[1].xy == pytest.approx((1500, 500))
-    assert c.ax.get_title() == "覆盖率  Coverage\ncov — 全区 whole area: 50.0 %"
+    assert c.ax.get_title() == "覆盖率  Coverage\n全区 whole area: 50.0 %"
     assert c.ax.title.get_fontsize() == 9
     assert c.cb.ax.get_ylabel() == "%"
     assert (c.sm.norm.vmin, c.sm.norm.vmax) == (0, 100)
@@ -119,7 +119,7 @@ def test_low_quality_district_is_hatched_and_starred(tmp_path: Path) -> None:
     assert [t.get_text() for t in c.legend.get_texts()] == [
         "数据不足 low data quality (missing.csv)"
     ]
-    assert c.ax.get_title() == "覆盖率  Coverage\ncov — 全区 whole area: 75.0 %"
+    assert c.ax.get_title() == "覆盖率  Coverage\n全区 whole area: 75.0 %"
 
 
 def test_legend_hidden_when_nothing_is_missing_or_low(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from citycheckup.report._city_thresholds import (
 )
 from citycheckup.report.labels import (
     local_now,
+    local_time,
     province_label,
     romanise_doc_numbers,
     scoring_label,
@@ -602,7 +603,7 @@ def _appendix(ctx: ReportContext, lang: str) -> dict[str, Any]:
         "data": data,
         "framework": f"{fw.name_zh if lang == 'zh' else fw.name_en} ({fw.code} v{fw.version})",
         "run": f"{rd.path.name} · citycheckup {rd.manifest.get('version', '')} · "
-        f"{rd.manifest.get('created_utc', '')}",
+        f"{local_time(str(rd.manifest.get('created_utc') or ''), lang)}",
         "coverage_note": T["coverage_note"],
     }
 

@@ -126,19 +126,20 @@ def _svg(fig: Any) -> str:
     Inside :func:`rasters` a PNG of the figure is kept as well.
     """
     plt = setup_matplotlib()
+    # the tight box, computed once from the text and artist extents, for the SVG and the PNG:
+    # savefig(bbox_inches="tight") would draw the whole figure once more to find it
+    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", bbox_inches=box, metadata={"Date": None})
     store, png = _RASTERS, None
     if store is not None:
-        # the tight box once more, without the trial drawing savefig(bbox_inches="tight") does;
         # fast zlib (level 1): flat chart colours compress well anyway
-        pad = plt.rcParams["savefig.pad_inches"]
         pbuf = io.BytesIO()
         fig.savefig(
             pbuf,
             format="png",
             dpi=RASTER_DPI,
-            bbox_inches=fig.get_tightbbox().padded(pad),
+            bbox_inches=box,
             facecolor="white",
             pil_kwargs={"compress_level": 1},
         )
@@ -184,7 +185,9 @@ def radar_svg(
             lab.set_color("#999")
     ax.set_yticks([vmax * f for f in (0.25, 0.5, 0.75)])
     ax.set_yticklabels([f"{vmax * f:g}" for f in (0.25, 0.5, 0.75)], fontsize=6.5, color="#888")
-    ax.grid(color="#ccc", linewidth=0.6)
+    # nothing here reaches outside the circle (values are clamped to [0, vmax] below), so no
+    # clipping: each clip path costs the PDF renderer as much as drawing the chart's lines
+    ax.grid(color="#ccc", linewidth=0.6, clip_on=False)
     for k, (name, vals) in enumerate(series):
         v = [
             0.0
@@ -200,9 +203,10 @@ def radar_svg(
             linewidth=2.0 if k == 0 else 1.2,
             linestyle="-" if k == 0 else (0, (4, 2)),
             label=name,
+            clip_on=False,
         )
         if k == 0:
-            ax.fill([*ang, ang[0]], [*v, v[0]], color=color, alpha=0.2)
+            ax.fill([*ang, ang[0]], [*v, v[0]], color=color, alpha=0.2, clip_on=False)
     # legend clear of the axis labels (the right-hand ones reach about 1.15 axes widths)
     ax.legend(loc="upper left", bbox_to_anchor=(1.2, 1.0), fontsize=7.5, frameon=False)
     return _svg(fig)

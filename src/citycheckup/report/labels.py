@@ -8,7 +8,7 @@ city's time zone (China Standard Time, 北京时间).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ __all__ = [
     "TZ",
     "UNITS_EN",
     "local_now",
+    "local_time",
     "province_label",
     "scoring_label",
     "size_basis_note",
@@ -77,6 +78,23 @@ def local_now(lang: str) -> str:
     """The current time in China Standard Time, labelled for the reader."""
     now = datetime.now(TZ)
     return now.strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
+
+
+def local_time(stamp: str, lang: str) -> str:
+    """An ISO 8601 time stamp (a run's ``created_utc``) in China Standard Time, labelled.
+
+    A stamp without an offset is taken as UTC, which is how runs record it; an empty stamp
+    gives an empty string, and one that is not ISO 8601 is shown as it is (not guessed at).
+    """
+    if not stamp:
+        return ""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(TZ).strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
 
 
 @lru_cache(maxsize=1)

@@ -214,7 +214,8 @@ class _Canvas:
         all_val = data.whole_area[code]
         lab = data.labels.get(code, {})
         head = f"{lab.get('zh', code)}  {lab.get('en', '')}".strip()
-        self.ax.set_title(f"{head}\n{code} — 全区 whole area: {_fmt(all_val, unit)}", fontsize=9)
+        # the indicator's names only: a map goes into reports, where codes are not shown
+        self.ax.set_title(f"{head}\n全区 whole area: {_fmt(all_val, unit)}", fontsize=9)
         self.canvas.draw()
         if self._blend is None or self._blend[0] is not self.overlay:
             over = self.overlay.astype(np.float32)
