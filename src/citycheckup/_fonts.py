@@ -132,15 +132,33 @@ def _face() -> Any:
 _FACE_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=1)
+def _faces() -> list[tuple[Any, frozenset[int]]]:
+    """The bundled face and the fallback (DejaVu Sans), each with the code points it has."""
+    from matplotlib.ft2font import FT2Font
+
+    faces = [_face()]
+    fb = fallback_path()
+    if fb is not None:
+        faces.append(FT2Font(str(fb)))
+    return [(f, frozenset(f.get_charmap())) for f in faces]
+
+
 @functools.lru_cache(maxsize=8192)
 def advance_em(ch: str) -> float:
-    """How far the bundled face advances after the character ``ch``, in ems (1.0 for a CJK character)."""
+    """How far the text advances after the character ``ch``, in ems (1.0 for a CJK character).
+
+    From the bundled face, or from the fallback for the symbols it lacks (the ₂ of CO₂), as
+    WeasyPrint sets them; a character in neither is estimated (1 em if East Asian wide, else 0.6).
+    """
     from matplotlib.ft2font import LoadFlags
 
-    face = _face()
-    with _FACE_LOCK:  # a FreeType face is not safe to use from two threads at once
-        glyph = face.load_char(ord(ch), flags=LoadFlags.NO_SCALE)
-        return float(glyph.horiAdvance) / float(face.units_per_EM)
+    for face, has in _faces():
+        if ord(ch) in has:
+            with _FACE_LOCK:  # a FreeType face is not safe to use from two threads at once
+                glyph = face.load_char(ord(ch), flags=LoadFlags.NO_SCALE)
+                return float(glyph.horiAdvance) / float(face.units_per_EM)
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6
 
 
 def _cmap_fonttools() -> frozenset[int]:  # pragma: no cover - used without matplotlib only

@@ -349,3 +349,21 @@ def test_report_maps_are_among_the_default_spatial_maps() -> None:
     assert set(_MAP_CODES) <= set(
         DEFAULT_MAP_CODES
     )  # a report never waits for a map that is not drawn
+
+
+def test_map_title_is_regular_weight_without_font_warnings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the bundled CJK font has no bold face: a bold title made matplotlib log an English
+    # "findfont: Failed to find font weight bold" on the terminal of a Chinese user
+    import matplotlib.font_manager as fm
+
+    from citycheckup.report import charts
+
+    fm.fontManager._findfont_cached.cache_clear()
+    caplog.set_level(logging.WARNING)
+    svg = charts.china_map_svg({"330100": 90.0, "420500": 40.0}, title="城市体检综合指数")
+    assert "城市体检综合指数" in svg
+    title_line = next(ln for ln in svg.splitlines() if "城市体检综合指数" in ln)
+    assert "bold" not in title_line and "700" not in title_line
+    assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]

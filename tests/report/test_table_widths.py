@@ -178,3 +178,32 @@ def test_a_table_with_its_own_style_in_capitals_is_not_touched() -> None:
     assert tw.fixed_table_layout(page) == page
     plain = "<TABLE><tr><td>a</td></tr></TABLE>"
     assert 'style="table-layout:fixed"' in tw.fixed_table_layout(plain)
+
+
+def test_a_caption_stays_the_first_child_of_its_table() -> None:
+    page = "<table><caption>表 1</caption><tr><td>a</td><td class='g-good'>良</td></tr></table>"
+    out = tw.fixed_table_layout(page)
+    assert out.startswith('<table style="table-layout:fixed"><caption>表 1</caption><colgroup>')
+    assert out.endswith("</colgroup><tr><td>a</td><td class='g-good'>良</td></tr></table>")
+
+
+def test_grade_cells_are_not_broken(half_em: None) -> None:
+    import lxml.html
+
+    t = lxml.html.fragment_fromstring(
+        "<table><tr><td class='g-very_good'>很 好</td><td class='a-poor'>差 差</td>"
+        "<td class='g-x'>a b</td></tr></table>"
+    )
+    assert tw._rows(t) == [[("很 好", True), ("差 差", True), ("a b", False)]]
+
+
+def test_symbols_the_cjk_font_lacks_are_measured_in_the_fallback() -> None:
+    from citycheckup._fonts import advance_em, fallback_path
+
+    # the ₂ of CO₂ comes from DejaVu Sans, as WeasyPrint sets it; a private-use character
+    # in neither font is estimated (0.6 em: not East Asian wide)
+    assert fallback_path() is not None
+    assert 0.3 < advance_em("₂") < 0.5
+    assert advance_em("\ue000") == 0.6
+    page = "<table><tr><td>CO₂ 排放</td><td class='n'>1.5</td></tr></table>"
+    assert "table-layout:fixed" in tw.fixed_table_layout(page)

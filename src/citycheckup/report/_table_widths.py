@@ -10,8 +10,8 @@ each cell's width in ems instead of a typeset one:
 - a cell's text is as wide as the advances of its characters in the bundled font
   (:func:`citycheckup._fonts.advance_em`: 1 em for a CJK character, 0.28 em for an ``i``);
 - a cell's widest line is its whole text, its narrowest the longest piece that cannot be
-  broken (between spaces, and after any CJK character); a number or unit column (class
-  ``n`` or ``nw``, set ``white-space: nowrap`` by the stylesheet) cannot be broken at all;
+  broken (between spaces, and after any CJK character); a number, unit or grade cell (set
+  ``white-space: nowrap`` by the stylesheets) cannot be broken at all;
 - the columns get their narrowest widths and share what is left of the page in proportion
   to how much wider their widest lines are; when every widest line fits, the columns are in
   proportion to them.
@@ -36,7 +36,11 @@ TABLE_EM = 182.0 / (8 * 25.4 / 72)
 CELL_PAD_EM = 1.3
 
 _TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table>)", re.S | re.I)
-_NOWRAP = {"n", "nw"}
+#: Classes of cells set without a line break: numbers and units (``report/_report.css.j2``),
+#: and grades (``document.to_html``).
+_NOWRAP = {"n", "nw", "g-very_good", "g-good", "g-fair", "g-poor"}
+_NOWRAP |= {"a-excellent", "a-good", "a-medium", "a-poor"}
+_CAPTION = re.compile(r"\s*<caption\b.*?</caption>", re.S | re.I)
 
 
 def _wide(ch: str) -> bool:
@@ -127,6 +131,11 @@ def fixed_table_layout(page: str) -> str:
             return m.group(0)
         total = sum(widths)
         cols = "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths)
-        return f'{head[:-1]} style="table-layout:fixed"><colgroup>{cols}</colgroup>{rest}'
+        cap = _CAPTION.match(rest)  # a caption stays the table's first child
+        at = cap.end() if cap else 0
+        return (
+            f'{head[:-1]} style="table-layout:fixed">{rest[:at]}'
+            f"<colgroup>{cols}</colgroup>{rest[at:]}"
+        )
 
     return _TABLE.sub(one, page)

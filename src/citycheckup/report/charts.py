@@ -474,7 +474,8 @@ def china_map_svg(
         fontsize=6.5 if len(inset_label) < 10 else 5.2,
     )
     if title:
-        fig.text(0.02, 0.97, title, fontsize=11, weight="bold", va="top")
+        # regular weight: the bundled CJK font has no bold face (matplotlib would warn in English)
+        fig.text(0.02, 0.97, title, fontsize=12, va="top")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cax = fig.add_axes((0.06, 0.10, 0.22, 0.025))
     cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
