@@ -94,23 +94,10 @@ def _cmap() -> frozenset[int]:
     spatial run's map time), is used only when matplotlib is missing.
     """
     try:
-        from matplotlib.ft2font import FT2Font
+        import matplotlib.ft2font  # noqa: F401
     except ImportError:  # pragma: no cover - the extras install matplotlib
         return _cmap_fonttools()
-    path = str(font_path())
-    first = FT2Font(path, face_index=0)
-    cmap: set[int] = set(first.get_charmap())
-    for i in range(1, int(getattr(first, "num_faces", 1) or 1)):
-        face = FT2Font(path, face_index=i)
-        if face.family_name == FAMILY:
-            cmap = set(face.get_charmap())
-            break
-    if first.family_name == FAMILY:
-        cmap = set(first.get_charmap())
-    fb = fallback_path()
-    if fb is not None:
-        cmap |= set(FT2Font(str(fb)).get_charmap())
-    return frozenset(cmap)
+    return frozenset().union(*(has for _, has in _faces()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -245,7 +232,7 @@ def weasyprint_fonts(extra_css: str = "") -> tuple[Any, Any]:
 
     The configuration is made once per thread and process and then reused: making one costs
     about 0.05 s (Fontconfig is initialised and the 19 MB font collection copied to a
-    temporary folder), a tenth of a city report's PDF. Pango font maps are not safe to share
+    temporary folder), a twentieth of a city report's PDF. Pango font maps are not safe to share
     between threads, and a forked process makes its own. On a machine without system fonts
     WeasyPrint warns "No fonts configured in FontConfig" when the configuration is made; the
     bundled fonts are used all the same, so the warning is not passed on.
