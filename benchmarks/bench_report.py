@@ -179,14 +179,11 @@ def main() -> None:
         f"[2] context with the improvement priorities of all {ctx.scores_y.shape[0]} cities "
         f"(re-scoring, {args.jobs} processes): {t_prio:.1f} s"
     )
-    from citycheckup.report._table_widths import fixed_table_layout
-
     codes = sorted(ctx.scores_y.index.astype(str))
     city = "330100" if "330100" in codes else codes[0]
 
     def pdf(path: Path) -> None:
-        # as render_reports writes it: the tables' column widths computed from their text
-        write_pdf(fixed_table_layout(render_city_html(ctx, city, lang="zh")), path)
+        write_pdf(render_city_html(ctx, city, lang="zh"), path)
 
     pdf(tmp / "warm.pdf")
     html_med, _ = _median(lambda: render_city_html(ctx, city, lang="zh"), args.repeat)

@@ -107,13 +107,12 @@ def _face() -> Any:
 
     path = str(font_path())
     first = FT2Font(path, face_index=0)
-    for i in range(1, int(getattr(first, "num_faces", 1) or 1)):
-        if first.family_name == FAMILY:
-            break
-        face = FT2Font(path, face_index=i)
-        if face.family_name == FAMILY:
-            return face
-    return first
+    if first.family_name != FAMILY:
+        for i in range(1, int(getattr(first, "num_faces", 1) or 1)):
+            face = FT2Font(path, face_index=i)
+            if face.family_name == FAMILY:
+                return face
+    return first  # the SC face, or the first one when the collection has none by that name
 
 
 _FACE_LOCK = threading.Lock()

@@ -20,6 +20,19 @@ from citycheckup.data.headers import HeaderIndex, header_key, split_header, unit
 from citycheckup.framework import load_framework
 
 
+def _index(tmp_path: Path, variables: list[str], *, formula: str) -> HeaderIndex:
+    """The header index of a synthetic framework: these variables, one indicator of ``formula``."""
+    (tmp_path / "fw.yaml").write_text(
+        "code: t\nname_zh: 测试\nname_en: Test\nversion: '1'\nvariables:\n"
+        + "".join(f"  - {{{v}}}\n" for v in variables)
+        + "dimensions:\n"
+        "  - {code: d, name_zh: 维, name_en: Dim, indicators: [{code: i, name_zh: 指标, "
+        f"name_en: Ind, unit: '%', direction: 1, level: city, formula: {formula}}}]}}\n",
+        encoding="utf-8",
+    )
+    return HeaderIndex.of(load_framework(tmp_path / "fw.yaml"))
+
+
 @pytest.fixture(scope="module")
 def ufw():  # type: ignore[no-untyped-def]
     return load_framework(Path(__file__).parent / "files" / "units_framework.yaml")
@@ -116,17 +129,14 @@ def test_label(idx: HeaderIndex) -> None:
 def test_tiers_list_each_code_once_and_ambiguous_headers(tmp_path: Path) -> None:
     """Synthetic framework: variables a and b share the alias 人口 (ambiguous: both codes, in
     framework order); b's alias 乙 is written twice but listed once."""
-    (tmp_path / "fw.yaml").write_text(
-        "code: t\nname_zh: 测试\nname_en: Test\nversion: '1'\n"
-        "variables:\n"
-        "  - {code: a, name_zh: 甲, name_en: Alpha, unit: 万人, aliases: [人口]}\n"
-        "  - {code: b, name_zh: 乙乙, name_en: Beta, unit: 万人, aliases: [人口, 乙, 乙]}\n"
-        "dimensions:\n"
-        "  - {code: d, name_zh: 维, name_en: Dim, indicators: [{code: i, name_zh: 指标, "
-        "name_en: Ind, unit: '%', direction: 1, level: city, formula: a / b}]}\n",
-        encoding="utf-8",
+    h = _index(
+        tmp_path,
+        [
+            "code: a, name_zh: 甲, name_en: Alpha, unit: 万人, aliases: [人口]",
+            "code: b, name_zh: 乙乙, name_en: Beta, unit: 万人, aliases: [人口, 乙, 乙]",
+        ],
+        formula="a / b",
     )
-    h = HeaderIndex.of(load_framework(tmp_path / "fw.yaml"))
     assert h.resolve("人口") == ["a", "b"]
     assert h.tiers[2]["乙"] == ["b"]
     assert h.tiers[1] == {"甲": ["a"], "alpha": ["a"], "乙乙": ["b"], "beta": ["b"]}
@@ -164,19 +174,16 @@ def test_suggest_ratio_at_the_limit(tmp_path: Path) -> None:
     """Synthetic variables with the codes abcdefghij, abd, abcxy, xyzw.  Against "abc": abcxy
     has 2·3/8 = 0.75; abd 2·2/6 = 0.67; abcdefghij only 2·3/13 = 0.46, but it contains "abc",
     so 0.6 -- at the limit, kept; xyzw 0.  Ranked by ratio."""
-    (tmp_path / "fw.yaml").write_text(
-        "code: t\nname_zh: 测试\nname_en: Test\nversion: '1'\n"
-        "variables:\n"
-        "  - {code: abcdefghij, name_zh: 甲, name_en: One, unit: 万人}\n"
-        "  - {code: abd, name_zh: 乙, name_en: Two, unit: 万人}\n"
-        "  - {code: abcxy, name_zh: 丙, name_en: Three, unit: 万人}\n"
-        "  - {code: xyzw, name_zh: 丁, name_en: Four, unit: 万人}\n"
-        "dimensions:\n"
-        "  - {code: d, name_zh: 维, name_en: Dim, indicators: [{code: i, name_zh: 指标, "
-        "name_en: Ind, unit: '%', direction: 1, level: city, formula: abd / abcxy}]}\n",
-        encoding="utf-8",
+    h = _index(
+        tmp_path,
+        [
+            "code: abcdefghij, name_zh: 甲, name_en: One, unit: 万人",
+            "code: abd, name_zh: 乙, name_en: Two, unit: 万人",
+            "code: abcxy, name_zh: 丙, name_en: Three, unit: 万人",
+            "code: xyzw, name_zh: 丁, name_en: Four, unit: 万人",
+        ],
+        formula="abd / abcxy",
     )
-    h = HeaderIndex.of(load_framework(tmp_path / "fw.yaml"))
     assert h.suggest("abc", n=10) == ["abcxy", "abd", "abcdefghij"]
 
 
@@ -184,17 +191,14 @@ def test_suggest_code_wins_a_tie_with_a_name(tmp_path: Path) -> None:
     """Synthetic: x_one (first in the framework) has the English name "abce", abcd (second)
     the code "abcd"; "abcz" matches both with 2·3/8 = 0.75.  A code (tier 0) ranks before
     names and aliases at equal ratio, so abcd comes first despite the framework order."""
-    (tmp_path / "fw.yaml").write_text(
-        "code: t\nname_zh: 测试\nname_en: Test\nversion: '1'\n"
-        "variables:\n"
-        "  - {code: x_one, name_zh: 甲, name_en: abce, unit: 万人}\n"
-        "  - {code: abcd, name_zh: 乙, name_en: Two, unit: 万人}\n"
-        "dimensions:\n"
-        "  - {code: d, name_zh: 维, name_en: Dim, indicators: [{code: i, name_zh: 指标, "
-        "name_en: Ind, unit: '%', direction: 1, level: city, formula: x_one / abcd}]}\n",
-        encoding="utf-8",
+    h = _index(
+        tmp_path,
+        [
+            "code: x_one, name_zh: 甲, name_en: abce, unit: 万人",
+            "code: abcd, name_zh: 乙, name_en: Two, unit: 万人",
+        ],
+        formula="x_one / abcd",
     )
-    h = HeaderIndex.of(load_framework(tmp_path / "fw.yaml"))
     assert h.suggest("abcz") == ["abcd", "x_one"]
     # equal tier and ratio: framework order ("abcd" vs "abce" from "abcf": both 0.75)
     assert h.suggest("abcf") == ["abcd", "x_one"]

@@ -251,15 +251,10 @@ def to_html(doc: Document) -> str:
 
 
 def to_pdf(doc: Document, path: str | Path) -> Path:
-    """The document as PDF (WeasyPrint, bundled CJK font), written atomically.
-
-    Tables get column widths computed from their text (:mod:`._table_widths`): a third less
-    time for a nine-page annual report than WeasyPrint measuring every cell itself.
-    """
-    from citycheckup.report._table_widths import fixed_table_layout
+    """The document as PDF (WeasyPrint, bundled CJK font), written atomically."""
     from citycheckup.report.city_report import write_pdf
 
-    return write_pdf(fixed_table_layout(to_html(doc)), path)
+    return write_pdf(to_html(doc), path)
 
 
 # -- Word -----------------------------------------------------------------------------------------------

@@ -74,10 +74,14 @@ UNITS_EN: dict[str, str] = {
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+def _cst(when: datetime, lang: str) -> str:
+    """``when`` in China Standard Time, to the minute, labelled for the reader."""
+    return when.astimezone(TZ).strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
+
+
 def local_now(lang: str) -> str:
     """The current time in China Standard Time, labelled for the reader."""
-    now = datetime.now(TZ)
-    return now.strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
+    return _cst(datetime.now(TZ), lang)
 
 
 def local_time(stamp: str, lang: str) -> str:
@@ -94,7 +98,7 @@ def local_time(stamp: str, lang: str) -> str:
         return stamp
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(TZ).strftime("%Y-%m-%d %H:%M") + t("l.time_zone", lang)
+    return _cst(when, lang)
 
 
 @lru_cache(maxsize=1)

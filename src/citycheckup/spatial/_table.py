@@ -294,6 +294,13 @@ def _flags(t: _Table, circle_rows: list[dict[str, Any]]) -> pd.Series:
     return pd.Series(["low" if n in low_rows else "ok" for n in t.rows], index=t.rows)
 
 
+def _variant_names(name_zh: str, name_en: str, variant: str) -> tuple[str, str]:
+    """An indicator's names, marked as measured in straight lines for the Euclidean variant."""
+    if not variant:
+        return name_zh, name_en
+    return name_zh + "（直线距离）", name_en + ", straight-line"
+
+
 def indicator_table(
     ctx: Context,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]], pd.DataFrame, dict[str, Any]]:
@@ -315,8 +322,7 @@ def indicator_table(
     for nc in cfg.named:
         for variant, table in (("", ctx.acc.net), (EUCLIDEAN, ctx.acc.euc)):
             code = nc.code + variant
-            zh = nc.name_zh + ("（直线距离）" if variant else "")
-            en = nc.name_en + (", straight-line" if variant else "")
+            zh, en = _variant_names(nc.name_zh, nc.name_en, variant)
             if nc.category not in table:
                 t.units[code] = "%"
                 t.labels[code] = {"zh": zh, "en": en}
@@ -338,8 +344,7 @@ def indicator_table(
     for rule in cfg.park_rules:
         for variant, table in (("", ctx.acc.net), (EUCLIDEAN, ctx.acc.euc)):
             code = rule.code + variant
-            zh = rule.name_zh + ("（直线距离）" if variant else "")
-            en = rule.name_en + (", straight-line" if variant else "")
+            zh, en = _variant_names(rule.name_zh, rule.name_en, variant)
             ratios = [
                 table[f"{rule.code}_{int(d)}m"] / d
                 for _, d in rule.radii
